@@ -1,0 +1,215 @@
+r"""
+# Autograd in PyTorch and a custom differentiable function
+
+This document mainly covers:
+- how to define a differentiable function with PyTorch
+- how to compute derivatives by hand with Numpy
+- how to compute derivatives automatically with PyTorch
+The example function we differentiate is:
+$$ c = \sum x * y + z $$
+This document also shows how to define your own differentiable function in PyTorch.
+By subclassing ``torch.autograd.Function`` <link https://pytorch.org/docs/stable/autograd.html#torch.autograd.Function link>, users can write its forward and backward passes themselves and so define a differentiable function of their own.
+We use a standard linear function as the example:
+$$output = input \cdot weight^T + bias$$
+"""
+import numpy as np
+import torch.nn as nn
+import torch
+from torch.autograd import Function
+from copy import deepcopy
+
+
+class LinearFunction(Function):
+    r"""
+    **Overview**:
+        A differentiable linear function, the same as a linear (fully connected) layer of a neural network. The formula is:
+        $$output = input \cdot weight^T + bias$$
+    """
+
+    @staticmethod
+    def forward(ctx, input_, weight, bias):
+        """
+        **Overview**:
+            The forward pass of the linear function.
+        """
+        # Save the inputs that the backward pass will need.
+        ctx.save_for_backward(input_, weight)
+        # Forward pass: $$output = input \cdot weight^T + bias$$
+        output = input_.mm(weight.t())
+        output += bias
+        return output
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        """
+        **Overview**:
+            The backward pass of the linear function.
+        """
+        # Get back the inputs saved in the forward pass.
+        input_, weight = ctx.saved_tensors
+        # Start every gradient as None: not every input needs a gradient, and an input that needs none must get None back.
+        grad_input, grad_weight, grad_bias = None, None, None
+        # Backward pass for the input: $$ \nabla input = \nabla output \cdot weight $$
+        if ctx.needs_input_grad[0]:
+            grad_input = grad_output.mm(weight)
+        # Backward pass for the weight: $$ \nabla weight = \nabla output^T \cdot input $$
+        if ctx.needs_input_grad[1]:
+            grad_weight = grad_output.t().mm(input_)
+        # Backward pass for the bias: $$ \nabla bias = \sum \nabla output $$
+        if ctx.needs_input_grad[2]:
+            grad_bias = grad_output.sum(0)
+        return grad_input, grad_weight, grad_bias
+
+
+def test_linear_function():
+    """
+    **Overview**:
+        Test the linear function defined above: check the result of its forward pass and of its backward pass.
+    """
+    # Fix the random seed, so that every run checks the same numbers.
+    torch.manual_seed(0)
+    # Make test data.
+    w = torch.randn(4, 3, requires_grad=True)
+    x = torch.randn(1, 3, requires_grad=False)
+    b = torch.randn(4, requires_grad=True)
+    # Compute the linear function with PyTorch's built-in operations.
+    o = torch.sum(x @ w.t() + b)
+    # Run the backward pass with PyTorch's built-in automatic differentiation.
+    o.backward()
+    # Keep the gradients, to check against them later.
+    w_grad, b_grad = deepcopy(w.grad), deepcopy(b.grad)
+    w.grad, x.grad, b.grad = None, None, None
+    # Run the forward pass with our own linear function.
+    # Note: the methods of a ``Function`` are all static, and recent PyTorch versions warn
+    # (DeprecationWarning) about the instantiation below; calling ``LinearFunction.apply(x, w, b)``
+    # is enough, and the tests below do so.
+    linear_func = LinearFunction()
+    o = torch.sum(linear_func.apply(x, w, b))
+    # Backward pass.
+    o.backward()
+    # Check that the gradients are right.
+    assert x.grad is None
+    assert torch.sum(torch.abs(w_grad - w.grad)) < 1e-6
+    assert torch.sum(torch.abs(b_grad - b.grad)) < 1e-6
+
+
+def test_linear_function_matches_torch_linear():
+    """
+    **Overview**:
+        Compare with PyTorch's own linear layer ``torch.nn.functional.linear``:
+        for a batch of one and for larger batches, the output and the gradients of input, weight and bias must all agree.
+    """
+    torch.manual_seed(0)
+    for batch_size in (1, 2, 16):
+        # Two copies of the same data: one for our function, one for PyTorch's linear layer.
+        x = torch.randn(batch_size, 3, requires_grad=True)
+        w = torch.randn(4, 3, requires_grad=True)
+        b = torch.randn(4, requires_grad=True)
+        x_ref, w_ref, b_ref = (t.detach().clone().requires_grad_(True) for t in (x, w, b))
+        # A random upstream gradient rather than all ones, so that a mistake in a sum's direction shows.
+        grad_output = torch.randn(batch_size, 4)
+        output = LinearFunction.apply(x, w, b)
+        expected = nn.functional.linear(x_ref, w_ref, b_ref)
+        torch.testing.assert_close(output, expected)
+        output.backward(grad_output)
+        expected.backward(grad_output)
+        torch.testing.assert_close(x.grad, x_ref.grad)
+        torch.testing.assert_close(w.grad, w_ref.grad)
+        torch.testing.assert_close(b.grad, b_ref.grad)
+
+
+def test_inputs_without_grad_get_none():
+    """
+    **Overview**:
+        For an input that needs no gradient, ``ctx.needs_input_grad`` is False at its position,
+        the backward pass returns None for it, and its ``grad`` stays None; the other inputs get their gradients as usual.
+    """
+    torch.manual_seed(0)
+    for needs_grad in ((True, False, False), (False, True, False), (False, False, True), (True, True, False)):
+        x, w, b = (
+            torch.randn(shape, requires_grad=flag)
+            for shape, flag in zip(((5, 3), (4, 3), (4,)), needs_grad)
+        )
+        LinearFunction.apply(x, w, b).sum().backward()
+        for tensor, flag in zip((x, w, b), needs_grad):
+            assert (tensor.grad is not None) == flag
+        # The inputs that need a gradient get the analytic one: differentiating a sum, the upstream gradient is all ones.
+        ones = torch.ones(5, 4)
+        expected = (ones.mm(w), ones.t().mm(x), ones.sum(0))
+        for tensor, flag, grad in zip((x, w, b), needs_grad, expected):
+            if flag:
+                torch.testing.assert_close(tensor.grad, grad.detach())
+
+
+def test_gradcheck():
+    """
+    **Overview**:
+        ``torch.autograd.gradcheck`` checks a hand-written backward pass against finite differences,
+        the check PyTorch's documentation recommends; it needs float64 inputs.
+    """
+    torch.manual_seed(0)
+    inputs = (
+        torch.randn(6, 3, dtype=torch.float64, requires_grad=True),
+        torch.randn(4, 3, dtype=torch.float64, requires_grad=True),
+        torch.randn(4, dtype=torch.float64, requires_grad=True),
+    )
+    assert torch.autograd.gradcheck(LinearFunction.apply, inputs, eps=1e-6, atol=1e-4)
+
+
+def test_auto_grad():
+    """
+    **Overview**:
+        Test automatic differentiation: compare gradients written by hand with Numpy against PyTorch's autograd.
+    """
+    # Fix the random seed, so that every run checks the same numbers.
+    np.random.seed(0)
+    # The shape of the test data.
+    B, D = 3, 4
+    # Make the Numpy test data.
+    x = np.random.randn(B, D)
+    y = np.random.randn(B, D)
+    z = np.random.randn(B, D)
+    # The forward pass in Numpy.
+    a = x * y
+    b = a + z
+    c = np.sum(b)
+    # The backward pass in Numpy, by hand.
+    grad_c = 1.0
+    grad_b = grad_c * np.ones((B, D))
+    grad_a = grad_b.copy()
+    grad_z = grad_b.copy()
+    grad_x = grad_a * y
+    grad_y = grad_a * x
+    # Turn the Numpy test data into PyTorch tensors.
+    x = nn.Parameter(torch.from_numpy(x)).requires_grad_(True)
+    y = nn.Parameter(torch.from_numpy(y)).requires_grad_(True)
+    z = nn.Parameter(torch.from_numpy(z)).requires_grad_(True)
+    # The forward pass in PyTorch.
+    a = x * y
+    b = a + z
+    c = torch.sum(b)
+    # The backward pass in PyTorch.
+    c.backward()
+    # Check that both give the same gradients.
+    assert torch.sum(torch.abs(torch.from_numpy(grad_x) - x.grad)) < 1e-6
+    assert torch.sum(torch.abs(torch.from_numpy(grad_y) - y.grad)) < 1e-6
+    assert torch.sum(torch.abs(torch.from_numpy(grad_z) - z.grad)) < 1e-6
+
+
+if __name__ == "__main__":
+    # Run directly (``python autograd.py``), the file runs every ``test_`` function above in turn,
+    # prints why any of them failed and a one-line summary, and exits non-zero if one failed.
+    import sys
+    import traceback
+
+    tests = [value for name, value in list(globals().items()) if name.startswith("test_")]
+    failed = 0
+    for test in tests:
+        try:
+            test()
+        except Exception:
+            failed += 1
+            print(f"FAILED {test.__name__}", file=sys.stderr)
+            traceback.print_exc()
+    print(f"{len(tests) - failed} passed, {failed} failed")
+    sys.exit(1 if failed else 0)

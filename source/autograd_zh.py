@@ -1,0 +1,214 @@
+r"""
+# PyTorch 自动求导与自定义可导函数
+
+本文档主要包括:
+- 使用 PyTorch 定义一个可求导函数的方法
+- 使用 Numpy 手动计算导数的方法
+- 使用 PyTorch 自动计算导数的方法
+本文档用于求导的函数示例是:
+$$ c = \sum x * y + z $$
+本文档还将介绍利用在 PyTorch 中自定义可导函数的方法。
+通过继承 ``torch.autograd.Function`` <link https://pytorch.org/docs/stable/autograd.html#torch.autograd.Function link>,用户可以通过重写其中的前向传播、反向传播函数,自定义一个可导的函数
+我们将以一个标准的线性函数为例进行介绍:
+$$output = input \cdot weight^T + bias$$
+"""
+import numpy as np
+import torch.nn as nn
+import torch
+from torch.autograd import Function
+from copy import deepcopy
+
+
+class LinearFunction(Function):
+    r"""
+    **LinearFunction 定义概述**:
+        这是一个线性的可导函数,等价于神经网络中的线性层(全连接层)。公式是:
+        $$output = input \cdot weight^T + bias$$
+    """
+
+    @staticmethod
+    def forward(ctx, input_, weight, bias):
+        """
+        **forward 函数功能概述**:
+            线性函数的前向传播计算过程。
+        """
+        # 保存参数,用于后续反向传播。
+        ctx.save_for_backward(input_, weight)
+        # 前向传播: $$output = input \cdot weight^T + bias$$
+        output = input_.mm(weight.t())
+        output += bias
+        return output
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        """
+        **backward 函数功能概述**:
+            线性函数的反向传播计算过程。
+        """
+        # 拿回在前向传播中保存的参数。
+        input_, weight = ctx.saved_tensors
+        # 初始化梯度为 None。这是因为并不是所有的参数都需要被求导,如果某参数无需被求导,其梯度应当返回 None。
+        grad_input, grad_weight, grad_bias = None, None, None
+        # 对输入 input 进行反向传播: $$ \nabla input = \nabla output \cdot weight $$
+        if ctx.needs_input_grad[0]:
+            grad_input = grad_output.mm(weight)
+        # 对权重 weight 进行反向传播: $$ \nabla weight = \nabla output^T \cdot input $$
+        if ctx.needs_input_grad[1]:
+            grad_weight = grad_output.t().mm(input_)
+        # 对权重 bias 进行反向传播: $$ \nabla bias = \sum \nabla output $$
+        if ctx.needs_input_grad[2]:
+            grad_bias = grad_output.sum(0)
+        return grad_input, grad_weight, grad_bias
+
+
+def test_linear_function():
+    """
+    **test_linear_function 函数功能概述**:
+        测试定义的线性函数,对前向传播结果,以及反向传播结果进行结果检查。
+    """
+    # 固定随机种子,使每次运行的检查结果都可以复现。
+    torch.manual_seed(0)
+    # 生成测试数据。
+    w = torch.randn(4, 3, requires_grad=True)
+    x = torch.randn(1, 3, requires_grad=False)
+    b = torch.randn(4, requires_grad=True)
+    # 使用 PyTorch 内置方法完成线性计算。
+    o = torch.sum(x @ w.t() + b)
+    # 使用 PyTorch 内置的自动求导完成反向传播。
+    o.backward()
+    # 保留反向传播结果,用于后续结果检查。
+    w_grad, b_grad = deepcopy(w.grad), deepcopy(b.grad)
+    w.grad, x.grad, b.grad = None, None, None
+    # 使用自定义的线性函数进行前向传播。
+    # 注意:``Function`` 的方法都是静态方法,新版 PyTorch 会对下面的实例化给出 DeprecationWarning,
+    # 直接调用 ``LinearFunction.apply(x, w, b)`` 即可,下面的测试都这样写。
+    linear_func = LinearFunction()
+    o = torch.sum(linear_func.apply(x, w, b))
+    # 反向传播。
+    o.backward()
+    # 对求导的结果进行正确性检查。
+    assert x.grad is None
+    assert torch.sum(torch.abs(w_grad - w.grad)) < 1e-6
+    assert torch.sum(torch.abs(b_grad - b.grad)) < 1e-6
+
+
+def test_linear_function_matches_torch_linear():
+    """
+    **test_linear_function_matches_torch_linear 函数功能概述**:
+        与 PyTorch 自带的线性层 ``torch.nn.functional.linear`` 对比:
+        在批大小为 1 和大于 1 时,前向传播结果与输入、权重、偏置三者的梯度都应一致。
+    """
+    torch.manual_seed(0)
+    for batch_size in (1, 2, 16):
+        # 两份相同的数据:一份交给自定义函数,一份交给 PyTorch 的线性层。
+        x = torch.randn(batch_size, 3, requires_grad=True)
+        w = torch.randn(4, 3, requires_grad=True)
+        b = torch.randn(4, requires_grad=True)
+        x_ref, w_ref, b_ref = (t.detach().clone().requires_grad_(True) for t in (x, w, b))
+        # 上游梯度取随机值而不是全 1,这样求和方向上的错误也能被发现。
+        grad_output = torch.randn(batch_size, 4)
+        output = LinearFunction.apply(x, w, b)
+        expected = nn.functional.linear(x_ref, w_ref, b_ref)
+        torch.testing.assert_close(output, expected)
+        output.backward(grad_output)
+        expected.backward(grad_output)
+        torch.testing.assert_close(x.grad, x_ref.grad)
+        torch.testing.assert_close(w.grad, w_ref.grad)
+        torch.testing.assert_close(b.grad, b_ref.grad)
+
+
+def test_inputs_without_grad_get_none():
+    """
+    **test_inputs_without_grad_get_none 函数功能概述**:
+        不需要求导的输入,``ctx.needs_input_grad`` 对应位置为 False,
+        反向传播返回 None,这些输入的 ``grad`` 保持为 None;其余输入的梯度照常计算。
+    """
+    torch.manual_seed(0)
+    for needs_grad in ((True, False, False), (False, True, False), (False, False, True), (True, True, False)):
+        x, w, b = (
+            torch.randn(shape, requires_grad=flag)
+            for shape, flag in zip(((5, 3), (4, 3), (4,)), needs_grad)
+        )
+        LinearFunction.apply(x, w, b).sum().backward()
+        for tensor, flag in zip((x, w, b), needs_grad):
+            assert (tensor.grad is not None) == flag
+        # 需要梯度的输入,其梯度与解析结果一致:对 sum 求导时上游梯度全为 1。
+        ones = torch.ones(5, 4)
+        expected = (ones.mm(w), ones.t().mm(x), ones.sum(0))
+        for tensor, flag, grad in zip((x, w, b), needs_grad, expected):
+            if flag:
+                torch.testing.assert_close(tensor.grad, grad.detach())
+
+
+def test_gradcheck():
+    """
+    **test_gradcheck 函数功能概述**:
+        ``torch.autograd.gradcheck`` 用有限差分检查手写的反向传播,
+        这是 PyTorch 文档推荐的检查方法;它需要 float64 精度的输入。
+    """
+    torch.manual_seed(0)
+    inputs = (
+        torch.randn(6, 3, dtype=torch.float64, requires_grad=True),
+        torch.randn(4, 3, dtype=torch.float64, requires_grad=True),
+        torch.randn(4, dtype=torch.float64, requires_grad=True),
+    )
+    assert torch.autograd.gradcheck(LinearFunction.apply, inputs, eps=1e-6, atol=1e-4)
+
+
+def test_auto_grad():
+    """
+    **test_auto_grad 函数功能概述**:
+        测试自动求导的机制,对比用 Numpy 的手写求导与 PyTorch 的自动求导结果。
+    """
+    # 固定随机种子,使每次运行的检查结果都可以复现。
+    np.random.seed(0)
+    # 规定测试数据的格式。
+    B, D = 3, 4
+    # 生成 Numpy 版本的测试数据。
+    x = np.random.randn(B, D)
+    y = np.random.randn(B, D)
+    z = np.random.randn(B, D)
+    # Numpy 版本的前向传播。
+    a = x * y
+    b = a + z
+    c = np.sum(b)
+    # Numpy 版本的反向传播。
+    grad_c = 1.0
+    grad_b = grad_c * np.ones((B, D))
+    grad_a = grad_b.copy()
+    grad_z = grad_b.copy()
+    grad_x = grad_a * y
+    grad_y = grad_a * x
+    # 将 Numpy 版本的测试数据转化为 PyTorch 版本。
+    x = nn.Parameter(torch.from_numpy(x)).requires_grad_(True)
+    y = nn.Parameter(torch.from_numpy(y)).requires_grad_(True)
+    z = nn.Parameter(torch.from_numpy(z)).requires_grad_(True)
+    # PyTorch 版本的前向传播。
+    a = x * y
+    b = a + z
+    c = torch.sum(b)
+    # PyTorch 版本的反向传播。
+    c.backward()
+    # 检查求导的结果是否一致。
+    assert torch.sum(torch.abs(torch.from_numpy(grad_x) - x.grad)) < 1e-6
+    assert torch.sum(torch.abs(torch.from_numpy(grad_y) - y.grad)) < 1e-6
+    assert torch.sum(torch.abs(torch.from_numpy(grad_z) - z.grad)) < 1e-6
+
+
+if __name__ == "__main__":
+    # 直接运行本文件 ``python autograd_zh.py`` 时,依次执行上面所有的 ``test_`` 函数,
+    # 打印每个失败的原因和一行汇总;有任何一个失败,就以非零状态退出。
+    import sys
+    import traceback
+
+    tests = [value for name, value in list(globals().items()) if name.startswith("test_")]
+    failed = 0
+    for test in tests:
+        try:
+            test()
+        except Exception:
+            failed += 1
+            print(f"FAILED {test.__name__}", file=sys.stderr)
+            traceback.print_exc()
+    print(f"{len(tests) - failed} passed, {failed} failed")
+    sys.exit(1 if failed else 0)
