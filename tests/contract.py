@@ -1,0 +1,78 @@
+"""The parser contract of build_docs.parse_source, checked independently of
+the parser: its own tokenize/ast reading decides what each line is."""
+
+import ast
+import io
+import re
+import tokenize
+import warnings
+
+import build_docs
+
+
+def universal_lines(text):
+    lines = io.StringIO(text, newline=None).read().split("\n")
+    return lines[:-1] if lines[-1] == "" else lines
+
+
+def comment_rows(source):
+    rows = set()
+    for token in tokenize.generate_tokens(io.StringIO(source).readline):
+        if token.type == tokenize.COMMENT:
+            rows.add(token.start[0])
+    return rows
+
+
+def docstring_rows(tree):
+    rows = set()
+    for node in [tree] + list(ast.walk(tree)):
+        body = getattr(node, "body", None)
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and body:
+            first = body[0]
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) \
+                    and isinstance(first.value.value, str):
+                rows.update(range(first.lineno, first.end_lineno + 1))
+    return rows
+
+
+def words(line):
+    stripped = line.strip().lstrip("#")
+    stripped = re.sub(r'^[rRuU]?("""|\'\'\'|"|\')', "", stripped.strip())
+    stripped = re.sub(r'("""|\'\'\'|"|\')$', "", stripped)
+    return [word for word in stripped.split() if word != build_docs.SECTION_BREAK]
+
+
+def check_contract(text):
+    """Parse `text` and assert every clause of the contract; returns the sections."""
+    sections = build_docs.parse_source(text)
+    lines = universal_lines(text)
+    if text and "\r" not in text:
+        assert lines == text.split("\n")[: len(lines)]
+    source = "".join(line + "\n" for line in lines).removeprefix("\ufeff")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tree = ast.parse(source)
+    comments, docstrings = comment_rows(source), docstring_rows(tree)
+
+    expected_first = 1
+    for section in sections:
+        assert section.first_line == expected_first, "sections leave a gap or overlap"
+        assert section.last_line >= section.first_line
+        expected_first = section.last_line + 1
+        numbers = list(section.code_line_numbers)
+        assert numbers == sorted(set(numbers))
+        assert all(section.first_line <= n <= section.last_line for n in numbers)
+        assert section.code == "\n".join(lines[n - 1] for n in numbers), "code is not verbatim"
+        for row in range(section.first_line, section.last_line + 1):
+            if row in numbers:
+                continue
+            line = lines[row - 1].removeprefix("\ufeff") if row == 1 else lines[row - 1]
+            if not line.strip():
+                continue
+            assert row in comments and line.lstrip().startswith("#") or row in docstrings, (
+                f"line {row} left the code but is neither comment nor docstring: {line!r}"
+            )
+            for word in words(line):
+                assert word in section.docs, f"line {row}: {word!r} missing from the docs"
+    assert expected_first == len(lines) + 1, "the sections do not reach the end of the file"
+    return sections

@@ -1,0 +1,54 @@
+"""Reading built pages: visible text, code columns, links."""
+
+import html
+import re
+from html.parser import HTMLParser
+
+
+class TextExtractor(HTMLParser):
+    """The text a reader sees: no scripts, styles or math annotations."""
+
+    HIDDEN = {"script", "style", "annotation", "title"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts, self.hidden = [], 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.HIDDEN:
+            self.hidden += 1
+        elif tag in ("br", "p", "div", "li", "h1", "h2", "h3", "math", "pre"):
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag):
+        if tag in self.HIDDEN:
+            self.hidden -= 1
+        elif tag in ("p", "div", "li", "math"):
+            self.parts.append("\n")
+
+    def handle_data(self, data):
+        if not self.hidden:
+            self.parts.append(data)
+
+
+def visible_text(page_html):
+    extractor = TextExtractor()
+    extractor.feed(page_html)
+    return "".join(extractor.parts)
+
+
+def squeeze(text):
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def code_lines(page_html):
+    """{line number: text} of every line in the page's code columns."""
+    found = {}
+    for number, inner in re.findall(r'<span class="lp-line" data-ln="(\d+)">(.*?)</span>\n', page_html):
+        found[int(number)] = html.unescape(re.sub(r"<[^>]+>", "", inner))
+    return found
+
+
+def tex_annotations(page_html):
+    return [html.unescape(tex) for tex in
+            re.findall(r'<annotation encoding="application/x-tex">(.*?)</annotation>', page_html, re.S)]
