@@ -664,14 +664,17 @@ def serve_site(source_dir, config_file, address):
     from mkdocs.commands.serve import serve
 
     config_file = Path(config_file).resolve()
-    with tempfile.TemporaryDirectory(prefix="build_docs-") as docs_dir:
-        config = load_mkdocs_config(config_file, docs_dir, Path(docs_dir) / "unused-site")
+    with tempfile.TemporaryDirectory(prefix="build_docs-") as work_dir:
+        docs_dir = Path(work_dir) / "docs"
+        docs_dir.mkdir()
+        # MkDocs serves from a site folder of its own; this one is never written.
+        config = load_mkdocs_config(config_file, docs_dir, Path(work_dir) / "site")
         write_pages(find_pages(source_dir, config_file.parent), docs_dir, config)
         stop = threading.Event()
         watcher = threading.Thread(target=watch_sources, args=(source_dir, docs_dir, config, stop), daemon=True)
         watcher.start()
         try:
-            serve(str(config_file), livereload=True, watch_theme=True, docs_dir=docs_dir,
+            serve(str(config_file), livereload=True, watch_theme=True, docs_dir=str(docs_dir),
                   dev_addr=address, strict=False)
         finally:
             stop.set()
