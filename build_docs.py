@@ -4,7 +4,7 @@
 This page is `build_docs.py`, the program that made it, read by itself.
 Every tutorial on this site is an ordinary Python file: its comments and
 docstrings are the commentary on the left, its code the column on the right.
-The build runs in six small stages, and data flows one way through them:
+The build runs in seven small stages, and data flows one way through them:
 
 1. **read** each source file as text;
 2. **parse** it into sections of commentary and code, with `tokenize` and
@@ -13,21 +13,29 @@ The build runs in six small stages, and data flows one way through them:
    at build time: the site needs no network to show a formula;
 4. **highlight the code** with Pygments, one pass per file, keeping the
    source's own line numbers;
-5. **write the pages** as Markdown files that Material for MkDocs publishes;
-6. **run MkDocs** into a fresh folder, and swap it in only when it succeeded.
+5. **run the tutorials' tests**, each tutorial in a pytest process of its
+   own, so that its page can show what they proved on this build;
+6. **write the pages** as Markdown files that Material for MkDocs publishes;
+7. **run MkDocs** into a fresh folder, and swap it in only when it succeeded.
 
 Run `python build_docs.py --help` for the options.
 """
 
 import argparse
 import ast
+import concurrent.futures
+import hashlib
 import html
+import importlib.metadata
 import io
 import json
 import logging
 import os
+import platform
 import re
 import shutil
+import signal
+import subprocess
 import sys
 import tempfile
 import textwrap
@@ -35,8 +43,9 @@ import threading
 import time
 import tokenize
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from xml.etree import ElementTree
 
 import markdown
 import latex2mathml.converter
@@ -428,7 +437,449 @@ def highlight_code(lines):
     return rendered[: len(lines)]
 
 
-# ## Stage 5: write the pages
+# ## Stage 5: run the tutorials' tests
+#
+# A tutorial that says "the gradients match" shows that they did, on this
+# build. Its claims are its `test_*` functions; each tutorial that has some
+# runs in a process of its own, exactly as `pytest` runs it: `python -m
+# pytest` on that one file, with the source's folder as working directory,
+# so `__file__`, imports and relative paths are what they are when the
+# author runs `pytest` there, and nothing of the build is loaded into it.
+# The page then carries pytest's verdict, and the build fails when a
+# tutorial does (unless `mkdocs.yml` lists it as expected to fail).
+PASSED, FAILED, TIMED_OUT, NOT_RUN = "passed", "failed", "timed out", "not run"
+
+
+@dataclass
+class CaseResult:
+    """One test as pytest reports it: a `test_*` function, or one case of a parametrized one."""
+
+    name: str
+    outcome: str  # "passed", "failed", "error" or "skipped"
+    seconds: float
+    message: str = ""
+    line: int = 0  # the line of the tutorial where it failed, when pytest's report says
+
+    @property
+    def function(self):
+        return self.name.split("[", 1)[0]
+
+
+@dataclass
+class Verdict:
+    """What running a tutorial's tests showed; cached as JSON between builds."""
+
+    status: str  # PASSED, FAILED, TIMED_OUT or NOT_RUN
+    functions: list  # the names of its test_* functions, in file order
+    cases: list = field(default_factory=list)  # CaseResults, in the order pytest ran them
+    seconds: float = 0.0
+    output: str = ""  # what pytest printed, stdout and stderr as they interleaved
+    runtime: list = field(default_factory=list)  # [name, version]: Python, then what it imports
+    problem: str = ""  # what went wrong with the run as a whole: a timeout, an import error
+    expected_failure: str = None  # the reason mkdocs.yml gives, when it lists the tutorial
+
+
+# pytest collects the `test_*` functions at the top of a module; those are
+# the ones a page marks. A source Python cannot parse has none here: the
+# page stage reports its error with file and line.
+def find_test_functions(text):
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return []
+    return [
+        (node.name, node.decorator_list[0].lineno if node.decorator_list else node.lineno)
+        for node in tree.body
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test_")
+    ]
+
+
+# ### Running pytest
+#
+# `-rA` makes pytest print what passing tests printed, not only failing
+# ones; `-p no:cacheprovider` and `PYTHONDONTWRITEBYTECODE` keep it from
+# writing `.pytest_cache` and `__pycache__` into the source folder;
+# `COLUMNS` fixes the width of its report, so that one run prints the same
+# bytes wherever the build runs.
+#
+# At the timeout the whole process group gets an interrupt, as if the
+# author had pressed Ctrl-C: pytest then says where the test was stuck and
+# still writes its report. Whatever ignores the interrupt is killed a few
+# seconds later.
+PYTEST_COMMAND = ("-m", "pytest", "-p", "no:cacheprovider", "-q", "-rA")
+GRACE_SECONDS = 5
+
+
+def run_pytest(script, folder, timeout):
+    with tempfile.TemporaryDirectory(prefix="build_docs-tests-") as scratch:
+        report = Path(scratch) / "report.xml"
+        command = [sys.executable, *PYTEST_COMMAND, f"--junitxml={report}", os.path.relpath(script, folder)]
+        environment = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", PYTHONIOENCODING="utf-8", COLUMNS="80")
+        process = subprocess.Popen(
+            command, cwd=folder, env=environment, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, encoding="utf-8", errors="replace", start_new_session=True,
+        )
+        started = time.perf_counter()
+        try:
+            output, _ = process.communicate(timeout=timeout)
+            timed_out = False
+        except subprocess.TimeoutExpired:
+            output, timed_out = interrupt(process), True
+        seconds = time.perf_counter() - started
+        junit = report.read_text(encoding="utf-8") if report.exists() else None
+    return process.returncode, output, junit, seconds, timed_out
+
+
+def interrupt(process):
+    for stop, wait in ((signal.SIGINT, GRACE_SECONDS), (signal.SIGKILL, None)):
+        try:
+            os.killpg(process.pid, stop)
+        except ProcessLookupError:
+            pass
+        try:
+            return process.communicate(timeout=wait)[0]
+        except subprocess.TimeoutExpired:
+            continue
+
+
+# ### Reading the verdict
+#
+# pytest's JUnit XML report gives each test's outcome, time and message. A
+# failure's traceback names the lines it went through as `file:line:`; the
+# last of them in the tutorial itself is where the tutorial failed, the
+# place to point an editor at (the one after it may be inside a library).
+def read_junit(junit, script_name):
+    if junit is None:
+        return []
+    root = ElementTree.fromstring(junit)
+    cases = []
+    for case in root.iter("testcase"):
+        if case.get("name") is None:
+            continue  # the test an interrupt stopped: pytest records it without a name
+        result = CaseResult(case.get("name"), PASSED, float(case.get("time") or 0))
+        for child in case:
+            if child.tag in ("failure", "error", "skipped") and result.outcome in (PASSED, "skipped"):
+                result.outcome = {"failure": FAILED}.get(child.tag, child.tag)
+                result.message = error_message(child)
+                result.line = line_in(child.text or "", script_name)
+        cases.append(result)
+    return cases
+
+
+# pytest's message for a failure is the exception, which is what the
+# reader needs; for an error (a test that could not even be set up or
+# collected) it is only "collection failure" or the like, and the
+# exception is in the report's `E` lines.
+def error_message(element):
+    raised = re.findall(r"^E {3}(.*)$", element.text or "", re.M)
+    if element.tag == "error" and raised:
+        return "\n".join(line.strip() for line in raised)
+    return element.get("message") or (element.text or "").strip()
+
+
+def line_in(traceback_text, script_name, ending=""):
+    lines = [
+        int(match.group(2))
+        for match in re.finditer(rf"^(.+?):(\d+):{ending}", traceback_text, re.M)
+        if Path(match.group(1)).name == script_name
+    ]
+    return lines[-1] if lines else 0
+
+
+# The run as a whole can go wrong where no single test did: it timed out,
+# the module could not be imported (pytest reports that as an error of a
+# test named after the module), or pytest ended without a report.
+def run_tutorial_tests(script, name, folder, functions, timeout):
+    """Run the tests of the Python file `script` (the source itself, or code generated from it)
+    in `folder`; `name` is how messages call the tutorial."""
+    returncode, output, junit, seconds, timed_out = run_pytest(script, folder, timeout)
+    verdict = Verdict(PASSED, list(functions), read_junit(junit, Path(script).name), seconds, output)
+    failing = [case for case in verdict.cases if case.outcome in (FAILED, "error")]
+    if timed_out:
+        verdict.status, verdict.seconds = TIMED_OUT, timeout
+        where = line_in(output, Path(script).name, ending=" KeyboardInterrupt")
+        verdict.problem = f"{unfinished_function(verdict)} did not finish within {timeout:g} s" + (
+            f" (stopped at {name}:{where})" if where else "")
+    elif returncode != 0 or failing:
+        verdict.status = FAILED
+        outside = [case for case in failing if case.function not in functions]
+        if outside:
+            verdict.problem = outside[0].message
+        elif not failing:
+            verdict.problem = f"pytest exited with status {returncode}" + ("" if junit else " without a report")
+    return verdict
+
+
+# Tests run in file order, so the one a timeout stopped is the first with
+# no result; when none has one, importing the module never finished.
+def unfinished_function(verdict):
+    finished = {case.function for case in verdict.cases}
+    return next((name for name in verdict.functions if name not in finished), "importing the module")
+
+
+# ### What a verdict depends on
+#
+# A verdict stays true while nothing it depends on changes: the tutorial,
+# the project's modules it imports (found from its `import` statements with
+# `ast`, and theirs in turn), a `conftest.py` beside it, the versions of
+# Python, pytest and the libraries it imports, and its timeout. A hash of
+# all of them keys the cache, so an unchanged tutorial is not run again and
+# one whose helper changed is.
+def imported_names(tree, path):
+    """(folder, dotted name) of each module an import may load; folder None: the search path."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield None, alias.name
+        elif isinstance(node, ast.ImportFrom):
+            folder = None
+            if node.level:
+                folder = Path(path).parent
+                for _ in range(node.level - 1):
+                    folder = folder.parent
+            for alias in node.names:
+                yield folder, ".".join(part for part in (node.module, alias.name) if part and part != "*")
+
+
+def project_module_files(dotted, root):
+    """The files `import dotted` runs from under `root`: packages' `__init__.py` on the way, then the module."""
+    files, base = [], Path(root)
+    for part in dotted.split("."):
+        base = base / part
+        if (base / "__init__.py").is_file():
+            files.append(base / "__init__.py")
+        elif base.with_suffix(".py").is_file():
+            files.append(base.with_suffix(".py"))
+            break
+        elif not base.is_dir():
+            break
+    return files
+
+
+def dependencies(script, folder):
+    """The project files the tests of `script` run, and the top-level modules it imports from elsewhere."""
+    roots = list(dict.fromkeys([Path(script).parent, Path(folder)]))
+    queue = [Path(script)] + [root / "conftest.py" for root in roots if (root / "conftest.py").is_file()]
+    files, elsewhere = {}, set()
+    while queue:
+        path = queue.pop()
+        if path.resolve() in files:
+            continue
+        files[path.resolve()] = path.read_bytes()
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                tree = ast.parse(files[path.resolve()])
+        except (SyntaxError, ValueError):
+            continue
+        for base, dotted in imported_names(tree, path):
+            found = next(filter(None, (project_module_files(dotted, root) for root in ([base] if base else roots))), [])
+            queue.extend(found)
+            if not found and base is None:
+                elsewhere.add(dotted.split(".")[0])
+    return files, elsewhere - set(sys.stdlib_module_names)
+
+
+# A library's version is asked of its installed metadata, never by
+# importing it: the build itself must not load torch. Most distributions
+# are named like the module they install; for the others (`yaml` comes from
+# PyYAML) the full map of installed files is read, once, and only then.
+def runtime_versions(modules):
+    versions, owners = [["Python", platform.python_version()]], None
+    for module in sorted(modules):
+        try:
+            versions.append([module, importlib.metadata.version(module)])
+            continue
+        except importlib.metadata.PackageNotFoundError:
+            pass
+        owners = owners if owners is not None else importlib.metadata.packages_distributions()
+        distribution = (owners.get(module) or [None])[0]
+        version = importlib.metadata.version(distribution) if distribution else "not installed"
+        versions.append([distribution or module, version])
+    return versions
+
+
+def cache_key(files, runtime, timeout, folder):
+    digest = hashlib.sha256()
+    facts = [PYTEST_COMMAND, sys.version, importlib.metadata.version("pytest"), runtime, timeout]
+    digest.update(json.dumps(facts).encode())
+    for path in sorted(files):
+        digest.update(f"\0{os.path.relpath(path, folder)}\0".encode() + files[path])
+    return digest.hexdigest()
+
+
+# The cache holds one JSON file for each tutorial, named after its path,
+# with the key it was made under: a changed tutorial overwrites its entry
+# instead of adding one. A timeout is not cached: it says more about how
+# busy the machine was than about the tutorial.
+def cache_entry(cache_dir, source):
+    name = hashlib.sha256(str(Path(source).resolve()).encode()).hexdigest()[:20]
+    return Path(cache_dir) / "tutorial-tests" / f"{name}.json"
+
+
+def cached_verdict(entry, key):
+    try:
+        stored = json.loads(entry.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if stored.get("key") != key:
+        return None
+    verdict = Verdict(**stored["verdict"])
+    verdict.cases = [CaseResult(**case) for case in verdict.cases]
+    return verdict
+
+
+def store_verdict(entry, key, verdict):
+    if verdict.status == TIMED_OUT:
+        return
+    record = {"key": key, "verdict": {**asdict(verdict), "expected_failure": None}}
+    partial = entry.with_name(f"{entry.name}.{os.getpid()}.{threading.get_ident()}")
+    try:
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        partial.write_text(json.dumps(record, ensure_ascii=False, indent=1), encoding="utf-8")
+        os.replace(partial, entry)
+    except OSError as error:
+        print(f"warning: cannot cache test results in {entry.parent}: {error}", file=sys.stderr)
+
+
+# ### Settings
+#
+# `mkdocs.yml` says, under `extra: tutorial_tests:`, how long a tutorial
+# may run (`timeout`, 120 s unless set; `timeouts` for single files) and
+# which tutorials are expected to fail, with the reason
+# (`expected_failures`). Files are named by their path under the source
+# folder. A name there that is no tutorial with tests is an error, so the
+# lists cannot outlive what they describe. The command line adds whether
+# to run at all (`--no-run`) and where the cache lives (`--cache-dir`).
+DEFAULT_TIMEOUT = 120
+
+
+@dataclass
+class TutorialTestOptions:
+    run: bool = True
+    cache_dir: Path = ROOT / ".cache"
+
+
+def tutorial_test_settings(config, names_with_tests):
+    settings = dict((config["extra"] or {}).get("tutorial_tests") or {})
+    where = f"{display_path(config.config_file_path)}: extra.tutorial_tests"
+    default = settings.get("timeout", DEFAULT_TIMEOUT)
+    timeouts = settings.get("timeouts") or {}
+    expected = settings.get("expected_failures") or {}
+    for key, value in (("timeouts", timeouts), ("expected_failures", expected)):
+        if not isinstance(value, dict):
+            raise BuildError(f"{where}.{key} must map file names under the source folder to values")
+        for name in value:
+            if name not in names_with_tests:
+                raise BuildError(f"{where}.{key} names {name}, which is not a tutorial with tests")
+    for name, seconds in [("timeout", default)] + [(f"timeouts: {n}", s) for n, s in timeouts.items()]:
+        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds <= 0:
+            raise BuildError(f"{where}.{name} must be a number of seconds, not {seconds!r}")
+    return {name: timeouts.get(name, default) for name in names_with_tests}, expected
+
+
+# ### Judging every tutorial
+#
+# Tutorials whose verdict is not cached run in parallel, one process per
+# core. Each page gets its verdict; the console gets one line a tutorial.
+def judge_tutorials(pages, source_dir, config, options):
+    tested = []
+    for page in pages:
+        try:
+            functions = [name for name, _ in find_test_functions(read_source(page.source))]
+        except SourceError:
+            continue  # the page stage reports it
+        if functions:
+            tested.append((page, functions, Path(os.path.relpath(page.source, source_dir)).as_posix()))
+    timeouts, expected = tutorial_test_settings(config, {name for _, _, name in tested})
+    to_run = []
+    for page, functions, name in tested:
+        if not options.run:
+            page.verdict = Verdict(NOT_RUN, functions)
+            continue
+        files, elsewhere = dependencies(page.source, page.source.parent)
+        runtime = runtime_versions(elsewhere)
+        key = cache_key(files, runtime, timeouts[name], page.source.parent)
+        entry = cache_entry(options.cache_dir, page.source)
+        page.verdict = cached_verdict(entry, key)
+        if page.verdict is None:
+            to_run.append((page, functions, timeouts[name], runtime, key, entry))
+        else:
+            print(f"{display_path(page.source)}: {verdict_summary(page.verdict)} (cached)")
+    with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        runs = {
+            pool.submit(run_tutorial_tests, page.source, display_path(page.source), page.source.parent,
+                        functions, timeout): (page, runtime, key, entry)
+            for page, functions, timeout, runtime, key, entry in to_run
+        }
+        for future in concurrent.futures.as_completed(runs):
+            page, runtime, key, entry = runs[future]
+            page.verdict = future.result()
+            page.verdict.runtime = runtime
+            store_verdict(entry, key, page.verdict)
+            print(f"{display_path(page.source)}: {verdict_summary(page.verdict)}")
+    for page, _, name in tested:
+        if name in expected:
+            page.verdict.expected_failure = str(expected[name] or "")
+
+
+# ### Words for a verdict
+#
+# The same words serve the console, the page's status line and the "Test
+# results" page.
+def plural(count, noun):
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def first_line(text):
+    return (text.strip().splitlines() or [""])[0]
+
+
+def verdict_summary(verdict):
+    total = len(verdict.cases) or len(verdict.functions)
+    if verdict.status == NOT_RUN:
+        return f"{plural(total, 'test')}, not run in this build (--no-run)"
+    if verdict.status == TIMED_OUT:
+        return f"timed out: {verdict.problem}"
+    skipped = sum(case.outcome == "skipped" for case in verdict.cases)
+    took = f" in {verdict.seconds:.1f} s" + (f", {skipped} skipped" if skipped else "")
+    if verdict.status == PASSED:
+        return f"{plural(total - skipped, 'test')} passed{took}"
+    if verdict.problem:
+        return f"the tests could not run: {first_line(verdict.problem)}"
+    failing = [case for case in verdict.cases if case.outcome in (FAILED, "error")]
+    named = "; ".join(f"{case.name} ({first_line(case.message)})" for case in failing)
+    return f"{len(failing)} of {plural(total, 'test')} failed{took}: {named}"
+
+
+# A failing tutorial fails the build, with each failing test, where it
+# failed and its message. One listed as expected to fail does not; if it
+# passes, the list is wrong and that fails the build instead.
+def verdict_problems(pages):
+    problems = []
+    for page in pages:
+        verdict, name = page.verdict, display_path(page.source)
+        if verdict is None or verdict.status == NOT_RUN:
+            continue
+        if verdict.expected_failure is not None:
+            if verdict.status == PASSED:
+                problems.append(f"{name}: its tests passed, but mkdocs.yml lists it under "
+                                "extra.tutorial_tests.expected_failures: remove it from that list")
+            continue
+        if verdict.status == PASSED:
+            continue
+        for case in verdict.cases:
+            if case.outcome in (FAILED, "error"):
+                location = f"{name}:{case.line}" if case.line else name
+                message = textwrap.indent(case.message.strip(), "    ").lstrip()
+                problems.append(f"{location}: {case.name} {case.outcome}: {message}")
+        problems.append(f"{name}: {verdict_summary(verdict)}")
+    return problems
+
+
+# ## Stage 6: write the pages
 #
 # Each page is a Markdown file whose body is one block of HTML, the sections
 # as rows. MkDocs passes such a block through untouched, so code that holds
@@ -446,9 +897,10 @@ class Page:
     title: str = ""
     summary: str = ""
     warnings: list = field(default_factory=list)
+    verdict: Verdict = None  # its tests' verdict; None when it has no tests
 
 
-def section_html(number, section, line_html, md):
+def section_html(number, section, line_html, md, marks=""):
     anchor = f"section-{number}"
     docs = render_commentary(section.docs, md) if section.docs.strip() else ""
     code = "".join(
@@ -460,7 +912,7 @@ def section_html(number, section, line_html, md):
     )
     return (
         f'<div class="lp-section" id="{anchor}">\n'
-        f'<div class="lp-docs"><a class="lp-anchor" href="#{anchor}" title="Link to this section">¶</a>\n{docs}\n</div>\n'
+        f'<div class="lp-docs"><a class="lp-anchor" href="#{anchor}" title="Link to this section">¶</a>\n{marks}{docs}\n</div>\n'
         f'<div class="lp-code" data-search-exclude>{code_cell}</div>\n'
         f"</div>\n"
     )
@@ -495,6 +947,77 @@ def front_matter(**values):
     return "---\n" + "\n".join(lines) + "\n---\n\n"
 
 
+# ### The verdict on the page
+#
+# A page with tests opens with a status line: what its tests did in this
+# build, and the versions of Python and of the libraries they ran on. The
+# row of each `test_*` function carries that function's own mark, and what
+# pytest printed closes the page, collapsed. Whatever the tests said is
+# escaped: it is shown as text, never read as markup. The words are
+# English on every page, like the output they summarize.
+MARKS = {PASSED: "✓", FAILED: "✗", TIMED_OUT: "✗", NOT_RUN: "○", "skipped": "–", "error": "✗"}
+
+
+def verdict_text(verdict):
+    text = f"{MARKS[verdict.status]} {verdict_summary(verdict)}"
+    if verdict.expected_failure is not None:
+        text += " · expected to fail" + (f": {verdict.expected_failure}" if verdict.expected_failure else "")
+    return text
+
+
+def verdict_state(verdict):
+    if verdict.expected_failure is not None and verdict.status in (FAILED, TIMED_OUT):
+        return "expected"
+    return verdict.status.replace(" ", "-")
+
+
+def status_line_html(verdict):
+    runtime = " · ".join(f"{name} {version}" for name, version in verdict.runtime)
+    ran_on = f' <span class="lp-tests__runtime">ran on {html.escape(runtime)}</span>' if runtime else ""
+    return (f'<p class="lp-tests lp-tests--{verdict_state(verdict)}" lang="en" data-search-exclude>'
+            f"{html.escape(verdict_text(verdict))}{ran_on}</p>\n")
+
+
+def function_mark(verdict, function):
+    cases = [case for case in verdict.cases if case.function == function]
+    failing = [case for case in cases if case.outcome in (FAILED, "error")]
+    if failing:
+        state, words = failing[0].outcome, f"{failing[0].outcome}: {first_line(failing[0].message)}"
+    elif cases and all(case.outcome == "skipped" for case in cases):
+        state, words = "skipped", f"skipped: {first_line(cases[0].message)}"
+    elif cases:
+        count = f"{len(cases)} cases " if len(cases) > 1 else ""
+        state, words = PASSED, f"{count}passed in {sum(case.seconds for case in cases):.2f} s"
+    elif verdict.status == TIMED_OUT and function == unfinished_function(verdict):
+        state, words = TIMED_OUT, "did not finish: timed out"
+    else:
+        state, words = FAILED, "did not run"
+    return (f'<p class="lp-test-mark lp-test-mark--{state.replace(" ", "-")}" lang="en" data-search-exclude>'
+            f"{MARKS[state]} <code>{function}</code> {html.escape(words)}</p>\n")
+
+
+def function_marks(verdict, functions, sections):
+    """{section number: the marks of the test functions that start in that section}"""
+    marks = {}
+    if verdict is None or verdict.status == NOT_RUN:
+        return marks
+    for function, line in functions:
+        number = next(n for n, s in enumerate(sections, start=1) if s.first_line <= line <= s.last_line)
+        marks[number] = marks.get(number, "") + function_mark(verdict, function)
+    return marks
+
+
+def printed_output_html(verdict):
+    if not verdict.output.strip():
+        return ""
+    return (
+        '<details class="lp-test-output" lang="en" data-search-exclude>\n'
+        "<summary>What the tests printed</summary>\n"
+        f"<pre><code>{html.escape(verdict.output.rstrip())}</code></pre>\n"
+        "</details>\n"
+    )
+
+
 def render_page(page, text):
     lines = split_lines(text)
     sections = parse_source(text)
@@ -503,10 +1026,12 @@ def render_page(page, text):
         sections[0] = without_title(sections[0], page.title)
     line_html = highlight_code(lines)
     md = make_markdown(lambda message: page.warnings.append(message))
-    rows = "".join(section_html(n, s, line_html, md) for n, s in enumerate(sections, start=1))
+    marks = function_marks(page.verdict, find_test_functions(text), sections)
+    rows = "".join(section_html(n, s, line_html, md, marks.get(n, "")) for n, s in enumerate(sections, start=1))
+    status, output = (status_line_html(page.verdict), printed_output_html(page.verdict)) if page.verdict else ("", "")
     return front_matter(
         title=page.title, lang=page.lang, source_path=page.repo_path, hide=["navigation", "toc"],
-    ) + f'<div class="lp-page" lang="{page.lang}">\n{rows}</div>\n'
+    ) + f'<div class="lp-page" lang="{page.lang}">\n{status}{rows}{output}</div>\n'
 
 
 # The index lists every tutorial with its title and the first line of its
@@ -521,10 +1046,44 @@ def render_index(pages, config):
 
     tutorials = [item(page) for page in pages if page.name != GENERATOR_PAGE]
     about = [item(page) for page in pages if page.name == GENERATOR_PAGE]
+    about.append(f"- [Test results]({TEST_RESULTS_PAGE}.md): every tutorial's tests in this build, slowest first")
     body = f"# {config['site_name']}\n\n" + "\n".join(tutorials) + "\n"
-    if about:
-        body += "\n## About this site\n\n" + "\n".join(about) + "\n"
+    body += "\n## About this site\n\n" + "\n".join(about) + "\n"
     return front_matter(title="Home", hide=["navigation", "toc"]) + body
+
+
+# The "Test results" page lists every tutorial with its verdict in this
+# build, slowest first: the tutorial that holds the build up is the first
+# one seen. What tests say is escaped for Markdown as well as for HTML,
+# since a table cell is read as Markdown.
+TEST_RESULTS_PAGE = "test-results"
+
+
+def markdown_text(text):
+    return re.sub(r"([\\`*_\[\]|])", r"\\\1", html.escape(text, quote=False))
+
+
+def render_test_results(pages):
+    tutorials = [page for page in pages if page.name != GENERATOR_PAGE]
+
+    def ran(page):
+        return page.verdict is not None and page.verdict.status != NOT_RUN
+
+    def slowest_first(page):
+        return (not ran(page), -page.verdict.seconds if ran(page) else 0, page.name)
+
+    rows = []
+    for page in sorted(tutorials, key=slowest_first):
+        verdict = page.verdict
+        result = verdict_text(verdict) if verdict else "no tests"
+        took = f"{verdict.seconds:.1f} s" if ran(page) else ""
+        runtime = ", ".join(f"{name} {version}" for name, version in verdict.runtime) if ran(page) else ""
+        rows.append(f"| [{markdown_text(page.title)}]({page.name}.md) | {markdown_text(result)} "
+                    f"| {took} | {markdown_text(runtime)} |")
+    table = "| Tutorial | Result | Time | Ran on |\n| --- | --- | --- | --- |\n" + "\n".join(rows)
+    intro = "Every tutorial's tests as this build ran them, or found them unchanged in its cache."
+    return front_matter(title="Test results", hide=["navigation", "toc"]) + (
+        f"# Test results\n\n{intro}\n\n{table}\n")
 
 
 def find_pages(source_dir, config_dir):
@@ -564,6 +1123,7 @@ def write_pages(pages, docs_dir, config):
             print(f"{display_path(page.source)}: warning: {message}", file=sys.stderr)
         write_if_changed(Path(docs_dir) / f"{page.name}.md", text)
     write_if_changed(Path(docs_dir) / "index.md", render_index(pages, config))
+    write_if_changed(Path(docs_dir) / f"{TEST_RESULTS_PAGE}.md", render_test_results(pages))
 
 
 class BuildError(Exception):
@@ -577,7 +1137,7 @@ def display_path(path):
         return str(path)
 
 
-# ## Stage 6: run MkDocs
+# ## Stage 7: run MkDocs
 #
 # MkDocs reads `mkdocs.yml`, with the folder of generated pages as its
 # `docs_dir`. It builds in strict mode, so that a warning (a broken link, a
@@ -626,14 +1186,26 @@ def check_site_dir(site_dir, source_dir, config_dir):
             raise BuildError(f"refusing --site-dir {site_dir}: it would replace {protected}")
 
 
-def build_site(source_dir, site_dir, config_file):
+# The tutorials' verdicts come before any page is written: a tutorial that
+# fails stops the build there, and the previous site stays as it was.
+def judged_pages(source_dir, config_dir, config, testing):
+    pages = find_pages(source_dir, config_dir)
+    judge_tutorials(pages, source_dir, config, testing or TutorialTestOptions())
+    return pages
+
+
+def build_site(source_dir, site_dir, config_file, testing=None):
     config_file, site_dir = Path(config_file).resolve(), Path(site_dir).resolve()
     check_site_dir(site_dir, source_dir, config_file.parent)
     staging = site_dir.with_name(f".{site_dir.name}.building")
     shutil.rmtree(staging, ignore_errors=True)
     with tempfile.TemporaryDirectory(prefix="build_docs-") as docs_dir:
         config = load_mkdocs_config(config_file, docs_dir, staging)
-        write_pages(find_pages(source_dir, config_file.parent), docs_dir, config)
+        pages = judged_pages(source_dir, config_file.parent, config, testing)
+        problems = verdict_problems(pages)
+        if problems:
+            raise BuildError("\n".join(problems))
+        write_pages(pages, docs_dir, config)
         run_mkdocs(config, site_dir)
 
 
@@ -642,25 +1214,34 @@ def build_site(source_dir, site_dir, config_file):
 # `serve` writes the pages once, lets MkDocs serve them with live reload,
 # and polls the sources: an edited source is rendered again, which MkDocs
 # notices in the generated folder and reloads in the browser. MkDocs itself
-# watches `site_templates/` (the theme) and `mkdocs.yml`.
+# watches `site_templates/` (the theme) and `mkdocs.yml`. Tests run as in a
+# build, but a failing one is reported and shown on its page rather than
+# stopping the preview.
 def source_stamps(source_dir):
     paths = sorted(Path(source_dir).glob("*.py")) + [Path(__file__).resolve()]
     return {path: path.stat().st_mtime_ns for path in paths if path.exists()}
 
 
-def watch_sources(source_dir, docs_dir, config, stop):
+def write_preview_pages(source_dir, docs_dir, config, testing):
+    pages = judged_pages(source_dir, Path(config.config_file_path).parent, config, testing)
+    for problem in verdict_problems(pages):
+        print(problem, file=sys.stderr)
+    write_pages(pages, docs_dir, config)
+
+
+def watch_sources(source_dir, docs_dir, config, testing, stop):
     stamps = source_stamps(source_dir)
     while not stop.wait(0.2):
         current = source_stamps(source_dir)
         if current != stamps:
             stamps = current
             try:
-                write_pages(find_pages(source_dir, ROOT), docs_dir, config)
+                write_preview_pages(source_dir, docs_dir, config, testing)
             except BuildError as error:
                 print(error, file=sys.stderr)
 
 
-def serve_site(source_dir, config_file, address):
+def serve_site(source_dir, config_file, address, testing=None):
     from mkdocs.commands.serve import serve
 
     config_file = Path(config_file).resolve()
@@ -669,9 +1250,10 @@ def serve_site(source_dir, config_file, address):
         docs_dir.mkdir()
         # MkDocs serves from a site folder of its own; this one is never written.
         config = load_mkdocs_config(config_file, docs_dir, Path(work_dir) / "site")
-        write_pages(find_pages(source_dir, config_file.parent), docs_dir, config)
+        write_preview_pages(source_dir, docs_dir, config, testing)
         stop = threading.Event()
-        watcher = threading.Thread(target=watch_sources, args=(source_dir, docs_dir, config, stop), daemon=True)
+        watcher = threading.Thread(target=watch_sources, args=(source_dir, docs_dir, config, testing, stop),
+                                   daemon=True)
         watcher.start()
         try:
             serve(str(config_file), livereload=True, watch_theme=True, docs_dir=str(docs_dir),
@@ -695,20 +1277,25 @@ def parse_arguments(argv):
                         help="MkDocs configuration (default: mkdocs.yml)")
     parser.add_argument("--dev-addr", default="127.0.0.1:8000", metavar="HOST:PORT",
                         help="address for serve (default: 127.0.0.1:8000)")
+    parser.add_argument("--no-run", action="store_true",
+                        help="do not run the tutorials' tests; their pages say 'not run'")
+    parser.add_argument("--cache-dir", default=str(ROOT / ".cache"), metavar="DIR",
+                        help="where test results are kept between builds (default: .cache/)")
     return parser.parse_args(argv)
 
 
 def main(argv=None):
     arguments = parse_arguments(argv)
+    testing = TutorialTestOptions(run=not arguments.no_run, cache_dir=Path(arguments.cache_dir))
     logging.basicConfig(format="%(levelname)s: %(message)s", level=logging.WARNING)
     logging.getLogger("mkdocs").setLevel(logging.WARNING)
     try:
         if arguments.command == "serve":
             logging.getLogger("mkdocs").setLevel(logging.INFO)
-            serve_site(arguments.source, arguments.config, arguments.dev_addr)
+            serve_site(arguments.source, arguments.config, arguments.dev_addr, testing)
         else:
             started = time.perf_counter()
-            build_site(arguments.source, arguments.site_dir, arguments.config)
+            build_site(arguments.source, arguments.site_dir, arguments.config, testing)
             print(f"built {arguments.site_dir} in {time.perf_counter() - started:.1f} s")
     except BuildError as error:
         print(error, file=sys.stderr)
