@@ -1,5 +1,6 @@
 """The built site: pages, seed content, code columns, header and footer."""
 
+import importlib.metadata
 import io
 import re
 import subprocess
@@ -126,6 +127,27 @@ def test_index_lists_every_tutorial_with_title_and_first_line(site):
         sections = build_docs.parse_source(source.read_text(encoding="utf-8"))
         title, summary = build_docs.title_and_summary(sections, source.stem)
         assert title in text and squeeze(summary) in text
+
+
+def test_tutorial_pages_show_their_tests_verdict(site):
+    for source in SOURCES:
+        count = len(build_docs.find_test_functions(source.read_text(encoding="utf-8")))
+        body = page(site, source.stem)
+        status = re.search(r'<p class="lp-tests lp-tests--passed"[^>]*>(.*?)</p>', body, re.S)
+        text = squeeze(visible_text(status.group(1)))
+        assert text.startswith(f"✓ {count} tests passed in ")
+        for library in ("torch", "numpy"):
+            assert f"{library} {importlib.metadata.version(library)}" in text
+        assert body.count('<p class="lp-test-mark lp-test-mark--passed"') == count
+    assert '<p class="lp-tests' not in page(site, "build_docs")
+
+
+def test_test_results_page_lists_every_tutorial(site):
+    assert 'href="test-results/"' in (site / "index.html").read_text(encoding="utf-8")
+    text = squeeze(visible_text(page(site, "test-results")))
+    for source in SOURCES:
+        sections = build_docs.parse_source(source.read_text(encoding="utf-8"))
+        assert build_docs.title_and_summary(sections, source.stem)[0] in text
 
 
 def test_pages_load_nothing_from_other_hosts(site):

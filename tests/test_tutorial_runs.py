@@ -1,0 +1,330 @@
+"""The build runs each tutorial's tests and shows the verdict on its page.
+
+Every tutorial here is made in a temporary source folder; none imports
+torch, so that each run costs a Python start and little else."""
+
+import html
+import importlib.metadata
+import re
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+import yaml
+
+import build_docs
+from site_html import squeeze, visible_text
+
+ROOT = Path(build_docs.__file__).resolve().parent
+
+GOOD = '''\
+"""
+# Good lesson
+
+Both claims hold.
+"""
+
+
+def test_adds():
+    """Two and two make four."""
+    print("printed: <b>bold</b> & more")
+    assert 2 + 2 == 4
+
+
+# Three threes make nine.
+def test_multiplies():
+    assert 3 * 3 == 9
+'''
+
+BAD = '''\
+"""
+# Bad lesson
+
+One claim is wrong on purpose.
+"""
+
+
+def test_holds():
+    assert True
+
+
+def test_wrong():
+    """Two and two make five, says this test."""
+    total = 2 + 2
+    assert total == 5, f"expected 5, got {total}"
+'''
+
+NO_TESTS = '''\
+"""
+# Words only
+
+Nothing to check here.
+"""
+x = 1
+'''
+
+
+def write(folder, name, text):
+    path = Path(folder) / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def write_config(tmp_path, **tutorial_tests):
+    """mkdocs.yml as the project has it, with these extra.tutorial_tests."""
+    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
+    config["theme"]["custom_dir"] = str(ROOT / "site_templates")
+    config["extra"]["tutorial_tests"] = tutorial_tests
+    path = tmp_path / "mkdocs.yml"
+    path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def build(tmp_path, capsys, *options, **tutorial_tests):
+    """Run the build's command line; (exit status, stdout, stderr)."""
+    config = write_config(tmp_path, **tutorial_tests)
+    status = build_docs.main([
+        "--source", str(tmp_path / "source"), "--site-dir", str(tmp_path / "site"),
+        "--config", str(config), "--cache-dir", str(tmp_path / "cache"), *options,
+    ])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def page(tmp_path, name):
+    return (tmp_path / "site" / name / "index.html").read_text(encoding="utf-8")
+
+
+def status_line(body):
+    found = re.findall(r'<p class="lp-tests lp-tests--([\w-]+)"[^>]*>(.*?)</p>', body, re.S)
+    assert len(found) <= 1
+    return (found[0][0], squeeze(visible_text(found[0][1]))) if found else None
+
+
+def marks(body):
+    return {name: (state, squeeze(html.unescape(re.sub(r"<[^>]+>", "", words))))
+            for state, name, words in re.findall(
+                r'<p class="lp-test-mark lp-test-mark--([\w-]+)"[^>]*>.*?<code>(\w+)</code>(.*?)</p>',
+                body, re.S)}
+
+
+def row_of_line(body, line):
+    rows = body.split('<div class="lp-section"')[1:]
+    return next(row for row in rows if f'data-ln="{line}"' in row)
+
+
+def judge(tmp_path, run=True, **tutorial_tests):
+    """The test stage alone, without writing a site: {file name: verdict}."""
+    docs = tmp_path / "docs"
+    docs.mkdir(exist_ok=True)
+    config = build_docs.load_mkdocs_config(write_config(tmp_path, **tutorial_tests), docs, tmp_path / "site")
+    pages = build_docs.find_pages(tmp_path / "source", tmp_path)
+    options = build_docs.TutorialTestOptions(run=run, cache_dir=tmp_path / "cache")
+    build_docs.judge_tutorials(pages, tmp_path / "source", config, options)
+    return {page.source.name: page.verdict for page in pages}
+
+
+def test_a_failing_tutorial_fails_the_build_and_names_the_test(tmp_path, capsys):
+    write(tmp_path / "source", "good.py", GOOD)
+    write(tmp_path / "source", "bad.py", BAD)
+    status, out, err = build(tmp_path, capsys)
+    assert status == 1
+    wrong_line = BAD.splitlines().index('    assert total == 5, f"expected 5, got {total}"') + 1
+    assert re.search(rf"bad\.py:{wrong_line}: test_wrong failed: AssertionError: expected 5, got 4", err)
+    assert "bad.py: 1 of 2 tests failed" in err
+    assert "good.py" not in err and "Traceback" not in err
+    assert not (tmp_path / "site").exists()
+
+
+def test_pages_show_status_lines_marks_and_escaped_output(tmp_path, capsys):
+    write(tmp_path / "source", "good.py", GOOD)
+    write(tmp_path / "source", "bad.py", BAD)
+    write(tmp_path / "source", "words.py", NO_TESTS)
+    status, out, err = build(tmp_path, capsys, expected_failures={"bad.py": "it shows a failure"})
+    assert status == 0, err
+
+    good = page(tmp_path, "good")
+    state, words = status_line(good)
+    assert state == "passed" and words.startswith("✓ 2 tests passed in ")
+    assert f"ran on Python {sys.version.split()[0]}" in words
+    assert set(marks(good)) == {"test_adds", "test_multiplies"}
+    for state, words in marks(good).values():
+        assert state == "passed" and re.fullmatch(r"passed in \d+\.\d\d s", words)
+    # Each mark sits in the row that holds its function's def line.
+    for name in ("test_adds", "test_multiplies"):
+        row = row_of_line(good, GOOD.splitlines().index(f"def {name}():") + 1)
+        assert list(marks(row)) == [name]
+    printed = re.search(r'<details class="lp-test-output"[^>]*>(.*?)</details>', good, re.S).group(1)
+    assert "printed: &lt;b&gt;bold&lt;/b&gt; &amp; more" in printed and "<b>" not in printed
+
+    bad = page(tmp_path, "bad")
+    state, words = status_line(bad)
+    assert state == "expected"
+    assert words.startswith("✗ 1 of 2 tests failed in ")
+    assert "test_wrong (AssertionError: expected 5, got 4) · expected to fail: it shows a failure" in words
+    assert marks(bad)["test_holds"][0] == "passed"
+    assert marks(bad)["test_wrong"] == ("failed", "failed: AssertionError: expected 5, got 4")
+
+    words_page = page(tmp_path, "words")
+    assert status_line(words_page) is None and "lp-test-mark" not in words_page
+    assert "lp-test-output" not in words_page
+
+    results = squeeze(visible_text(page(tmp_path, "test-results")))
+    assert re.search(r"Good lesson ✓ 2 tests passed .*Words only no tests", results)
+    assert "Bad lesson ✗ 1 of 2 tests failed" in results
+
+
+def test_the_expected_failure_list_cannot_rot(tmp_path, capsys):
+    write(tmp_path / "source", "good.py", GOOD)
+    write(tmp_path / "source", "bad.py", BAD)
+    assert build(tmp_path, capsys, expected_failures={"bad.py": ""})[0] == 0
+    before = {p: p.read_bytes() for p in (tmp_path / "site").rglob("*") if p.is_file()}
+
+    status, out, err = build(tmp_path, capsys, expected_failures={"bad.py": "", "good.py": "flaky"})
+    assert status == 1
+    assert "good.py: its tests passed, but mkdocs.yml lists it under extra.tutorial_tests.expected_failures" in err
+    assert {p: p.read_bytes() for p in (tmp_path / "site").rglob("*") if p.is_file()} == before
+
+    status, out, err = build(tmp_path, capsys, expected_failures={"gone.py": ""})
+    assert status == 1
+    assert "extra.tutorial_tests.expected_failures names gone.py, which is not a tutorial with tests" in err
+
+
+def test_no_run_builds_without_running_anything(tmp_path, capsys):
+    write(tmp_path / "source", "bad.py", BAD.replace("total = 2 + 2", "open('ran', 'w').close(); total = 2 + 2"))
+    status, out, err = build(tmp_path, capsys, "--no-run")
+    assert status == 0, err
+    assert status_line(page(tmp_path, "bad")) == ("not-run", "○ 2 tests, not run in this build (--no-run)")
+    assert marks(page(tmp_path, "bad")) == {}
+    assert not (tmp_path / "source" / "ran").exists()
+
+
+RUN_COUNTER = '''\
+import helper
+
+
+def test_counts_its_runs():
+    with open("runs.log", "a") as log:
+        log.write("run\\n")
+    assert helper.value() == 1
+'''
+
+
+def test_the_cache_reruns_only_what_changed(tmp_path):
+    source = tmp_path / "source"
+    write(source, "counter.py", RUN_COUNTER)
+    write(source, "helper.py", "from tools import deep\n\n\ndef value():\n    return deep.ONE\n")
+    write(source, "tools/__init__.py", "")
+    write(source, "tools/deep.py", "ONE = 1\n")
+    write(source, "unrelated.py", "x = 1\n")
+
+    def runs():
+        return (source / "runs.log").read_text().count("run")
+
+    assert judge(tmp_path)["counter.py"].status == build_docs.PASSED and runs() == 1
+    assert judge(tmp_path)["counter.py"].status == build_docs.PASSED and runs() == 1
+    write(source, "unrelated.py", "x = 2\n")
+    judge(tmp_path)
+    assert runs() == 1
+    write(source, "counter.py", RUN_COUNTER + "# an edit\n")
+    judge(tmp_path)
+    assert runs() == 2
+    write(source, "helper.py", "from tools import deep\n\n\ndef value():\n    return deep.ONE * 1\n")
+    judge(tmp_path)
+    assert runs() == 3
+    write(source, "tools/deep.py", "ONE = 2 - 1\n")
+    judge(tmp_path)
+    assert runs() == 4
+
+
+HANGS = '''\
+import time
+
+
+def test_quick():
+    assert True
+
+
+def test_hangs():
+    while True:
+        time.sleep(0.05)
+'''
+
+
+def test_a_hanging_tutorial_is_stopped_at_its_timeout(tmp_path, capsys):
+    write(tmp_path / "source", "hangs.py", HANGS)
+    # The limit leaves a busy machine time to start pytest and reach test_hangs.
+    status, out, err = build(tmp_path, capsys, timeout=60, timeouts={"hangs.py": 3.5})
+    assert status == 1
+    hang_line = HANGS.splitlines().index("        time.sleep(0.05)") + 1
+    assert re.search(rf"hangs\.py: timed out: test_hangs did not finish within 3\.5 s "
+                     rf"\(stopped at \S*hangs\.py:{hang_line}\)", err)
+
+
+def test_a_tutorial_that_ignores_the_interrupt_is_killed(tmp_path, monkeypatch):
+    monkeypatch.setattr(build_docs, "GRACE_SECONDS", 0.5)
+    write(tmp_path / "source", "stubborn.py", "import signal\nimport time\n\n\ndef test_stubborn():\n"
+          "    signal.signal(signal.SIGINT, signal.SIG_IGN)\n    while True:\n        time.sleep(0.05)\n")
+    verdict = judge(tmp_path, timeout=3)["stubborn.py"]
+    assert verdict.status == build_docs.TIMED_OUT
+    assert verdict.problem == "test_stubborn did not finish within 3 s"
+    # pytest never saw the interrupt: the process was killed.
+    assert "KeyboardInterrupt" not in verdict.output
+
+
+def test_a_tutorial_that_cannot_be_imported_says_why(tmp_path):
+    write(tmp_path / "source", "broken.py", "import no_such_module_here\n\n\ndef test_a():\n    pass\n")
+    verdict = judge(tmp_path)["broken.py"]
+    assert verdict.status == build_docs.FAILED
+    assert build_docs.verdict_summary(verdict) == (
+        "the tests could not run: ModuleNotFoundError: No module named 'no_such_module_here'")
+
+
+def test_settings_are_checked(tmp_path):
+    write(tmp_path / "source", "good.py", GOOD)
+    with pytest.raises(build_docs.BuildError, match=r"timeouts: good\.py must be a number of seconds"):
+        judge(tmp_path, timeouts={"good.py": "soon"})
+    with pytest.raises(build_docs.BuildError, match=r"timeouts names other\.py, which is not a tutorial"):
+        judge(tmp_path, timeouts={"other.py": 5})
+    with pytest.raises(build_docs.BuildError, match=r"expected_failures must map file names"):
+        judge(tmp_path, expected_failures=["good.py"])
+
+
+def test_results_page_lists_slowest_first():
+    def tutorial(name, seconds=None, status=build_docs.PASSED):
+        page = build_docs.Page(Path(f"{name}.py"), name, f"source/{name}.py", "en", title=name.title())
+        if seconds is not None:
+            page.verdict = build_docs.Verdict(status, ["test_a"], [build_docs.CaseResult("test_a", status, 0)],
+                                              seconds, runtime=[["Python", "3.11.7"]])
+        return page
+
+    pages = [tutorial("quick", 0.4), tutorial("plain"), tutorial("slow", 12.5),
+             tutorial("skipped", 3, build_docs.NOT_RUN), tutorial("middle", 2.25, build_docs.FAILED)]
+    rows = [line for line in build_docs.render_test_results(pages).splitlines() if line.startswith("| [")]
+    assert [re.match(r"\| \[(\w+)\]", row).group(1) for row in rows] == ["Slow", "Middle", "Quick", "Plain", "Skipped"]
+    assert "| 12.5 s | Python 3.11.7 |" in rows[0]
+
+
+def test_the_build_never_imports_the_tutorials_libraries(tmp_path):
+    write(tmp_path / "source", "numeric.py", "import numpy\n\n\ndef test_sum():\n    assert numpy.arange(3).sum() == 3\n")
+    write_config(tmp_path)
+    (tmp_path / "docs").mkdir()
+    script = textwrap.dedent("""\
+        import sys
+        from pathlib import Path
+        import build_docs
+        tmp = Path(sys.argv[1])
+        config = build_docs.load_mkdocs_config(tmp / "mkdocs.yml", tmp / "docs", tmp / "site")
+        pages = build_docs.find_pages(tmp / "source", tmp)
+        build_docs.judge_tutorials(pages, tmp / "source", config, build_docs.TutorialTestOptions(cache_dir=tmp))
+        print("verdict:", pages[0].verdict.status, pages[0].verdict.runtime)
+        print("imported:", sorted(name for name in ("torch", "numpy") if name in sys.modules))
+    """)
+    result = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    assert "imported: []" in result.stdout
+    assert f"['numpy', '{importlib.metadata.version('numpy')}']" in result.stdout
+    assert "verdict: passed [['Python', " in result.stdout
