@@ -24,6 +24,7 @@ Run `python build_docs.py --help` for the options.
 import argparse
 import ast
 import concurrent.futures
+import functools
 import hashlib
 import html
 import importlib.metadata
@@ -447,7 +448,12 @@ def highlight_code(lines):
 # author runs `pytest` there, and nothing of the build is loaded into it.
 # The page then carries pytest's verdict, and the build fails when a
 # tutorial does (unless `mkdocs.yml` lists it as expected to fail).
+#
+# A tutorial's status is PASSED, FAILED, TIMED_OUT or NOT_RUN; a single
+# test's outcome is PASSED, FAILED, SKIPPED or ERROR (it could not even be
+# set up, or its module could not be imported).
 PASSED, FAILED, TIMED_OUT, NOT_RUN = "passed", "failed", "timed out", "not run"
+SKIPPED, ERROR = "skipped", "error"
 
 
 @dataclass
@@ -455,7 +461,7 @@ class CaseResult:
     """One test as pytest reports it: a `test_*` function, or one case of a parametrized one."""
 
     name: str
-    outcome: str  # "passed", "failed", "error" or "skipped"
+    outcome: str
     seconds: float
     message: str = ""
     line: int = 0  # the line of the tutorial where it failed, when pytest's report says
@@ -507,9 +513,13 @@ def find_test_functions(text):
 # At the timeout the whole process group gets an interrupt, as if the
 # author had pressed Ctrl-C: pytest then says where the test was stuck and
 # still writes its report. Whatever ignores the interrupt is killed a few
-# seconds later.
+# seconds later. Each run is a session of its own, so that this reaches
+# the processes a tutorial started too; the flip side is that the
+# terminal's Ctrl-C does not reach them, so the build stops the runs still
+# going when it is interrupted itself (see `judge_tutorials`).
 PYTEST_COMMAND = ("-m", "pytest", "-p", "no:cacheprovider", "-q", "-rA")
 GRACE_SECONDS = 5
+RUNNING = set()  # the pytest processes running now
 
 
 def run_pytest(script, folder, timeout):
@@ -521,27 +531,34 @@ def run_pytest(script, folder, timeout):
             command, cwd=folder, env=environment, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT, encoding="utf-8", errors="replace", start_new_session=True,
         )
+        RUNNING.add(process)
         started = time.perf_counter()
         try:
             output, _ = process.communicate(timeout=timeout)
             timed_out = False
         except subprocess.TimeoutExpired:
             output, timed_out = interrupt(process), True
+        finally:
+            RUNNING.discard(process)
         seconds = time.perf_counter() - started
         junit = report.read_text(encoding="utf-8") if report.exists() else None
     return process.returncode, output, junit, seconds, timed_out
 
 
 def interrupt(process):
-    for stop, wait in ((signal.SIGINT, GRACE_SECONDS), (signal.SIGKILL, None)):
-        try:
-            os.killpg(process.pid, stop)
-        except ProcessLookupError:
-            pass
-        try:
-            return process.communicate(timeout=wait)[0]
-        except subprocess.TimeoutExpired:
-            continue
+    signal_group(process, signal.SIGINT)
+    try:
+        return process.communicate(timeout=GRACE_SECONDS)[0]
+    except subprocess.TimeoutExpired:
+        signal_group(process, signal.SIGKILL)
+        return process.communicate()[0]
+
+
+def signal_group(process, number):
+    try:
+        os.killpg(process.pid, number)
+    except ProcessLookupError:
+        pass  # it has ended meanwhile
 
 
 # ### Reading the verdict
@@ -560,8 +577,8 @@ def read_junit(junit, script_name):
             continue  # the test an interrupt stopped: pytest records it without a name
         result = CaseResult(case.get("name"), PASSED, float(case.get("time") or 0))
         for child in case:
-            if child.tag in ("failure", "error", "skipped") and result.outcome in (PASSED, "skipped"):
-                result.outcome = {"failure": FAILED}.get(child.tag, child.tag)
+            if child.tag in ("failure", "error", "skipped") and result.outcome in (PASSED, SKIPPED):
+                result.outcome = {"failure": FAILED, "error": ERROR, "skipped": SKIPPED}[child.tag]
                 result.message = error_message(child)
                 result.line = line_in(child.text or "", script_name)
         cases.append(result)
@@ -596,7 +613,7 @@ def run_tutorial_tests(script, name, folder, functions, timeout):
     in `folder`; `name` is how messages call the tutorial."""
     returncode, output, junit, seconds, timed_out = run_pytest(script, folder, timeout)
     verdict = Verdict(PASSED, list(functions), read_junit(junit, Path(script).name), seconds, output)
-    failing = [case for case in verdict.cases if case.outcome in (FAILED, "error")]
+    failing = [case for case in verdict.cases if case.outcome in (FAILED, ERROR)]
     if timed_out:
         verdict.status, verdict.seconds = TIMED_OUT, timeout
         where = line_in(output, Path(script).name, ending=" KeyboardInterrupt")
@@ -685,20 +702,25 @@ def dependencies(script, folder):
 # A library's version is asked of its installed metadata, never by
 # importing it: the build itself must not load torch. Most distributions
 # are named like the module they install; for the others (`yaml` comes from
-# PyYAML) the full map of installed files is read, once, and only then.
+# PyYAML) the full map of installed files is read, once, and only then:
+# it takes a second.
 def runtime_versions(modules):
-    versions, owners = [["Python", platform.python_version()]], None
+    versions = [["Python", platform.python_version()]]
     for module in sorted(modules):
         try:
             versions.append([module, importlib.metadata.version(module)])
             continue
         except importlib.metadata.PackageNotFoundError:
             pass
-        owners = owners if owners is not None else importlib.metadata.packages_distributions()
-        distribution = (owners.get(module) or [None])[0]
+        distribution = (installed_modules().get(module) or [None])[0]
         version = importlib.metadata.version(distribution) if distribution else "not installed"
         versions.append([distribution or module, version])
     return versions
+
+
+@functools.lru_cache(maxsize=1)
+def installed_modules():
+    return importlib.metadata.packages_distributions()
 
 
 def cache_key(files, runtime, timeout, folder):
@@ -706,7 +728,7 @@ def cache_key(files, runtime, timeout, folder):
     facts = [PYTEST_COMMAND, sys.version, importlib.metadata.version("pytest"), runtime, timeout]
     digest.update(json.dumps(facts).encode())
     for path in sorted(files):
-        digest.update(f"\0{os.path.relpath(path, folder)}\0".encode() + files[path])
+        digest.update(f"\0{os.path.relpath(path, Path(folder).resolve())}\0".encode() + files[path])
     return digest.hexdigest()
 
 
@@ -763,8 +785,10 @@ class TutorialTestOptions:
 
 
 def tutorial_test_settings(config, names_with_tests):
-    settings = dict((config["extra"] or {}).get("tutorial_tests") or {})
+    settings = (config["extra"] or {}).get("tutorial_tests") or {}
     where = f"{display_path(config.config_file_path)}: extra.tutorial_tests"
+    if not isinstance(settings, dict):
+        raise BuildError(f"{where} must be a mapping of settings")
     default = settings.get("timeout", DEFAULT_TIMEOUT)
     timeouts = settings.get("timeouts") or {}
     expected = settings.get("expected_failures") or {}
@@ -782,8 +806,9 @@ def tutorial_test_settings(config, names_with_tests):
 
 # ### Judging every tutorial
 #
-# Tutorials whose verdict is not cached run in parallel, one process per
-# core. Each page gets its verdict; the console gets one line a tutorial.
+# A page's verdict comes from the cache when nothing it depends on changed,
+# and from a run otherwise. The runs go in parallel, one process per core;
+# the console gets one line a tutorial.
 def judge_tutorials(pages, source_dir, config, options):
     tested = []
     for page in pages:
@@ -794,7 +819,7 @@ def judge_tutorials(pages, source_dir, config, options):
         if functions:
             tested.append((page, functions, Path(os.path.relpath(page.source, source_dir)).as_posix()))
     timeouts, expected = tutorial_test_settings(config, {name for _, _, name in tested})
-    to_run = []
+    pending = []
     for page, functions, name in tested:
         if not options.run:
             page.verdict = Verdict(NOT_RUN, functions)
@@ -805,24 +830,34 @@ def judge_tutorials(pages, source_dir, config, options):
         entry = cache_entry(options.cache_dir, page.source)
         page.verdict = cached_verdict(entry, key)
         if page.verdict is None:
-            to_run.append((page, functions, timeouts[name], runtime, key, entry))
+            pending.append((page, functions, timeouts[name], runtime, key, entry))
         else:
             print(f"{display_path(page.source)}: {verdict_summary(page.verdict)} (cached)")
+    run_in_parallel(pending)
+    for page, _, name in tested:
+        if name in expected:
+            page.verdict.expected_failure = str(expected[name] or "")
+
+
+def run_in_parallel(pending):
     with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         runs = {
             pool.submit(run_tutorial_tests, page.source, display_path(page.source), page.source.parent,
                         functions, timeout): (page, runtime, key, entry)
-            for page, functions, timeout, runtime, key, entry in to_run
+            for page, functions, timeout, runtime, key, entry in pending
         }
-        for future in concurrent.futures.as_completed(runs):
-            page, runtime, key, entry = runs[future]
-            page.verdict = future.result()
-            page.verdict.runtime = runtime
-            store_verdict(entry, key, page.verdict)
-            print(f"{display_path(page.source)}: {verdict_summary(page.verdict)}")
-    for page, _, name in tested:
-        if name in expected:
-            page.verdict.expected_failure = str(expected[name] or "")
+        try:
+            for future in concurrent.futures.as_completed(runs):
+                page, runtime, key, entry = runs[future]
+                page.verdict = future.result()
+                page.verdict.runtime = runtime
+                store_verdict(entry, key, page.verdict)
+                print(f"{display_path(page.source)}: {verdict_summary(page.verdict)}")
+        except BaseException:  # Ctrl-C above all: the runs would go on to their timeouts
+            pool.shutdown(wait=False, cancel_futures=True)
+            for process in list(RUNNING):
+                signal_group(process, signal.SIGKILL)
+            raise
 
 
 # ### Words for a verdict
@@ -843,13 +878,13 @@ def verdict_summary(verdict):
         return f"{plural(total, 'test')}, not run in this build (--no-run)"
     if verdict.status == TIMED_OUT:
         return f"timed out: {verdict.problem}"
-    skipped = sum(case.outcome == "skipped" for case in verdict.cases)
+    skipped = sum(case.outcome == SKIPPED for case in verdict.cases)
     took = f" in {verdict.seconds:.1f} s" + (f", {skipped} skipped" if skipped else "")
     if verdict.status == PASSED:
         return f"{plural(total - skipped, 'test')} passed{took}"
     if verdict.problem:
         return f"the tests could not run: {first_line(verdict.problem)}"
-    failing = [case for case in verdict.cases if case.outcome in (FAILED, "error")]
+    failing = [case for case in verdict.cases if case.outcome in (FAILED, ERROR)]
     named = "; ".join(f"{case.name} ({first_line(case.message)})" for case in failing)
     return f"{len(failing)} of {plural(total, 'test')} failed{took}: {named}"
 
@@ -871,7 +906,7 @@ def verdict_problems(pages):
         if verdict.status == PASSED:
             continue
         for case in verdict.cases:
-            if case.outcome in (FAILED, "error"):
+            if case.outcome in (FAILED, ERROR):
                 location = f"{name}:{case.line}" if case.line else name
                 message = textwrap.indent(case.message.strip(), "    ").lstrip()
                 problems.append(f"{location}: {case.name} {case.outcome}: {message}")
@@ -955,7 +990,7 @@ def front_matter(**values):
 # pytest printed closes the page, collapsed. Whatever the tests said is
 # escaped: it is shown as text, never read as markup. The words are
 # English on every page, like the output they summarize.
-MARKS = {PASSED: "✓", FAILED: "✗", TIMED_OUT: "✗", NOT_RUN: "○", "skipped": "–", "error": "✗"}
+MARKS = {PASSED: "✓", FAILED: "✗", TIMED_OUT: "✗", NOT_RUN: "○", SKIPPED: "–", ERROR: "✗"}
 
 
 def verdict_text(verdict):
@@ -980,11 +1015,11 @@ def status_line_html(verdict):
 
 def function_mark(verdict, function):
     cases = [case for case in verdict.cases if case.function == function]
-    failing = [case for case in cases if case.outcome in (FAILED, "error")]
+    failing = [case for case in cases if case.outcome in (FAILED, ERROR)]
     if failing:
         state, words = failing[0].outcome, f"{failing[0].outcome}: {first_line(failing[0].message)}"
-    elif cases and all(case.outcome == "skipped" for case in cases):
-        state, words = "skipped", f"skipped: {first_line(cases[0].message)}"
+    elif cases and all(case.outcome == SKIPPED for case in cases):
+        state, words = SKIPPED, f"skipped: {first_line(cases[0].message)}"
     elif cases:
         count = f"{len(cases)} cases " if len(cases) > 1 else ""
         state, words = PASSED, f"{count}passed in {sum(case.seconds for case in cases):.2f} s"
