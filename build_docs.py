@@ -6,7 +6,8 @@ Every tutorial on this site is an ordinary Python file: its comments and
 docstrings are the commentary on the left, its code the column on the right.
 The build runs in seven small stages, and data flows one way through them:
 
-1. **read** each source file as text;
+1. **read** each source file as text, and a text-first source (literate
+   text, `x.py.txt`) as the code PyLit makes of it;
 2. **parse** it into sections of commentary and code, with `tokenize` and
    `ast`, so that a `#` inside a string can never be mistaken for a comment;
 3. **render the commentary** from Markdown and TeX to HTML, math included,
@@ -15,7 +16,8 @@ The build runs in seven small stages, and data flows one way through them:
    source's own line numbers;
 5. **run the tutorials' tests**, each tutorial in a pytest process of its
    own, so that its page can show what they proved on this build;
-6. **write the pages** as Markdown files that Material for MkDocs publishes;
+6. **write the pages** as Markdown files that Material for MkDocs publishes,
+   each with its code and its literate text beside it to download;
 7. **run MkDocs** into a fresh folder, and swap it in only when it succeeded.
 
 Run `python build_docs.py --help` for the options.
@@ -29,6 +31,7 @@ import hashlib
 import html
 import importlib.metadata
 import io
+import itertools
 import json
 import logging
 import os
@@ -44,7 +47,7 @@ import threading
 import time
 import tokenize
 import warnings
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -53,6 +56,14 @@ import latex2mathml.converter
 from markdown.inlinepatterns import InlineProcessor
 from pygments.lexers import PythonLexer
 from pygments.token import STANDARD_TYPES
+
+with warnings.catch_warnings():
+    # PyLit 0.8.0 holds an invalid escape sequence, which Python reports when
+    # it compiles the module (a SyntaxWarning from 3.12, an error under
+    # `-W error`). That is PyLit's business, not our users'.
+    warnings.simplefilter("ignore", SyntaxWarning)
+    warnings.simplefilter("ignore", DeprecationWarning)
+    import pylit
 
 ROOT = Path(__file__).resolve().parent
 GENERATOR_PAGE = "build_docs"
@@ -97,6 +108,187 @@ def read_source(path):
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         raise SourceError(f"is not valid UTF-8 (byte {error.start})", line, 1) from None
+
+
+# ### Text first or code first: literate text with PyLit
+#
+# Some authors think in prose first. A source named `x.py.txt` (PyLit's
+# naming) is reStructuredText with the code in literal blocks, the indented
+# blocks after a paragraph that ends in `::`. PyLit turns it into Python,
+# its paragraphs into `#` comments, and every later stage reads that code as
+# if the author had typed it. The other way, every page offers its code as
+# such a text, made by PyLit.
+#
+# Both ways must lose nothing: code → text → code gives back the same
+# characters, and so does text → code → text. PyLit alone changes 97 of the
+# 168 top-level modules of Python 3.11's standard library on the way there
+# and back, for three reasons, each mended here around PyLit:
+#
+# - Python has two blank lines between comment paragraphs, an empty line
+#   and an empty comment `#`; PyLit's text has one, and PyLit brings back
+#   the kind that fits where it stands: `#` in prose, empty in code. Where
+#   that would be the wrong kind, the text's blank line holds one space,
+#   which reStructuredText reads as blank: "the other kind, here".
+# - Between a comment block and the code after it, PyLit adds a `::`
+#   paragraph, so that the code is read as a literal block; on the way back
+#   it would become a `# ::` comment. The blank line before an added `::` is
+#   always one of those single spaces, so an added `::` is known and left
+#   out, while a `::` the author wrote stays.
+# - A comment block indented deeper than the prose, just after code, is
+#   part of the literal block to reStructuredText, and so to PyLit on the
+#   way back. Such a block stays code in the text, where it is read as code.
+#
+# PyLit also takes the code indentation off blank lines in code, which had
+# none added; ours keep theirs. A file with Windows line ends is converted
+# with Unix ones and gets its own back. Code blocks are indented by four
+# spaces, as Python indents (PyLit's default is two): a text-first source
+# indents its code blocks so, or its text will not come back as written.
+#
+# Whatever the file, the conversion is proved by converting back. A file that
+# would not come back identical gets an error at its first line that
+# differs (a tab, which PyLit expands, is the usual cause), and its page then
+# offers no literate text rather than a wrong one.
+LITERATE_SUFFIX = ".py.txt"
+PYLIT_OPTIONS = {"language": "python", "comment_string": "# ", "codeindent": 4}
+OTHER_BLANK = " \n"
+ADDED_MARKER = "::\n"
+# Marks a comment line that PyLit must take for code; a source never holds
+# a NUL, so none is lost when the marks are taken out again.
+KEPT_AS_CODE = "\0"
+
+
+def is_literate_text(path):
+    return Path(path).name.endswith(LITERATE_SUFFIX)
+
+
+# PyLit works on lines that keep their `\n`; nothing else ends a line here.
+def lines_with_ends(text):
+    return re.findall(r"[^\n]*\n|[^\n]+\Z", text)
+
+
+def unix_newlines(text):
+    if "\r\n" in text and text.count("\r\n") == text.count("\n"):
+        return text.replace("\r\n", "\n"), "\r\n"
+    return text, "\n"
+
+
+# `Code2Text` writes the added `::` paragraphs; written again without them,
+# its text matches the code line for line, which finds each code line in
+# the first text.
+def pylit_text(lines, kept_as_code):
+    marked = [
+        "#" + KEPT_AS_CODE + line[1:] if row in kept_as_code else line
+        for row, line in enumerate(lines)
+    ]
+    text = pylit.Code2Text(marked, **PYLIT_OPTIONS)()
+    plain = pylit.Code2Text(marked, add_missing_marker=False, **PYLIT_OPTIONS)()
+    place, at = [], 0
+    for line in plain:
+        while text[at] != line:
+            at += 2  # an added `::` and the blank line after it
+        place.append(at)
+        at += 1
+    return [line.replace(KEPT_AS_CODE, "") for line in text], place
+
+
+# `Text2Code` gives one code line for each line of text.
+def pylit_code(text_lines):
+    code = []
+    try:
+        for line in pylit.Text2Code(text_lines, **PYLIT_OPTIONS):
+            code.append(line)
+    except ValueError:
+        raise SourceError("this line of a code block is indented less than the "
+                          "first code block of the text", len(code) + 1) from None
+    return code
+
+
+def paragraphs_around(lines, rows):
+    kept = set()
+    for row in rows:
+        first, last = row, row
+        while first > 0 and lines[first - 1].strip():
+            first -= 1
+        while last + 1 < len(lines) and lines[last + 1].strip():
+            last += 1
+        kept.update(range(first, last + 1))
+    return kept
+
+
+def code_to_literate_text(code):
+    unix, newline = unix_newlines(code)
+    lines = lines_with_ends(unix)
+    text, place = pylit_text(lines, kept_as_code=set())
+    back = pylit_code(text)
+    read_as_code = {
+        row for row, line in enumerate(lines)
+        if line.startswith("# ") and text[place[row]] == line[2:] and back[place[row]] != line
+    }
+    if read_as_code:
+        text, place = pylit_text(lines, paragraphs_around(lines, read_as_code))
+        back = pylit_code(text)
+    for row, line in enumerate(lines):
+        at = place[row]
+        if text[at] == "\n" and {line, back[at]} == {"\n", "#\n"}:
+            text[at] = OTHER_BLANK
+    literate = "".join(text).replace("\n", newline)
+    check_same(code, literate_text_to_code(literate), "PyLit's literate text would not give back this line")
+    return literate
+
+
+# Each code line comes with the line of the text it was made from, so that
+# an error in the code can be shown where the author wrote it.
+def literate_code_lines(text):
+    unix, newline = unix_newlines(text)
+    text_lines = lines_with_ends(unix)
+    code_lines = pylit_code(text_lines)
+    result, skip = [], 0
+    for at, (line, code) in enumerate(zip(text_lines, code_lines)):
+        if skip:
+            skip -= 1
+        elif (line == ADDED_MARKER and code == "# ::\n" and at > 0
+              and text_lines[at - 1] == OTHER_BLANK and code_lines[at - 1] == "# \n"
+              and text_lines[at + 1:at + 2] == ["\n"]):
+            skip = 1
+        elif line == OTHER_BLANK:
+            result.append((at + 1, "\n" if code.startswith("#") else "#\n"))
+        elif not line.strip() and not code.startswith("#"):
+            result.append((at + 1, line))
+        else:
+            result.append((at + 1, code))
+    return [(row, line.replace("\n", newline)) for row, line in result]
+
+
+def literate_text_to_code(text):
+    return "".join(line for _, line in literate_code_lines(text))
+
+
+def check_same(expected, got, message):
+    pairs = itertools.zip_longest(lines_with_ends(expected), lines_with_ends(got), fillvalue="")
+    for row, (want, have) in enumerate(pairs, start=1):
+        if want != have:
+            raise SourceError(f"{message} (it came back as {have!r})", row)
+
+
+# A page's code: its source, or the code PyLit makes of a text-first one.
+def page_code(page):
+    text = read_source(page.source)
+    return text_first_code(text) if page.text_first else text
+
+
+# A text-first source is read as the code PyLit makes of it. A syntax error
+# in that code is reported here, at its line in the text.
+def text_first_code(text):
+    rows_and_lines = literate_code_lines(text)
+    code = "".join(line for _, line in rows_and_lines)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ast.parse(code)
+    except SyntaxError as error:
+        row = rows_and_lines[min(error.lineno or 1, len(rows_and_lines)) - 1][0] if rows_and_lines else 1
+        raise SourceError(f"in the code of this text: {error.msg}", row, error.offset or 1) from None
+    return code
 
 
 # ## Stage 2: parse into sections
@@ -737,8 +929,24 @@ def cache_key(files, runtime, timeout, folder):
 # instead of adding one. A timeout is not cached: it says more about how
 # busy the machine was than about the tutorial.
 def cache_entry(cache_dir, source):
-    name = hashlib.sha256(str(Path(source).resolve()).encode()).hexdigest()[:20]
-    return Path(cache_dir) / "tutorial-tests" / f"{name}.json"
+    return Path(cache_dir) / "tutorial-tests" / f"{path_digest(source)}.json"
+
+
+def path_digest(source):
+    return hashlib.sha256(str(Path(source).resolve()).encode()).hexdigest()[:20]
+
+
+# A text-first tutorial's tests run from the code PyLit makes of it: pytest
+# needs a `.py` file. It is kept in the cache folder, at a path of its own
+# that stays the same from build to build, as the cache key needs; pytest
+# runs it from the tutorial's folder, so that the tutorial imports its
+# neighbours as a `.py` source would.
+def tests_script(page, code, cache_dir):
+    if not page.text_first:
+        return page.source
+    script = Path(cache_dir) / "text-first" / path_digest(page.source) / f"{page.name}.py"
+    write_if_changed(script, code)
+    return script
 
 
 def cached_verdict(entry, key):
@@ -813,28 +1021,30 @@ def judge_tutorials(pages, source_dir, config, options):
     tested = []
     for page in pages:
         try:
-            functions = [name for name, _ in find_test_functions(read_source(page.source))]
+            code = page_code(page)
         except SourceError:
             continue  # the page stage reports it
+        functions = [name for name, _ in find_test_functions(code)]
         if functions:
-            tested.append((page, functions, Path(os.path.relpath(page.source, source_dir)).as_posix()))
-    timeouts, expected = tutorial_test_settings(config, {name for _, _, name in tested})
+            tested.append((page, code, functions, Path(os.path.relpath(page.source, source_dir)).as_posix()))
+    timeouts, expected = tutorial_test_settings(config, {name for _, _, _, name in tested})
     pending = []
-    for page, functions, name in tested:
+    for page, code, functions, name in tested:
         if not options.run:
             page.verdict = Verdict(NOT_RUN, functions)
             continue
-        files, elsewhere = dependencies(page.source, page.source.parent)
+        script = tests_script(page, code, options.cache_dir)
+        files, elsewhere = dependencies(script, page.source.parent)
         runtime = runtime_versions(elsewhere)
         key = cache_key(files, runtime, timeouts[name], page.source.parent)
         entry = cache_entry(options.cache_dir, page.source)
         page.verdict = cached_verdict(entry, key)
         if page.verdict is None:
-            pending.append((page, functions, timeouts[name], runtime, key, entry))
+            pending.append((page, script, functions, timeouts[name], runtime, key, entry))
         else:
             print(f"{display_path(page.source)}: {verdict_summary(page.verdict)} (cached)")
     run_in_parallel(pending)
-    for page, _, name in tested:
+    for page, _, _, name in tested:
         if name in expected:
             page.verdict.expected_failure = str(expected[name] or "")
 
@@ -842,9 +1052,9 @@ def judge_tutorials(pages, source_dir, config, options):
 def run_in_parallel(pending):
     with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         runs = {
-            pool.submit(run_tutorial_tests, page.source, display_path(page.source), page.source.parent,
+            pool.submit(run_tutorial_tests, script, display_path(page.source), page.source.parent,
                         functions, timeout): (page, runtime, key, entry)
-            for page, functions, timeout, runtime, key, entry in pending
+            for page, script, functions, timeout, runtime, key, entry in pending
         }
         try:
             for future in concurrent.futures.as_completed(runs):
@@ -933,6 +1143,11 @@ class Page:
     summary: str = ""
     warnings: list = field(default_factory=list)
     verdict: Verdict = None  # its tests' verdict; None when it has no tests
+    downloads: dict = field(default_factory=dict)  # file name beside the page -> bytes
+
+    @property
+    def text_first(self):
+        return is_literate_text(self.source)
 
 
 def section_html(number, section, line_html, md, marks=""):
@@ -956,24 +1171,47 @@ def section_html(number, section, line_html, md, marks=""):
 # The page title is the Markdown heading that opens the module docstring
 # (`# Title`), or else the file name; the first sentence after it is the
 # summary shown on the index.
+#
+# A heading may also be underlined with `===`, which Markdown and
+# reStructuredText both read as a title: a text-first source starts so.
 def title_and_summary(sections, fallback):
     intro = sections[0].docs if sections else ""
     lines = [line.strip() for line in intro.split("\n") if line.strip()]
     title = fallback
     if lines and lines[0].startswith("# "):
         title = lines.pop(0)[2:].strip()
+    elif len(lines) > 1 and set(lines[1]) == {"="}:
+        title = lines[0]
+        del lines[:2]
     return title, (lines[0] if lines else "")
 
 
 def without_title(section, title):
-    heading = f"# {title}"
     lines = section.docs.split("\n")
-    if lines and lines[0].strip() == heading:
-        return Section(
-            "\n".join(lines[1:]).strip("\n"), section.code,
-            section.first_line, section.last_line, section.code_line_numbers,
-        )
-    return section
+    if lines and lines[0].strip() == f"# {title}":
+        heading_lines = 1
+    elif len(lines) > 1 and lines[0].strip() == title and set(lines[1].strip()) == {"="}:
+        heading_lines = 2
+    else:
+        return section
+    return replace(section, docs="\n".join(lines[heading_lines:]).strip("\n"))
+
+
+# A text-first source ends a paragraph with `::` where a code block follows.
+# On the page the code stands beside it, so the marker goes the way docutils
+# takes it away: `text::` shows `text:`, and a `::` alone or after a space
+# shows nothing. (`.. name::` starts a directive; it is no such marker.)
+def without_literal_markers(section):
+    lines = []
+    for line in section.docs.split("\n"):
+        text = line.rstrip()
+        if text.endswith("::") and not text.lstrip().startswith(".."):
+            before = text[:-2]
+            if not before.strip():
+                continue
+            line = before.rstrip() if before[-1].isspace() else before + ":"
+        lines.append(line)
+    return replace(section, docs="\n".join(lines).strip("\n"))
 
 
 def front_matter(**values):
@@ -1056,6 +1294,8 @@ def printed_output_html(verdict):
 def render_page(page, text):
     lines = split_lines(text)
     sections = parse_source(text)
+    if page.text_first:
+        sections = [without_literal_markers(section) for section in sections]
     page.title, page.summary = title_and_summary(sections, page.name)
     if sections:
         sections[0] = without_title(sections[0], page.title)
@@ -1066,6 +1306,7 @@ def render_page(page, text):
     status, output = (status_line_html(page.verdict), printed_output_html(page.verdict)) if page.verdict else ("", "")
     return front_matter(
         title=page.title, lang=page.lang, source_path=page.repo_path, hide=["navigation", "toc"],
+        downloads=download_links(page),
     ) + f'<div class="lp-page" lang="{page.lang}">\n{status}{rows}{output}</div>\n'
 
 
@@ -1121,11 +1362,23 @@ def render_test_results(pages):
         f"# Test results\n\n{intro}\n\n{table}\n")
 
 
+# A tutorial is a `.py` file, or a `.py.txt` literate text (text first).
+def tutorial_sources(source_dir):
+    return sorted(path for pattern in ("*.py", "*" + LITERATE_SUFFIX) for path in Path(source_dir).glob(pattern))
+
+
+def page_name(path):
+    return path.name[: -len(LITERATE_SUFFIX)] if is_literate_text(path) else path.stem
+
+
 def find_pages(source_dir, config_dir):
-    pages = []
-    for path in sorted(Path(source_dir).glob("*.py")):
-        pages.append(Page(path, path.stem, repo_path(path, config_dir),
-                          "zh" if path.stem.endswith("_zh") else "en"))
+    pages, sources = [], {}
+    for path in tutorial_sources(source_dir):
+        name = page_name(path)
+        if name in sources:
+            raise BuildError(f"{display_path(path)}: page {name!r} already comes from {display_path(sources[name])}")
+        sources[name] = path
+        pages.append(Page(path, name, repo_path(path, config_dir), "zh" if name.endswith("_zh") else "en"))
     generator = Path(__file__).resolve()
     pages.append(Page(generator, GENERATOR_PAGE, repo_path(generator, config_dir), "en"))
     return pages
@@ -1138,25 +1391,60 @@ def repo_path(path, config_dir):
         return Path(path).name
 
 
+# Every page offers its code as a `.py` file and as literate text, both
+# written beside the page for MkDocs to copy. A code-first page's `.py` is
+# its source, byte for byte, and its text is PyLit's. A text-first page's
+# text is its source, and its `.py` the code PyLit made of it. A conversion
+# that would not come back unchanged is reported; a code-first page then
+# offers no literate text rather than a wrong one.
+def collect_downloads(page, source_text, code):
+    if page.text_first:
+        page.downloads[f"{page.name}.py"] = code.encode("utf-8")
+        page.downloads[page.name + LITERATE_SUFFIX] = Path(page.source).read_bytes()
+        try:
+            check_same(source_text, code_to_literate_text(code), "text -> code -> text changes this line")
+        except SourceError as error:
+            page.warnings.append(f"line {error.line}: {error.message}")
+        return
+    page.downloads[f"{page.name}.py"] = Path(page.source).read_bytes()
+    try:
+        page.downloads[page.name + LITERATE_SUFFIX] = code_to_literate_text(code).encode("utf-8")
+    except SourceError as error:
+        page.warnings.append(f"line {error.line}: {error.message}; the page offers no literate text")
+
+
+# The links are paths from the site's root, which the theme prefixes with
+# the way back to it from the page.
+def download_links(page):
+    links = {"code": f"{page.name}.py", "text": page.name + LITERATE_SUFFIX}
+    return {kind: name for kind, name in links.items() if name in page.downloads}
+
+
 # Pages are written only when their text changed, so that a preview server
 # watching the folder reloads just what an edit touched.
-def write_if_changed(path, text):
+def write_if_changed(path, content):
+    data = content.encode("utf-8") if isinstance(content, str) else content
     path = Path(path)
-    if path.exists() and path.read_text(encoding="utf-8") == text:
+    if path.exists() and path.read_bytes() == data:
         return
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    path.write_bytes(data)
 
 
 def write_pages(pages, docs_dir, config):
     for page in pages:
         try:
-            text = render_page(page, read_source(page.source))
+            source_text = read_source(page.source)
+            code = text_first_code(source_text) if page.text_first else source_text
+            collect_downloads(page, source_text, code)
+            text = render_page(page, code)
         except SourceError as error:
             raise BuildError(f"{display_path(page.source)}:{error.line}:{error.col}: {error.message}")
         for message in page.warnings:
             print(f"{display_path(page.source)}: warning: {message}", file=sys.stderr)
         write_if_changed(Path(docs_dir) / f"{page.name}.md", text)
+        for name, data in page.downloads.items():
+            write_if_changed(Path(docs_dir) / name, data)
     write_if_changed(Path(docs_dir) / "index.md", render_index(pages, config))
     write_if_changed(Path(docs_dir) / f"{TEST_RESULTS_PAGE}.md", render_test_results(pages))
 
@@ -1253,7 +1541,7 @@ def build_site(source_dir, site_dir, config_file, testing=None):
 # build, but a failing one is reported and shown on its page rather than
 # stopping the preview.
 def source_stamps(source_dir):
-    paths = sorted(Path(source_dir).glob("*.py")) + [Path(__file__).resolve()]
+    paths = tutorial_sources(source_dir) + [Path(__file__).resolve()]
     return {path: path.stat().st_mtime_ns for path in paths if path.exists()}
 
 
