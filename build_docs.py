@@ -134,9 +134,11 @@ def read_source(path):
 #   it would become a `# ::` comment. The blank line before an added `::` is
 #   always one of those single spaces, so an added `::` is known and left
 #   out, while a `::` the author wrote stays.
-# - A comment block indented deeper than the prose, just after code, is
-#   part of the literal block to reStructuredText, and so to PyLit on the
-#   way back. Such a block stays code in the text, where it is read as code.
+# - A comment block that PyLit would misread on the way back stays code in
+#   the text, where it is read as code. One indented deeper than the prose,
+#   just after code, is part of the literal block to reStructuredText and so
+#   to PyLit; one of empty `#` lines only has no prose to show, and leaves
+#   the `::` added after it looking like an author's.
 #
 # PyLit also takes the code indentation off blank lines in code, which had
 # none added; ours keep theirs. A file with Windows line ends is converted
@@ -177,7 +179,7 @@ def unix_newlines(text):
 # the first text.
 def pylit_text(lines, kept_as_code):
     marked = [
-        "#" + KEPT_AS_CODE + line[1:] if row in kept_as_code else line
+        "#" + KEPT_AS_CODE + line[1:] if row in kept_as_code and line.startswith("#") else line
         for row, line in enumerate(lines)
     ]
     text = pylit.Code2Text(marked, **PYLIT_OPTIONS)()
@@ -215,22 +217,43 @@ def paragraphs_around(lines, rows):
     return kept
 
 
-def code_to_literate_text(code):
-    unix, newline = unix_newlines(code)
-    lines = lines_with_ends(unix)
-    text, place = pylit_text(lines, kept_as_code=set())
-    back = pylit_code(text)
-    read_as_code = {
-        row for row, line in enumerate(lines)
-        if line.startswith("# ") and text[place[row]] == line[2:] and back[place[row]] != line
-    }
-    if read_as_code:
-        text, place = pylit_text(lines, paragraphs_around(lines, read_as_code))
+# PyLit's text with its blank lines marked, and the comment lines PyLit
+# would misread on the way back: prose read as code, and the last comment
+# before an added `::` that could not be told from an author's.
+def marked_text(lines, kept_as_code):
+    text, place = pylit_text(lines, kept_as_code)
+    row_at = {at: row for row, at in enumerate(place)}
+    try:
         back = pylit_code(text)
+    except SourceError as error:
+        if error.line - 1 not in row_at:
+            raise
+        return text, {row_at[error.line - 1]}
     for row, line in enumerate(lines):
         at = place[row]
         if text[at] == "\n" and {line, back[at]} == {"\n", "#\n"}:
             text[at] = OTHER_BLANK
+    misread = {
+        row for row, line in enumerate(lines)
+        if line.startswith("# ") and text[place[row]] == line[2:] and back[place[row]] != line
+    }
+    for at, line in enumerate(text):
+        if at in row_at or line != ADDED_MARKER or (text[at - 1] == OTHER_BLANK and back[at - 1].startswith("#")):
+            continue
+        comments_before = [row for row in range(len(lines)) if place[row] < at and lines[row].startswith("#")]
+        misread.update(comments_before[-1:])
+    return text, misread
+
+
+def code_to_literate_text(code):
+    unix, newline = unix_newlines(code)
+    lines = lines_with_ends(unix)
+    kept_as_code = set()
+    while True:
+        text, misread = marked_text(lines, kept_as_code)
+        if misread <= kept_as_code:
+            break
+        kept_as_code |= paragraphs_around(lines, misread)
     literate = "".join(text).replace("\n", newline)
     check_same(code, literate_text_to_code(literate), "PyLit's literate text would not give back this line")
     return literate
@@ -267,7 +290,7 @@ def check_same(expected, got, message):
     pairs = itertools.zip_longest(lines_with_ends(expected), lines_with_ends(got), fillvalue="")
     for row, (want, have) in enumerate(pairs, start=1):
         if want != have:
-            raise SourceError(f"{message} (it came back as {have!r})", row)
+            raise SourceError(f"{message}: {want!r} came back as {have!r}", row)
 
 
 # A page's code: its source, or the code PyLit makes of a text-first one.

@@ -17,6 +17,7 @@ from site_html import code_lines, squeeze, tex_annotations, visible_text
 ROOT = Path(build_docs.__file__).resolve().parent
 SEED = ROOT.parent / "shared" / "seed" / "000_e00b43d080c0dd34.txt"
 SOURCES = sorted((ROOT / "source").glob("*.py"))
+TEXT_FIRST = sorted((ROOT / "source").rglob("*" + build_docs.LITERATE_SUFFIX))
 CONFIG = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
 
 
@@ -41,6 +42,8 @@ def test_site_has_index_tutorials_and_generator_page(site):
 def code_rows_of(path):
     """Line numbers that hold any token that is not a comment: real code."""
     text = path.read_text(encoding="utf-8")
+    if build_docs.is_literate_text(path):
+        text = build_docs.literate_text_to_code(text)
     rows = set()
     for token in tokenize.generate_tokens(io.StringIO(text).readline):
         if token.type not in (tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT,
@@ -49,10 +52,10 @@ def code_rows_of(path):
     return text.split("\n"), rows
 
 
-@pytest.mark.parametrize("path", SOURCES + [ROOT / "build_docs.py"], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", SOURCES + TEXT_FIRST + [ROOT / "build_docs.py"], ids=lambda p: p.name)
 def test_every_code_line_is_in_the_code_column(site, path):
     lines, rows = code_rows_of(path)
-    name = "build_docs" if path.name == "build_docs.py" else path.stem
+    name = build_docs.page_name(path)
     shown = code_lines(page(site, name))
     assert rows
     for row in sorted(rows):
@@ -94,6 +97,37 @@ def test_header_links_and_view_code_on_github(site):
     expected = f'{CONFIG["repo_url"]}/blob/{CONFIG["extra"]["repo_branch"]}/source/autograd_zh.py'
     assert f'href="{expected}">View code on GitHub' in body
     assert f'/blob/main/build_docs.py">View code on GitHub' in page(site, "build_docs")
+
+
+def test_a_text_first_source_is_a_page_like_any_other(site):
+    assert TEXT_FIRST
+    for path in TEXT_FIRST:
+        name = build_docs.page_name(path)
+        body = page(site, name)
+        heading = path.read_text(encoding="utf-8").split("\n")[0]
+        assert f"<h1>{heading}</h1>" in body
+        assert "<math" in body
+        commentary = re.findall(r'<div class="lp-docs">(.*?)</div>\n<div class="lp-code"', body, re.S)
+        assert len(commentary) > 3
+        assert not any("::" in visible_text(docs) for docs in commentary)
+        assert f'href="{name}/"' in (site / "index.html").read_text(encoding="utf-8")
+
+
+# Each page offers its code and its literate text, written beside it; the
+# text gives back the code through PyLit.
+@pytest.mark.parametrize("path", SOURCES + TEXT_FIRST + [ROOT / "build_docs.py"], ids=lambda p: p.name)
+def test_every_page_offers_its_code_and_its_literate_text(site, path):
+    name = build_docs.page_name(path)
+    body = page(site, name)
+    assert f'href="../{name}.py" download>Download .py</a>' in body
+    assert f'href="../{name}.py.txt" download>Download as literate text</a>' in body
+    code, text = (site / f"{name}.py").read_bytes(), (site / f"{name}.py.txt").read_bytes()
+    if build_docs.is_literate_text(path):
+        assert text == path.read_bytes()
+        assert code.decode("utf-8") == build_docs.literate_text_to_code(path.read_text(encoding="utf-8"))
+    else:
+        assert code == path.read_bytes()
+        assert build_docs.literate_text_to_code(text.decode("utf-8")) == code.decode("utf-8")
 
 
 def test_feedback_line_in_the_page_language(site):

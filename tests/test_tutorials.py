@@ -1,34 +1,54 @@
 """Every test_* function of every tutorial in source/, collected by pytest.
 
 The tutorials are plain files, not a package: each is imported from its own
-path under a name of its own, so two tutorials may share function names."""
+path under a name of its own, so two tutorials may share function names.
+A text-first tutorial (`x.py.txt`) is converted to code in memory by the
+build's own PyLit conversion and run from there: no generated copy is
+kept."""
 
 import ast
 import importlib.util
 import subprocess
 import sys
+import types
 from pathlib import Path
 
 import pytest
 
+import build_docs
+
 SOURCE = Path(__file__).resolve().parent.parent / "source"
-TUTORIALS = sorted(SOURCE.glob("*.py"))
+TUTORIALS = sorted(SOURCE.glob("*.py")) + sorted(SOURCE.rglob("*" + build_docs.LITERATE_SUFFIX))
 _modules = {}
+
+
+def code_of(path):
+    text = path.read_text(encoding="utf-8")
+    return build_docs.literate_text_to_code(text) if build_docs.is_literate_text(path) else text
+
+
+def names_of_tests(path):
+    tree = ast.parse(code_of(path))
+    return [node.name for node in tree.body if isinstance(node, ast.FunctionDef) and node.name.startswith("test_")]
 
 
 def tutorial_tests():
     for path in TUTORIALS:
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        for node in tree.body:
-            if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
-                yield pytest.param(path, node.name, id=f"{path.name}::{node.name}")
+        for name in names_of_tests(path):
+            yield pytest.param(path, name, id=f"{path.name}::{name}")
 
 
 def load(path):
     if path not in _modules:
-        spec = importlib.util.spec_from_file_location(f"tutorial_{path.stem}", path)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
+        name = f"tutorial_{build_docs.page_name(path)}"
+        if build_docs.is_literate_text(path):
+            module = types.ModuleType(name)
+            module.__file__ = str(path)
+            exec(compile(code_of(path), str(path), "exec"), module.__dict__)
+        else:
+            spec = importlib.util.spec_from_file_location(name, path)
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
         _modules[path] = module
     return _modules[path]
 
@@ -42,10 +62,18 @@ def test_there_are_tutorial_tests():
     assert len(list(tutorial_tests())) >= 10
 
 
+def test_there_is_a_text_first_tutorial_with_tests():
+    assert any(build_docs.is_literate_text(path) and names_of_tests(path) for path in TUTORIALS)
+
+
+# A text-first tutorial runs as the code PyLit makes of it, written for the
+# occasion to a temporary file.
 @pytest.mark.parametrize("path", TUTORIALS, ids=lambda p: p.name)
-def test_running_a_tutorial_runs_its_checks(path):
-    result = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, cwd=path.parent)
+def test_running_a_tutorial_runs_its_checks(path, tmp_path):
+    script = path
+    if build_docs.is_literate_text(path):
+        script = tmp_path / f"{build_docs.page_name(path)}.py"
+        script.write_text(code_of(path), encoding="utf-8")
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, cwd=path.parent)
     assert result.returncode == 0, result.stderr
-    count = sum(1 for _ in (n for n in ast.parse(path.read_text(encoding="utf-8")).body
-                            if isinstance(n, ast.FunctionDef) and n.name.startswith("test_")))
-    assert f"{count} passed, 0 failed" in result.stdout
+    assert f"{len(names_of_tests(path))} passed, 0 failed" in result.stdout

@@ -1,0 +1,193 @@
+"""Literate text with PyLit: lossless both ways, on the standard library,
+on our sources and on each construct that PyLit alone gets wrong."""
+
+import os
+import re
+import subprocess
+import sys
+import sysconfig
+import tokenize
+import warnings
+from pathlib import Path
+
+import pytest
+
+import build_docs
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    import pylit
+
+ROOT = Path(build_docs.__file__).resolve().parent
+STDLIB_FILES = sorted(Path(sysconfig.get_paths()["stdlib"]).glob("*.py"))
+CODE_SOURCES = sorted((ROOT / "source").rglob("*.py")) + [ROOT / "build_docs.py"]
+TEXT_SOURCES = sorted((ROOT / "source").rglob("*" + build_docs.LITERATE_SUFFIX))
+
+
+def pylit_alone(code):
+    """The code PyLit gives back from its own text, or None if it gives up."""
+    text = str(pylit.Code2Text(code.splitlines(True), **build_docs.PYLIT_OPTIONS))
+    try:
+        return str(pylit.Text2Code(text.splitlines(True), **build_docs.PYLIT_OPTIONS))
+    except ValueError:
+        return None
+
+
+def round_trip(code):
+    return build_docs.literate_text_to_code(build_docs.code_to_literate_text(code))
+
+
+def test_the_standard_library_is_there():
+    assert len(STDLIB_FILES) > 150
+
+
+@pytest.mark.parametrize("path", STDLIB_FILES, ids=lambda path: path.name)
+def test_code_text_code_is_identical_on_the_standard_library(path):
+    with tokenize.open(path) as file:
+        code = file.read()
+    assert round_trip(code) == code
+
+
+@pytest.mark.parametrize("path", CODE_SOURCES, ids=lambda path: path.name)
+def test_code_text_code_is_identical_on_every_code_source(path):
+    code = build_docs.read_source(path)
+    assert round_trip(code) == code
+
+
+def test_there_is_a_text_first_source():
+    assert TEXT_SOURCES
+
+
+@pytest.mark.parametrize("path", TEXT_SOURCES, ids=lambda path: path.name)
+def test_text_code_text_is_identical_on_every_text_source(path):
+    text = build_docs.read_source(path)
+    code = build_docs.literate_text_to_code(text)
+    assert "\n# " in code and "\ndef " in code
+    assert build_docs.code_to_literate_text(code) == text
+
+
+# Each construct below is changed by PyLit's own round trip, and kept by ours.
+HARD_CASES = {
+    "a comment block, a blank line, code": "# Why.\n\nx = 1\n",
+    "two comment blocks apart": "# One.\n\n# Two.\n\nx = 1\n",
+    "a banner of empty comments after code": "x = 1\n\n#\n# Part two\n#\n\ny = 2\n",
+    "a comment indented past the prose, after code": "x = 1\n\n#       Globals\n\ny = 2\n",
+    "a comment indented less than the code, after code": '"""Doc."""\n\n#  Taken from\n#   elsewhere\n\nx = 1\n',
+    "a block of empty comments between code": "x = 1\n\n#\n#\n\ny = 2\n",
+    "a file that starts with a blank line": "\nimport os\n",
+    "a blank line with spaces in code": "def f():\n    x = 1\n        \n    return x\n",
+    "Windows line ends": "# Why.\r\n\r\nx = 1\r\n",
+    "an empty comment with trailing spaces": "# Why.\n#  \n\nx = 1\n",
+}
+
+
+@pytest.mark.parametrize("code", HARD_CASES.values(), ids=HARD_CASES.keys())
+def test_what_pylit_alone_changes_comes_back_identical(code):
+    assert pylit_alone(code) != code
+    assert round_trip(code) == code
+
+
+# Where PyLit itself brings the code back, our text is PyLit's text.
+EASY_CASES = [
+    "# Why::\n\nx = 1\n",
+    "# One.\n#\n# Two::\n\nx = 1\n",
+    "# Explicit marker\n#\n# ::\n\nx = 1\n",
+]
+
+
+@pytest.mark.parametrize("code", EASY_CASES)
+def test_where_pylit_is_lossless_the_text_is_pylits(code):
+    assert pylit_alone(code) == code
+    assert build_docs.code_to_literate_text(code) == str(pylit.Code2Text(code.splitlines(True), **build_docs.PYLIT_OPTIONS))
+
+
+def test_the_marks_in_the_text_are_blank_to_restructuredtext():
+    text = build_docs.code_to_literate_text("# One.\n\n# Two.\n\nx = 1\n")
+    assert text == "One.\n \nTwo.\n \n::\n\n    x = 1\n"
+
+
+def test_a_double_colon_the_author_wrote_stays():
+    code = "# Explicit marker\n#\n# ::\n\nx = 1\n"
+    assert round_trip(code) == code
+    text = "Text\n\n::\n\n    x = 1\n"
+    assert build_docs.code_to_literate_text(build_docs.literate_text_to_code(text)) == text
+
+
+@pytest.mark.parametrize("code, line", [
+    ("# Tab.\n\nx = {\n\t1: 2}\n", 4),  # PyLit expands tabs
+    ("x = 1\n \ny = 2\n", 2),  # one space: the text's own mark for "the other blank line"
+])
+def test_what_cannot_round_trip_is_an_error_at_its_line(code, line):
+    with pytest.raises(build_docs.SourceError) as error:
+        build_docs.code_to_literate_text(code)
+    assert error.value.line == line
+    assert "would not give back this line" in error.value.message
+
+
+def test_a_code_block_indented_less_than_the_first_is_an_error_at_its_line():
+    text = "Intro::\n\n        x = 1\n\nMore::\n\n    y = 2\n"
+    with pytest.raises(build_docs.SourceError) as error:
+        build_docs.literate_text_to_code(text)
+    assert error.value.line == 7
+
+
+def test_a_syntax_error_in_a_text_first_source_is_shown_at_its_text_line():
+    text = "Intro\n \n::\n\n    x = 1\n\nMore::\n\n    y = (\n"
+    with pytest.raises(build_docs.SourceError) as error:
+        build_docs.text_first_code(text)
+    assert error.value.line == 9
+
+
+def test_literal_markers_are_not_shown_on_a_text_first_page():
+    section = build_docs.Section("Code::\nSee ::\n\n::\nEnd.\n.. note::", "x = 1", 1, 7, (7,))
+    assert build_docs.without_literal_markers(section).docs == "Code:\nSee\n\nEnd.\n.. note::"
+
+
+def test_an_underlined_heading_is_the_title():
+    sections = build_docs.parse_source("# Title\n# =====\n#\n# Summary line.\nx = 1\n")
+    assert build_docs.title_and_summary(sections, "fallback") == ("Title", "Summary line.")
+    assert build_docs.without_title(sections[0], "Title").docs == "Summary line."
+
+
+# The import of PyLit is compiled afresh (an empty bytecode cache) under
+# `-W error`: its invalid escape sequence must not stop the build.
+def test_importing_pylit_shows_no_warning_even_under_w_error(tmp_path):
+    environment = dict(os.environ, PYTHONPYCACHEPREFIX=str(tmp_path))
+    bare = subprocess.run([sys.executable, "-W", "error", "-c", "import pylit"],
+                          capture_output=True, text=True, env=environment, cwd=tmp_path)
+    assert bare.returncode != 0 and "invalid escape sequence" in bare.stderr
+    ours = subprocess.run([sys.executable, "-W", "error", "-c", "import build_docs"],
+                          capture_output=True, text=True, env=environment | {"PYTHONPATH": str(ROOT)},
+                          cwd=tmp_path)
+    assert ours.returncode == 0 and ours.stderr == ""
+
+
+def run_build(*arguments):
+    return subprocess.run([sys.executable, str(ROOT / "build_docs.py"), *arguments],
+                          capture_output=True, text=True, cwd=ROOT)
+
+
+def test_the_build_names_a_file_it_cannot_round_trip_and_writes_no_text_for_it(tmp_path):
+    source, site_dir = tmp_path / "source", tmp_path / "site"
+    source.mkdir()
+    (source / "tabs.py").write_text("# Tabbed.\n\nif True:\n\tx = 1\n", encoding="utf-8")
+    (source / "fine.py").write_text("# Fine.\n\nx = 1\n", encoding="utf-8")
+    result = run_build("--source", str(source), "--site-dir", str(site_dir))
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"tabs\.py: warning: line 4: .*no literate text", result.stderr)
+    assert "fine.py" not in result.stderr
+    assert (site_dir / "tabs.py").read_bytes() == (source / "tabs.py").read_bytes()
+    assert not (site_dir / "tabs.py.txt").exists()
+    assert "Download as literate text" not in (site_dir / "tabs" / "index.html").read_text(encoding="utf-8")
+    assert (site_dir / "fine.py.txt").read_text(encoding="utf-8") == "Fine.\n \n::\n\n    x = 1\n"
+
+
+def test_a_page_from_both_a_py_and_a_py_txt_is_an_error(tmp_path):
+    source, site_dir = tmp_path / "source", tmp_path / "site"
+    source.mkdir()
+    (source / "twice.py").write_text("x = 1\n", encoding="utf-8")
+    (source / "twice.py.txt").write_text("Text::\n\n    x = 1\n", encoding="utf-8")
+    result = run_build("--source", str(source), "--site-dir", str(site_dir))
+    assert result.returncode == 1
+    assert "twice.py.txt: page 'twice' already comes from" in result.stderr
+    assert "Traceback" not in result.stderr
