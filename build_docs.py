@@ -1611,7 +1611,7 @@ def serve_site(source_dir, config_file, address, testing=None):
 # ## The command line
 def parse_arguments(argv):
     parser = argparse.ArgumentParser(
-        description="Build the literate-programming site: source/*.py -> side-by-side pages -> site/.",
+        description="Build the literate-programming site: source/*.py (and *.py.txt, text first) -> side-by-side pages -> site/.",
     )
     parser.add_argument("command", nargs="?", choices=["build", "serve"], default="build",
                         help="build the site (default), or serve a live preview")
