@@ -205,3 +205,43 @@ def test_a_page_from_both_a_py_and_a_py_txt_is_an_error(tmp_path):
     assert result.returncode == 1
     assert "twice.py.txt: page 'twice' already comes from" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+LESSON = """\
+A lesson written text first
+===========================
+
+It leans on a neighbour::
+
+    from helper import double
+
+Its checks, one of them wrong on purpose::
+
+    def test_doubles():
+        assert double(2) == 4
+
+    def test_wrong():
+        assert double(2) == 5
+"""
+
+
+# At build time a text-first tutorial's tests run from the code PyLit makes
+# of it, written to the cache folder, never beside the source; they import
+# the tutorial's neighbours, and a failure is found at its line.
+def test_a_text_first_tutorial_runs_at_build_time_from_its_code(tmp_path):
+    source = tmp_path / "source"
+    source.mkdir()
+    (tmp_path / "docs").mkdir()
+    (source / "lesson.py.txt").write_text(LESSON, encoding="utf-8")
+    (source / "helper.py").write_text("def double(x):\n    return 2 * x\n", encoding="utf-8")
+    config = build_docs.load_mkdocs_config(ROOT / "mkdocs.yml", tmp_path / "docs", tmp_path / "site")
+    pages = build_docs.find_pages(source, tmp_path)
+    options = build_docs.TutorialTestOptions(cache_dir=tmp_path / "cache")
+    build_docs.judge_tutorials(pages, source, config, options)
+    verdict = next(page.verdict for page in pages if page.name == "lesson")
+    assert verdict.status == build_docs.FAILED
+    outcomes = {case.name: (case.outcome, case.line) for case in verdict.cases}
+    wrong_line = LESSON.splitlines().index("        assert double(2) == 5") + 1
+    assert outcomes == {"test_doubles": (build_docs.PASSED, 0), "test_wrong": (build_docs.FAILED, wrong_line)}
+    assert [path.name for path in source.glob("*.py")] == ["helper.py"]
+    assert [path.name for path in (tmp_path / "cache" / "text-first").rglob("*.py")] == ["lesson.py"]
