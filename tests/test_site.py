@@ -93,7 +93,7 @@ def test_header_links_and_view_code_on_github(site):
     body = page(site, "autograd_zh")
     for link in CONFIG["extra"]["header_links"]:
         assert f'href="{link["url"]}"' in body
-    assert re.search(r'<a class="lp-bar__home" href="\.\./">HOME</a>', body)
+    assert re.search(r'<a class="lp-bar__home" href="\.\.">HOME</a>', body)
     expected = f'{CONFIG["repo_url"]}/blob/{CONFIG["extra"]["repo_branch"]}/source/autograd_zh.py'
     assert f'href="{expected}">View code on GitHub' in body
     assert f'/blob/main/build_docs.py">View code on GitHub' in page(site, "build_docs")
