@@ -210,7 +210,7 @@ CODE_LINES_JS = """() => Object.fromEntries([...document.querySelectorAll('.lp-l
 
 
 @pytest.fixture(scope="session")
-def tutorials(built_site, base_url, browser):
+def tutorials(browser, built_site, base_url):
     found = []
     visitor = Visitor(browser, DESKTOP)
     for path, text in page_urls(built_site):
@@ -394,7 +394,7 @@ def test_every_formula_is_rendered_and_no_tex_is_visible(tutorials, visitors):
 #
 # A whole visit at both sizes: load, scroll to the end, open the search and
 # run a query (which loads the search worker and its index).
-def test_no_request_leaves_the_machine_and_nothing_fails(tutorials, base_url, visitors):
+def test_offline_no_request_leaves_the_machine_and_nothing_fails(tutorials, base_url, visitors):
     problems = []
     for viewport in (DESKTOP, PHONE):
         visitor = visitors(viewport)
@@ -418,11 +418,16 @@ def search(page, query):
     if toggle.is_visible():
         toggle.click()
     page.locator(".md-search__input").click()
+    placeholder = page.locator(".md-search-result__meta").inner_text()
     page.keyboard.insert_text(query)
     page.keyboard.press("End")
-    first = page.locator(".md-search-result__item a").first
-    first.wait_for()
-    return first
+    page.wait_for_function(
+        "placeholder => document.querySelector('.md-search-result__meta').innerText !== placeholder",
+        arg=placeholder)
+    results = page.locator(".md-search-result__item a")
+    assert results.count(), (f"searching {query!r} on {page.url} finds nothing: "
+                             f"{page.locator('.md-search-result__meta').inner_text()!r}")
+    return results.first
 
 
 # ## 5. Search
@@ -470,11 +475,15 @@ def test_every_link_resolves(built_site, base_url, tutorials, visitors):
         return ids[url]
 
     configured = {link["url"] for link in CONFIG["extra"]["header_links"]} | {CONFIG["repo_url"]}
+    tutorial_at = {tutorial.url: tutorial for tutorial in tutorials}
     statuses = {}
     for path, _ in page_urls(built_site):
         page = visitor.open(base_url + path)
         links = page.evaluate(LINKS_JS)
         page.close()
+        tutorial = tutorial_at.get(base_url + path)
+        if tutorial:
+            problems += configured_link_problems(tutorial, links, configured)
         for link in links:
             href, where = link["href"], f"{base_url + path}: link {link['text']!r} to {link['href']}"
             checked += 1
@@ -491,19 +500,20 @@ def test_every_link_resolves(built_site, base_url, tutorials, visitors):
                     problems.append(f"{where}: not the contact address of mkdocs.yml")
             elif not re.match(r"https://[^/\s]+\.[a-z]+(/\S*)?$", href):
                 problems.append(f"{where}: not a well-formed https address")
-    for tutorial in tutorials:
-        page = visitor.open(tutorial.url)
-        links = page.evaluate(LINKS_JS)
-        page.close()
-        sources = [link["href"] for link in links if link["text"] == "View code on GitHub"]
-        if sources != [github_link(tutorial.source)]:
-            problems.append(f"{tutorial.url}: 'View code on GitHub' goes to {sources}, "
-                            f"expected {github_link(tutorial.source)}")
-        missing = configured - {link["href"] for link in links}
-        if missing:
-            problems.append(f"{tutorial.url}: header links of mkdocs.yml missing: {sorted(missing)}")
-    assert checked > 20
+    assert checked > 20 and len(ids) >= len(tutorials)
     report(problems)
+
+
+def configured_link_problems(tutorial, links, configured):
+    problems = []
+    sources = [link["href"] for link in links if link["text"] == "View code on GitHub"]
+    if sources != [github_link(tutorial.source)]:
+        problems.append(f"{tutorial.url}: 'View code on GitHub' goes to {sources}, "
+                        f"expected {github_link(tutorial.source)}")
+    missing = configured - {link["href"] for link in links}
+    if missing:
+        problems.append(f"{tutorial.url}: header links of mkdocs.yml missing: {sorted(missing)}")
+    return problems
 
 
 # The permalink of a row is clicked as a reader would (the pointer on the
