@@ -671,7 +671,9 @@ CONTRAST_JS = """(selector) => {
           results: results.filter(Boolean)};
 }"""
 TEXT_SELECTORS = {
-    "commentary": ".lp-docs, .lp-docs *",
+    # the commentary and what else the page says around the code: the tests'
+    # status line and marks
+    "commentary": ".lp-page, .lp-page :not(.lp-code, .lp-code *)",
     "code": ".lp-code, .lp-code *",
 }
 
