@@ -179,7 +179,7 @@ class Tutorial:
 
     @property
     def source_lines(self):
-        return build_docs.split_lines(build_docs.read_source(self.source))
+        return build_docs.split_lines(shown_code(self.source))
 
 
 def page_urls(site_dir):
@@ -192,13 +192,22 @@ def page_urls(site_dir):
 
 
 def candidate_sources():
-    return sorted(ROOT.joinpath("source").rglob("*.py")) + [ROOT / "build_docs.py"]
+    sources = ROOT / "source"
+    return sorted([*sources.rglob("*.py"), *sources.rglob("*" + build_docs.LITERATE_SUFFIX)]) + [
+        ROOT / "build_docs.py"]
+
+
+# The code a source's page shows: the file, or for a text-first source the
+# code PyLit makes of it.
+def shown_code(path):
+    text = build_docs.read_source(path)
+    return build_docs.text_first_code(text) if build_docs.is_literate_text(path) else text
 
 
 def source_of(code):
     matches = []
     for path in candidate_sources():
-        lines = build_docs.split_lines(build_docs.read_source(path))
+        lines = build_docs.split_lines(shown_code(path))
         if all(0 < n <= len(lines) and lines[n - 1] == text for n, text in code.items()):
             matches.append(path)
     assert len(matches) == 1, f"code column matches {len(matches)} source files: {matches}"
@@ -346,7 +355,7 @@ def squeeze(text):
 
 def source_formulas(path):
     formulas = collections.Counter()
-    for section in build_docs.parse_source(build_docs.read_source(path)):
+    for section in build_docs.parse_source(shown_code(path)):
         prose = CODE_SPAN.sub(" ", section.docs)
         for match in re.finditer(build_docs.MATH, prose):
             formulas[squeeze(match.group(match.lastgroup))] += 1
