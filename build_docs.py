@@ -53,7 +53,7 @@ from xml.etree import ElementTree
 
 import markdown
 import latex2mathml.converter
-from markdown.inlinepatterns import InlineProcessor
+from markdown.inlinepatterns import HTML_RE, InlineProcessor
 from pygments.lexers import PythonLexer
 from pygments.token import STANDARD_TYPES
 
@@ -97,17 +97,47 @@ class SourceError(Exception):
 
 # ## Stage 1: read
 #
-# Python reads source files as UTF-8 and ignores a byte-order mark; so do we.
-# Anything else gets an error that names the file, never a traceback.
+# A source is read the way Python reads it: UTF-8, a byte-order mark
+# ignored, or the encoding its `# coding:` line declares. Anything Python
+# would refuse gets an error that names the file, the line and the column,
+# never a traceback.
 def read_source(path):
-    data = Path(path).read_bytes()
-    if b"\0" in data:
-        raise SourceError("contains a NUL byte; is this a binary file?", 1, 1)
     try:
-        return data.decode("utf-8-sig")
+        data = Path(path).read_bytes()
+    except OSError as error:
+        raise SourceError(f"cannot be read: {error.strerror}") from None
+    try:
+        encoding = tokenize.detect_encoding(io.BytesIO(data).readline)[0]
+    except SyntaxError as error:
+        # Also raised for a byte that is not UTF-8 on the first two lines:
+        # decoding as UTF-8 below then names that byte.
+        encoding, cookie_problem = "utf-8", error.msg
+    else:
+        cookie_problem = None
+    try:
+        text = data.decode(encoding)
     except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        raise SourceError(f"is not valid UTF-8 (byte {error.start})", line, 1) from None
+        line, col = line_and_column(data[: error.start].decode(encoding, "replace"))
+        byte = data[error.start]
+        raise SourceError(f"is not valid {error.encoding} (byte 0x{byte:02x}); save it as UTF-8", line, col) from None
+    if cookie_problem:
+        raise SourceError(cookie_problem)
+    reject_nul(text)
+    return text
+
+
+# Python refuses a NUL byte anywhere in a source; it is the mark of a
+# binary file saved as `.py`.
+def reject_nul(text):
+    if "\0" in text:
+        raise SourceError("contains a NUL byte; is this a binary file?", *line_and_column(text[: text.index("\0")]))
+
+
+# The line and column just after `text_before`, counted the way compilers
+# count them: 1-based, lines ended by `\n`, `\r\n` or `\r`.
+def line_and_column(text_before):
+    lines = re.split(r"\r\n|\r|\n", text_before)
+    return len(lines), len(lines[-1]) + 1
 
 
 # ### Text first or code first: literate text with PyLit
@@ -360,6 +390,7 @@ class Line:
 
 def tokenize_lines(lines):
     source = "".join(line + "\n" for line in lines)
+    reject_nul(source)
     try:
         with warnings.catch_warnings():
             # Invalid escapes in the author's strings are Python's business,
@@ -367,10 +398,14 @@ def tokenize_lines(lines):
             warnings.simplefilter("ignore")
             tree = ast.parse(source)
         tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
-    except SyntaxError as error:
+    except SyntaxError as error:  # IndentationError and TabError too
         raise SourceError(error.msg, error.lineno or 1, error.offset or 1) from None
-    except (tokenize.TokenError, ValueError) as error:
-        raise SourceError(str(error)) from None
+    except tokenize.TokenError as error:
+        message, (line, col) = error.args
+        raise SourceError(message, line, col + 1) from None
+    except (RecursionError, MemoryError):
+        # What CPython's parser raises for expressions nested thousands deep.
+        raise SourceError("nested too deeply for Python's parser") from None
     return tree, tokens
 
 
@@ -549,6 +584,9 @@ def tex_to_mathml(tex, display):
     return f"{head}><semantics>{body}{annotation}</semantics></math>"
 
 
+# Math that cannot be rendered is shown as its TeX source, marked as an
+# error, and reported; it is never dropped. Each report quotes the text it
+# is about, so that the warning can name its source line.
 class MathPattern(InlineProcessor):
     def __init__(self, md, report):
         super().__init__(MATH, md)
@@ -560,12 +598,39 @@ class MathPattern(InlineProcessor):
         try:
             rendered = tex_to_mathml(tex, display=kind in ("dd", "db"))
         except Exception as error:  # latex2mathml raises many kinds
-            self.report(f"cannot render math {match.group(0)!r}: {error or type(error).__name__}")
+            self.report(f"cannot render math {match.group(0)!r}: {error or type(error).__name__}", match.group(0))
             rendered = f'<code class="lp-math-error">{html.escape(match.group(0))}</code>'
         return self.md.htmlStash.store(rendered), match.start(0), match.end(0)
 
 
-class MathExtension(markdown.Extension):
+# A `$$` left over once every formula has been taken is one without its
+# partner: it stays as written, and the author hears of it.
+class UnbalancedMathPattern(InlineProcessor):
+    def __init__(self, md, report):
+        super().__init__(r"(?<!\\)\$\$", md)
+        self.report = report
+
+    def handleMatch(self, match, data):
+        rest_of_line = re.split(r"[\n\x02]", data[match.start(0):])[0]
+        self.report(f"unbalanced $$: {rest_of_line!r} has no closing $$", rest_of_line)
+        return "$$", match.start(0), match.end(0)
+
+
+# Raw HTML in commentary is shown as text, with a warning: an unclosed
+# `<div>` in a comment must not be able to break the page around it, and a
+# `<script>` must not run. (Markdown covers what commentary needs; `&amp;`
+# and the like are still read as characters.)
+class RawHtmlPattern(InlineProcessor):
+    def __init__(self, md, report):
+        super().__init__(HTML_RE, md)
+        self.report = report
+
+    def handleMatch(self, match, data):
+        self.report(f"raw HTML is shown as text: {match.group(0)!r}", match.group(0))
+        return match.group(0), match.start(0), match.end(0)
+
+
+class CommentaryExtension(markdown.Extension):
     def __init__(self, report):
         super().__init__()
         self.report = report
@@ -574,6 +639,10 @@ class MathExtension(markdown.Extension):
         # Above `backtick` (190) would break code spans; above `escape` (180)
         # keeps `\(` and `\[` from being read as escaped brackets.
         md.inlinePatterns.register(MathPattern(md, self.report), "math", 185)
+        md.inlinePatterns.register(UnbalancedMathPattern(md, self.report), "unbalanced_math", 184)
+        # Block-level HTML then reaches the inline patterns as a paragraph.
+        md.preprocessors.deregister("html_block")
+        md.inlinePatterns.register(RawHtmlPattern(md, self.report), "html", 90)
 
 
 # The tutorial series our seed page comes from writes a few things its own
@@ -607,16 +676,25 @@ def translate_series_conventions(text):
 
 # Line breaks inside a commentary block are kept (`nl2br`): Chinese prose is
 # written a sentence per line and reads wrong when they are joined.
+# `report(message, quote)` hears of every problem in the commentary.
 def make_markdown(report):
-    return markdown.Markdown(
-        extensions=["extra", "admonition", "sane_lists", "nl2br", "codehilite", MathExtension(report)],
+    md = markdown.Markdown(
+        extensions=["extra", "admonition", "sane_lists", "nl2br", "codehilite", CommentaryExtension(report)],
         extension_configs={"codehilite": {"css_class": "highlight", "guess_lang": False}},
     )
+    md.report = report
+    return md
 
 
+# Markdown recurses once per level of nesting; a comment of a thousand
+# nested `>` or `*` is shown as plain text rather than stopping the build.
 def render_commentary(text, md):
     md.reset()
-    return md.convert(translate_series_conventions(text))
+    try:
+        return md.convert(translate_series_conventions(text))
+    except RecursionError:
+        md.report("commentary nested too deeply for Markdown; shown as plain text", text)
+        return "<p>" + html.escape(text).replace("\n", "<br />\n") + "</p>"
 
 
 # ## Stage 4: highlight the code
@@ -1164,13 +1242,41 @@ class Page:
     lang: str
     title: str = ""
     summary: str = ""
-    warnings: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)  # (line, message) pairs
     verdict: Verdict = None  # its tests' verdict; None when it has no tests
     downloads: dict = field(default_factory=dict)  # file name beside the page -> bytes
 
     @property
     def text_first(self):
         return is_literate_text(self.source)
+
+
+# Markdown keeps no line numbers, so a warning about commentary finds its
+# line by looking for the text it quotes among the section's commentary
+# lines, in order: a second `$$\oops$$` is reported at its own line.
+class CommentaryWarnings:
+    def __init__(self, lines):
+        self.lines, self.found = lines, []
+        self.rows, self.quoted = [], {}
+
+    def enter(self, section):
+        code = set(section.code_line_numbers)
+        self.rows = [row for row in range(section.first_line, section.last_line + 1) if row not in code]
+        self.quoted = {}
+
+    def __call__(self, message, quote):
+        self.found.append((self.row_of(quote), message))
+
+    def row_of(self, quote):
+        needle = quote.strip().split("\n")[0]
+        earlier = self.quoted.get(needle, 0)
+        self.quoted[needle] = earlier + 1
+        for row in self.rows if needle else ():
+            count = self.lines[row - 1].count(needle)
+            if earlier < count:
+                return row
+            earlier -= count
+        return self.rows[0] if self.rows else 1
 
 
 def section_html(number, section, line_html, md, marks=""):
@@ -1323,9 +1429,14 @@ def render_page(page, text):
     if sections:
         sections[0] = without_title(sections[0], page.title)
     line_html = highlight_code(lines)
-    md = make_markdown(lambda message: page.warnings.append(message))
+    warnings = CommentaryWarnings(lines)
+    md = make_markdown(warnings)
     marks = function_marks(page.verdict, find_test_functions(text), sections)
-    rows = "".join(section_html(n, s, line_html, md, marks.get(n, "")) for n, s in enumerate(sections, start=1))
+    rows = ""
+    for number, section in enumerate(sections, start=1):
+        warnings.enter(section)
+        rows += section_html(number, section, line_html, md, marks.get(number, ""))
+    page.warnings = warnings.found
     status, output = (status_line_html(page.verdict), printed_output_html(page.verdict)) if page.verdict else ("", "")
     return front_matter(
         title=page.title, lang=page.lang, source_path=page.repo_path, hide=["navigation", "toc"],
@@ -1336,7 +1447,7 @@ def render_page(page, text):
 # The index lists every tutorial with its title and the first line of its
 # introduction; the generator's own page comes last, under its own heading.
 def render_index(pages, config):
-    md = make_markdown(lambda message: None)
+    md = make_markdown(lambda message, quote: None)  # the pages report them
 
     def item(page):
         summary = render_commentary(page.summary, md) if page.summary else ""
@@ -1454,7 +1565,11 @@ def write_if_changed(path, content):
     path.write_bytes(data)
 
 
+# Every source is read before the build stops, so that one run lists every
+# file that needs fixing, a line each, in the `path:line:col: message` form
+# that editors jump to.
 def write_pages(pages, docs_dir, config):
+    errors = []
     for page in pages:
         try:
             source_text = read_source(page.source)
@@ -1462,12 +1577,15 @@ def write_pages(pages, docs_dir, config):
             collect_downloads(page, source_text, code)
             text = render_page(page, code)
         except SourceError as error:
-            raise BuildError(f"{display_path(page.source)}:{error.line}:{error.col}: {error.message}")
-        for message in page.warnings:
-            print(f"{display_path(page.source)}: warning: {message}", file=sys.stderr)
+            errors.append(f"{display_path(page.source)}:{error.line}:{error.col}: {error.message}")
+            continue
+        for line, message in page.warnings:
+            print(f"{display_path(page.source)}:{line}: warning: {message}", file=sys.stderr)
         write_if_changed(Path(docs_dir) / f"{page.name}.md", text)
         for name, data in page.downloads.items():
             write_if_changed(Path(docs_dir) / name, data)
+    if errors:
+        raise BuildError("\n".join(errors))
     write_if_changed(Path(docs_dir) / "index.md", render_index(pages, config))
     write_if_changed(Path(docs_dir) / f"{TEST_RESULTS_PAGE}.md", render_test_results(pages))
 

@@ -8,7 +8,8 @@ import build_docs
 
 def render(text):
     warnings = []
-    return build_docs.render_commentary(text, build_docs.make_markdown(warnings.append)), warnings
+    md = build_docs.make_markdown(lambda message, quote: warnings.append(message))
+    return build_docs.render_commentary(text, md), warnings
 
 
 def test_every_math_delimiter_becomes_mathml():
