@@ -26,6 +26,8 @@ Run `python build_docs.py --help` for the options.
 import argparse
 import ast
 import concurrent.futures
+import contextlib
+import ctypes
 import functools
 import hashlib
 import html
@@ -1257,9 +1259,12 @@ class Page:
 class CommentaryWarnings:
     def __init__(self, lines):
         self.lines, self.found = lines, []
-        self.rows, self.quoted = [], {}
+        self.section, self.rows, self.quoted = None, [], {}
 
     def enter(self, section):
+        if section is self.section:
+            return
+        self.section = section
         code = set(section.code_line_numbers)
         self.rows = [row for row in range(section.first_line, section.last_line + 1) if row not in code]
         self.quoted = {}
@@ -1420,16 +1425,27 @@ def printed_output_html(verdict):
     )
 
 
+# The theme prints titles as HTML, so the title is escaped here: like raw
+# HTML anywhere in commentary, an author's `<b>` in it is shown as text.
+def title_html(title, report):
+    for tag in re.finditer(HTML_RE, title):
+        report(f"raw HTML is shown as text: {tag.group(0)!r}", tag.group(0))
+    return html.escape(title, quote=False)
+
+
 def render_page(page, text):
     lines = split_lines(text)
     sections = parse_source(text)
     if page.text_first:
         sections = [without_literal_markers(section) for section in sections]
-    page.title, page.summary = title_and_summary(sections, page.name)
+    title, page.summary = title_and_summary(sections, page.name)
     if sections:
-        sections[0] = without_title(sections[0], page.title)
+        sections[0] = without_title(sections[0], title)
     line_html = highlight_code(lines)
     warnings = CommentaryWarnings(lines)
+    if sections:
+        warnings.enter(sections[0])
+    page.title = title_html(title, warnings)
     md = make_markdown(warnings)
     marks = function_marks(page.verdict, find_test_functions(text), sections)
     rows = ""
@@ -1515,6 +1531,78 @@ def find_pages(source_dir, config_dir):
         pages.append(Page(path, name, repo_path(path, config_dir), "zh" if name.endswith("_zh") else "en"))
     generator = Path(__file__).resolve()
     pages.append(Page(generator, GENERATOR_PAGE, repo_path(generator, config_dir), "en"))
+    return pages
+
+
+# A file found in the source folder must really be there: a symbolic link
+# that leads out of it (to `/etc/passwd`, to a private folder) is never
+# followed into the published site. Links within the folder are fine.
+def check_sources_stay_inside(pages, source_dir):
+    source_dir = Path(source_dir).absolute()
+    inside = source_dir.resolve()
+    problems = []
+    for page in pages:
+        found = Path(page.source).absolute()
+        if source_dir not in found.parents:
+            continue  # the generator's own page, which is not a source
+        target = found.resolve()
+        if inside not in target.parents:
+            problems.append(f"{display_path(found)}:1:1: links to {target}, outside {display_path(source_dir)}; "
+                            "not followed")
+    if problems:
+        raise BuildError("\n".join(problems))
+
+
+# MkDocs publishes page `x` at `x/` and `index` or `README` at their folder's
+# own address. Two pages at one URL would silently overwrite each other, and
+# so would two whose URLs differ only in letter case, on macOS and Windows,
+# whose file systems ignore it; `a_b/` and `a-b/` are told apart by no
+# reader either. A page `x` beside a folder `x/` of pages takes the address
+# of the folder. Each of these stops the build, naming both sources.
+def page_url(name):
+    parts = name.split("/")
+    if is_folder_index(name):
+        parts.pop()
+    return "".join(part + "/" for part in parts)
+
+
+def is_folder_index(name):
+    return name.split("/")[-1] in ("index", "README")
+
+
+def url_key(url):
+    return url.casefold().replace("_", "-")
+
+
+def check_page_urls(pages):
+    owners = {url_key(""): ("", "the home page")}
+    folders = {}
+    problems = []
+    for page in pages:
+        url, source = page_url(page.name), display_path(page.source)
+        if url_key(url) in owners:
+            other_url, other = owners[url_key(url)]
+            why = "" if url == other_url else " (URLs may not differ only in letter case or in - and _)"
+            problems.append(f"{source}:1:1: its page /{url} clashes with /{other_url} of {other}{why}")
+        owners.setdefault(url_key(url), (url, source))
+        parts = page.name.split("/")[:-1]
+        for depth in range(1, len(parts) + 1):
+            folders.setdefault(url_key("".join(part + "/" for part in parts[:depth])), source)
+    for page in pages:
+        url = page_url(page.name)
+        if url_key(url) in folders and not is_folder_index(page.name):
+            problems.append(f"{display_path(page.source)}:1:1: its page /{url} is also the folder of "
+                            f"{folders[url_key(url)]}")
+    if problems:
+        raise BuildError("\n".join(problems))
+
+
+# The pages to build: every source found, once it is known that each stays
+# inside the source folder and has a URL of its own.
+def pages_to_build(source_dir, config_dir):
+    pages = find_pages(source_dir, config_dir)
+    check_sources_stay_inside(pages, source_dir)
+    check_page_urls(pages)
     return pages
 
 
@@ -1618,17 +1706,77 @@ def load_mkdocs_config(config_file, docs_dir, site_dir):
 def run_mkdocs(config, site_dir):
     from mkdocs.commands.build import build
 
-    staging, retired = Path(config["site_dir"]), site_dir.with_name(f".{site_dir.name}.old")
+    staging = Path(config["site_dir"])
     try:
         build(config)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    swap_in(staging, site_dir)
+
+
+# On Linux the two folders trade places in one step (`renameat2` with
+# `RENAME_EXCHANGE`), so there is no moment without a site, even for a
+# build killed with `kill -9`. Elsewhere, or on a file system that cannot,
+# the old site is renamed aside first; a build killed between the two
+# renames leaves it there, and the next build puts it back
+# (`recover_site`).
+RENAME_EXCHANGE, AT_FDCWD = 2, -100
+
+
+def exchange_folders(a, b):
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    return renameat2(AT_FDCWD, os.fsencode(a), AT_FDCWD, os.fsencode(b), RENAME_EXCHANGE) == 0
+
+
+def retired_site(site_dir):
+    return site_dir.with_name(f".{site_dir.name}.old")
+
+
+def swap_in(staging, site_dir):
+    if site_dir.exists() and exchange_folders(staging, site_dir):
+        shutil.rmtree(staging)  # which now holds the old site
+        return
+    retired = retired_site(site_dir)
     shutil.rmtree(retired, ignore_errors=True)
     if site_dir.exists():
         site_dir.rename(retired)
     staging.rename(site_dir)
     shutil.rmtree(retired, ignore_errors=True)
+
+
+def recover_site(site_dir):
+    if retired_site(site_dir).exists() and not site_dir.exists():
+        retired_site(site_dir).rename(site_dir)
+
+
+# Two builds of the same input give the same bytes. The one date MkDocs
+# writes (`lastmod` in `sitemap.xml`, and the time inside `sitemap.xml.gz`)
+# is its build date, which it takes from `SOURCE_DATE_EPOCH`: unless the
+# caller sets that, it is the time of the last commit, or outside a git
+# checkout the newest source's modification time.
+@contextlib.contextmanager
+def reproducible_build_date(config_dir, pages):
+    saved = os.environ.get("SOURCE_DATE_EPOCH")
+    if saved is None:
+        os.environ["SOURCE_DATE_EPOCH"] = str(last_change(config_dir, pages))
+    try:
+        yield
+    finally:
+        if saved is None:
+            del os.environ["SOURCE_DATE_EPOCH"]
+
+
+def last_change(config_dir, pages):
+    try:
+        log = subprocess.run(["git", "-C", str(config_dir), "log", "-1", "--format=%ct"],
+                             capture_output=True, text=True, check=True)
+        return int(log.stdout)
+    except (OSError, subprocess.CalledProcessError, ValueError):
+        return max(int(Path(page.source).stat().st_mtime) for page in pages)
 
 
 # Material's search segments Chinese with jieba when it is installed, and
@@ -1642,18 +1790,29 @@ def quiet_jieba():
 
 
 # The site folder is deleted and replaced on every build, so it must never
-# be a folder that holds anything else.
+# be a folder that holds anything else: not the sources, not the project,
+# not a parent of either, and not a folder of other files (`--site-dir .git`
+# or `--site-dir ~`). An existing folder is replaced only when it is empty
+# or holds a site MkDocs built.
 def check_site_dir(site_dir, source_dir, config_dir):
     site_dir = Path(site_dir).resolve()
-    for protected in (Path(source_dir).resolve(), config_dir):
+    for protected in (Path(source_dir).resolve(), Path(config_dir).resolve(), ROOT):
         if site_dir == protected or site_dir in protected.parents:
             raise BuildError(f"refusing --site-dir {site_dir}: it would replace {protected}")
+    if site_dir.exists() and not is_replaceable_site(site_dir):
+        raise BuildError(f"refusing --site-dir {site_dir}: it holds files that are not a built site")
+
+
+def is_replaceable_site(folder):
+    if not folder.is_dir():
+        return False
+    return not any(folder.iterdir()) or all((folder / name).is_file() for name in ("index.html", "sitemap.xml"))
 
 
 # The tutorials' verdicts come before any page is written: a tutorial that
 # fails stops the build there, and the previous site stays as it was.
 def judged_pages(source_dir, config_dir, config, testing):
-    pages = find_pages(source_dir, config_dir)
+    pages = pages_to_build(source_dir, config_dir)
     judge_tutorials(pages, source_dir, config, testing or TutorialTestOptions())
     return pages
 
@@ -1661,6 +1820,7 @@ def judged_pages(source_dir, config_dir, config, testing):
 def build_site(source_dir, site_dir, config_file, testing=None):
     config_file, site_dir = Path(config_file).resolve(), Path(site_dir).resolve()
     check_site_dir(site_dir, source_dir, config_file.parent)
+    recover_site(site_dir)
     staging = site_dir.with_name(f".{site_dir.name}.building")
     shutil.rmtree(staging, ignore_errors=True)
     with tempfile.TemporaryDirectory(prefix="build_docs-") as docs_dir:
@@ -1670,7 +1830,8 @@ def build_site(source_dir, site_dir, config_file, testing=None):
         if problems:
             raise BuildError("\n".join(problems))
         write_pages(pages, docs_dir, config)
-        run_mkdocs(config, site_dir)
+        with reproducible_build_date(config_file.parent, pages):
+            run_mkdocs(config, site_dir)
 
 
 # ## Preview
@@ -1763,6 +1924,9 @@ def main(argv=None):
             print(f"built {arguments.site_dir} in {time.perf_counter() - started:.1f} s")
     except BuildError as error:
         print(error, file=sys.stderr)
+        return 1
+    except OSError as error:  # a site folder that cannot be written, a full disk
+        print(f"{error.filename or 'build_docs'}: {error.strerror or error}", file=sys.stderr)
         return 1
     except Exception as error:
         from mkdocs.exceptions import MkDocsException
