@@ -25,6 +25,7 @@ Run `python build_docs.py --help` for the options.
 
 import argparse
 import ast
+import codecs
 import concurrent.futures
 import contextlib
 import ctypes
@@ -114,6 +115,8 @@ def read_source(path):
         # Also raised for a byte that is not UTF-8 on the first two lines:
         # decoding as UTF-8 below then names that byte.
         encoding, cookie_problem = "utf-8", error.msg
+        if data.startswith(codecs.BOM_UTF8):
+            cookie_problem = "starts with a UTF-8 byte-order mark but its coding line names another encoding"
     else:
         cookie_problem = None
     try:
@@ -420,31 +423,47 @@ LAYOUT_TOKENS = {tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT
 
 
 def find_docstrings(tree, tokens):
-    tokens_on_row = {}
-    for token in tokens:
-        if token.type not in LAYOUT_TOKENS:
-            for row in range(token.start[0], token.end[0] + 1):
-                tokens_on_row.setdefault(row, []).append(token)
-    owners = [tree] + [
-        node
-        for node in ast.walk(tree)
-        if isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
-    ]
-    docstrings = {}
-    for owner in owners:
+    candidates = {}
+    for owner in docstring_owners(tree):
         if not (owner.body and isinstance(owner.body[0], ast.Expr)):
             continue
         value = owner.body[0].value
-        if not (isinstance(value, ast.Constant) and isinstance(value.value, str)):
-            continue
-        rows = range(value.lineno, value.end_lineno + 1)
+        if isinstance(value, ast.Constant) and isinstance(value.value, str):
+            candidates[value.lineno] = (owner, range(value.lineno, value.end_lineno + 1))
+    wanted = {row for _, rows in candidates.values() for row in rows}
+    tokens_on_row = {}
+    for token in tokens:
+        if token.type not in LAYOUT_TOKENS:
+            for row in wanted.intersection(range(token.start[0], token.end[0] + 1)):
+                tokens_on_row.setdefault(row, []).append(token)
+    docstrings = {}
+    for owner, rows in candidates.values():
         neighbours = {token for row in rows for token in tokens_on_row.get(row, ())}
         if len(neighbours) != 1 or next(iter(neighbours)).type != tokenize.STRING:
             continue
         decorators = getattr(owner, "decorator_list", None)
         header_row = decorators[0].lineno if decorators else getattr(owner, "lineno", None)
-        docstrings[value.lineno] = (rows, docstring_text(next(iter(neighbours)).string), header_row)
+        docstrings[rows[0]] = (rows, docstring_text(next(iter(neighbours)).string), header_row)
     return docstrings
+
+
+# Docstrings live only in the bodies of modules, classes and functions, and
+# only statements hold those: the walk never enters an expression, which is
+# most of a syntax tree.
+STATEMENT_LISTS = ("body", "orelse", "finalbody", "handlers", "cases")
+
+
+def docstring_owners(tree):
+    owners, pending = [], [tree]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            owners.append(node)
+        for name in STATEMENT_LISTS:
+            children = getattr(node, name, ())
+            if isinstance(children, list):
+                pending.extend(children)
+    return owners
 
 
 # Like `inspect.cleandoc`, but without its tab expansion: commentary keeps
@@ -712,6 +731,12 @@ def css_class(token_type):
     return STANDARD_TYPES[token_type]
 
 
+# MkDocs passes each page through Markdown, which expands tabs to spaces and
+# deletes the two characters it uses as placeholders; written as character
+# references they reach the browser as the author typed them.
+KEPT_FROM_MARKDOWN = str.maketrans({"\t": "&#9;", "\x02": "&#2;", "\x03": "&#3;"})
+
+
 def highlight_code(lines):
     text = "".join(line + "\n" for line in lines)
     lexer = PythonLexer(stripnl=False, ensurenl=False, tabsize=0)
@@ -727,7 +752,7 @@ def highlight_code(lines):
                 rendered.append("".join(current))
                 current = []
             if piece:
-                escaped = html.escape(piece, quote=False)
+                escaped = html.escape(piece, quote=False).translate(KEPT_FROM_MARKDOWN)
                 name = css_class(token_type) if token_type is not None else ""
                 current.append(f'<span class="{name}">{escaped}</span>' if name else escaped)
     return rendered[: len(lines)]
@@ -1448,16 +1473,16 @@ def render_page(page, text):
     page.title = title_html(title, warnings)
     md = make_markdown(warnings)
     marks = function_marks(page.verdict, find_test_functions(text), sections)
-    rows = ""
+    rows = []
     for number, section in enumerate(sections, start=1):
         warnings.enter(section)
-        rows += section_html(number, section, line_html, md, marks.get(number, ""))
+        rows.append(section_html(number, section, line_html, md, marks.get(number, "")))
     page.warnings = warnings.found
     status, output = (status_line_html(page.verdict), printed_output_html(page.verdict)) if page.verdict else ("", "")
     return front_matter(
         title=page.title, lang=page.lang, source_path=page.repo_path, hide=["navigation", "toc"],
         downloads=download_links(page),
-    ) + f'<div class="lp-page" lang="{page.lang}">\n{status}{rows}{output}</div>\n'
+    ) + f'<div class="lp-page" lang="{page.lang}">\n{status}{"".join(rows)}{output}</div>\n'
 
 
 # The index lists every tutorial with its title and the first line of its
@@ -1682,9 +1707,10 @@ class BuildError(Exception):
     pass
 
 
+# Paths are shown as found, not resolved: a link is named by its own name.
 def display_path(path):
     try:
-        return Path(path).resolve().relative_to(Path.cwd()).as_posix()
+        return Path(os.path.abspath(path)).relative_to(Path.cwd()).as_posix()
     except ValueError:
         return str(path)
 
