@@ -632,7 +632,7 @@ class UnbalancedMathPattern(InlineProcessor):
         self.report = report
 
     def handleMatch(self, match, data):
-        rest_of_line = re.split(r"[\n\x02]", data[match.start(0):])[0]
+        rest_of_line = re.split(f"[\n{markdown.util.STX}]", data[match.start(0):])[0]  # up to a placeholder
         self.report(f"unbalanced $$: {rest_of_line!r} has no closing $$", rest_of_line)
         return "$$", match.start(0), match.end(0)
 
