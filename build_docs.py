@@ -813,8 +813,8 @@ def find_test_functions(text):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             tree = ast.parse(text)
-    except (SyntaxError, ValueError):
-        return []
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return []  # the page stage names what is wrong
     return [
         (node.name, node.decorator_list[0].lineno if node.decorator_list else node.lineno)
         for node in tree.body
@@ -1450,12 +1450,12 @@ def printed_output_html(verdict):
     )
 
 
-# The theme prints titles as HTML, so the title is escaped here: like raw
-# HTML anywhere in commentary, an author's `<b>` in it is shown as text.
-def title_html(title, report):
+# The theme prints titles as HTML, so a title is escaped wherever it is
+# written: like raw HTML anywhere in commentary, an author's `<b>` in it is
+# shown as text, and reported.
+def report_raw_html_in_title(title, report):
     for tag in re.finditer(HTML_RE, title):
         report(f"raw HTML is shown as text: {tag.group(0)!r}", tag.group(0))
-    return html.escape(title, quote=False)
 
 
 def render_page(page, text):
@@ -1463,25 +1463,25 @@ def render_page(page, text):
     sections = parse_source(text)
     if page.text_first:
         sections = [without_literal_markers(section) for section in sections]
-    title, page.summary = title_and_summary(sections, page.name)
+    page.title, page.summary = title_and_summary(sections, page.name)
     if sections:
-        sections[0] = without_title(sections[0], title)
+        sections[0] = without_title(sections[0], page.title)
     line_html = highlight_code(lines)
-    warnings = CommentaryWarnings(lines)
+    report = CommentaryWarnings(lines)
     if sections:
-        warnings.enter(sections[0])
-    page.title = title_html(title, warnings)
-    md = make_markdown(warnings)
+        report.enter(sections[0])
+    report_raw_html_in_title(page.title, report)
+    md = make_markdown(report)
     marks = function_marks(page.verdict, find_test_functions(text), sections)
     rows = []
     for number, section in enumerate(sections, start=1):
-        warnings.enter(section)
+        report.enter(section)
         rows.append(section_html(number, section, line_html, md, marks.get(number, "")))
-    page.warnings = warnings.found
+    page.warnings = report.found
     status, output = (status_line_html(page.verdict), printed_output_html(page.verdict)) if page.verdict else ("", "")
     return front_matter(
-        title=page.title, lang=page.lang, source_path=page.repo_path, hide=["navigation", "toc"],
-        downloads=download_links(page),
+        title=html.escape(page.title, quote=False), lang=page.lang, source_path=page.repo_path,
+        hide=["navigation", "toc"], downloads=download_links(page),
     ) + f'<div class="lp-page" lang="{page.lang}">\n{status}{"".join(rows)}{output}</div>\n'
 
 
@@ -1493,7 +1493,7 @@ def render_index(pages, config):
     def item(page):
         summary = render_commentary(page.summary, md) if page.summary else ""
         summary = re.sub(r"^<p>|</p>$", "", summary)
-        return f"- [{page.title}]({page.name}.md)" + (f": {summary}" if summary else "")
+        return f"- [{markdown_text(page.title)}]({page.name}.md)" + (f": {summary}" if summary else "")
 
     tutorials = [item(page) for page in pages if page.name != GENERATOR_PAGE]
     about = [item(page) for page in pages if page.name == GENERATOR_PAGE]
@@ -1600,7 +1600,8 @@ def url_key(url):
 
 
 def check_page_urls(pages):
-    owners = {url_key(""): ("", "the home page")}
+    owners = {url_key(url): (url, page) for url, page in
+              (("", "the home page"), (page_url(TEST_RESULTS_PAGE), "the test results page"))}
     folders = {}
     problems = []
     for page in pages:

@@ -171,6 +171,7 @@ ODD = {
     "latin1.py": LATIN1.encode("latin-1"),
     "markup.py": MARKUP,
     "commentary.py": COMMENTARY,
+    "title.py": '"""\n# A <i>title</i> & {{ c }}\n"""\nx = 1\n',
     "big.py": big_source(),
 }
 
@@ -247,6 +248,16 @@ def test_broken_commentary_warns_at_its_line_and_shows_its_source(odd_site):
     assert body.count("<div") == body.count("</div>")
 
 
+def test_raw_html_in_a_title_is_text_everywhere_the_title_is(odd_site):
+    work, stderr = odd_site
+    assert "source/title.py:2: warning: raw HTML is shown as text: '<i>'" in stderr
+    title = "A <i>title</i> & {{ c }}"
+    assert f"<h1>{html.escape(title, quote=False)}</h1>" in page(work / "site", "title")
+    home = (work / "site" / "index.html").read_text(encoding="utf-8")
+    assert f'<a href="title/">{html.escape(title, quote=False)}</a>' in home
+    assert "<i>title</i>" not in home + page(work / "site", "title")
+
+
 def test_a_50000_line_file_builds(odd_site):
     work, _ = odd_site
     shown = code_lines(page(work / "site", "big"))
@@ -258,11 +269,13 @@ def test_a_50000_line_file_builds(odd_site):
 def test_pages_with_the_same_url_are_an_error(tmp_path, previous_site):
     stderr = failed_build(tmp_path, previous_site, {
         "a_b.py": GOOD, "a-b.py": GOOD, "Upper.py": GOOD, "upper.py": GOOD,
-        "index.py": GOOD, "build_docs.py": GOOD,
+        "index.py": GOOD, "build_docs.py": GOOD, "test_results.py": GOOD,
     })
     assert "source/a_b.py:1:1: its page /a_b/ clashes with /a-b/ of source/a-b.py" in stderr
     assert "source/upper.py:1:1: its page /upper/ clashes with /Upper/ of source/Upper.py" in stderr
     assert "source/index.py:1:1: its page / clashes with / of the home page" in stderr
+    assert "source/test_results.py:1:1: its page /test_results/ clashes with /test-results/ of the test " \
+        "results page (URLs may not differ only in letter case or in - and _)" in stderr
     clash = [line for line in stderr.splitlines() if "source/build_docs.py" in line]
     assert len(clash) == 1 and "/build_docs/ clashes with /build_docs/" in clash[0], stderr
 
@@ -375,8 +388,11 @@ runpy.run_path(sys.argv[0], run_name="__main__")
 
 
 def test_two_builds_a_year_apart_are_byte_identical(tmp_path):
+    """The second build finds the tutorials' verdicts in the cache the first
+    one filled: durations measured by a fresh run are the one thing that
+    differs between runs, and the cache is what makes builds repeatable."""
     env = {key: value for key, value in os.environ.items() if key != "SOURCE_DATE_EPOCH"}
-    arguments = [str(ROOT / "build_docs.py"), "--source", str(ROOT / "source")]
+    arguments = [str(ROOT / "build_docs.py"), "--source", str(ROOT / "source"), "--cache-dir", "cache"]
     today = subprocess.run([sys.executable, *arguments, "--site-dir", "one"],
                            cwd=tmp_path, capture_output=True, text=True, env=env)
     later = subprocess.run([sys.executable, "-c", LATER, *arguments, "--site-dir", "two"],
