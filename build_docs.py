@@ -1477,7 +1477,7 @@ def render_page(page, text):
     for number, section in enumerate(sections, start=1):
         report.enter(section)
         rows.append(section_html(number, section, line_html, md, marks.get(number, "")))
-    page.warnings = report.found
+    page.warnings.extend(report.found)
     status, output = (status_line_html(page.verdict), printed_output_html(page.verdict)) if page.verdict else ("", "")
     return front_matter(
         title=html.escape(page.title, quote=False), lang=page.lang, source_path=page.repo_path,
@@ -1652,13 +1652,13 @@ def collect_downloads(page, source_text, code):
         try:
             check_same(source_text, code_to_literate_text(code), "text -> code -> text changes this line")
         except SourceError as error:
-            page.warnings.append(f"line {error.line}: {error.message}")
+            page.warnings.append((error.line, error.message))
         return
     page.downloads[f"{page.name}.py"] = Path(page.source).read_bytes()
     try:
         page.downloads[page.name + LITERATE_SUFFIX] = code_to_literate_text(code).encode("utf-8")
     except SourceError as error:
-        page.warnings.append(f"line {error.line}: {error.message}; the page offers no literate text")
+        page.warnings.append((error.line, f"{error.message}; the page offers no literate text"))
 
 
 # The links are paths from the site's root, which the theme prefixes with
