@@ -25,7 +25,10 @@ Run `python build_docs.py --help` for the options.
 
 import argparse
 import ast
+import codecs
 import concurrent.futures
+import contextlib
+import ctypes
 import functools
 import hashlib
 import html
@@ -53,7 +56,7 @@ from xml.etree import ElementTree
 
 import markdown
 import latex2mathml.converter
-from markdown.inlinepatterns import InlineProcessor
+from markdown.inlinepatterns import HTML_RE, InlineProcessor
 from pygments.lexers import PythonLexer
 from pygments.token import STANDARD_TYPES
 
@@ -97,17 +100,49 @@ class SourceError(Exception):
 
 # ## Stage 1: read
 #
-# Python reads source files as UTF-8 and ignores a byte-order mark; so do we.
-# Anything else gets an error that names the file, never a traceback.
+# A source is read the way Python reads it: UTF-8, a byte-order mark
+# ignored, or the encoding its `# coding:` line declares. Anything Python
+# would refuse gets an error that names the file, the line and the column,
+# never a traceback.
 def read_source(path):
-    data = Path(path).read_bytes()
-    if b"\0" in data:
-        raise SourceError("contains a NUL byte; is this a binary file?", 1, 1)
     try:
-        return data.decode("utf-8-sig")
+        data = Path(path).read_bytes()
+    except OSError as error:
+        raise SourceError(f"cannot be read: {error.strerror}") from None
+    try:
+        encoding = tokenize.detect_encoding(io.BytesIO(data).readline)[0]
+    except SyntaxError as error:
+        # Also raised for a byte that is not UTF-8 on the first two lines:
+        # decoding as UTF-8 below then names that byte.
+        encoding, cookie_problem = "utf-8", error.msg
+        if data.startswith(codecs.BOM_UTF8):
+            cookie_problem = "starts with a UTF-8 byte-order mark but its coding line names another encoding"
+    else:
+        cookie_problem = None
+    try:
+        text = data.decode(encoding)
     except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        raise SourceError(f"is not valid UTF-8 (byte {error.start})", line, 1) from None
+        line, col = line_and_column(data[: error.start].decode(encoding, "replace"))
+        byte = data[error.start]
+        raise SourceError(f"is not valid {error.encoding} (byte 0x{byte:02x}); save it as UTF-8", line, col) from None
+    if cookie_problem:
+        raise SourceError(cookie_problem)
+    reject_nul(text)
+    return text
+
+
+# Python refuses a NUL byte anywhere in a source; it is the mark of a
+# binary file saved as `.py`.
+def reject_nul(text):
+    if "\0" in text:
+        raise SourceError("contains a NUL byte; is this a binary file?", *line_and_column(text[: text.index("\0")]))
+
+
+# The line and column just after `text_before`, counted the way compilers
+# count them: 1-based, lines ended by `\n`, `\r\n` or `\r`.
+def line_and_column(text_before):
+    lines = re.split(r"\r\n|\r|\n", text_before)
+    return len(lines), len(lines[-1]) + 1
 
 
 # ### Text first or code first: literate text with PyLit
@@ -360,6 +395,7 @@ class Line:
 
 def tokenize_lines(lines):
     source = "".join(line + "\n" for line in lines)
+    reject_nul(source)
     try:
         with warnings.catch_warnings():
             # Invalid escapes in the author's strings are Python's business,
@@ -367,10 +403,14 @@ def tokenize_lines(lines):
             warnings.simplefilter("ignore")
             tree = ast.parse(source)
         tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
-    except SyntaxError as error:
+    except SyntaxError as error:  # IndentationError and TabError too
         raise SourceError(error.msg, error.lineno or 1, error.offset or 1) from None
-    except (tokenize.TokenError, ValueError) as error:
-        raise SourceError(str(error)) from None
+    except tokenize.TokenError as error:
+        message, (line, col) = error.args
+        raise SourceError(message, line, col + 1) from None
+    except (RecursionError, MemoryError):
+        # What CPython's parser raises for expressions nested thousands deep.
+        raise SourceError("nested too deeply for Python's parser") from None
     return tree, tokens
 
 
@@ -383,31 +423,47 @@ LAYOUT_TOKENS = {tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT
 
 
 def find_docstrings(tree, tokens):
-    tokens_on_row = {}
-    for token in tokens:
-        if token.type not in LAYOUT_TOKENS:
-            for row in range(token.start[0], token.end[0] + 1):
-                tokens_on_row.setdefault(row, []).append(token)
-    owners = [tree] + [
-        node
-        for node in ast.walk(tree)
-        if isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
-    ]
-    docstrings = {}
-    for owner in owners:
+    candidates = {}
+    for owner in docstring_owners(tree):
         if not (owner.body and isinstance(owner.body[0], ast.Expr)):
             continue
         value = owner.body[0].value
-        if not (isinstance(value, ast.Constant) and isinstance(value.value, str)):
-            continue
-        rows = range(value.lineno, value.end_lineno + 1)
+        if isinstance(value, ast.Constant) and isinstance(value.value, str):
+            candidates[value.lineno] = (owner, range(value.lineno, value.end_lineno + 1))
+    wanted = {row for _, rows in candidates.values() for row in rows}
+    tokens_on_row = {}
+    for token in tokens:
+        if token.type not in LAYOUT_TOKENS:
+            for row in wanted.intersection(range(token.start[0], token.end[0] + 1)):
+                tokens_on_row.setdefault(row, []).append(token)
+    docstrings = {}
+    for owner, rows in candidates.values():
         neighbours = {token for row in rows for token in tokens_on_row.get(row, ())}
         if len(neighbours) != 1 or next(iter(neighbours)).type != tokenize.STRING:
             continue
         decorators = getattr(owner, "decorator_list", None)
         header_row = decorators[0].lineno if decorators else getattr(owner, "lineno", None)
-        docstrings[value.lineno] = (rows, docstring_text(next(iter(neighbours)).string), header_row)
+        docstrings[rows[0]] = (rows, docstring_text(next(iter(neighbours)).string), header_row)
     return docstrings
+
+
+# Docstrings live only in the bodies of modules, classes and functions, and
+# only statements hold those: the walk never enters an expression, which is
+# most of a syntax tree.
+STATEMENT_LISTS = ("body", "orelse", "finalbody", "handlers", "cases")
+
+
+def docstring_owners(tree):
+    owners, pending = [], [tree]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            owners.append(node)
+        for name in STATEMENT_LISTS:
+            children = getattr(node, name, ())
+            if isinstance(children, list):
+                pending.extend(children)
+    return owners
 
 
 # Like `inspect.cleandoc`, but without its tab expansion: commentary keeps
@@ -549,6 +605,9 @@ def tex_to_mathml(tex, display):
     return f"{head}><semantics>{body}{annotation}</semantics></math>"
 
 
+# Math that cannot be rendered is shown as its TeX source, marked as an
+# error, and reported; it is never dropped. Each report quotes the text it
+# is about, so that the warning can name its source line.
 class MathPattern(InlineProcessor):
     def __init__(self, md, report):
         super().__init__(MATH, md)
@@ -560,12 +619,39 @@ class MathPattern(InlineProcessor):
         try:
             rendered = tex_to_mathml(tex, display=kind in ("dd", "db"))
         except Exception as error:  # latex2mathml raises many kinds
-            self.report(f"cannot render math {match.group(0)!r}: {error or type(error).__name__}")
+            self.report(f"cannot render math {match.group(0)!r}: {error or type(error).__name__}", match.group(0))
             rendered = f'<code class="lp-math-error">{html.escape(match.group(0))}</code>'
         return self.md.htmlStash.store(rendered), match.start(0), match.end(0)
 
 
-class MathExtension(markdown.Extension):
+# A `$$` left over once every formula has been taken is one without its
+# partner: it stays as written, and the author hears of it.
+class UnbalancedMathPattern(InlineProcessor):
+    def __init__(self, md, report):
+        super().__init__(r"(?<!\\)\$\$", md)
+        self.report = report
+
+    def handleMatch(self, match, data):
+        rest_of_line = re.split(f"[\n{markdown.util.STX}]", data[match.start(0):])[0]  # up to a placeholder
+        self.report(f"unbalanced $$: {rest_of_line!r} has no closing $$", rest_of_line)
+        return "$$", match.start(0), match.end(0)
+
+
+# Raw HTML in commentary is shown as text, with a warning: an unclosed
+# `<div>` in a comment must not be able to break the page around it, and a
+# `<script>` must not run. (Markdown covers what commentary needs; `&amp;`
+# and the like are still read as characters.)
+class RawHtmlPattern(InlineProcessor):
+    def __init__(self, md, report):
+        super().__init__(HTML_RE, md)
+        self.report = report
+
+    def handleMatch(self, match, data):
+        self.report(f"raw HTML is shown as text: {match.group(0)!r}", match.group(0))
+        return match.group(0), match.start(0), match.end(0)
+
+
+class CommentaryExtension(markdown.Extension):
     def __init__(self, report):
         super().__init__()
         self.report = report
@@ -574,6 +660,10 @@ class MathExtension(markdown.Extension):
         # Above `backtick` (190) would break code spans; above `escape` (180)
         # keeps `\(` and `\[` from being read as escaped brackets.
         md.inlinePatterns.register(MathPattern(md, self.report), "math", 185)
+        md.inlinePatterns.register(UnbalancedMathPattern(md, self.report), "unbalanced_math", 184)
+        # Block-level HTML then reaches the inline patterns as a paragraph.
+        md.preprocessors.deregister("html_block")
+        md.inlinePatterns.register(RawHtmlPattern(md, self.report), "html", 90)
 
 
 # The tutorial series our seed page comes from writes a few things its own
@@ -607,16 +697,25 @@ def translate_series_conventions(text):
 
 # Line breaks inside a commentary block are kept (`nl2br`): Chinese prose is
 # written a sentence per line and reads wrong when they are joined.
+# `report(message, quote)` hears of every problem in the commentary.
 def make_markdown(report):
-    return markdown.Markdown(
-        extensions=["extra", "admonition", "sane_lists", "nl2br", "codehilite", MathExtension(report)],
+    md = markdown.Markdown(
+        extensions=["extra", "admonition", "sane_lists", "nl2br", "codehilite", CommentaryExtension(report)],
         extension_configs={"codehilite": {"css_class": "highlight", "guess_lang": False}},
     )
+    md.report = report
+    return md
 
 
+# Markdown recurses once per level of nesting; a comment of a thousand
+# nested `>` or `*` is shown as plain text rather than stopping the build.
 def render_commentary(text, md):
     md.reset()
-    return md.convert(translate_series_conventions(text))
+    try:
+        return md.convert(translate_series_conventions(text))
+    except RecursionError:
+        md.report("commentary nested too deeply for Markdown; shown as plain text", text)
+        return "<p>" + html.escape(text).replace("\n", "<br />\n") + "</p>"
 
 
 # ## Stage 4: highlight the code
@@ -630,6 +729,12 @@ def css_class(token_type):
     while token_type not in STANDARD_TYPES:
         token_type = token_type.parent
     return STANDARD_TYPES[token_type]
+
+
+# MkDocs passes each page through Markdown, which expands tabs to spaces and
+# deletes the two characters it uses as placeholders; written as character
+# references they reach the browser as the author typed them.
+KEPT_FROM_MARKDOWN = str.maketrans({"\t": "&#9;", "\x02": "&#2;", "\x03": "&#3;"})
 
 
 def highlight_code(lines):
@@ -647,7 +752,7 @@ def highlight_code(lines):
                 rendered.append("".join(current))
                 current = []
             if piece:
-                escaped = html.escape(piece, quote=False)
+                escaped = html.escape(piece, quote=False).translate(KEPT_FROM_MARKDOWN)
                 name = css_class(token_type) if token_type is not None else ""
                 current.append(f'<span class="{name}">{escaped}</span>' if name else escaped)
     return rendered[: len(lines)]
@@ -708,8 +813,8 @@ def find_test_functions(text):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             tree = ast.parse(text)
-    except (SyntaxError, ValueError):
-        return []
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return []  # the page stage names what is wrong
     return [
         (node.name, node.decorator_list[0].lineno if node.decorator_list else node.lineno)
         for node in tree.body
@@ -1164,13 +1269,44 @@ class Page:
     lang: str
     title: str = ""
     summary: str = ""
-    warnings: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)  # (line, message) pairs
     verdict: Verdict = None  # its tests' verdict; None when it has no tests
     downloads: dict = field(default_factory=dict)  # file name beside the page -> bytes
 
     @property
     def text_first(self):
         return is_literate_text(self.source)
+
+
+# Markdown keeps no line numbers, so a warning about commentary finds its
+# line by looking for the text it quotes among the section's commentary
+# lines, in order: a second `$$\oops$$` is reported at its own line.
+class CommentaryWarnings:
+    def __init__(self, lines):
+        self.lines, self.found = lines, []
+        self.section, self.rows, self.quoted = None, [], {}
+
+    def enter(self, section):
+        if section is self.section:
+            return
+        self.section = section
+        code = set(section.code_line_numbers)
+        self.rows = [row for row in range(section.first_line, section.last_line + 1) if row not in code]
+        self.quoted = {}
+
+    def __call__(self, message, quote):
+        self.found.append((self.row_of(quote), message))
+
+    def row_of(self, quote):
+        needle = quote.strip().split("\n")[0]
+        earlier = self.quoted.get(needle, 0)
+        self.quoted[needle] = earlier + 1
+        for row in self.rows if needle else ():
+            count = self.lines[row - 1].count(needle)
+            if earlier < count:
+                return row
+            earlier -= count
+        return self.rows[0] if self.rows else 1
 
 
 def section_html(number, section, line_html, md, marks=""):
@@ -1314,6 +1450,14 @@ def printed_output_html(verdict):
     )
 
 
+# The theme prints titles as HTML, so a title is escaped wherever it is
+# written: like raw HTML anywhere in commentary, an author's `<b>` in it is
+# shown as text, and reported.
+def report_raw_html_in_title(title, report):
+    for tag in re.finditer(HTML_RE, title):
+        report(f"raw HTML is shown as text: {tag.group(0)!r}", tag.group(0))
+
+
 def render_page(page, text):
     lines = split_lines(text)
     sections = parse_source(text)
@@ -1323,25 +1467,33 @@ def render_page(page, text):
     if sections:
         sections[0] = without_title(sections[0], page.title)
     line_html = highlight_code(lines)
-    md = make_markdown(lambda message: page.warnings.append(message))
+    report = CommentaryWarnings(lines)
+    if sections:
+        report.enter(sections[0])
+    report_raw_html_in_title(page.title, report)
+    md = make_markdown(report)
     marks = function_marks(page.verdict, find_test_functions(text), sections)
-    rows = "".join(section_html(n, s, line_html, md, marks.get(n, "")) for n, s in enumerate(sections, start=1))
+    rows = []
+    for number, section in enumerate(sections, start=1):
+        report.enter(section)
+        rows.append(section_html(number, section, line_html, md, marks.get(number, "")))
+    page.warnings.extend(report.found)
     status, output = (status_line_html(page.verdict), printed_output_html(page.verdict)) if page.verdict else ("", "")
     return front_matter(
-        title=page.title, lang=page.lang, source_path=page.repo_path, hide=["navigation", "toc"],
-        downloads=download_links(page),
-    ) + f'<div class="lp-page" lang="{page.lang}">\n{status}{rows}{output}</div>\n'
+        title=html.escape(page.title, quote=False), lang=page.lang, source_path=page.repo_path,
+        hide=["navigation", "toc"], downloads=download_links(page),
+    ) + f'<div class="lp-page" lang="{page.lang}">\n{status}{"".join(rows)}{output}</div>\n'
 
 
 # The index lists every tutorial with its title and the first line of its
 # introduction; the generator's own page comes last, under its own heading.
 def render_index(pages, config):
-    md = make_markdown(lambda message: None)
+    md = make_markdown(lambda message, quote: None)  # the pages report them
 
     def item(page):
         summary = render_commentary(page.summary, md) if page.summary else ""
         summary = re.sub(r"^<p>|</p>$", "", summary)
-        return f"- [{page.title}]({page.name}.md)" + (f": {summary}" if summary else "")
+        return f"- [{markdown_text(page.title)}]({page.name}.md)" + (f": {summary}" if summary else "")
 
     tutorials = [item(page) for page in pages if page.name != GENERATOR_PAGE]
     about = [item(page) for page in pages if page.name == GENERATOR_PAGE]
@@ -1407,6 +1559,79 @@ def find_pages(source_dir, config_dir):
     return pages
 
 
+# A file found in the source folder must really be there: a symbolic link
+# that leads out of it (to `/etc/passwd`, to a private folder) is never
+# followed into the published site. Links within the folder are fine.
+def check_sources_stay_inside(pages, source_dir):
+    source_dir = Path(source_dir).absolute()
+    inside = source_dir.resolve()
+    problems = []
+    for page in pages:
+        found = Path(page.source).absolute()
+        if source_dir not in found.parents:
+            continue  # the generator's own page, which is not a source
+        target = found.resolve()
+        if inside not in target.parents:
+            problems.append(f"{display_path(found)}:1:1: links to {target}, outside {display_path(source_dir)}; "
+                            "not followed")
+    if problems:
+        raise BuildError("\n".join(problems))
+
+
+# MkDocs publishes page `x` at `x/` and `index` or `README` at their folder's
+# own address. Two pages at one URL would silently overwrite each other, and
+# so would two whose URLs differ only in letter case, on macOS and Windows,
+# whose file systems ignore it; `a_b/` and `a-b/` are told apart by no
+# reader either. A page `x` beside a folder `x/` of pages takes the address
+# of the folder. Each of these stops the build, naming both sources.
+def page_url(name):
+    parts = name.split("/")
+    if is_folder_index(name):
+        parts.pop()
+    return "".join(part + "/" for part in parts)
+
+
+def is_folder_index(name):
+    return name.split("/")[-1] in ("index", "README")
+
+
+def url_key(url):
+    return url.casefold().replace("_", "-")
+
+
+def check_page_urls(pages):
+    owners = {url_key(url): (url, page) for url, page in
+              (("", "the home page"), (page_url(TEST_RESULTS_PAGE), "the test results page"))}
+    folders = {}
+    problems = []
+    for page in pages:
+        url, source = page_url(page.name), display_path(page.source)
+        if url_key(url) in owners:
+            other_url, other = owners[url_key(url)]
+            why = "" if url == other_url else " (URLs may not differ only in letter case or in - and _)"
+            problems.append(f"{source}:1:1: its page /{url} clashes with /{other_url} of {other}{why}")
+        owners.setdefault(url_key(url), (url, source))
+        parts = page.name.split("/")[:-1]
+        for depth in range(1, len(parts) + 1):
+            folders.setdefault(url_key("".join(part + "/" for part in parts[:depth])), source)
+    for page in pages:
+        url = page_url(page.name)
+        if url_key(url) in folders and not is_folder_index(page.name):
+            problems.append(f"{display_path(page.source)}:1:1: its page /{url} is also the folder of "
+                            f"{folders[url_key(url)]}")
+    if problems:
+        raise BuildError("\n".join(problems))
+
+
+# The pages to build: every source found, once it is known that each stays
+# inside the source folder and has a URL of its own.
+def pages_to_build(source_dir, config_dir):
+    pages = find_pages(source_dir, config_dir)
+    check_sources_stay_inside(pages, source_dir)
+    check_page_urls(pages)
+    return pages
+
+
 def repo_path(path, config_dir):
     try:
         return Path(path).resolve().relative_to(config_dir).as_posix()
@@ -1427,13 +1652,13 @@ def collect_downloads(page, source_text, code):
         try:
             check_same(source_text, code_to_literate_text(code), "text -> code -> text changes this line")
         except SourceError as error:
-            page.warnings.append(f"line {error.line}: {error.message}")
+            page.warnings.append((error.line, error.message))
         return
     page.downloads[f"{page.name}.py"] = Path(page.source).read_bytes()
     try:
         page.downloads[page.name + LITERATE_SUFFIX] = code_to_literate_text(code).encode("utf-8")
     except SourceError as error:
-        page.warnings.append(f"line {error.line}: {error.message}; the page offers no literate text")
+        page.warnings.append((error.line, f"{error.message}; the page offers no literate text"))
 
 
 # The links are paths from the site's root, which the theme prefixes with
@@ -1454,7 +1679,11 @@ def write_if_changed(path, content):
     path.write_bytes(data)
 
 
+# Every source is read before the build stops, so that one run lists every
+# file that needs fixing, a line each, in the `path:line:col: message` form
+# that editors jump to.
 def write_pages(pages, docs_dir, config):
+    errors = []
     for page in pages:
         try:
             source_text = read_source(page.source)
@@ -1462,12 +1691,15 @@ def write_pages(pages, docs_dir, config):
             collect_downloads(page, source_text, code)
             text = render_page(page, code)
         except SourceError as error:
-            raise BuildError(f"{display_path(page.source)}:{error.line}:{error.col}: {error.message}")
-        for message in page.warnings:
-            print(f"{display_path(page.source)}: warning: {message}", file=sys.stderr)
+            errors.append(f"{display_path(page.source)}:{error.line}:{error.col}: {error.message}")
+            continue
+        for line, message in page.warnings:
+            print(f"{display_path(page.source)}:{line}: warning: {message}", file=sys.stderr)
         write_if_changed(Path(docs_dir) / f"{page.name}.md", text)
         for name, data in page.downloads.items():
             write_if_changed(Path(docs_dir) / name, data)
+    if errors:
+        raise BuildError("\n".join(errors))
     write_if_changed(Path(docs_dir) / "index.md", render_index(pages, config))
     write_if_changed(Path(docs_dir) / f"{TEST_RESULTS_PAGE}.md", render_test_results(pages))
 
@@ -1476,9 +1708,10 @@ class BuildError(Exception):
     pass
 
 
+# Paths are shown as found, not resolved: a link is named by its own name.
 def display_path(path):
     try:
-        return Path(path).resolve().relative_to(Path.cwd()).as_posix()
+        return Path(os.path.abspath(path)).relative_to(Path.cwd()).as_posix()
     except ValueError:
         return str(path)
 
@@ -1500,17 +1733,77 @@ def load_mkdocs_config(config_file, docs_dir, site_dir):
 def run_mkdocs(config, site_dir):
     from mkdocs.commands.build import build
 
-    staging, retired = Path(config["site_dir"]), site_dir.with_name(f".{site_dir.name}.old")
+    staging = Path(config["site_dir"])
     try:
         build(config)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    swap_in(staging, site_dir)
+
+
+# On Linux the two folders trade places in one step (`renameat2` with
+# `RENAME_EXCHANGE`), so there is no moment without a site, even for a
+# build killed with `kill -9`. Elsewhere, or on a file system that cannot,
+# the old site is renamed aside first; a build killed between the two
+# renames leaves it there, and the next build puts it back
+# (`recover_site`).
+RENAME_EXCHANGE, AT_FDCWD = 2, -100
+
+
+def exchange_folders(a, b):
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    return renameat2(AT_FDCWD, os.fsencode(a), AT_FDCWD, os.fsencode(b), RENAME_EXCHANGE) == 0
+
+
+def retired_site(site_dir):
+    return site_dir.with_name(f".{site_dir.name}.old")
+
+
+def swap_in(staging, site_dir):
+    if site_dir.exists() and exchange_folders(staging, site_dir):
+        shutil.rmtree(staging)  # which now holds the old site
+        return
+    retired = retired_site(site_dir)
     shutil.rmtree(retired, ignore_errors=True)
     if site_dir.exists():
         site_dir.rename(retired)
     staging.rename(site_dir)
     shutil.rmtree(retired, ignore_errors=True)
+
+
+def recover_site(site_dir):
+    if retired_site(site_dir).exists() and not site_dir.exists():
+        retired_site(site_dir).rename(site_dir)
+
+
+# Two builds of the same input give the same bytes. The one date MkDocs
+# writes (`lastmod` in `sitemap.xml`, and the time inside `sitemap.xml.gz`)
+# is its build date, which it takes from `SOURCE_DATE_EPOCH`: unless the
+# caller sets that, it is the time of the last commit, or outside a git
+# checkout the newest source's modification time.
+@contextlib.contextmanager
+def reproducible_build_date(config_dir, pages):
+    saved = os.environ.get("SOURCE_DATE_EPOCH")
+    if saved is None:
+        os.environ["SOURCE_DATE_EPOCH"] = str(last_change(config_dir, pages))
+    try:
+        yield
+    finally:
+        if saved is None:
+            del os.environ["SOURCE_DATE_EPOCH"]
+
+
+def last_change(config_dir, pages):
+    try:
+        log = subprocess.run(["git", "-C", str(config_dir), "log", "-1", "--format=%ct"],
+                             capture_output=True, text=True, check=True)
+        return int(log.stdout)
+    except (OSError, subprocess.CalledProcessError, ValueError):
+        return max(int(Path(page.source).stat().st_mtime) for page in pages)
 
 
 # Material's search segments Chinese with jieba when it is installed, and
@@ -1524,18 +1817,29 @@ def quiet_jieba():
 
 
 # The site folder is deleted and replaced on every build, so it must never
-# be a folder that holds anything else.
+# be a folder that holds anything else: not the sources, not the project,
+# not a parent of either, and not a folder of other files (`--site-dir .git`
+# or `--site-dir ~`). An existing folder is replaced only when it is empty
+# or holds a site MkDocs built.
 def check_site_dir(site_dir, source_dir, config_dir):
     site_dir = Path(site_dir).resolve()
-    for protected in (Path(source_dir).resolve(), config_dir):
+    for protected in (Path(source_dir).resolve(), Path(config_dir).resolve(), ROOT):
         if site_dir == protected or site_dir in protected.parents:
             raise BuildError(f"refusing --site-dir {site_dir}: it would replace {protected}")
+    if site_dir.exists() and not is_replaceable_site(site_dir):
+        raise BuildError(f"refusing --site-dir {site_dir}: it holds files that are not a built site")
+
+
+def is_replaceable_site(folder):
+    if not folder.is_dir():
+        return False
+    return not any(folder.iterdir()) or all((folder / name).is_file() for name in ("index.html", "sitemap.xml"))
 
 
 # The tutorials' verdicts come before any page is written: a tutorial that
 # fails stops the build there, and the previous site stays as it was.
 def judged_pages(source_dir, config_dir, config, testing):
-    pages = find_pages(source_dir, config_dir)
+    pages = pages_to_build(source_dir, config_dir)
     judge_tutorials(pages, source_dir, config, testing or TutorialTestOptions())
     return pages
 
@@ -1543,6 +1847,7 @@ def judged_pages(source_dir, config_dir, config, testing):
 def build_site(source_dir, site_dir, config_file, testing=None):
     config_file, site_dir = Path(config_file).resolve(), Path(site_dir).resolve()
     check_site_dir(site_dir, source_dir, config_file.parent)
+    recover_site(site_dir)
     staging = site_dir.with_name(f".{site_dir.name}.building")
     shutil.rmtree(staging, ignore_errors=True)
     with tempfile.TemporaryDirectory(prefix="build_docs-") as docs_dir:
@@ -1552,7 +1857,8 @@ def build_site(source_dir, site_dir, config_file, testing=None):
         if problems:
             raise BuildError("\n".join(problems))
         write_pages(pages, docs_dir, config)
-        run_mkdocs(config, site_dir)
+        with reproducible_build_date(config_file.parent, pages):
+            run_mkdocs(config, site_dir)
 
 
 # ## Preview
@@ -1645,6 +1951,9 @@ def main(argv=None):
             print(f"built {arguments.site_dir} in {time.perf_counter() - started:.1f} s")
     except BuildError as error:
         print(error, file=sys.stderr)
+        return 1
+    except OSError as error:  # a site folder that cannot be written, a full disk
+        print(f"{error.filename or 'build_docs'}: {error.strerror or error}", file=sys.stderr)
         return 1
     except Exception as error:
         from mkdocs.exceptions import MkDocsException

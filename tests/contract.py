@@ -76,3 +76,29 @@ def check_contract(text):
                 assert word in section.docs, f"line {row}: {word!r} missing from the docs"
     assert expected_first == len(lines) + 1, "the sections do not reach the end of the file"
     return sections
+
+
+def check_file(path):
+    """Read `path` as the build does and check the contract. Returns "ok";
+    "refused" when Python itself cannot read or parse the file and the build
+    refused it too; or what went wrong."""
+    try:
+        text = build_docs.read_source(path)
+        check_contract(text)
+    except build_docs.SourceError as error:
+        if python_refuses(path):
+            return "refused"
+        return f"{path}:{error.line}:{error.col}: SourceError on a file Python parses: {error.message}"
+    except Exception as error:  # AssertionError from the contract, or a crash
+        return f"{path}: {type(error).__name__}: {error}"
+    return "ok"
+
+
+def python_refuses(path):
+    try:
+        with tokenize.open(path) as file, warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ast.parse(file.read())
+    except (SyntaxError, UnicodeDecodeError, ValueError):
+        return True
+    return False

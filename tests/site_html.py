@@ -45,8 +45,14 @@ def code_lines(page_html):
     """{line number: text} of every line in the page's code columns."""
     found = {}
     for number, inner in re.findall(r'<span class="lp-line" data-ln="(\d+)">(.*?)</span>\n', page_html):
-        found[int(number)] = html.unescape(re.sub(r"<[^>]+>", "", inner))
+        found[int(number)] = unescape_like_a_browser(re.sub(r"<[^>]+>", "", inner))
     return found
+
+
+def unescape_like_a_browser(text):
+    """html.unescape, except that `&#2;` is U+0002 as in a browser, not dropped."""
+    control = re.sub(r"&#(\d+);", lambda m: chr(int(m.group(1))) if int(m.group(1)) < 32 else m.group(0), text)
+    return html.unescape(control)
 
 
 def tex_annotations(page_html):

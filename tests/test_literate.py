@@ -188,7 +188,7 @@ def test_the_build_names_a_file_it_cannot_round_trip_and_writes_no_text_for_it(t
     (source / "fine.py").write_text("# Fine.\n\nx = 1\n", encoding="utf-8")
     result = run_build("--source", str(source), "--site-dir", str(site_dir))
     assert result.returncode == 0, result.stderr
-    assert re.search(r"tabs\.py: warning: line 4: .*no literate text", result.stderr)
+    assert re.search(r"tabs\.py:4: warning: .*no literate text", result.stderr)
     assert "fine.py" not in result.stderr
     assert (site_dir / "tabs.py").read_bytes() == (source / "tabs.py").read_bytes()
     assert not (site_dir / "tabs.py.txt").exists()

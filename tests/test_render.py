@@ -8,7 +8,8 @@ import build_docs
 
 def render(text):
     warnings = []
-    return build_docs.render_commentary(text, build_docs.make_markdown(warnings.append)), warnings
+    md = build_docs.make_markdown(lambda message, quote: warnings.append(message))
+    return build_docs.render_commentary(text, md), warnings
 
 
 def test_every_math_delimiter_becomes_mathml():
@@ -62,3 +63,12 @@ def test_highlighting_keeps_every_line_and_escapes_html():
     assert len(rendered) == len(lines)
     assert [html.unescape(re.sub(r"<[^>]+>", "", line)) for line in rendered] == lines
     assert "</script>" not in "".join(rendered)
+
+
+def test_tabs_and_markdown_placeholders_reach_the_page_as_written():
+    # MkDocs runs pages through Markdown, which expands tabs and deletes
+    # \x02 and \x03: the code column holds them as character references.
+    line = "\tx = '\t\x02\x03'"
+    rendered = build_docs.highlight_code([line])[0]
+    assert not {"\t", "\x02", "\x03"} & set(rendered)
+    assert "&#9;" in rendered and "&#2;" in rendered and "&#3;" in rendered

@@ -1,0 +1,404 @@
+"""Bad input never costs a page.
+
+Each case runs `python build_docs.py --source TMP --site-dir TMP` as an
+author would, and checks what the author sees: the exit status, one
+`path:line:col: message` line per broken file, no traceback, and a previous
+site that is byte for byte what it was.
+"""
+
+import html
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import build_docs
+from site_html import code_lines, visible_text
+
+ROOT = Path(build_docs.__file__).resolve().parent
+GOOD = "# Fine.\nx = 1\n"
+
+
+def build(workdir, *, source="source", site="site", env=None):
+    return subprocess.run([sys.executable, str(ROOT / "build_docs.py"), "--source", str(source),
+                           "--site-dir", str(site)], cwd=workdir, capture_output=True, text=True, env=env)
+
+
+def snapshot(folder):
+    folder = Path(folder)
+    return {path.relative_to(folder).as_posix(): path.read_bytes()
+            for path in sorted(folder.rglob("*")) if path.is_file()}
+
+
+def page(site, name):
+    return (Path(site) / name / "index.html").read_text(encoding="utf-8")
+
+
+def make_sources(folder, files):
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, content in files.items():
+        (folder / name).write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+    return folder
+
+
+@pytest.fixture(scope="module")
+def previous_site(tmp_path_factory):
+    """A site built from one good source: what every failed build must leave alone."""
+    work = tmp_path_factory.mktemp("previous")
+    make_sources(work / "source", {"good.py": GOOD})
+    result = build(work)
+    assert result.returncode == 0, result.stderr
+    return work / "site", snapshot(work / "site")
+
+
+def failed_build(tmp_path, previous_site, files):
+    site, before = previous_site
+    make_sources(tmp_path / "source", {"good.py": GOOD, **files})
+    result = build(tmp_path, site=site)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
+    assert snapshot(site) == before, "a failed build changed the previous site"
+    return result.stderr
+
+
+# ## A source Python cannot read or parse
+#
+# Each is one file beside a good one; one build reads them all and names
+# each, at the line and column Python gives.
+BROKEN = {
+    "syntax.py": (b"x = 1\ndef f(:\n", "2:7: invalid syntax"),
+    "not_utf8.py": (b"x = 1\ns = 'caf\xe9'\n", "2:9: is not valid utf-8 (byte 0xe9)"),
+    "nul.py": (b"x = 1\ny = \x00\n", "2:5: contains a NUL byte"),
+    "binary.py": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00", "1:1: is not valid utf-8 (byte 0x89)"),
+    "utf16.py": ("x = 1\n".encode("utf-16"), "1:1: is not valid utf-8 (byte 0xff)"),
+    "tab_error.py": (b"if True:\n\tx = 1\n        y = 2\n", "3:1: inconsistent use of tabs and spaces"),
+    "dedent.py": (b"if True:\n    x = 1\n  y = 2\n", "3:8: unindent does not match any outer indentation level"),
+    "unterminated.py": (b's = "abc\n', "1:5: unterminated string literal"),
+    "unterminated_triple.py": (b'x = 1\ns = """abc\n\ny = 2\n', "2:5: unterminated triple-quoted string literal"),
+    "unclosed.py": (b"x = [1,\n", "1:5: '[' was never closed"),
+    "crlf_error.py": (b"x = 1\r\ny = (\r\n", "2:5: '(' was never closed"),
+    "cr_error.py": (b"x = 1\ry = )\r", "2:5: unmatched ')'"),
+    "unknown_cookie.py": (b"# -*- coding: klingon -*-\nx = 1\n", "1:1: unknown encoding: klingon"),
+    "bom_and_cookie.py": (b"\xef\xbb\xbf# coding: latin-1\nx = 1\n", "1:1: starts with a UTF-8 byte-order mark"),
+    "nested.py": (b"x = " + b"-" * 100_000 + b"1\n", "1:1: nested too deeply for Python's parser"),
+}
+
+
+@pytest.fixture(scope="module")
+def broken_build(tmp_path_factory, previous_site):
+    work = tmp_path_factory.mktemp("broken")
+    (work / "source").mkdir()
+    (work / "source" / "folder.py").mkdir()
+    (work / "source" / "dangling.py").symlink_to("no_such_file.py")
+    return failed_build(work, previous_site, {name: content for name, (content, _) in BROKEN.items()})
+
+
+@pytest.mark.parametrize("name", sorted(BROKEN))
+def test_a_broken_source_gets_one_line_naming_file_line_and_column(broken_build, name):
+    lines = [line for line in broken_build.splitlines() if line.startswith(f"source/{name}:")]
+    assert len(lines) == 1, broken_build
+    assert lines[0].startswith(f"source/{name}:{BROKEN[name][1]}"), lines[0]
+
+
+def test_a_folder_or_a_dangling_link_named_py_is_named_too(broken_build):
+    assert "source/folder.py:1:1: cannot be read: Is a directory" in broken_build
+    assert "source/dangling.py:1:1: cannot be read: No such file or directory" in broken_build
+
+
+def test_nothing_but_the_broken_files_is_reported(broken_build):
+    assert len(broken_build.strip().splitlines()) == len(BROKEN) + 2, broken_build
+    assert "good.py" not in broken_build
+
+
+# ## Sources that are odd but valid build correct pages
+#
+# One site holds them all, among them a 50,000-line file; the kill test
+# below uses it as the "old site" too.
+LATIN1 = "# -*- coding: latin-1 -*-\n# Café au lait.\ns = 'café'\n"
+MARKUP = (
+    "# Markup in code is text: `</script>` and {{ site_name }} here too.\n"
+    's = "</script><script>alert(1)</script>"\n'
+    't = "<!-- not a comment -->"\n'
+    'u = "{{ config.site_name }} {% if x %}y{% endif %}"\n'
+    'v = "&amp; &lt;"\n'
+)
+COMMENTARY = (
+    "# Fine so far.\n"
+    "x = 1\n"
+    "# A formula with no end: $$a + b\n"
+    "y = 2\n"
+    "# An unknown command: $$\\notacommand x$$\n"
+    "z = 3\n"
+    "# Raw HTML: <div class=\"oops\"> never closed\n"
+    "w = 4\n"
+)
+
+
+def big_source():
+    """50,000 lines of commented code with docstrings and math."""
+    chunk = [
+        "# ## Step {n}",
+        "#",
+        "# Why step {n} adds $x_{{{n}}}$ to the total.",
+        "def step_{n}(total, x):",
+        '    """Add `x` to `total`."""',
+        "    if x < 0:  # a trailing comment",
+        "        raise ValueError('# not a comment')",
+        "    return total + x",
+        "",
+        "",
+    ]
+    lines = [line.format(n=n) for n in range(5000) for line in chunk]
+    assert len(lines) == 50_000
+    return "\n".join(lines) + "\n"
+
+
+ODD = {
+    "empty.py": b"",
+    "only_comments.py": "# One.\n# Two.\n\n# Three.\n",
+    "only_docstring.py": '"""\n# Only a docstring\n\nIts words.\n"""\n',
+    "crlf.py": b"# Windows.\r\nx = 1\r\n",
+    "cr.py": b"# Old Mac.\rx = 1\r",
+    "bom.py": b"\xef\xbb\xbf# With a BOM.\nx = 1\n",
+    "tabs.py": "if True:\n\t# Tabbed.\n\tx = 1\n",
+    "control_characters.py": "if True:\n\tx = '\t\x02\x03\x0c\x1c'\n",
+    "latin1.py": LATIN1.encode("latin-1"),
+    "markup.py": MARKUP,
+    "commentary.py": COMMENTARY,
+    "title.py": '"""\n# A <i>title</i> & {{ c }}\n"""\nx = 1\n',
+    "big.py": big_source(),
+}
+
+
+@pytest.fixture(scope="module")
+def odd_site(tmp_path_factory):
+    work = tmp_path_factory.mktemp("odd")
+    make_sources(work / "source", ODD)
+    os.symlink("markup.py", work / "source" / "linked_inside.py")  # a link within source/ is fine
+    result = build(work)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    return work, result.stderr
+
+
+def shown_and_expected(work, name):
+    """The page's code column, and every line of the source that holds code."""
+    text = build_docs.read_source(work / "source" / name)
+    lines = build_docs.split_lines(text)
+    shown = code_lines(page(work / "site", Path(name).stem))
+    code = {n for s in build_docs.parse_source(text) for n in s.code_line_numbers if lines[n - 1].strip()}
+    return shown, lines, code
+
+
+@pytest.mark.parametrize("name", sorted(ODD) + ["linked_inside.py"])
+def test_an_odd_source_builds_a_page_with_every_code_line_verbatim(odd_site, name):
+    work, _ = odd_site
+    shown, lines, code = shown_and_expected(work, name)
+    assert {n: lines[n - 1] for n in shown} == shown, "a line on the page differs from the source"
+    assert set(shown) >= code, "a code line is missing from the page"
+
+
+def test_empty_comment_only_and_docstring_only_files(odd_site):
+    work, _ = odd_site
+    assert code_lines(page(work / "site", "empty")) == {}
+    text = visible_text(page(work / "site", "only_comments"))
+    assert "One." in text and "Two." in text and "Three." in text
+    assert code_lines(page(work / "site", "only_comments")) == {}
+    body = page(work / "site", "only_docstring")
+    assert "<h1>Only a docstring</h1>" in body and "Its words." in visible_text(body)
+
+
+def test_line_endings_bom_tabs_and_a_coding_line(odd_site):
+    work, _ = odd_site
+    assert code_lines(page(work / "site", "crlf")) == {2: "x = 1"}
+    assert code_lines(page(work / "site", "cr")) == {2: "x = 1"}
+    assert "Old Mac." in visible_text(page(work / "site", "cr"))
+    bom = page(work / "site", "bom")
+    assert code_lines(bom) == {2: "x = 1"} and "With a BOM." in visible_text(bom) and "\ufeff" not in bom
+    assert code_lines(page(work / "site", "tabs")) == {1: "if True:", 3: "\tx = 1"}
+    latin1 = page(work / "site", "latin1")
+    assert code_lines(latin1)[3] == "s = 'café'" and "Café au lait." in visible_text(latin1)
+
+
+def test_markup_in_code_is_shown_as_written_and_never_run_or_templated(odd_site):
+    work, _ = odd_site
+    body = page(work / "site", "markup")
+    assert code_lines(body) == dict(list(enumerate(MARKUP.splitlines(), start=1))[1:])
+    assert "<script>alert(1)" not in body and "<!-- not a comment -->" not in body
+    text = visible_text(body)
+    assert "{{ config.site_name }} {% if x %}y{% endif %}" in text
+    assert "&amp; &lt;" in text and "{{ site_name }}" in text and "</script>" in text
+
+
+def test_broken_commentary_warns_at_its_line_and_shows_its_source(odd_site):
+    work, stderr = odd_site
+    assert re.search(r"^source/commentary\.py:3: warning: unbalanced \$\$", stderr, re.M), stderr
+    assert re.search(r"^source/commentary\.py:5: warning: cannot render math .*notacommand", stderr, re.M)
+    assert re.search(r"^source/commentary\.py:7: warning: raw HTML is shown as text: '<div", stderr, re.M)
+    body = page(work / "site", "commentary")
+    text = visible_text(body)
+    assert "$$a + b" in text and "$$\\notacommand x$$" in text and '<div class="oops">' in text
+    # The unclosed <div> is text, so the page's own divs still balance.
+    assert body.count("<div") == body.count("</div>")
+
+
+def test_raw_html_in_a_title_is_text_everywhere_the_title_is(odd_site):
+    work, stderr = odd_site
+    assert "source/title.py:2: warning: raw HTML is shown as text: '<i>'" in stderr
+    title = "A <i>title</i> & {{ c }}"
+    assert f"<h1>{html.escape(title, quote=False)}</h1>" in page(work / "site", "title")
+    home = (work / "site" / "index.html").read_text(encoding="utf-8")
+    assert f'<a href="title/">{html.escape(title, quote=False)}</a>' in home
+    assert "<i>title</i>" not in home + page(work / "site", "title")
+
+
+def test_a_50000_line_file_builds(odd_site):
+    work, _ = odd_site
+    shown = code_lines(page(work / "site", "big"))
+    assert len(shown) == 5000 * 6 and shown[4] == "def step_0(total, x):"
+    assert shown[49_998] == "    return total + x"
+
+
+# ## Sources that would overwrite each other, or lead outside source/
+def test_pages_with_the_same_url_are_an_error(tmp_path, previous_site):
+    stderr = failed_build(tmp_path, previous_site, {
+        "a_b.py": GOOD, "a-b.py": GOOD, "Upper.py": GOOD, "upper.py": GOOD,
+        "index.py": GOOD, "build_docs.py": GOOD, "test_results.py": GOOD,
+    })
+    assert "source/a_b.py:1:1: its page /a_b/ clashes with /a-b/ of source/a-b.py" in stderr
+    assert "source/upper.py:1:1: its page /upper/ clashes with /Upper/ of source/Upper.py" in stderr
+    assert "source/index.py:1:1: its page / clashes with / of the home page" in stderr
+    assert "source/test_results.py:1:1: its page /test_results/ clashes with /test-results/ of the test " \
+        "results page (URLs may not differ only in letter case or in - and _)" in stderr
+    clash = [line for line in stderr.splitlines() if "source/build_docs.py" in line]
+    assert len(clash) == 1 and "/build_docs/ clashes with /build_docs/" in clash[0], stderr
+
+
+def test_a_page_beside_a_folder_of_pages_is_an_error():
+    def pages(*names):
+        return [build_docs.Page(Path(f"source/{name}.py"), name, "", "en") for name in names]
+
+    with pytest.raises(build_docs.BuildError, match=r"source/x\.py:1:1: its page /x/ is also the folder of "
+                                                    r"source/X/y\.py"):
+        build_docs.check_page_urls(pages("x", "X/y"))
+    build_docs.check_page_urls(pages("x/index", "x/y", "z"))  # a folder's own index is its page
+
+
+def test_a_link_out_of_the_source_folder_is_not_followed(tmp_path, previous_site):
+    secret = tmp_path / "secret.py"
+    secret.write_text("# A private file.\nPASSWORD = 1\n", encoding="utf-8")
+    (tmp_path / "source").mkdir()
+    (tmp_path / "source" / "leak.py").symlink_to(secret)
+    stderr = failed_build(tmp_path, previous_site, {})
+    assert stderr.strip() == f"source/leak.py:1:1: links to {secret}, outside source; not followed"
+
+
+# ## The site folder: refused where it would delete anything else
+@pytest.mark.parametrize("where", ["source", "parent of source", "repository", "parent of repository",
+                                   "folder of other files", "a file"])
+def test_a_site_dir_that_would_delete_other_things_is_refused(tmp_path, where):
+    make_sources(tmp_path / "source", {"good.py": GOOD})
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "keep.txt").write_text("mine", encoding="utf-8")
+    (tmp_path / "file.txt").write_text("mine", encoding="utf-8")
+    site = {"source": tmp_path / "source", "parent of source": tmp_path, "repository": ROOT,
+            "parent of repository": ROOT.parent, "folder of other files": tmp_path / "notes",
+            "a file": tmp_path / "file.txt"}[where]
+    before = {path: path.read_bytes() for path in tmp_path.rglob("*") if path.is_file()}
+    result = build(tmp_path, site=site)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.startswith(f"refusing --site-dir {site.resolve()}: "), result.stderr
+    assert {path: path.read_bytes() for path in tmp_path.rglob("*") if path.is_file()} == before
+
+
+# ## Building beside the old site, swapping it in whole
+def test_kill_9_halfway_through_a_build_leaves_the_old_site(odd_site, tmp_path):
+    work, _ = odd_site
+    shutil.copytree(work / "source", tmp_path / "source", symlinks=True)
+    shutil.copytree(work / "site", tmp_path / "site")
+    before = snapshot(tmp_path / "site")
+    (tmp_path / "source" / "empty.py").write_text("# Now with words.\n", encoding="utf-8")
+    staging = tmp_path / ".site.building"
+    build_process = subprocess.Popen(
+        [sys.executable, str(ROOT / "build_docs.py"), "--source", "source", "--site-dir", "site"],
+        cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 300
+        while not staging.exists() and build_process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(1)  # MkDocs is now writing pages into the staging folder
+    finally:
+        build_process.send_signal(signal.SIGKILL)
+        build_process.wait()
+    assert build_process.returncode == -signal.SIGKILL, "the build ended before it could be killed"
+    assert staging.exists(), "the build was not killed halfway"
+    assert snapshot(tmp_path / "site") == before
+    # The next build clears the half-built folder, even when it fails.
+    (tmp_path / "source" / "broken.py").write_text("def f(:\n", encoding="utf-8")
+    result = build(tmp_path)
+    assert result.returncode == 1 and not staging.exists()
+    assert snapshot(tmp_path / "site") == before
+
+
+def test_folders_are_exchanged_in_one_step(tmp_path):
+    make_sources(tmp_path / "a", {"which": "a"})
+    make_sources(tmp_path / "b", {"which": "b"})
+    assert build_docs.exchange_folders(tmp_path / "a", tmp_path / "b")
+    assert (tmp_path / "a" / "which").read_text() == "b" and (tmp_path / "b" / "which").read_text() == "a"
+
+
+def test_swap_without_exchange_still_replaces_the_site(tmp_path, monkeypatch):
+    monkeypatch.setattr(build_docs, "exchange_folders", lambda a, b: False)
+    make_sources(tmp_path / "site", {"index.html": "old"})
+    make_sources(tmp_path / ".site.building", {"index.html": "new"})
+    build_docs.swap_in(tmp_path / ".site.building", tmp_path / "site")
+    assert snapshot(tmp_path / "site") == {"index.html": b"new"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
+def test_a_site_left_aside_by_a_killed_swap_is_put_back(tmp_path, previous_site):
+    site, before = previous_site
+    shutil.copytree(site, tmp_path / ".site.old")  # killed between the two renames
+    stderr = failed_build(tmp_path, (tmp_path / "site", before), {"broken.py": "def f(:\n"})
+    assert stderr.startswith("source/broken.py:1:7:")
+    assert not (tmp_path / ".site.old").exists()
+
+
+# ## The same input gives the same bytes, on any day
+LATER = """
+import datetime, runpy, sys, time
+A_YEAR = 366 * 86400
+real_time = time.time
+time.time = lambda: real_time() + A_YEAR
+class Later(datetime.datetime):
+    @classmethod
+    def now(cls, tz=None):
+        return datetime.datetime.fromtimestamp(time.time(), tz)
+datetime.datetime = Later
+assert datetime.datetime.now().year > Later.fromtimestamp(real_time()).year
+sys.argv = sys.argv[1:]
+runpy.run_path(sys.argv[0], run_name="__main__")
+"""
+
+
+def test_two_builds_a_year_apart_are_byte_identical(tmp_path):
+    """The builds share the project's cache of tutorial verdicts, as builds
+    on one machine do: durations measured by a fresh run of a tutorial's
+    tests are the one thing that differs between runs."""
+    env = {key: value for key, value in os.environ.items() if key != "SOURCE_DATE_EPOCH"}
+    arguments = [str(ROOT / "build_docs.py"), "--source", str(ROOT / "source")]
+    today = subprocess.run([sys.executable, *arguments, "--site-dir", "one"],
+                           cwd=tmp_path, capture_output=True, text=True, env=env)
+    later = subprocess.run([sys.executable, "-c", LATER, *arguments, "--site-dir", "two"],
+                           cwd=tmp_path, capture_output=True, text=True, env=env)
+    assert today.returncode == 0 and later.returncode == 0, today.stderr + later.stderr
+    one, two = snapshot(tmp_path / "one"), snapshot(tmp_path / "two")
+    assert sorted(one) == sorted(two)
+    differing = [name for name in one if one[name] != two[name]]
+    assert not differing, f"differ between the builds: {differing}"
