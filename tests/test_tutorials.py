@@ -4,7 +4,9 @@ The tutorials are plain files, not a package: each is imported from its own
 path under a name of its own, so two tutorials may share function names.
 A text-first tutorial (`x.py.txt`) is converted to code in memory by the
 build's own PyLit conversion and run from there: no generated copy is
-kept."""
+kept. Tutorials sit in source/ and in its chapter folders; a chapter's
+__init__.py (and its translations) holds the chapter's introduction, not a
+tutorial."""
 
 import ast
 import importlib.util
@@ -18,7 +20,8 @@ import pytest
 import build_docs
 
 SOURCE = Path(__file__).resolve().parent.parent / "source"
-TUTORIALS = sorted(SOURCE.glob("*.py")) + sorted(SOURCE.rglob("*" + build_docs.LITERATE_SUFFIX))
+TUTORIALS = sorted(path for pattern in ("*.py", "*" + build_docs.LITERATE_SUFFIX) for path in SOURCE.rglob(pattern)
+                   if not path.name.startswith("__init__"))
 _modules = {}
 
 
@@ -35,12 +38,13 @@ def names_of_tests(path):
 def tutorial_tests():
     for path in TUTORIALS:
         for name in names_of_tests(path):
-            yield pytest.param(path, name, id=f"{path.name}::{name}")
+            yield pytest.param(path, name, id=f"{path.relative_to(SOURCE).as_posix()}::{name}")
 
 
 def load(path):
     if path not in _modules:
-        name = f"tutorial_{build_docs.page_name(path)}"
+        folders = "".join(f"{part}_" for part in path.relative_to(SOURCE).parent.parts)
+        name = f"tutorial_{folders}{build_docs.page_name(path)}"
         if build_docs.is_literate_text(path):
             module = types.ModuleType(name)
             module.__file__ = str(path)
@@ -68,7 +72,12 @@ def test_there_is_a_text_first_tutorial_with_tests():
 
 # A text-first tutorial runs as the code PyLit makes of it, written for the
 # occasion to a temporary file.
-@pytest.mark.parametrize("path", TUTORIALS, ids=lambda p: p.name)
+def test_tutorials_are_found_in_chapter_folders():
+    chapters = {path.parent for path in TUTORIALS} - {SOURCE}
+    assert len(chapters) >= 2
+
+
+@pytest.mark.parametrize("path", TUTORIALS, ids=lambda p: p.relative_to(SOURCE).as_posix())
 def test_running_a_tutorial_runs_its_checks(path, tmp_path):
     script = path
     if build_docs.is_literate_text(path):

@@ -1,0 +1,90 @@
+"""
+# Broadcasting: how tensors of different shapes combine
+
+When an elementwise operation meets two tensors of different shapes, PyTorch does not copy data to make the shapes equal: it broadcasts them.
+This page states the rule, writes it out by hand, and checks the hand-written version against ``torch.broadcast_shapes``.
+Two shapes are compared from their last dimension backwards:
+
+- a missing dimension counts as size 1;
+- two sizes are compatible when they are equal or when one of them is 1;
+- the result takes the other size wherever one of them is 1.
+
+<link https://pytorch.org/docs/stable/notes/broadcasting.html link>
+"""
+import torch
+
+
+def broadcast_shape(a, b):
+    """
+    **Overview**:
+        The shape that tensors of shapes ``a`` and ``b`` broadcast to, by the rule above.
+        Raises ``ValueError`` when the shapes are incompatible, as PyTorch raises ``RuntimeError``.
+    """
+    # Pad the shorter shape with 1s on the left: a missing dimension counts as size 1.
+    length = max(len(a), len(b))
+    a = (1,) * (length - len(a)) + tuple(a)
+    b = (1,) * (length - len(b)) + tuple(b)
+    result = []
+    for size_a, size_b in zip(a, b):
+        if size_a != size_b and 1 not in (size_a, size_b):
+            raise ValueError(f"shapes {a} and {b} do not broadcast: {size_a} against {size_b}")
+        # A size of 1 stretches to the other size, even to 0: it is not the larger size that wins.
+        result.append(size_b if size_a == 1 else size_a)
+    return tuple(result)
+
+
+def test_matches_torch_broadcast_shapes():
+    """
+    **Overview**:
+        The hand-written rule gives the shape PyTorch computes, including the empty shape of a scalar and a size of 0.
+    """
+    cases = [((3, 1), (1, 4)), ((5, 3, 1), (3, 4)), ((2, 1), ()), ((0,), (1,)), ((4, 1, 2), (1, 3, 1))]
+    for a, b in cases:
+        assert broadcast_shape(a, b) == tuple(torch.broadcast_shapes(a, b)), (a, b)
+
+
+def test_incompatible_shapes_are_refused_like_torch():
+    """
+    **Overview**:
+        Sizes 3 and 4 in the same position are neither equal nor 1: both the rule and PyTorch refuse them.
+    """
+    for refuses, error in ((broadcast_shape, ValueError), (torch.broadcast_shapes, RuntimeError)):
+        try:
+            refuses((2, 3), (4,))
+        except error:
+            continue
+        raise AssertionError(f"{refuses.__name__} accepted shapes (2, 3) and (4,)")
+
+
+def test_broadcasting_does_not_copy():
+    """
+    **Overview**:
+        A column plus a row gives a whole table, yet the stretched row is stored once:
+        ``expand`` shows it as a view whose stride along the new dimension is 0.
+    """
+    row = torch.arange(4.0)
+    column = torch.arange(3.0).reshape(3, 1)
+    table = column + row
+    assert torch.equal(table, torch.tensor([[i + j for j in range(4)] for i in range(3)], dtype=torch.float32))
+    stretched = row.expand(3, 4)
+    assert stretched.stride() == (0, 1)
+    assert stretched.data_ptr() == row.data_ptr()
+
+
+if __name__ == "__main__":
+    # Run directly (``python broadcasting.py``), the file runs every ``test_`` function above in turn,
+    # prints why any of them failed and a one-line summary, and exits non-zero if one failed.
+    import sys
+    import traceback
+
+    tests = [value for name, value in list(globals().items()) if name.startswith("test_")]
+    failed = 0
+    for test in tests:
+        try:
+            test()
+        except Exception:
+            failed += 1
+            print(f"FAILED {test.__name__}", file=sys.stderr)
+            traceback.print_exc()
+    print(f"{len(tests) - failed} passed, {failed} failed")
+    sys.exit(1 if failed else 0)

@@ -1,0 +1,90 @@
+"""
+# 广播:不同形状的张量如何一起运算
+
+当逐元素运算遇到两个形状不同的张量时,PyTorch 并不复制数据来让形状一致,而是对它们进行广播。
+本文档给出广播的规则,手动实现这一规则,并与 ``torch.broadcast_shapes`` 的结果对照检验。
+两个形状从最后一维开始向前逐维比较:
+
+- 缺少的维度按大小为 1 处理;
+- 两个大小相等,或其中一个为 1 时,二者兼容;
+- 凡是一方大小为 1 的维度,结果取另一方的大小。
+
+<link https://pytorch.org/docs/stable/notes/broadcasting.html link>
+"""
+import torch
+
+
+def broadcast_shape(a, b):
+    """
+    **broadcast_shape 定义概述**:
+        按上面的规则,计算形状为 ``a`` 和 ``b`` 的两个张量广播后的形状。
+        形状不兼容时抛出 ``ValueError``,就像 PyTorch 此时抛出 ``RuntimeError`` 一样。
+    """
+    # 在较短的形状左侧补 1:缺少的维度按大小为 1 处理。
+    length = max(len(a), len(b))
+    a = (1,) * (length - len(a)) + tuple(a)
+    b = (1,) * (length - len(b)) + tuple(b)
+    result = []
+    for size_a, size_b in zip(a, b):
+        if size_a != size_b and 1 not in (size_a, size_b):
+            raise ValueError(f"shapes {a} and {b} do not broadcast: {size_a} against {size_b}")
+        # 大小为 1 的维度伸展为另一方的大小,即使那是 0:并不是较大的一方胜出。
+        result.append(size_b if size_a == 1 else size_a)
+    return tuple(result)
+
+
+def test_matches_torch_broadcast_shapes():
+    """
+    **test_matches_torch_broadcast_shapes 定义概述**:
+        手动实现的规则与 PyTorch 算出的形状一致,包括标量的空形状和大小为 0 的维度。
+    """
+    cases = [((3, 1), (1, 4)), ((5, 3, 1), (3, 4)), ((2, 1), ()), ((0,), (1,)), ((4, 1, 2), (1, 3, 1))]
+    for a, b in cases:
+        assert broadcast_shape(a, b) == tuple(torch.broadcast_shapes(a, b)), (a, b)
+
+
+def test_incompatible_shapes_are_refused_like_torch():
+    """
+    **test_incompatible_shapes_are_refused_like_torch 定义概述**:
+        同一位置上的大小 3 和 4 既不相等也不为 1:手动规则和 PyTorch 都拒绝这样的形状。
+    """
+    for refuses, error in ((broadcast_shape, ValueError), (torch.broadcast_shapes, RuntimeError)):
+        try:
+            refuses((2, 3), (4,))
+        except error:
+            continue
+        raise AssertionError(f"{refuses.__name__} accepted shapes (2, 3) and (4,)")
+
+
+def test_broadcasting_does_not_copy():
+    """
+    **test_broadcasting_does_not_copy 定义概述**:
+        一列加一行得到一整张表,但被伸展的那一行只存储一次:
+        ``expand`` 把它表示为一个视图,在新增维度上的步长为 0。
+    """
+    row = torch.arange(4.0)
+    column = torch.arange(3.0).reshape(3, 1)
+    table = column + row
+    assert torch.equal(table, torch.tensor([[i + j for j in range(4)] for i in range(3)], dtype=torch.float32))
+    stretched = row.expand(3, 4)
+    assert stretched.stride() == (0, 1)
+    assert stretched.data_ptr() == row.data_ptr()
+
+
+if __name__ == "__main__":
+    # 直接运行本文件 ``python broadcasting_zh.py`` 时,依次执行上面所有的 ``test_`` 函数,
+    # 打印每个失败的原因和一行汇总;有任何一个失败,就以非零状态退出。
+    import sys
+    import traceback
+
+    tests = [value for name, value in list(globals().items()) if name.startswith("test_")]
+    failed = 0
+    for test in tests:
+        try:
+            test()
+        except Exception:
+            failed += 1
+            print(f"FAILED {test.__name__}", file=sys.stderr)
+            traceback.print_exc()
+    print(f"{len(tests) - failed} passed, {failed} failed")
+    sys.exit(1 if failed else 0)
