@@ -37,8 +37,10 @@ import io
 import itertools
 import json
 import logging
+import math
 import os
 import platform
+import posixpath
 import re
 import shutil
 import signal
@@ -732,9 +734,12 @@ def css_class(token_type):
 
 
 # MkDocs passes each page through Markdown, which expands tabs to spaces and
-# deletes the two characters it uses as placeholders; written as character
-# references they reach the browser as the author typed them.
-KEPT_FROM_MARKDOWN = str.maketrans({"\t": "&#9;", "\x02": "&#2;", "\x03": "&#3;"})
+# deletes the two characters it uses as placeholders, and mkdocs-static-i18n
+# cuts each page into lines with `str.splitlines`, which also ends a line at
+# a form feed and at the other line separators of Unicode; written as
+# character references they reach the browser as the author typed them.
+KEPT_FROM_MARKDOWN = str.maketrans({character: f"&#{ord(character)};"
+                                    for character in "\t\x02\x03\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"})
 
 
 def highlight_code(lines):
@@ -1463,7 +1468,7 @@ def render_page(page, text):
     sections = parse_source(text)
     if page.text_first:
         sections = [without_literal_markers(section) for section in sections]
-    page.title, page.summary = title_and_summary(sections, page.name)
+    page.title, page.summary = title_and_summary(sections, posixpath.basename(page.name))
     if sections:
         sections[0] = without_title(sections[0], page.title)
     line_html = highlight_code(lines)
@@ -1485,28 +1490,11 @@ def render_page(page, text):
     ) + f'<div class="lp-page" lang="{page.lang}">\n{status}{"".join(rows)}{output}</div>\n'
 
 
-# The index lists every tutorial with its title and the first line of its
-# introduction; the generator's own page comes last, under its own heading.
-def render_index(pages, config):
-    md = make_markdown(lambda message, quote: None)  # the pages report them
-
-    def item(page):
-        summary = render_commentary(page.summary, md) if page.summary else ""
-        summary = re.sub(r"^<p>|</p>$", "", summary)
-        return f"- [{markdown_text(page.title)}]({page.name}.md)" + (f": {summary}" if summary else "")
-
-    tutorials = [item(page) for page in pages if page.name != GENERATOR_PAGE]
-    about = [item(page) for page in pages if page.name == GENERATOR_PAGE]
-    about.append(f"- [Test results]({TEST_RESULTS_PAGE}.md): every tutorial's tests in this build, slowest first")
-    body = f"# {config['site_name']}\n\n" + "\n".join(tutorials) + "\n"
-    body += "\n## About this site\n\n" + "\n".join(about) + "\n"
-    return front_matter(title="Home", hide=["navigation", "toc"]) + body
-
-
 # The "Test results" page lists every tutorial with its verdict in this
 # build, slowest first: the tutorial that holds the build up is the first
 # one seen. What tests say is escaped for Markdown as well as for HTML,
-# since a table cell is read as Markdown.
+# since a table cell is read as Markdown. Like the verdicts, it is in
+# English; it links to the tutorials of every language.
 TEST_RESULTS_PAGE = "test-results"
 
 
@@ -1514,7 +1502,7 @@ def markdown_text(text):
     return re.sub(r"([\\`*_\[\]|])", r"\\\1", html.escape(text, quote=False))
 
 
-def render_test_results(pages):
+def render_test_results(pages, languages):
     tutorials = [page for page in pages if page.name != GENERATOR_PAGE]
 
     def ran(page):
@@ -1529,11 +1517,12 @@ def render_test_results(pages):
         result = verdict_text(verdict) if verdict else "no tests"
         took = f"{verdict.seconds:.1f} s" if ran(page) else ""
         runtime = ", ".join(f"{name} {version}" for name, version in verdict.runtime) if ran(page) else ""
-        rows.append(f"| [{markdown_text(page.title)}]({page.name}.md) | {markdown_text(result)} "
+        link = f"{page.name}.md" if page.lang == "en" else url_from(page_url(TEST_RESULTS_PAGE), page, languages)
+        rows.append(f"| [{markdown_text(page.title)}]({link}) | {markdown_text(result)} "
                     f"| {took} | {markdown_text(runtime)} |")
     table = "| Tutorial | Result | Time | Ran on |\n| --- | --- | --- | --- |\n" + "\n".join(rows)
     intro = "Every tutorial's tests as this build ran them, or found them unchanged in its cache."
-    return front_matter(title="Test results", hide=["navigation", "toc"]) + (
+    return front_matter(title="Test results", lang="en", hide=["navigation", "toc"]) + (
         f"# Test results\n\n{intro}\n\n{table}\n")
 
 
@@ -1546,16 +1535,91 @@ def page_name(path):
     return path.name[: -len(LITERATE_SUFFIX)] if is_literate_text(path) else path.stem
 
 
-def find_pages(source_dir, config_dir):
-    pages, sources = [], {}
-    for path in tutorial_sources(source_dir):
-        name = page_name(path)
-        if name in sources:
-            raise BuildError(f"{display_path(path)}: page {name!r} already comes from {display_path(sources[name])}")
-        sources[name] = path
-        pages.append(Page(path, name, repo_path(path, config_dir), "zh" if name.endswith("_zh") else "en"))
+# ## Chapters and languages
+#
+# A folder directly under `source/` is a chapter; the files in it are its
+# pages, and the files directly in `source/` are pages outside any chapter.
+# A numeric prefix such as `01_` orders chapters and pages, and is dropped
+# from titles and URLs. A chapter's title and introduction are the
+# docstring of its `__init__.py`, or else its folder name.
+#
+# The languages are those of the mkdocs-static-i18n plugin in `mkdocs.yml`.
+# `x.py` is a page in the default language and `x_zh.py` the same page in
+# the language whose locale is `zh`: one page in two languages, published
+# at the same path in each language's tree (the default language at the
+# root of the site, the others under `zh/` and so on). The same goes for a
+# chapter's `__init___zh.py`.
+NUMERIC_PREFIX = re.compile(r"^(\d+)_")
+
+
+@dataclass
+class Language:
+    locale: str
+    name: str  # as the language selector shows it: "English", "中文"
+    folder: str  # where its tree is published: "" for the default language, else "zh/"
+
+
+def site_languages(config):
+    i18n = config.plugins.get("i18n")
+    if i18n is None:
+        raise BuildError("mkdocs.yml: the i18n plugin (mkdocs-static-i18n) is missing: it publishes the languages")
+    return [Language(language.locale, language.name, "" if language.default else f"{language.locale}/")
+            for language in i18n.config.languages if language.build]
+
+
+def split_locale(stem, languages):
+    for language in languages:
+        if language.folder and stem.endswith(f"_{language.locale}"):
+            return stem[: -len(language.locale) - 1], language.locale
+    return stem, next(language.locale for language in languages if not language.folder)
+
+
+def reading_order(path):
+    prefix = NUMERIC_PREFIX.match(path.name)
+    return (int(prefix.group(1)) if prefix else math.inf, path.name)
+
+
+@dataclass
+class Chapter:
+    slug: str  # its URL segment: the folder name without its prefix; "" outside any chapter
+    headings: dict  # locale -> (title, introduction as Markdown); none outside any chapter
+    pages: list  # the Page of each source, every language, in reading order
+
+
+def find_chapters(source_dir, config_dir, languages):
+    source_dir = Path(source_dir)
+    folders = sorted((path for path in source_dir.iterdir() if path.is_dir() and tutorial_sources(path)),
+                     key=reading_order)
+    chapters = [Chapter("", {}, pages_in(source_dir, "", config_dir, languages))]
+    for folder in folders:
+        nested = next(itertools.chain(folder.glob("*/**/*.py"), folder.glob("*/**/*" + LITERATE_SUFFIX)), None)
+        if nested:
+            raise BuildError(f"{display_path(nested)}: chapters do not nest: move it up into {display_path(folder)}")
+        slug = NUMERIC_PREFIX.sub("", folder.name)
+        chapters.append(Chapter(slug, chapter_headings(folder, slug, languages),
+                                pages_in(folder, slug, config_dir, languages)))
+    check_one_source_per_page([page for chapter in chapters for page in chapter.pages])
     generator = Path(__file__).resolve()
-    pages.append(Page(generator, GENERATOR_PAGE, repo_path(generator, config_dir), "en"))
+    about = {language.locale: (words(language.locale)["about"], "") for language in languages}
+    chapters.append(Chapter("", about, [
+        Page(generator, GENERATOR_PAGE, repo_path(generator, config_dir), "en"),
+        Page(None, TEST_RESULTS_PAGE, "", "en", "Test results", "Every tutorial's tests in this build, slowest first."),
+    ]))
+    return chapters
+
+
+# The pages made from a source file: all but "Test results".
+def pages_of(chapters):
+    return [page for chapter in chapters for page in chapter.pages if page.source is not None]
+
+
+def pages_in(folder, slug, config_dir, languages):
+    pages = []
+    for path in sorted(tutorial_sources(folder), key=reading_order):
+        stem, locale = split_locale(page_name(path), languages)
+        if stem != "__init__":
+            name = posixpath.join(slug, NUMERIC_PREFIX.sub("", stem))
+            pages.append(Page(path, name, repo_path(path, config_dir), locale))
     return pages
 
 
@@ -1583,7 +1647,9 @@ def check_sources_stay_inside(pages, source_dir):
 # so would two whose URLs differ only in letter case, on macOS and Windows,
 # whose file systems ignore it; `a_b/` and `a-b/` are told apart by no
 # reader either. A page `x` beside a folder `x/` of pages takes the address
-# of the folder. Each of these stops the build, naming both sources.
+# of the folder. Each of these stops the build, naming both sources. The
+# addresses are those in the page's language tree (`zh/x/`), where the home
+# page and "Test results" of each language are taken already.
 def page_url(name):
     parts = name.split("/")
     if is_folder_index(name):
@@ -1599,23 +1665,23 @@ def url_key(url):
     return url.casefold().replace("_", "-")
 
 
-def check_page_urls(pages):
-    owners = {url_key(url): (url, page) for url, page in
-              (("", "the home page"), (page_url(TEST_RESULTS_PAGE), "the test results page"))}
+def check_page_urls(pages, languages):
+    owners = {url_key(tree + url): (tree + url, page) for tree in (language.folder for language in languages)
+              for url, page in (("", "the home page"), (page_url(TEST_RESULTS_PAGE), "the test results page"))}
     folders = {}
     problems = []
     for page in pages:
-        url, source = page_url(page.name), display_path(page.source)
+        url, source = published_url(page, languages), display_path(page.source)
         if url_key(url) in owners:
             other_url, other = owners[url_key(url)]
             why = "" if url == other_url else " (URLs may not differ only in letter case or in - and _)"
             problems.append(f"{source}:1:1: its page /{url} clashes with /{other_url} of {other}{why}")
         owners.setdefault(url_key(url), (url, source))
-        parts = page.name.split("/")[:-1]
+        parts = (language_of(page, languages).folder + page.name).split("/")[:-1]
         for depth in range(1, len(parts) + 1):
             folders.setdefault(url_key("".join(part + "/" for part in parts[:depth])), source)
     for page in pages:
-        url = page_url(page.name)
+        url = published_url(page, languages)
         if url_key(url) in folders and not is_folder_index(page.name):
             problems.append(f"{display_path(page.source)}:1:1: its page /{url} is also the folder of "
                             f"{folders[url_key(url)]}")
@@ -1623,13 +1689,38 @@ def check_page_urls(pages):
         raise BuildError("\n".join(problems))
 
 
-# The pages to build: every source found, once it is known that each stays
-# inside the source folder and has a URL of its own.
-def pages_to_build(source_dir, config_dir):
-    pages = find_pages(source_dir, config_dir)
-    check_sources_stay_inside(pages, source_dir)
-    check_page_urls(pages)
-    return pages
+# A language without its own `__init___zh.py` takes the title and
+# introduction of the default language.
+def chapter_headings(folder, slug, languages):
+    def read(suffix, otherwise):
+        path = folder / f"__init__{suffix}.py"
+        return title_and_intro(path, slug) if path.exists() else otherwise
+
+    default = read("", (slug, ""))
+    return {language.locale: read(f"_{language.locale}", default) if language.folder else default
+            for language in languages}
+
+
+def title_and_intro(path, fallback):
+    try:
+        sections = parse_source(read_source(path))
+    except SourceError as error:
+        raise located(path, error) from None
+    docs = sections[0].docs.strip() if sections else ""
+    first, _, rest = docs.partition("\n")
+    if first.startswith("# "):
+        return first[2:].strip(), rest.strip()
+    return fallback, docs
+
+
+# Two sources that would be published at the same address (`01_a.py` and
+# `a.py`) are an error: otherwise one of them would silently vanish.
+def check_one_source_per_page(pages):
+    seen = {}
+    for page in pages:
+        other = seen.setdefault((page.lang, page.name), page.source)
+        if other != page.source:
+            raise BuildError(f"{display_path(page.source)}: page {page.name!r} already comes from {display_path(other)}")
 
 
 def repo_path(path, config_dir):
@@ -1640,36 +1731,155 @@ def repo_path(path, config_dir):
 
 
 # Every page offers its code as a `.py` file and as literate text, both
-# written beside the page for MkDocs to copy. A code-first page's `.py` is
-# its source, byte for byte, and its text is PyLit's. A text-first page's
-# text is its source, and its `.py` the code PyLit made of it. A conversion
-# that would not come back unchanged is reported; a code-first page then
-# offers no literate text rather than a wrong one.
+# written beside the page for MkDocs to copy, and named after its source
+# (beside the Chinese page, `autograd_zh.py` and `autograd_zh.py.txt`). A
+# code-first page's `.py` is its source, byte for byte, and its text is
+# PyLit's. A text-first page's text is its source, and its `.py` the code
+# PyLit made of it. A conversion that would not come back unchanged is
+# reported; a code-first page then offers no literate text rather than a
+# wrong one.
 def collect_downloads(page, source_text, code):
+    name = download_name(page)
     if page.text_first:
-        page.downloads[f"{page.name}.py"] = code.encode("utf-8")
-        page.downloads[page.name + LITERATE_SUFFIX] = Path(page.source).read_bytes()
+        page.downloads[f"{name}.py"] = code.encode("utf-8")
+        page.downloads[name + LITERATE_SUFFIX] = Path(page.source).read_bytes()
         try:
             check_same(source_text, code_to_literate_text(code), "text -> code -> text changes this line")
         except SourceError as error:
             page.warnings.append((error.line, error.message))
         return
-    page.downloads[f"{page.name}.py"] = Path(page.source).read_bytes()
+    page.downloads[f"{name}.py"] = Path(page.source).read_bytes()
     try:
-        page.downloads[page.name + LITERATE_SUFFIX] = code_to_literate_text(code).encode("utf-8")
+        page.downloads[name + LITERATE_SUFFIX] = code_to_literate_text(code).encode("utf-8")
     except SourceError as error:
         page.warnings.append((error.line, f"{error.message}; the page offers no literate text"))
 
 
-# The links are paths from the site's root, which the theme prefixes with
-# the way back to it from the page.
+def download_name(page):
+    return posixpath.join(posixpath.dirname(page.name), page_name(page.source))
+
+
+# The links are paths from the root of the page's language tree, which the
+# theme prefixes with the way back to it from the page.
 def download_links(page):
-    links = {"code": f"{page.name}.py", "text": page.name + LITERATE_SUFFIX}
+    name = download_name(page)
+    links = {"code": f"{name}.py", "text": name + LITERATE_SUFFIX}
     return {kind: name for kind, name in links.items() if name in page.downloads}
 
 
-# Pages are written only when their text changed, so that a preview server
-# watching the folder reloads just what an edit touched.
+# The versions of each page of a chapter, by locale, in reading order.
+def translations(pages):
+    versions = {}
+    for page in pages:
+        versions.setdefault(page.name, {})[page.lang] = page
+    return list(versions.values())
+
+
+# Where a page is published, and the URL that leads from one page of the
+# site to another across the language trees. Within a language, links are
+# to `.md` files, which MkDocs checks; across languages they are URLs.
+def language_of(page, languages):
+    return next(language for language in languages if language.locale == page.lang)
+
+
+def published_url(page, languages):
+    return language_of(page, languages).folder + page_url(page.name)
+
+
+def url_from(start_url, page, languages):
+    return posixpath.relpath(published_url(page, languages) or ".", start_url or ".") + "/"
+
+
+# The words the generator writes itself, in each language; a language
+# missing here gets the English ones.
+WORDS = {
+    "en": {
+        "home": "Home",
+        "about": "About this site",
+        "untranslated": 'This page has no English version yet. Read it in {language}: <a href="{url}">{title}</a>.',
+    },
+    "zh": {
+        "home": "首页",
+        "about": "关于本站",
+        "untranslated": '本页还没有中文版。请阅读 {language} 版:<a href="{url}">{title}</a>。',
+    },
+}
+
+
+def words(locale):
+    return WORDS.get(locale, WORDS["en"])
+
+
+# The home page of each language lists the chapters in order, each with
+# its title and introduction, and under it every tutorial with its title
+# and the first line of its introduction. A tutorial that exists in
+# several languages gets a link to each ("中文 | English"); one that is not
+# translated into this language is listed in the language it has.
+def render_index(chapters, language, languages, config):
+    md = make_markdown(lambda message, quote: None)  # the pages report them
+    body = [f"# {config['site_name']}"]
+    for chapter in chapters:
+        if chapter.headings:
+            title, intro = chapter.headings[language.locale]
+            body += [f"## {markdown_text(title)}", render_commentary(intro, md) if intro else ""]
+        entries = [index_entry(versions, language, languages, md) for versions in translations(chapter.pages)]
+        body.append("\n".join(entries))
+    return front_matter(title=words(language.locale)["home"], lang=language.locale,
+                        hide=["navigation", "toc"]) + "\n\n".join(part for part in body if part) + "\n"
+
+
+def index_entry(versions, language, languages, md):
+    page = versions.get(language.locale) or next(iter(versions.values()))
+
+    def link(version):
+        return f"{version.name}.md" if version.lang == language.locale else url_from(language.folder, version, languages)
+
+    entry = f"- [{markdown_text(page.title)}]({link(page)})"
+    if page.lang != language.locale:
+        entry += f" ({language_of(page, languages).name})"
+    if page.summary:
+        entry += ": " + re.sub(r"^<p>|</p>$", "", render_commentary(page.summary, md))
+    if len(versions) > 1:
+        entry += " · " + " | ".join(f"[{other.name}]({link(versions[other.locale])})"
+                                    for other in languages if other.locale in versions)
+    return entry
+
+
+# A page missing in a language still has its place in that language's
+# tree: a notice in that language that links to the versions there are.
+# It is kept out of the search index.
+def render_notice(page, language, languages):
+    url = url_from(language.folder + page_url(page.name), page, languages)
+    notice = words(language.locale)["untranslated"].format(
+        language=language_of(page, languages).name, url=html.escape(url), title=html.escape(page.title))
+    return front_matter(
+        title=html.escape(page.title, quote=False), lang=language.locale, source_path=page.repo_path,
+        search={"exclude": True}, hide=["navigation", "toc"],
+    ) + f'<p class="lp-untranslated" lang="{language.locale}">{notice}</p>\n'
+
+
+# The navigation of each language: its home page, then the chapters in
+# order, each a section titled in that language. mkdocs-static-i18n takes
+# a navigation per language.
+def navigation(chapters, locale):
+    nav = ["index.md"]
+    for chapter in chapters:
+        names = [f"{next(iter(versions.values())).name}.md" for versions in translations(chapter.pages)]
+        if chapter.headings and names:
+            nav.append({html.escape(chapter.headings[locale][0], quote=False): names})
+        else:
+            nav.extend(names)
+    return nav
+
+
+def configure_navigation(config, chapters):
+    for language in config.plugins["i18n"].config.languages:
+        language.nav = navigation(chapters, language.locale)
+
+
+# A file is written only when it does not already hold these bytes, so
+# that one that outlives the build (the code of a text-first tutorial in
+# the cache folder) keeps its time stamp.
 def write_if_changed(path, content):
     data = content.encode("utf-8") if isinstance(content, str) else content
     path = Path(path)
@@ -1679,33 +1889,56 @@ def write_if_changed(path, content):
     path.write_bytes(data)
 
 
+# Each language's pages go in a folder of their own (`en/`, `zh/`), which
+# mkdocs-static-i18n publishes as that language's tree, each page with its
+# downloads beside it. Every page gets a file in every language, real or a
+# notice. "Test results" comes last, when every tutorial has its title.
 # Every source is read before the build stops, so that one run lists every
 # file that needs fixing, a line each, in the `path:line:col: message` form
 # that editors jump to.
-def write_pages(pages, docs_dir, config):
+def write_pages(chapters, languages, docs_dir, config):
     errors = []
-    for page in pages:
-        try:
-            source_text = read_source(page.source)
-            code = text_first_code(source_text) if page.text_first else source_text
-            collect_downloads(page, source_text, code)
-            text = render_page(page, code)
-        except SourceError as error:
-            errors.append(f"{display_path(page.source)}:{error.line}:{error.col}: {error.message}")
-            continue
-        for line, message in page.warnings:
-            print(f"{display_path(page.source)}:{line}: warning: {message}", file=sys.stderr)
-        write_if_changed(Path(docs_dir) / f"{page.name}.md", text)
-        for name, data in page.downloads.items():
-            write_if_changed(Path(docs_dir) / name, data)
+    for chapter in chapters:
+        for page in chapter.pages:
+            try:
+                text = render_test_results(pages_of(chapters), languages) if page.source is None else \
+                    render_source_page(page)
+            except SourceError as error:
+                errors.append(f"{display_path(page.source)}:{error.line}:{error.col}: {error.message}")
+                continue
+            tree = Path(docs_dir) / page.lang
+            write_if_changed(tree / f"{page.name}.md", text)
+            for name, data in page.downloads.items():
+                write_if_changed(tree / name, data)
+        for versions in translations(chapter.pages):
+            page = next(iter(versions.values()))
+            for language in languages:
+                if language.locale not in versions:
+                    write_if_changed(Path(docs_dir) / language.locale / f"{page.name}.md",
+                                     render_notice(page, language, languages))
     if errors:
         raise BuildError("\n".join(errors))
-    write_if_changed(Path(docs_dir) / "index.md", render_index(pages, config))
-    write_if_changed(Path(docs_dir) / f"{TEST_RESULTS_PAGE}.md", render_test_results(pages))
+    for language in languages:
+        write_if_changed(Path(docs_dir) / language.locale / "index.md",
+                         render_index(chapters, language, languages, config))
+
+
+def render_source_page(page):
+    source_text = read_source(page.source)
+    code = text_first_code(source_text) if page.text_first else source_text
+    collect_downloads(page, source_text, code)
+    text = render_page(page, code)
+    for line, message in page.warnings:
+        print(f"{display_path(page.source)}:{line}: warning: {message}", file=sys.stderr)
+    return text
 
 
 class BuildError(Exception):
     pass
+
+
+def located(path, error):
+    return BuildError(f"{display_path(path)}:{error.line}:{error.col}: {error.message}")
 
 
 # Paths are shown as found, not resolved: a link is named by its own name.
@@ -1723,11 +1956,19 @@ def display_path(path):
 # missing page) fails the build instead of scrolling past. The new site is
 # built beside the old one and swapped in only when it is complete: a failed
 # or interrupted build leaves the previous site as it was.
+#
+# Paths in `mkdocs.yml` are relative to it, as MkDocs' own are; Material
+# reads its `jieba_dict_user` relative to the working directory instead, so
+# that one is made absolute here.
 def load_mkdocs_config(config_file, docs_dir, site_dir):
     from mkdocs.config import load_config
 
     quiet_jieba()
-    return load_config(str(config_file), strict=True, docs_dir=str(docs_dir), site_dir=str(site_dir))
+    config = load_config(str(config_file), strict=True, docs_dir=str(docs_dir), site_dir=str(site_dir))
+    search = config.plugins.get("material/search")
+    if search and search.config.jieba_dict_user:
+        search.config.jieba_dict_user = str(Path(config_file).parent / search.config.jieba_dict_user)
+    return config
 
 
 def run_mkdocs(config, site_dir):
@@ -1736,6 +1977,7 @@ def run_mkdocs(config, site_dir):
     staging = Path(config["site_dir"])
     try:
         build(config)
+        split_search_index(config)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -1806,6 +2048,31 @@ def last_change(config_dir, pages):
         return max(int(Path(page.source).stat().st_mtime) for page in pages)
 
 
+# Material's scripts load the search index from `search/` under the base of
+# the site, and mkdocs-static-i18n fills that one index with every
+# language. Readers search in their own language, so the index is split:
+# each language's entries go to the `search/` folder of its own tree, with
+# their addresses made relative to it, and `main.html` makes that tree the
+# base of its pages, where Material looks for the index. Both halves keep
+# the settings of `mkdocs.yml`.
+def split_search_index(config):
+    site_dir = Path(config["site_dir"])
+    index_file = site_dir / "search" / "search_index.json"
+    if not index_file.exists():
+        return
+    index = json.loads(index_file.read_text(encoding="utf-8"))
+    languages = site_languages(config)
+    subtrees = tuple(language.folder for language in languages if language.folder)
+    for language in languages:
+        if language.folder:
+            docs = [dict(entry, location=entry["location"][len(language.folder):])
+                    for entry in index["docs"] if entry["location"].startswith(language.folder)]
+        else:
+            docs = [entry for entry in index["docs"] if not entry["location"].startswith(subtrees)]
+        write_if_changed(site_dir / language.folder / "search" / "search_index.json",
+                         json.dumps(dict(index, docs=docs), separators=(",", ":")))
+
+
 # Material's search segments Chinese with jieba when it is installed, and
 # jieba narrates its start-up at DEBUG level, on its own handler.
 def quiet_jieba():
@@ -1837,14 +2104,20 @@ def is_replaceable_site(folder):
 
 
 # The tutorials' verdicts come before any page is written: a tutorial that
-# fails stops the build there, and the previous site stays as it was.
-def judged_pages(source_dir, config_dir, config, testing):
-    pages = pages_to_build(source_dir, config_dir)
-    judge_tutorials(pages, source_dir, config, testing or TutorialTestOptions())
-    return pages
+# fails stops the build there, and the previous site stays as it was. A
+# preview reports the failure and shows it on the tutorial's page instead.
+# Before that, each source must stay inside the source folder and have an
+# address of its own.
+def judged_chapters(source_dir, config_dir, config, testing):
+    languages = site_languages(config)
+    chapters = find_chapters(source_dir, config_dir, languages)
+    check_sources_stay_inside(pages_of(chapters), source_dir)
+    check_page_urls(pages_of(chapters), languages)
+    judge_tutorials(pages_of(chapters), source_dir, config, testing or TutorialTestOptions())
+    return chapters
 
 
-def build_site(source_dir, site_dir, config_file, testing=None):
+def build_site(source_dir, site_dir, config_file, testing=None, preview=False):
     config_file, site_dir = Path(config_file).resolve(), Path(site_dir).resolve()
     check_site_dir(site_dir, source_dir, config_file.parent)
     recover_site(site_dir)
@@ -1852,72 +2125,58 @@ def build_site(source_dir, site_dir, config_file, testing=None):
     shutil.rmtree(staging, ignore_errors=True)
     with tempfile.TemporaryDirectory(prefix="build_docs-") as docs_dir:
         config = load_mkdocs_config(config_file, docs_dir, staging)
-        pages = judged_pages(source_dir, config_file.parent, config, testing)
-        problems = verdict_problems(pages)
-        if problems:
+        chapters = judged_chapters(source_dir, config_file.parent, config, testing)
+        problems = verdict_problems(pages_of(chapters))
+        if problems and not preview:
             raise BuildError("\n".join(problems))
-        write_pages(pages, docs_dir, config)
-        with reproducible_build_date(config_file.parent, pages):
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        write_pages(chapters, site_languages(config), docs_dir, config)
+        configure_navigation(config, chapters)
+        with reproducible_build_date(config_file.parent, pages_of(chapters)):
             run_mkdocs(config, site_dir)
 
 
 # ## Preview
 #
-# `serve` writes the pages once, lets MkDocs serve them with live reload,
-# and polls the sources: an edited source is rendered again, which MkDocs
-# notices in the generated folder and reloads in the browser. MkDocs itself
-# watches `site_templates/` (the theme) and `mkdocs.yml`. Tests run as in a
-# build, but a failing one is reported and shown on its page rather than
-# stopping the preview.
-def source_stamps(source_dir):
-    paths = tutorial_sources(source_dir) + [Path(__file__).resolve()]
-    return {path: path.stat().st_mtime_ns for path in paths if path.exists()}
-
-
-def write_preview_pages(source_dir, docs_dir, config, testing):
-    pages = judged_pages(source_dir, Path(config.config_file_path).parent, config, testing)
-    for problem in verdict_problems(pages):
-        print(problem, file=sys.stderr)
-    write_pages(pages, docs_dir, config)
-
-
-def watch_sources(source_dir, docs_dir, config, testing, stop):
-    stamps = source_stamps(source_dir)
-    while not stop.wait(0.2):
-        current = source_stamps(source_dir)
-        if current != stamps:
-            stamps = current
-            try:
-                write_preview_pages(source_dir, docs_dir, config, testing)
-            except BuildError as error:
-                print(error, file=sys.stderr)
-
-
+# `serve` builds the site exactly as `build` does, into a temporary folder,
+# and serves it with MkDocs' live-reload server. When a file under the
+# sources, `site_templates/` or `mkdocs.yml` changes, the site is built
+# again and the browser reloads; a build that fails prints its error and
+# leaves the previous preview up. Tests run as in a build, but a failing one
+# is reported and shown on its page rather than stopping the preview.
 def serve_site(source_dir, config_file, address, testing=None):
-    from mkdocs.commands.serve import serve
+    from mkdocs.exceptions import MkDocsException
+    from mkdocs.livereload import LiveReloadServer
 
     config_file = Path(config_file).resolve()
-    with tempfile.TemporaryDirectory(prefix="build_docs-") as work_dir:
-        docs_dir = Path(work_dir) / "docs"
-        docs_dir.mkdir()
-        # MkDocs serves from a site folder of its own; this one is never written.
-        config = load_mkdocs_config(config_file, docs_dir, Path(work_dir) / "site")
-        write_preview_pages(source_dir, docs_dir, config, testing)
-        stop = threading.Event()
-        watcher = threading.Thread(target=watch_sources, args=(source_dir, docs_dir, config, testing, stop),
-                                   daemon=True)
-        watcher.start()
+    host, port = address.rsplit(":", 1)
+    with tempfile.TemporaryDirectory(prefix="build_docs-serve-") as folder:
+        site_dir = Path(folder) / "site"
+
+        def rebuild():
+            try:
+                build_site(source_dir, site_dir, config_file, testing, preview=True)
+            except (BuildError, MkDocsException) as error:
+                print(error, file=sys.stderr)
+
+        rebuild()
+        server = LiveReloadServer(builder=rebuild, host=host, port=int(port), root=str(site_dir))
+        for path in (source_dir, config_file, config_file.parent / "site_templates", Path(__file__).resolve()):
+            server.watch(str(path))
         try:
-            serve(str(config_file), livereload=True, watch_theme=True, docs_dir=str(docs_dir),
-                  dev_addr=address, strict=False)
+            server.serve()
+        except KeyboardInterrupt:
+            pass
         finally:
-            stop.set()
+            server.shutdown()
 
 
 # ## The command line
 def parse_arguments(argv):
     parser = argparse.ArgumentParser(
-        description="Build the literate-programming site: source/*.py (and *.py.txt, text first) -> side-by-side pages -> site/.",
+        description="Build the literate-programming site: source/ (chapters of .py and .py.txt files, "
+                    "x_zh.py in Chinese) -> side-by-side pages -> site/.",
     )
     parser.add_argument("command", nargs="?", choices=["build", "serve"], default="build",
                         help="build the site (default), or serve a live preview")

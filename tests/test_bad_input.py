@@ -280,14 +280,27 @@ def test_pages_with_the_same_url_are_an_error(tmp_path, previous_site):
     assert len(clash) == 1 and "/build_docs/ clashes with /build_docs/" in clash[0], stderr
 
 
+LANGUAGES = [build_docs.Language("en", "English", ""), build_docs.Language("zh", "中文", "zh/")]
+
+
 def test_a_page_beside_a_folder_of_pages_is_an_error():
     def pages(*names):
         return [build_docs.Page(Path(f"source/{name}.py"), name, "", "en") for name in names]
 
     with pytest.raises(build_docs.BuildError, match=r"source/x\.py:1:1: its page /x/ is also the folder of "
                                                     r"source/X/y\.py"):
-        build_docs.check_page_urls(pages("x", "X/y"))
-    build_docs.check_page_urls(pages("x/index", "x/y", "z"))  # a folder's own index is its page
+        build_docs.check_page_urls(pages("x", "X/y"), LANGUAGES)
+    build_docs.check_page_urls(pages("x/index", "x/y", "z"), LANGUAGES)  # a folder's own index is its page
+
+
+# Each language is published in a tree of its own: an English chapter named
+# `zh` would land in the Chinese tree.
+def test_pages_clash_across_the_language_trees():
+    english = build_docs.Page(Path("source/zh/x.py"), "zh/x", "", "en")
+    chinese = build_docs.Page(Path("source/x_zh.py"), "x", "", "zh")
+    with pytest.raises(build_docs.BuildError, match=r"source/x_zh\.py:1:1: its page /zh/x/ clashes with /zh/x/"):
+        build_docs.check_page_urls([english, chinese], LANGUAGES)
+    build_docs.check_page_urls([build_docs.Page(Path("source/x.py"), "x", "", "en"), chinese], LANGUAGES)
 
 
 def test_a_link_out_of_the_source_folder_is_not_followed(tmp_path, previous_site):

@@ -204,9 +204,13 @@ def shown_code(path):
     return build_docs.text_first_code(text) if build_docs.is_literate_text(path) else text
 
 
-def source_of(code):
+# A translation may keep its code on the same lines as the original: the
+# page's language then tells them apart (`x_zh.py` is the Chinese page).
+def source_of(code, lang):
     matches = []
     for path in candidate_sources():
+        if build_docs.page_name(path).endswith("_zh") != (lang == "zh"):
+            continue
         lines = build_docs.split_lines(shown_code(path))
         if all(0 < n <= len(lines) and lines[n - 1] == text for n, text in code.items()):
             matches.append(path)
@@ -229,7 +233,7 @@ def tutorials(browser, built_site, base_url):
         code = {int(n): line for n, line in page.evaluate(CODE_LINES_JS).items()}
         lang = page.evaluate("() => document.querySelector('.lp-page').lang")
         slug = path.strip("/").replace("/", "_") or "index"
-        found.append(Tutorial(base_url + path, slug, lang, source_of(code), code))
+        found.append(Tutorial(base_url + path, slug, lang, source_of(code, lang), code))
         page.close()
     visitor.close()
     assert len(found) >= 2, "the built site has no tutorial pages"

@@ -235,7 +235,7 @@ def test_a_text_first_tutorial_runs_at_build_time_from_its_code(tmp_path):
     (source / "lesson.py.txt").write_text(LESSON, encoding="utf-8")
     (source / "helper.py").write_text("def double(x):\n    return 2 * x\n", encoding="utf-8")
     config = build_docs.load_mkdocs_config(ROOT / "mkdocs.yml", tmp_path / "docs", tmp_path / "site")
-    pages = build_docs.find_pages(source, tmp_path)
+    pages = build_docs.pages_of(build_docs.find_chapters(source, tmp_path, build_docs.site_languages(config)))
     options = build_docs.TutorialTestOptions(cache_dir=tmp_path / "cache")
     build_docs.judge_tutorials(pages, source, config, options)
     verdict = next(page.verdict for page in pages if page.name == "lesson")

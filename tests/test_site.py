@@ -2,6 +2,8 @@
 
 import importlib.metadata
 import io
+import json
+import posixpath
 import re
 import subprocess
 import sys
@@ -16,9 +18,25 @@ from site_html import code_lines, squeeze, tex_annotations, visible_text
 
 ROOT = Path(build_docs.__file__).resolve().parent
 SEED = ROOT.parent / "shared" / "seed" / "000_e00b43d080c0dd34.txt"
-SOURCES = sorted((ROOT / "source").glob("*.py"))
-TEXT_FIRST = sorted((ROOT / "source").rglob("*" + build_docs.LITERATE_SUFFIX))
+SOURCE_DIR = ROOT / "source"
+SOURCES = sorted(path for path in SOURCE_DIR.rglob("*.py") if not path.name.startswith("__init__"))
+TEXT_FIRST = sorted(SOURCE_DIR.rglob("*" + build_docs.LITERATE_SUFFIX))
 CONFIG = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
+
+
+def title_and_summary(source):
+    text = source.read_text(encoding="utf-8")
+    code = build_docs.literate_text_to_code(text) if build_docs.is_literate_text(source) else text
+    return build_docs.title_and_summary(build_docs.parse_source(code), source.stem)
+
+
+def url_of(source):
+    """Where a source is published: chapter/page without numeric prefixes, x_zh.py under zh/."""
+    *chapters, name = source.relative_to(SOURCE_DIR).parts
+    stem = name.removesuffix(build_docs.LITERATE_SUFFIX).removesuffix(".py")
+    chinese = stem.endswith("_zh")
+    parts = [re.sub(r"^\d+_", "", part) for part in (*chapters, stem[:-3] if chinese else stem)]
+    return ("zh/" if chinese else "") + "/".join(parts) + "/"
 
 
 @pytest.fixture(scope="session")
@@ -28,15 +46,29 @@ def site(tmp_path_factory):
     return site_dir
 
 
-def page(site, name):
-    return (site / name / "index.html").read_text(encoding="utf-8")
+def page(site, url):
+    return (site / url / "index.html").read_text(encoding="utf-8")
+
+
+def resolve(page_url, href):
+    """The site path that a relative href on the page at page_url ("zh/x/y/") leads to:
+    "zh/x/" for a folder, "zh/x/y.py" for a file."""
+    target = href.split("#")[0]
+    path = posixpath.normpath(posixpath.join(page_url, target))
+    folder = target.endswith("/") or target.rsplit("/", 1)[-1] in ("", ".", "..")
+    return "" if path == "." else path + ("/" if folder else "")
 
 
 def test_site_has_index_tutorials_and_generator_page(site):
-    assert (site / "index.html").exists()
-    for source in SOURCES:
-        assert (site / source.stem / "index.html").exists()
+    assert (site / "index.html").exists() and (site / "zh" / "index.html").exists()
+    for source in SOURCES + TEXT_FIRST:
+        assert "lp-page" in page(site, url_of(source)), url_of(source)
     assert "How this site is built" in page(site, "build_docs")
+
+
+def test_chapters_and_languages_give_the_urls():
+    assert {url_of(source) for source in SOURCES} >= {
+        "tensors/broadcasting/", "zh/tensors/broadcasting/", "autograd/autograd/", "zh/autograd/autograd/"}
 
 
 def code_rows_of(path):
@@ -55,8 +87,7 @@ def code_rows_of(path):
 @pytest.mark.parametrize("path", SOURCES + TEXT_FIRST + [ROOT / "build_docs.py"], ids=lambda p: p.name)
 def test_every_code_line_is_in_the_code_column(site, path):
     lines, rows = code_rows_of(path)
-    name = build_docs.page_name(path)
-    shown = code_lines(page(site, name))
+    shown = code_lines(page(site, "build_docs" if path.name == "build_docs.py" else url_of(path)))
     assert rows
     for row in sorted(rows):
         assert shown.get(row) == lines[row - 1], f"{path.name}:{row} is not on its page"
@@ -69,9 +100,10 @@ def seed_lines():
 
 
 def test_every_seed_sentence_and_code_line_is_on_the_chinese_page(site):
-    text = squeeze(visible_text(page(site, "autograd_zh")))
-    code = {line.strip() for line in code_lines(page(site, "autograd_zh")).values()}
-    maths = {squeeze(tex) for tex in tex_annotations(page(site, "autograd_zh"))}
+    chinese_page = page(site, "zh/autograd/autograd")
+    text = squeeze(visible_text(chinese_page))
+    code = {line.strip() for line in code_lines(chinese_page).values()}
+    maths = {squeeze(tex) for tex in tex_annotations(chinese_page)}
     for line in seed_lines():
         if line in code:
             continue
@@ -83,18 +115,20 @@ def test_every_seed_sentence_and_code_line_is_on_the_chinese_page(site):
 
 def test_math_is_mathml_and_no_tex_is_visible(site):
     for source in SOURCES:
-        body = page(site, source.stem)
-        assert "<math" in body
+        body = page(site, url_of(source))
+        if "$$" in source.read_text(encoding="utf-8"):
+            assert "<math" in body
         text = visible_text(body)
         assert "$$" not in text and "\\cdot" not in text and "\\nabla" not in text
 
 
 def test_header_links_and_view_code_on_github(site):
-    body = page(site, "autograd_zh")
+    body = page(site, "zh/autograd/autograd")
     for link in CONFIG["extra"]["header_links"]:
         assert f'href="{link["url"]}"' in body
-    assert re.search(r'<a class="lp-bar__home" href="\.\.">HOME</a>', body)
-    expected = f'{CONFIG["repo_url"]}/blob/{CONFIG["extra"]["repo_branch"]}/source/autograd_zh.py'
+    home = re.search(r'<a class="lp-bar__home" href="([^"]*)">HOME</a>', body).group(1)
+    assert resolve("zh/autograd/autograd/", home) == "zh/", "HOME leads to the home page of the page's language"
+    expected = f'{CONFIG["repo_url"]}/blob/{CONFIG["extra"]["repo_branch"]}/source/02_autograd/autograd_zh.py'
     assert f'href="{expected}">View code on GitHub' in body
     assert f'/blob/main/build_docs.py">View code on GitHub' in page(site, "build_docs")
 
@@ -102,26 +136,29 @@ def test_header_links_and_view_code_on_github(site):
 def test_a_text_first_source_is_a_page_like_any_other(site):
     assert TEXT_FIRST
     for path in TEXT_FIRST:
-        name = build_docs.page_name(path)
-        body = page(site, name)
+        url = url_of(path)
+        body = page(site, url)
         heading = path.read_text(encoding="utf-8").split("\n")[0]
         assert f"<h1>{heading}</h1>" in body
         assert "<math" in body
         commentary = re.findall(r'<div class="lp-docs">(.*?)</div>\n<div class="lp-code"', body, re.S)
         assert len(commentary) > 3
         assert not any("::" in visible_text(docs) for docs in commentary)
-        assert f'href="{name}/"' in (site / "index.html").read_text(encoding="utf-8")
+        assert f'href="{url}"' in (site / "index.html").read_text(encoding="utf-8")
 
 
-# Each page offers its code and its literate text, written beside it; the
-# text gives back the code through PyLit.
+# Each page offers its code and its literate text, named after its source
+# and written beside it in its language's tree; the text gives back the
+# code through PyLit.
 @pytest.mark.parametrize("path", SOURCES + TEXT_FIRST + [ROOT / "build_docs.py"], ids=lambda p: p.name)
 def test_every_page_offers_its_code_and_its_literate_text(site, path):
-    name = build_docs.page_name(path)
-    body = page(site, name)
-    assert f'href="../{name}.py" download>Download .py</a>' in body
-    assert f'href="../{name}.py.txt" download>Download as literate text</a>' in body
-    code, text = (site / f"{name}.py").read_bytes(), (site / f"{name}.py.txt").read_bytes()
+    url = "build_docs/" if path.name == "build_docs.py" else url_of(path)
+    body = page(site, url)
+    named = posixpath.join(posixpath.dirname(url.rstrip("/")), build_docs.page_name(path))
+    code_link = re.search(r'href="([^"]*)" download>Download \.py</a>', body).group(1)
+    text_link = re.search(r'href="([^"]*)" download>Download as literate text</a>', body).group(1)
+    assert (resolve(url, code_link), resolve(url, text_link)) == (f"{named}.py", f"{named}.py.txt")
+    code, text = (site / f"{named}.py").read_bytes(), (site / f"{named}.py.txt").read_bytes()
     if build_docs.is_literate_text(path):
         assert text == path.read_bytes()
         assert code.decode("utf-8") == build_docs.literate_text_to_code(path.read_text(encoding="utf-8"))
@@ -132,15 +169,15 @@ def test_every_page_offers_its_code_and_its_literate_text(site, path):
 
 def test_feedback_line_in_the_page_language(site):
     email = CONFIG["extra"]["contact_email"]
-    zh = squeeze(visible_text(page(site, "autograd_zh")))
-    en = squeeze(visible_text(page(site, "autograd")))
+    zh = squeeze(visible_text(page(site, "zh/autograd/autograd")))
+    en = squeeze(visible_text(page(site, "autograd/autograd")))
     assert CONFIG["extra"]["feedback"]["zh"].replace("{email}", email) in zh
     assert CONFIG["extra"]["feedback"]["en"].replace("{email}", email) in en
     assert "如果读者" not in en
 
 
 def test_sections_have_permalinks(site):
-    body = page(site, "autograd")
+    body = page(site, "autograd/autograd")
     ids = re.findall(r'<div class="lp-section" id="(section-\d+)">', body)
     assert len(ids) > 10 and len(set(ids)) == len(ids)
     for anchor in ids:
@@ -148,40 +185,36 @@ def test_sections_have_permalinks(site):
 
 
 def test_series_conventions_render(site):
-    body = page(site, "autograd_zh")
+    body = page(site, "zh/autograd/autograd")
     assert '<a href="https://pytorch.org/docs/stable/autograd.html#torch.autograd.Function">Related Link</a>' in body
     assert "<code>torch.autograd.Function</code>" in body
     assert "<strong>LinearFunction 定义概述</strong>" in body
     assert "<pre><code>这是一个" not in body
 
 
-def test_index_lists_every_tutorial_with_title_and_first_line(site):
-    text = squeeze(visible_text((site / "index.html").read_text(encoding="utf-8")))
-    for source in SOURCES:
-        sections = build_docs.parse_source(source.read_text(encoding="utf-8"))
-        title, summary = build_docs.title_and_summary(sections, source.stem)
-        assert title in text and squeeze(summary) in text
-
-
 def test_tutorial_pages_show_their_tests_verdict(site):
     for source in SOURCES:
-        count = len(build_docs.find_test_functions(source.read_text(encoding="utf-8")))
-        body = page(site, source.stem)
+        text = source.read_text(encoding="utf-8")
+        count = len(build_docs.find_test_functions(text))
+        body = page(site, url_of(source))
         status = re.search(r'<p class="lp-tests lp-tests--passed"[^>]*>(.*?)</p>', body, re.S)
-        text = squeeze(visible_text(status.group(1)))
-        assert text.startswith(f"✓ {count} tests passed in ")
+        line = squeeze(visible_text(status.group(1)))
+        assert line.startswith(f"✓ {count} tests passed in ")
         for library in ("torch", "numpy"):
-            assert f"{library} {importlib.metadata.version(library)}" in text
+            if f"import {library}" in text:
+                assert f"{library} {importlib.metadata.version(library)}" in line
         assert body.count('<p class="lp-test-mark lp-test-mark--passed"') == count
     assert '<p class="lp-tests' not in page(site, "build_docs")
 
 
 def test_test_results_page_lists_every_tutorial(site):
     assert 'href="test-results/"' in (site / "index.html").read_text(encoding="utf-8")
-    text = squeeze(visible_text(page(site, "test-results")))
-    for source in SOURCES:
-        sections = build_docs.parse_source(source.read_text(encoding="utf-8"))
-        assert build_docs.title_and_summary(sections, source.stem)[0] in text
+    results = page(site, "test-results")
+    text = squeeze(visible_text(results))
+    links = {resolve("test-results/", href) for href in re.findall(r'<td><a href="([^"]*)"', results)}
+    for source in SOURCES + TEXT_FIRST:
+        assert title_and_summary(source)[0] in text
+        assert url_of(source) in links
 
 
 def test_pages_load_nothing_from_other_hosts(site):
@@ -215,3 +248,163 @@ def test_syntax_error_names_file_line_and_keeps_the_old_site(tmp_path):
     assert re.search(r"good\.py:2:\d+: .+", result.stderr.strip())
     assert "Traceback" not in result.stderr
     assert {p: p.read_bytes() for p in site_dir.rglob("*") if p.is_file()} == before
+
+
+# ## Two languages, chapters, index and search
+
+def html_pages(site):
+    """Every published page but the 404 page, by its URL."""
+    return {"" if path.parent == site else path.parent.relative_to(site).as_posix() + "/": path
+            for path in sorted(site.rglob("index.html"))}
+
+
+def test_every_page_links_to_its_counterpart_or_says_it_has_none(site):
+    pages = html_pages(site)
+    # Each page in both trees; the home page, the generator's page and "Test results" too.
+    assert len(pages) == 2 * len({url_of(source).removeprefix("zh/") for source in SOURCES + TEXT_FIRST}) + 2 * 3
+    for url, path in pages.items():
+        body = path.read_text(encoding="utf-8")
+        language = "zh" if url.startswith("zh/") else "en"
+        other, counterpart = ("en", url.removeprefix("zh/")) if language == "zh" else ("zh", "zh/" + url)
+        switch = re.search(rf'<a href="([^"]*)" hreflang="{other}" class="md-select__link">', body)
+        assert switch and resolve(url, switch.group(1)) == counterpart, f"{url}: no link to {counterpart}"
+        assert counterpart in pages
+        notice = re.search(r'<p class="lp-untranslated" lang="(\w+)">.*?<a href="([^"]*)">', body)
+        if notice:
+            assert notice.group(1) == language and resolve(url, notice.group(2)) == counterpart
+            assert '<p class="lp-untranslated"' not in pages[counterpart].read_text(encoding="utf-8")
+        else:
+            assert "lp-page" in body or url in ("", "zh/", "test-results/"), f"{url}: neither a tutorial nor a notice"
+    assert "本页还没有中文版" in page(site, "zh/build_docs"), "the generator's page is in English only"
+
+
+def test_interface_is_in_the_language_of_the_page(site):
+    for url, language, search in (("autograd/autograd", "en", "Search"), ("zh/autograd/autograd", "zh", "搜索"),
+                                  ("zh/build_docs", "zh", "搜索")):
+        body = page(site, url)
+        assert re.search(rf'<html lang="{language}"', body), url
+        assert f'placeholder="{search}"' in body, url
+
+
+def footer_chain(site, start):
+    """The pages met by following "next" in the page footers from start."""
+    chain, url = [], start
+    while True:
+        found = re.search(r'<a href="([^"]*)" class="md-footer__link md-footer__link--next"', page(site, url))
+        if not found:
+            return chain
+        url = resolve(url, found.group(1))
+        chain.append(url)
+
+
+def test_previous_next_and_breadcrumbs_follow_the_chapter_order(site):
+    tutorials = ["tensors/broadcasting/", "autograd/autograd/", "autograd/finite_differences/"]
+    about = ["build_docs/", "test-results/"]
+    assert footer_chain(site, "") == tutorials + about
+    assert footer_chain(site, "zh/") == ["zh/" + url for url in tutorials + about]
+    path = re.search(r'<nav class="md-path".*?</nav>', page(site, "zh/autograd/autograd"), re.S).group(0)
+    assert ["首页", "自动求导"] == [squeeze(visible_text(item)) for item in re.findall(r"<li.*?</li>", path, re.S)]
+
+
+def index_links(site, url):
+    """(text, target) of every link on a home page's content."""
+    body = re.search(r'<article.*?</article>', page(site, url), re.S).group(0)
+    return [(squeeze(visible_text(text)), resolve(url, href)) for href, text in re.findall(r'<a href="([^"]*)"[^>]*>(.*?)</a>', body)]
+
+
+def test_home_pages_list_every_tutorial_by_chapter_in_both_languages(site):
+    for home, chinese in (("", False), ("zh/", True)):
+        links = index_links(site, home)
+        text = squeeze(visible_text(page(site, home)))
+        urls = {url_of(source) for source in SOURCES + TEXT_FIRST}
+        for source in SOURCES + TEXT_FIRST:
+            url = url_of(source)
+            title, summary = title_and_summary(source)
+            translated = ("zh/" + url if not url.startswith("zh/") else url.removeprefix("zh/")) in urls
+            if url.startswith("zh/") == chinese or not translated:
+                assert (title, url) in links and squeeze(summary) in text, (home, source)
+            if translated:
+                assert ("中文" if url.startswith("zh/") else "English", url) in links, (home, source)
+        chapters = ["张量", "自动求导", "关于本站"] if chinese else ["Tensors", "Automatic differentiation", "About this site"]
+        headings = re.findall(r"<h2[^>]*>(.*?)</h2>", page(site, home))
+        assert headings == chapters
+    assert ("How this site is built", "build_docs/") in index_links(site, "zh/")
+
+
+def search_index(site, tree):
+    return json.loads((site / tree / "search" / "search_index.json").read_text(encoding="utf-8"))
+
+
+def pages_with_word(index, word):
+    separator = re.compile(index["config"]["separator"])
+    return {entry["location"].split("#")[0] for entry in index["docs"]
+            if word in separator.split(entry["title"] + " " + entry["text"])}
+
+
+def test_each_language_has_its_own_search_index_with_chinese_in_words(site):
+    english, chinese = search_index(site, ""), search_index(site, "zh")
+    assert pages_with_word(chinese, "反向传播") == {"autograd/autograd/"}
+    assert pages_with_word(english, "反向传播") == set()
+    assert "autograd/autograd/" in pages_with_word(english, "backward")
+    assert not any(entry["location"].startswith("zh/") for entry in english["docs"])
+    assert {entry["location"].split("#")[0] for entry in chinese["docs"]} >= {"tensors/broadcasting/", "autograd/autograd/"}
+    assert "build_docs/" not in {entry["location"].split("#")[0] for entry in chinese["docs"]}, "notices are not indexed"
+    for url, tree in (("zh/autograd/autograd/", "zh/"), ("zh/", "zh/"), ("autograd/autograd/", ""), ("", "")):
+        config = json.loads(re.search(r'<script id="__config" type="application/json">(.*?)</script>',
+                                      page(site, url), re.S).group(1))
+        assert resolve(url, config["base"]) == tree, f"{url} would look for its search index elsewhere"
+
+
+# A small source tree of its own: chapter order by number (2 before 10),
+# page order inside a chapter, a chapter without __init__.py, and a page
+# with no English version.
+@pytest.fixture(scope="module")
+def ordered_site(tmp_path_factory):
+    source = tmp_path_factory.mktemp("ordered") / "source"
+    files = {
+        "10_last/only.py": '"""\n# Only\n\nLast chapter.\n"""\nx = 1\n',
+        "2_middle/__init__.py": '"""\n# Middle chapter\n\nIt comes second.\n"""\n',
+        "2_middle/__init___zh.py": '"""\n# 中间一章\n\n第二章。\n"""\n',
+        "2_middle/02_second.py": '"""\n# Second\n\nComes second.\n"""\nx = 2\n',
+        "2_middle/01_first.py": '"""\n# First\n\nComes first.\n"""\nx = 1\n',
+        "2_middle/01_first_zh.py": '"""\n# 第一\n\n排在第一。\n"""\nx = 1\n',
+        "1_start/chinese_only_zh.py": '"""\n# 只有中文\n\n没有英文版。\n"""\nx = 1\n',
+    }
+    for name, text in files.items():
+        (source / name).parent.mkdir(parents=True, exist_ok=True)
+        (source / name).write_text(text, encoding="utf-8")
+    site_dir = source.parent / "site"
+    build_docs.build_site(source, site_dir, ROOT / "mkdocs.yml")
+    return site_dir
+
+
+def test_numeric_prefixes_order_chapters_and_pages_and_are_not_shown(ordered_site):
+    assert footer_chain(ordered_site, "") == [
+        "start/chinese_only/", "middle/first/", "middle/second/", "last/only/", "build_docs/", "test-results/"]
+    headings = re.findall(r"<h2[^>]*>(.*?)</h2>", page(ordered_site, ""))
+    assert headings == ["start", "Middle chapter", "last", "About this site"]
+    assert re.findall(r"<h2[^>]*>(.*?)</h2>", page(ordered_site, "zh/"))[:3] == ["start", "中间一章", "last"]
+
+
+def test_a_page_without_english_says_so_in_english(ordered_site):
+    body = page(ordered_site, "start/chinese_only")
+    notice = re.search(r'<p class="lp-untranslated" lang="en">(.*?)</p>', body, re.S)
+    assert notice and "no English version" in notice.group(1)
+    assert ("只有中文", "zh/start/chinese_only/") in index_links(ordered_site, "")
+    assert "只有中文 (中文): 没有英文版。" in squeeze(visible_text(page(ordered_site, "")))
+
+
+@pytest.mark.parametrize("files, message", [
+    ({"01_a/x.py": "x = 1\n", "01_a/deeper/y.py": "y = 1\n"}, r"01_a/deeper/y\.py: chapters do not nest"),
+    ({"01_a/x.py": "x = 1\n", "01_a/01_x.py": "x = 2\n"}, r"01_a/x\.py: page 'a/x' already comes from .*01_a/01_x\.py"),
+    ({"01_a/__init__.py": "(\n", "01_a/x.py": "x = 1\n"}, r"01_a/__init__\.py:1:\d+: "),
+], ids=["nested chapter", "two sources for one page", "broken chapter docstring"])
+def test_a_source_tree_that_cannot_be_published_is_refused_by_name(tmp_path, files, message):
+    source = tmp_path / "source"
+    for name, text in files.items():
+        (source / name).parent.mkdir(parents=True, exist_ok=True)
+        (source / name).write_text(text, encoding="utf-8")
+    result = run_build("--source", str(source), "--site-dir", str(tmp_path / "site"))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert re.search(message, result.stderr), result.stderr
+    assert not (tmp_path / "site").exists()

@@ -77,6 +77,9 @@ def write_config(tmp_path, **tutorial_tests):
     """mkdocs.yml as the project has it, with these extra.tutorial_tests."""
     config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
     config["theme"]["custom_dir"] = str(ROOT / "site_templates")
+    for plugin in config["plugins"]:
+        if isinstance(plugin, dict) and "search" in plugin:
+            plugin["search"]["jieba_dict_user"] = str(ROOT / plugin["search"]["jieba_dict_user"])
     config["extra"]["tutorial_tests"] = tutorial_tests
     path = tmp_path / "mkdocs.yml"
     path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
@@ -121,7 +124,8 @@ def judge(tmp_path, run=True, **tutorial_tests):
     docs = tmp_path / "docs"
     docs.mkdir(exist_ok=True)
     config = build_docs.load_mkdocs_config(write_config(tmp_path, **tutorial_tests), docs, tmp_path / "site")
-    pages = build_docs.find_pages(tmp_path / "source", tmp_path)
+    chapters = build_docs.find_chapters(tmp_path / "source", tmp_path, build_docs.site_languages(config))
+    pages = build_docs.pages_of(chapters)
     options = build_docs.TutorialTestOptions(run=run, cache_dir=tmp_path / "cache")
     build_docs.judge_tutorials(pages, tmp_path / "source", config, options)
     return {page.source.name: page.verdict for page in pages}
@@ -303,7 +307,8 @@ def test_results_page_lists_slowest_first():
 
     pages = [tutorial("quick", 0.4), tutorial("plain"), tutorial("slow", 12.5),
              tutorial("skipped", 3, build_docs.NOT_RUN), tutorial("middle", 2.25, build_docs.FAILED)]
-    rows = [line for line in build_docs.render_test_results(pages).splitlines() if line.startswith("| [")]
+    english = [build_docs.Language("en", "English", "")]
+    rows = [line for line in build_docs.render_test_results(pages, english).splitlines() if line.startswith("| [")]
     assert [re.match(r"\| \[(\w+)\]", row).group(1) for row in rows] == ["Slow", "Middle", "Quick", "Plain", "Skipped"]
     assert "| 12.5 s | Python 3.11.7 |" in rows[0]
 
@@ -318,7 +323,8 @@ def test_the_build_never_imports_the_tutorials_libraries(tmp_path):
         import build_docs
         tmp = Path(sys.argv[1])
         config = build_docs.load_mkdocs_config(tmp / "mkdocs.yml", tmp / "docs", tmp / "site")
-        pages = build_docs.find_pages(tmp / "source", tmp)
+        languages = build_docs.site_languages(config)
+        pages = build_docs.pages_of(build_docs.find_chapters(tmp / "source", tmp, languages))
         build_docs.judge_tutorials(pages, tmp / "source", config, build_docs.TutorialTestOptions(cache_dir=tmp))
         print("verdict:", pages[0].verdict.status, pages[0].verdict.runtime)
         print("imported:", sorted(name for name in ("torch", "numpy") if name in sys.modules))

@@ -70,13 +70,13 @@ def test_there_is_a_text_first_tutorial_with_tests():
     assert any(build_docs.is_literate_text(path) and names_of_tests(path) for path in TUTORIALS)
 
 
-# A text-first tutorial runs as the code PyLit makes of it, written for the
-# occasion to a temporary file.
 def test_tutorials_are_found_in_chapter_folders():
     chapters = {path.parent for path in TUTORIALS} - {SOURCE}
     assert len(chapters) >= 2
 
 
+# A text-first tutorial runs as the code PyLit makes of it, written for the
+# occasion to a temporary file.
 @pytest.mark.parametrize("path", TUTORIALS, ids=lambda p: p.relative_to(SOURCE).as_posix())
 def test_running_a_tutorial_runs_its_checks(path, tmp_path):
     script = path
