@@ -17,8 +17,13 @@ The build runs in seven small stages, and data flows one way through them:
 5. **run the tutorials' tests**, each tutorial in a pytest process of its
    own, so that its page can show what they proved on this build;
 6. **write the pages** as Markdown files that Material for MkDocs publishes,
-   each with its code and its literate text beside it to download;
+   one tree of pages per language, in chapters, each page with its code and
+   its literate text beside it to download;
 7. **run MkDocs** into a fresh folder, and swap it in only when it succeeded.
+
+The sources are found first: a folder of `source/` is a chapter, and
+`x_zh.py` is the Chinese version of the page `x.py` (see "Chapters and
+languages" below).
 
 Run `python build_docs.py --help` for the options.
 """
