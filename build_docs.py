@@ -2156,6 +2156,9 @@ def serve_site(source_dir, config_file, address, testing=None):
 
     config_file = Path(config_file).resolve()
     host, port = address.rsplit(":", 1)
+    # Stopped by a signal (a test, a supervisor), the preview ends as on
+    # Ctrl-C: tests it started are stopped and its temporary site goes.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     with tempfile.TemporaryDirectory(prefix="build_docs-serve-") as folder:
         site_dir = Path(folder) / "site"
 

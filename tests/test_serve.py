@@ -1,5 +1,6 @@
 """`build_docs.py serve`: the preview server picks up an edited source."""
 
+import os
 import socket
 import subprocess
 import sys
@@ -38,10 +39,12 @@ def test_serve_shows_an_edited_source(tmp_path):
     tutorial = source / "lesson.py"
     tutorial.write_text("# First version of the words.\nx = 1\n", encoding="utf-8")
     port = free_port()
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
     server = subprocess.Popen(
         [sys.executable, str(ROOT / "build_docs.py"), "serve", "--source", str(source),
          "--dev-addr", f"127.0.0.1:{port}"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dict(os.environ, TMPDIR=str(scratch)),
     )
     try:
         url = f"http://127.0.0.1:{port}/lesson/"
@@ -51,3 +54,4 @@ def test_serve_shows_an_edited_source(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=10)
+    assert not list(scratch.glob("build_docs-*")), "a terminated preview leaves its temporary site behind"
