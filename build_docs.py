@@ -835,8 +835,9 @@ def find_test_functions(text):
 # ### Running pytest
 #
 # `-rA` makes pytest print what passing tests printed, not only failing
-# ones; `-p no:cacheprovider` and `PYTHONDONTWRITEBYTECODE` keep it from
-# writing `.pytest_cache` and `__pycache__` into the source folder;
+# ones; `-p no:cacheprovider`, `-p no:benchmark` (pytest-benchmark, where
+# it is installed) and `PYTHONDONTWRITEBYTECODE` keep it from writing
+# `.pytest_cache`, `.benchmarks` and `__pycache__` into the source folder;
 # `COLUMNS` fixes the width of its report, so that one run prints the same
 # bytes wherever the build runs.
 #
@@ -847,7 +848,7 @@ def find_test_functions(text):
 # the processes a tutorial started too; the flip side is that the
 # terminal's Ctrl-C does not reach them, so the build stops the runs still
 # going when it is interrupted itself (see `judge_tutorials`).
-PYTEST_COMMAND = ("-m", "pytest", "-p", "no:cacheprovider", "-q", "-rA")
+PYTEST_COMMAND = ("-m", "pytest", "-p", "no:cacheprovider", "-p", "no:benchmark", "-q", "-rA")
 GRACE_SECONDS = 5
 RUNNING = set()  # the pytest processes running now
 

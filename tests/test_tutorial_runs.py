@@ -206,6 +206,17 @@ def test_no_run_builds_without_running_anything(tmp_path, capsys):
     assert not (tmp_path / "source" / "ran").exists()
 
 
+# pytest and its plugins like to leave folders where they run
+# (`.pytest_cache`, `__pycache__`, pytest-benchmark's `.benchmarks`); the
+# build runs them in the source folder, which must stay as the author left it.
+def test_running_the_tests_leaves_nothing_in_the_source_folder(tmp_path, capsys):
+    write(tmp_path / "source", "good.py", GOOD)
+    status, out, err = build(tmp_path, capsys)
+    assert status == 0, err
+    assert "good.py: 2 tests passed" in out
+    assert sorted(path.name for path in (tmp_path / "source").iterdir()) == ["good.py"]
+
+
 RUN_COUNTER = '''\
 import helper
 
