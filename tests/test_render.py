@@ -72,3 +72,15 @@ def test_tabs_and_markdown_placeholders_reach_the_page_as_written():
     rendered = build_docs.highlight_code([line])[0]
     assert not {"\t", "\x02", "\x03"} & set(rendered)
     assert "&#9;" in rendered and "&#2;" in rendered and "&#3;" in rendered
+
+
+# MkDocs parses every tag of every page three times: fewer tags, faster
+# builds. Whitespace has no colour and needs no tag; neighbouring tokens
+# of one class share one.
+def test_highlighting_spends_no_tags_on_whitespace_or_repeated_classes():
+    rendered = build_docs.highlight_code(["print((1))  # two  spaces", "    return  x"])
+    assert rendered == [
+        '<span class="nb">print</span><span class="p">((</span><span class="mi">1</span>'
+        '<span class="p">))</span>  <span class="c1"># two  spaces</span>',
+        '    <span class="k">return</span>  <span class="n">x</span>',
+    ]
