@@ -345,3 +345,11 @@ def test_the_build_never_imports_the_tutorials_libraries(tmp_path):
     assert "imported: []" in result.stdout
     assert f"['numpy', '{importlib.metadata.version('numpy')}']" in result.stdout
     assert "verdict: passed [['Python', " in result.stdout
+
+
+# The build looks for `test_` before it parses a module; Python reads
+# identifiers in NFKC form, so a test named in full-width letters counts too.
+def test_test_functions_are_found_in_any_unicode_form():
+    assert build_docs.find_test_functions("x = 1\n") == []
+    assert build_docs.find_test_functions("def ｔｅｓｔ_wide():\n    pass\n") == [("test_wide", 1)]
+    assert build_docs.find_test_functions("@mark\ndef test_a():\n    pass\n") == [("test_a", 1)]
