@@ -43,7 +43,9 @@ import itertools
 import json
 import logging
 import math
+import multiprocessing
 import os
+import pickle
 import platform
 import posixpath
 import re
@@ -1308,6 +1310,7 @@ class Page:
     warnings: list = field(default_factory=list)  # (line, message) pairs
     verdict: Verdict = None  # its tests' verdict; None when it has no tests
     downloads: dict = field(default_factory=dict)  # file name beside the page -> bytes
+    markdown: str = None  # the page as rendered, ready to write
 
     @property
     def text_first(self):
@@ -1924,19 +1927,10 @@ def write_if_changed(path, content):
 # mkdocs-static-i18n publishes as that language's tree, each page with its
 # downloads beside it. Every page gets a file in every language, real or a
 # notice. "Test results" comes last, when every tutorial has its title.
-# Every source is read before the build stops, so that one run lists every
-# file that needs fixing, a line each, in the `path:line:col: message` form
-# that editors jump to.
 def write_pages(chapters, languages, docs_dir, config):
-    errors = []
     for chapter in chapters:
         for page in chapter.pages:
-            try:
-                text = render_test_results(pages_of(chapters), languages) if page.source is None else \
-                    render_source_page(page)
-            except SourceError as error:
-                errors.append(f"{display_path(page.source)}:{error.line}:{error.col}: {error.message}")
-                continue
+            text = render_test_results(pages_of(chapters), languages) if page.source is None else page.markdown
             tree = Path(docs_dir) / page.lang
             write_if_changed(tree / f"{page.name}.md", text)
             for name, data in page.downloads.items():
@@ -1947,21 +1941,147 @@ def write_pages(chapters, languages, docs_dir, config):
                 if language.locale not in versions:
                     write_if_changed(Path(docs_dir) / language.locale / f"{page.name}.md",
                                      render_notice(page, language, languages))
-    if errors:
-        raise BuildError("\n".join(errors))
     for language in languages:
         write_if_changed(Path(docs_dir) / language.locale / "index.md",
                          render_index(chapters, language, languages, config))
 
 
-def render_source_page(page):
-    source_text = read_source(page.source)
-    code = text_first_code(source_text) if page.text_first else source_text
-    collect_downloads(page, source_text, code)
-    text = render_page(page, code)
-    for line, message in page.warnings:
-        print(f"{display_path(page.source)}:{line}: warning: {message}", file=sys.stderr)
-    return text
+# ### Many pages: in parallel, and each only once
+#
+# What a page looks like depends on its source, on what its tests showed,
+# on its place in the site, and on this program and the libraries it
+# renders with; on nothing else. A hash of all of them keys a cache of
+# rendered pages, kept with the test results (`.cache/pages/`): a page whose
+# inputs have not changed since the last build is read from there rather
+# than rendered again. Like Python's own `__pycache__`, the cache holds
+# pickles, which only this program writes.
+#
+# The pages that must be rendered are rendered in parallel, a process per
+# core, the longest sources first so that no core is left with one long
+# file at the end. The workers are forked, and so start at once with all
+# of this program loaded; a process that runs other threads (the preview
+# server) starts them from a fresh `forkserver` instead, since a fork would
+# copy any lock another thread held at that moment.
+#
+# Every source is read before the build stops, so that one run lists every
+# file that needs fixing, a line each, in the `path:line:col: message` form
+# that editors jump to.
+RENDERED = ("title", "summary", "warnings", "downloads", "markdown")
+
+
+def render_pages(pages, cache_dir):
+    jobs = []
+    for page in pages:
+        key = render_key(page)
+        entry = Path(cache_dir) / "pages" / f"{path_digest(page.source)}.pickle"
+        stored = cached_rendering(entry, key)
+        if stored is None:
+            jobs.append((page, key, entry))
+        else:
+            apply_rendering(page, stored)
+    failed = {}
+    for (page, _, _), (rendered, error) in zip(jobs, in_parallel(render_source_page, jobs, size=job_size)):
+        if error:
+            failed[page.source] = error
+        else:
+            apply_rendering(page, rendered)
+    errors = []
+    for page in pages:
+        if page.source in failed:
+            line, col, message = failed[page.source]
+            errors.append(f"{display_path(page.source)}:{line}:{col}: {message}")
+            continue
+        for line, message in page.warnings:
+            print(f"{display_path(page.source)}:{line}: warning: {message}", file=sys.stderr)
+    if errors:
+        raise BuildError("\n".join(errors))
+
+
+def render_source_page(job):
+    """(the rendered fields, None), or (None, (line, col, message)) for a source that cannot be a page."""
+    page, key, entry = job
+    try:
+        source_text = read_source(page.source)
+        code = text_first_code(source_text) if page.text_first else source_text
+        collect_downloads(page, source_text, code)
+        page.markdown = render_page(page, code)
+    except SourceError as error:
+        return None, (error.line, error.col, error.message)
+    rendered = {name: getattr(page, name) for name in RENDERED}
+    if key is not None:
+        store_rendering(entry, key, rendered)
+    return rendered, None
+
+
+def apply_rendering(page, rendered):
+    for name, value in rendered.items():
+        setattr(page, name, value)
+
+
+# The key: this program and its rendering libraries, the page's own fields
+# (its source's path, name, language, verdict: whatever is not made by
+# rendering), and the bytes of its source. A source that cannot be read
+# has no key; rendering it reports why.
+def render_key(page):
+    try:
+        source = Path(page.source).read_bytes()
+    except OSError:
+        return None
+    inputs = {name: value for name, value in asdict(page).items() if name not in RENDERED}
+    digest = hashlib.sha256(renderer_fingerprint().encode())
+    digest.update(json.dumps(inputs, default=str, sort_keys=True, ensure_ascii=False).encode())
+    digest.update(b"\0" + source)
+    return digest.hexdigest()
+
+
+@functools.lru_cache(maxsize=1)
+def renderer_fingerprint():
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    for library in ("markdown", "pygments", "latex2mathml", "pylit"):
+        digest.update(f"\0{library} {importlib.metadata.version(library)}".encode())
+    digest.update(sys.version.encode())
+    return digest.hexdigest()
+
+
+# A damaged or foreign entry is a miss, whatever unpickling it raises.
+def cached_rendering(entry, key):
+    if key is None:
+        return None
+    try:
+        with open(entry, "rb") as file:
+            stored = pickle.load(file)
+        return stored["rendered"] if stored["key"] == key else None
+    except Exception:
+        return None
+
+
+def store_rendering(entry, key, rendered):
+    partial = entry.with_name(f"{entry.name}.{os.getpid()}")
+    try:
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        partial.write_bytes(pickle.dumps({"key": key, "rendered": rendered}, protocol=pickle.HIGHEST_PROTOCOL))
+        os.replace(partial, entry)
+    except OSError as error:
+        print(f"warning: cannot cache rendered pages in {entry.parent}: {error}", file=sys.stderr)
+
+
+def job_size(job):
+    try:
+        return Path(job[0].source).stat().st_size
+    except OSError:
+        return 0
+
+
+def in_parallel(function, jobs, size):
+    """[function(job) for job in jobs], in a process per core, the largest jobs first."""
+    workers = min(len(jobs), os.cpu_count() or 1)
+    if workers < 2:
+        return [function(job) for job in jobs]
+    order = sorted(range(len(jobs)), key=lambda index: -size(jobs[index]))
+    start = "fork" if threading.active_count() == 1 else "forkserver"
+    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(start)) as pool:
+        results = dict(zip(order, pool.map(function, [jobs[index] for index in order])))
+    return [results[index] for index in range(len(jobs))]
 
 
 class BuildError(Exception):
@@ -2156,16 +2276,33 @@ def build_site(source_dir, site_dir, config_file, testing=None, preview=False):
     shutil.rmtree(staging, ignore_errors=True)
     with tempfile.TemporaryDirectory(prefix="build_docs-") as docs_dir:
         config = load_mkdocs_config(config_file, docs_dir, staging)
-        chapters = judged_chapters(source_dir, config_file.parent, config, testing)
-        problems = verdict_problems(pages_of(chapters))
-        if problems and not preview:
-            raise BuildError("\n".join(problems))
-        for problem in problems:
-            print(problem, file=sys.stderr)
-        write_pages(chapters, site_languages(config), docs_dir, config)
-        configure_navigation(config, chapters)
+        chapters = make_pages(source_dir, docs_dir, config, testing, preview)
         with reproducible_build_date(config_file.parent, pages_of(chapters)):
             run_mkdocs(config, site_dir)
+
+
+def make_pages(source_dir, docs_dir, config, testing, preview=False):
+    testing = testing or TutorialTestOptions()
+    chapters = judged_chapters(source_dir, Path(config.config_file_path).parent, config, testing)
+    problems = verdict_problems(pages_of(chapters))
+    if problems and not preview:
+        raise BuildError("\n".join(problems))
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    render_pages(pages_of(chapters), testing.cache_dir)
+    write_pages(chapters, site_languages(config), docs_dir, config)
+    configure_navigation(config, chapters)
+    return chapters
+
+
+# `--pages-only DIR` stops before MkDocs, with the pages and their downloads
+# in DIR as MkDocs would read them: to look at, or to time the generator
+# alone. Files already in DIR are overwritten, and nothing else is removed.
+def write_pages_only(source_dir, pages_dir, config_file, testing=None):
+    pages_dir = Path(pages_dir).resolve()
+    pages_dir.mkdir(parents=True, exist_ok=True)
+    config = load_mkdocs_config(Path(config_file).resolve(), pages_dir, pages_dir.with_name(f".{pages_dir.name}.site"))
+    make_pages(source_dir, pages_dir, config, testing)
 
 
 # ## Preview
@@ -2225,7 +2362,9 @@ def parse_arguments(argv):
     parser.add_argument("--no-run", action="store_true",
                         help="do not run the tutorials' tests; their pages say 'not run'")
     parser.add_argument("--cache-dir", default=str(ROOT / ".cache"), metavar="DIR",
-                        help="where test results are kept between builds (default: .cache/)")
+                        help="where test results and rendered pages are kept between builds (default: .cache/)")
+    parser.add_argument("--pages-only", metavar="DIR",
+                        help="write the generated Markdown pages to DIR and stop, without running MkDocs")
     return parser.parse_args(argv)
 
 
@@ -2238,6 +2377,10 @@ def main(argv=None):
         if arguments.command == "serve":
             logging.getLogger("mkdocs").setLevel(logging.INFO)
             serve_site(arguments.source, arguments.config, arguments.dev_addr, testing)
+        elif arguments.pages_only:
+            started = time.perf_counter()
+            write_pages_only(arguments.source, arguments.pages_only, arguments.config, testing)
+            print(f"wrote the pages to {arguments.pages_only} in {time.perf_counter() - started:.1f} s")
         else:
             started = time.perf_counter()
             build_site(arguments.source, arguments.site_dir, arguments.config, testing)
