@@ -1,0 +1,226 @@
+"""Fast builds stay right: the cache of rendered pages, the worker pool, and
+MkDocs run only for what changed all give what a clean build gives, byte
+for byte. How fast they are is measured by tests/benchmarks/bench_build.py,
+not here."""
+
+import subprocess
+import sys
+import sysconfig
+import textwrap
+from pathlib import Path
+
+import pytest
+import yaml
+
+import build_docs
+
+ROOT = Path(build_docs.__file__).resolve().parent
+STDLIB = Path(sysconfig.get_paths()["stdlib"])
+
+
+def snapshot(folder):
+    folder = Path(folder)
+    return {path.relative_to(folder).as_posix(): path.read_bytes()
+            for path in sorted(folder.rglob("*")) if path.is_file()}
+
+
+def write(folder, name, text):
+    path = Path(folder) / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def lesson(title, words):
+    return f'"""\n# {title}\n\n{words}\n"""\n\n# Some words about x.\nx = 1\n\n\n# And about f.\ndef f():\n    return x\n'
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    """Three lessons, the project's mkdocs.yml and theme, one build date."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    for name, title in (("alpha", "Alpha"), ("beta", "Beta"), ("gamma", "Gamma")):
+        write(tmp_path / "source", f"{name}.py", lesson(title, f"The {title} lesson."))
+    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
+    config["theme"]["custom_dir"] = str(ROOT / "site_templates")
+    (tmp_path / "mkdocs.yml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    return tmp_path
+
+
+def run(project, capsys, site="site", cache="cache", *options):
+    """The build's command line on the project: (exit status, stdout, stderr)."""
+    status = build_docs.main(["--no-run", "--source", str(project / "source"), "--site-dir", str(project / site),
+                              "--config", str(project / "mkdocs.yml"), "--cache-dir", str(project / cache),
+                              *options])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def build(project, capsys, site="site", cache="cache", *options):
+    status, out, err = run(project, capsys, site, cache, *options)
+    assert status == 0, err
+    return out
+
+
+def clean_build(project, capsys):
+    """The same sources built from nothing: no cache, no previous site."""
+    build(project, capsys, site="clean-site", cache="clean-cache")
+    return snapshot(project / "clean-site")
+
+
+class Counted:
+    """Wraps build_docs.render_page, counting the pages rendered in this process."""
+
+    def __init__(self, monkeypatch):
+        self.names, self.render_page = [], build_docs.render_page
+        monkeypatch.setattr(build_docs, "render_page", self)
+
+    def __call__(self, page, text):
+        self.names.append(page.name)
+        return self.render_page(page, text)
+
+
+# ## Importing the build
+def test_the_build_imports_neither_torch_nor_numpy(tmp_path):
+    script = textwrap.dedent("""\
+        import sys
+        import build_docs
+        imported = sorted(name for name in ("torch", "numpy") if name in sys.modules)
+        print("on import:", imported)
+        status = build_docs.main(["--no-run", "--site-dir", sys.argv[1], "--cache-dir", sys.argv[2]])
+        print("after a build:", status, sorted(name for name in ("torch", "numpy") if name in sys.modules))
+    """)
+    result = subprocess.run([sys.executable, "-c", script, str(tmp_path / "site"), str(tmp_path / "cache")],
+                            capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    assert "on import: []" in result.stdout
+    assert "after a build: 0 []" in result.stdout
+
+
+# ## The cache of rendered pages
+def test_a_warm_build_renders_only_the_edited_page(project, capsys, monkeypatch):
+    build(project, capsys, "site", "cache", "--pages-only", str(project / "pages"))
+    first = snapshot(project / "pages")
+    counted = Counted(monkeypatch)
+    build(project, capsys, "site", "cache", "--pages-only", str(project / "pages"))
+    assert counted.names == [] and snapshot(project / "pages") == first
+    write(project / "source", "beta.py", lesson("Beta", "The Beta lesson, edited."))
+    build(project, capsys, "site", "cache", "--pages-only", str(project / "pages"))
+    assert counted.names == ["beta"]
+    assert "The Beta lesson, edited." in (project / "pages" / "beta.md").read_text(encoding="utf-8")
+
+
+def test_warnings_of_a_cached_page_are_printed_again(project, capsys, monkeypatch):
+    write(project / "source", "alpha.py", lesson("Alpha", r"Bad math: $\notacommand$."))
+    pages = ("site", "cache", "--pages-only", str(project / "pages"))
+    _, _, first = run(project, capsys, *pages)
+    counted = Counted(monkeypatch)
+    _, _, second = run(project, capsys, *pages)
+    assert counted.names == []
+    assert "alpha.py:4: warning: cannot render math" in first
+    assert second == first
+
+
+def test_a_damaged_cache_entry_is_rendered_again(project, capsys, monkeypatch):
+    build(project, capsys, "site", "cache", "--pages-only", str(project / "pages"))
+    first = snapshot(project / "pages")
+    entries = sorted((project / "cache" / "pages").glob("*.pickle"))
+    assert len(entries) == 4  # three lessons and build_docs.py
+    entries[0].write_bytes(b"not a pickle")
+    counted = Counted(monkeypatch)
+    build(project, capsys, "site", "cache", "--pages-only", str(project / "pages"))
+    assert len(counted.names) == 1 and snapshot(project / "pages") == first
+
+
+def test_the_worker_pool_renders_what_one_process_does(tmp_path, capsys, monkeypatch):
+    source = tmp_path / "source"
+    source.mkdir()
+    for name in ("textwrap.py", "shlex.py", "fnmatch.py", "colorsys.py", "bisect.py"):
+        (source / name).write_bytes((STDLIB / name).read_bytes())
+    arguments = ["--no-run", "--source", str(source)]
+    monkeypatch.setattr(build_docs.os, "cpu_count", lambda: 2)
+    assert build_docs.main(arguments + ["--pages-only", str(tmp_path / "pool"), "--cache-dir",
+                                        str(tmp_path / "pool-cache")]) == 0
+    monkeypatch.setattr(build_docs.os, "cpu_count", lambda: 1)
+    counted = Counted(monkeypatch)
+    assert build_docs.main(arguments + ["--pages-only", str(tmp_path / "alone"), "--cache-dir",
+                                        str(tmp_path / "alone-cache")]) == 0
+    capsys.readouterr()
+    assert len(counted.names) == 6  # rendered here, not in the pool
+    pool, alone = snapshot(tmp_path / "pool"), snapshot(tmp_path / "alone")
+    assert sorted(pool) == sorted(alone) and len(pool) >= 12
+    assert [name for name in pool if pool[name] != alone[name]] == []
+
+
+# ## MkDocs only for what changed
+def test_nothing_changed_runs_no_mkdocs_and_leaves_the_site_alone(project, capsys):
+    build(project, capsys)
+    before = {path: path.stat().st_mtime_ns for path in (project / "site").rglob("*")}
+    out = build(project, capsys)
+    assert "nothing changed since the last build" in out
+    assert {path: path.stat().st_mtime_ns for path in (project / "site").rglob("*")} == before
+
+
+def test_an_edited_page_builds_incrementally_into_what_a_clean_build_gives(project, capsys):
+    build(project, capsys)
+    write(project / "source", "beta.py", lesson("Beta", "The Beta lesson, edited: findable."))
+    out = build(project, capsys)
+    # Kept: alpha, gamma, build_docs and the test results. The home page
+    # shows beta's first line, which changed.
+    assert "kept 4 unchanged" in out
+    incremental = snapshot(project / "site")
+    assert b"findable" in incremental["beta/index.html"]
+    assert b"findable" in incremental["search/search_index.json"]
+    assert b'"location":"alpha/"' in incremental["search/search_index.json"]  # a kept page's entry
+    clean = clean_build(project, capsys)
+    assert sorted(incremental) == sorted(clean)
+    assert [name for name in clean if incremental[name] != clean[name]] == []
+
+
+def test_a_new_title_rebuilds_every_page(project, capsys):
+    build(project, capsys)
+    write(project / "source", "beta.py", lesson("Beta, renamed", "The Beta lesson."))
+    out = build(project, capsys)
+    assert "unchanged" not in out  # every page's navigation shows the title
+    assert "Beta, renamed" in (project / "site" / "alpha" / "index.html").read_text(encoding="utf-8")
+    assert snapshot(project / "site") == clean_build(project, capsys)
+
+
+def test_a_site_changed_by_hand_is_built_in_full(project, capsys):
+    build(project, capsys)
+    before = snapshot(project / "site")
+    (project / "site" / "gamma" / "index.html").unlink()
+    out = build(project, capsys)
+    assert "nothing changed" not in out and "unchanged" not in out
+    assert snapshot(project / "site") == before
+
+
+def test_an_incremental_build_that_does_not_line_up_is_done_in_full(project, capsys, monkeypatch):
+    build(project, capsys)
+    monkeypatch.setattr(build_docs, "splice_search_indexes", lambda site_dir, staging, carried: False)
+    write(project / "source", "gamma.py", lesson("Gamma", "The Gamma lesson, edited."))
+    out = build(project, capsys)
+    assert "unchanged" not in out
+    assert snapshot(project / "site") == clean_build(project, capsys)
+
+
+# The build fails after MkDocs wrote the new site and the unchanged pages
+# were linked into it from the old one: the old site is as it was.
+def test_a_failed_incremental_build_leaves_the_site_as_it_was(project, capsys, monkeypatch):
+    build(project, capsys)
+    before = snapshot(project / "site")
+
+    def fails(site_dir, staging, carried):
+        assert carried and all((staging / name).is_file() for name in carried)
+        raise build_docs.BuildError("stopped on purpose")
+
+    monkeypatch.setattr(build_docs, "splice_search_indexes", fails)
+    write(project / "source", "beta.py", lesson("Beta", "Edited."))
+    status, _, err = run(project, capsys)
+    assert status == 1 and "stopped on purpose" in err
+    assert snapshot(project / "site") == before
+    assert sorted(path.name for path in project.iterdir()) == ["cache", "mkdocs.yml", "site", "source"]
+    monkeypatch.undo()
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    assert "kept 4 unchanged" in build(project, capsys)
+    assert snapshot(project / "site") == clean_build(project, capsys)
