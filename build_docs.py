@@ -2123,7 +2123,7 @@ def load_mkdocs_config(config_file, docs_dir, site_dir):
     return config
 
 
-def run_mkdocs(config, site_dir, record):
+def run_mkdocs(config, site_dir, record, fresh_config):
     staging = Path(config["site_dir"])
     inputs = mkdocs_inputs(config)
     previous = recorded_build(record, site_dir)
@@ -2131,7 +2131,7 @@ def run_mkdocs(config, site_dir, record):
         print(f"{display_path(site_dir)}: nothing changed since the last build")
         return
     try:
-        build_reusing(config, site_dir, reusable_pages(previous, inputs, config))
+        build_reusing(config, site_dir, reusable_pages(previous, inputs, config), fresh_config)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -2268,20 +2268,32 @@ def forget_removed_sites(folder):
 
 
 # The pages that may be stubs: those whose bytes are as last time, when
-# nothing else changed but the text of pages. A link to a section of a
-# stub could not be checked, so a site that makes a missing section an
-# error is built in full.
+# nothing else changed but the text of pages. The versions of one page in
+# every language go together: mkdocs-static-i18n drops a translation's
+# search entry that repeats the default language's word for word, which
+# only a build of both can tell. A link to a section of a stub could not be
+# checked, so a site that makes a missing section an error is built in full.
 def reusable_pages(previous, inputs, config):
     if previous is None or config.validation.links.anchors >= logging.WARNING:
         return []
     before = previous["inputs"]
     if (before["setup"], before["shape"]) != (inputs["setup"], inputs["shape"]):
         return []
-    return [name for name, digest in inputs["pages"].items()
-            if name.endswith(".md") and before["pages"].get(name) == digest]
+    locales = {language.locale for language in site_languages(config)}
+
+    def page(name):
+        tree, _, rest = name.partition("/")
+        return rest if tree in locales else name
+
+    pages = [name for name in inputs["pages"] if name.endswith(".md")]
+    changed = {page(name) for name in pages if before["pages"].get(name) != inputs["pages"][name]}
+    return [name for name in pages if page(name) not in changed]
 
 
-def build_reusing(config, site_dir, unchanged):
+# A build that does not line up is done again in full, with settings loaded
+# afresh (`fresh_config()`): plugins keep state from one build to the next
+# (mkdocs-static-i18n gathers search entries and alternate pages).
+def build_reusing(config, site_dir, unchanged, fresh_config):
     if unchanged:
         docs, staging = Path(config["docs_dir"]), Path(config["site_dir"])
         originals = {name: (docs / name).read_bytes() for name in unchanged}
@@ -2301,6 +2313,7 @@ def build_reusing(config, site_dir, unchanged):
                 config.theme.dirs.remove(theme_dir)
                 for name, data in originals.items():
                     (docs / name).write_bytes(data)
+        config = fresh_config()
     mkdocs_build(config)
 
 
@@ -2516,8 +2529,15 @@ def build_site(source_dir, site_dir, config_file, testing=None, preview=False):
     with tempfile.TemporaryDirectory(prefix="build_docs-") as docs_dir:
         config = load_mkdocs_config(config_file, docs_dir, staging)
         chapters = make_pages(source_dir, docs_dir, config, testing, preview)
+
+        def fresh_config():
+            again = load_mkdocs_config(config_file, docs_dir, staging)
+            configure_navigation(again, chapters)
+            return again
+
+        record = site_record((testing or TutorialTestOptions()).cache_dir, site_dir)
         with reproducible_build_date(config_file.parent, pages_of(chapters)):
-            run_mkdocs(config, site_dir, site_record((testing or TutorialTestOptions()).cache_dir, site_dir))
+            run_mkdocs(config, site_dir, record, fresh_config)
 
 
 def make_pages(source_dir, docs_dir, config, testing, preview=False):

@@ -43,6 +43,9 @@ def project(tmp_path, monkeypatch):
         write(tmp_path / "source", f"{name}.py", lesson(title, f"The {title} lesson."))
     config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
     config["theme"]["custom_dir"] = str(ROOT / "site_templates")
+    for plugin in config["plugins"]:
+        if isinstance(plugin, dict) and "search" in plugin:
+            plugin["search"]["jieba_dict_user"] = str(ROOT / plugin["search"]["jieba_dict_user"])
     (tmp_path / "mkdocs.yml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
     return tmp_path
 
@@ -107,7 +110,7 @@ def test_a_warm_build_renders_only_the_edited_page(project, capsys, monkeypatch)
     write(project / "source", "beta.py", lesson("Beta", "The Beta lesson, edited."))
     build(project, capsys, "site", "cache", "--pages-only", str(project / "pages"))
     assert counted.names == ["beta"]
-    assert "The Beta lesson, edited." in (project / "pages" / "beta.md").read_text(encoding="utf-8")
+    assert "The Beta lesson, edited." in (project / "pages" / "en" / "beta.md").read_text(encoding="utf-8")
 
 
 def test_warnings_of_a_cached_page_are_printed_again(project, capsys, monkeypatch):
@@ -165,9 +168,9 @@ def test_an_edited_page_builds_incrementally_into_what_a_clean_build_gives(proje
     build(project, capsys)
     write(project / "source", "beta.py", lesson("Beta", "The Beta lesson, edited: findable."))
     out = build(project, capsys)
-    # Kept: alpha, gamma, build_docs and the test results. The home page
-    # shows beta's first line, which changed.
-    assert "kept 4 unchanged" in out
+    # Kept, in English and as Chinese notices: alpha, gamma, build_docs and
+    # the test results. The home pages show beta's first line, which changed.
+    assert "kept 8 unchanged" in out
     incremental = snapshot(project / "site")
     assert b"findable" in incremental["beta/index.html"]
     assert b"findable" in incremental["search/search_index.json"]
@@ -222,5 +225,5 @@ def test_a_failed_incremental_build_leaves_the_site_as_it_was(project, capsys, m
     assert sorted(path.name for path in project.iterdir()) == ["cache", "mkdocs.yml", "site", "source"]
     monkeypatch.undo()
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    assert "kept 4 unchanged" in build(project, capsys)
+    assert "kept 8 unchanged" in build(project, capsys)
     assert snapshot(project / "site") == clean_build(project, capsys)
