@@ -801,10 +801,11 @@ def line_html(runs):
 # The page then carries pytest's verdict, and the build fails when a
 # tutorial does (unless `mkdocs.yml` lists it as expected to fail).
 #
-# A tutorial's status is PASSED, FAILED, TIMED_OUT or NOT_RUN; a single
-# test's outcome is PASSED, FAILED, SKIPPED or ERROR (it could not even be
-# set up, or its module could not be imported).
-PASSED, FAILED, TIMED_OUT, NOT_RUN = "passed", "failed", "timed out", "not run"
+# A tutorial's status is PASSED, FAILED, TIMED_OUT or NOT_RUN, or, in a
+# preview, RUNNING while its tests run in the background; a single test's
+# outcome is PASSED, FAILED, SKIPPED or ERROR (it could not even be set up,
+# or its module could not be imported).
+PASSED, FAILED, TIMED_OUT, NOT_RUN, RUNNING = "passed", "failed", "timed out", "not run", "running"
 SKIPPED, ERROR = "skipped", "error"
 
 
@@ -827,7 +828,7 @@ class CaseResult:
 class Verdict:
     """What running a tutorial's tests showed; cached as JSON between builds."""
 
-    status: str  # PASSED, FAILED, TIMED_OUT or NOT_RUN
+    status: str  # PASSED, FAILED, TIMED_OUT, NOT_RUN or RUNNING
     functions: list  # the names of its test_* functions, in file order
     cases: list = field(default_factory=list)  # CaseResults, in the order pytest ran them
     seconds: float = 0.0
@@ -878,7 +879,7 @@ def find_test_functions(text):
 # going when it is interrupted itself (see `judge_tutorials`).
 PYTEST_COMMAND = ("-m", "pytest", "-p", "no:cacheprovider", "-p", "no:benchmark", "-q", "-rA")
 GRACE_SECONDS = 5
-RUNNING = set()  # the pytest processes running now
+RUNNING_NOW = {}  # the pytest processes running now: process -> the script it tests
 
 
 def run_pytest(script, folder, timeout):
@@ -890,7 +891,7 @@ def run_pytest(script, folder, timeout):
             command, cwd=folder, env=environment, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT, encoding="utf-8", errors="replace", start_new_session=True,
         )
-        RUNNING.add(process)
+        RUNNING_NOW[process] = Path(script)
         started = time.perf_counter()
         try:
             output, _ = process.communicate(timeout=timeout)
@@ -898,7 +899,7 @@ def run_pytest(script, folder, timeout):
         except subprocess.TimeoutExpired:
             output, timed_out = interrupt(process), True
         finally:
-            RUNNING.discard(process)
+            RUNNING_NOW.pop(process, None)
         seconds = time.perf_counter() - started
         junit = report.read_text(encoding="utf-8") if report.exists() else None
     return process.returncode, output, junit, seconds, timed_out
@@ -1157,6 +1158,9 @@ DEFAULT_TIMEOUT = 120
 class TutorialTestOptions:
     run: bool = True
     cache_dir: Path = ROOT / ".cache"
+    # In a preview: tests run in the background, and a file in this folder
+    # says when a verdict is ready (see "Tests in the background").
+    notify_dir: Path = None
 
 
 def tutorial_test_settings(config, names_with_tests):
@@ -1205,12 +1209,15 @@ def judge_tutorials(pages, source_dir, config, options):
         runtime = runtime_versions(elsewhere)
         key = cache_key(files, runtime, timeouts[name], page.source.parent)
         entry = cache_entry(options.cache_dir, page.source)
-        page.verdict = cached_verdict(entry, key)
+        page.verdict = cached_verdict(entry, key) or verdict_made_in_background(entry, key)
         if page.verdict is None:
             pending.append((page, script, functions, timeouts[name], runtime, key, entry))
         else:
             print(f"{display_path(page.source)}: {verdict_summary(page.verdict)} (cached)")
-    run_in_parallel(pending)
+    if options.notify_dir is None:
+        run_in_parallel(pending)
+    else:
+        run_in_background(pending, options.notify_dir)
     for page, _, _, name in tested:
         if name in expected:
             page.verdict.expected_failure = str(expected[name] or "")
@@ -1232,9 +1239,81 @@ def run_in_parallel(pending):
                 print(f"{display_path(page.source)}: {verdict_summary(page.verdict)}")
         except BaseException:  # Ctrl-C above all: the runs would go on to their timeouts
             pool.shutdown(wait=False, cancel_futures=True)
-            for process in list(RUNNING):
-                signal_group(process, signal.SIGKILL)
+            stop_runs()
             raise
+
+
+def stop_runs(script=None):
+    """Kill the pytest runs going on, or those of one script."""
+    for process, tested in list(RUNNING_NOW.items()):
+        if script is None or tested == Path(script):
+            signal_group(process, signal.SIGKILL)
+
+
+# ### Tests in the background
+#
+# A preview must not keep the author waiting for tests. There, a tutorial
+# whose verdict is not in the cache is shown at once as RUNNING, and its
+# tests run in a pool of threads, a run per core. A verdict, when made, goes
+# to the cache and is kept here too (a timeout is never cached), and a file
+# named after the tutorial is written in `notify_dir`: the preview watches
+# that folder, and builds the site again with the verdict. An edit made
+# while the tests of the version before still run stops those, whose
+# verdict would be stale, and starts the new ones.
+BACKGROUND_LOCK = threading.Lock()
+BACKGROUND = {}  # cache entry -> [key of the verdict being made, the verdict once made]
+BACKGROUND_POOL = []  # the pool, started with the first run
+
+
+def verdict_made_in_background(entry, key):
+    with BACKGROUND_LOCK:
+        wanted, verdict = BACKGROUND.get(entry, (None, None))
+    return verdict if wanted == key else None
+
+
+def run_in_background(pending, notify_dir):
+    for job in pending:
+        page, script, functions, _, _, key, entry = job
+        page.verdict = Verdict(RUNNING, functions)
+        with BACKGROUND_LOCK:
+            if BACKGROUND.get(entry, [None])[0] == key:
+                continue  # already running
+            BACKGROUND[entry] = [key, None]
+        stop_runs(script)
+        if not BACKGROUND_POOL:
+            BACKGROUND_POOL.append(concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 1))
+        BACKGROUND_POOL[0].submit(run_one_in_background, job, notify_dir)
+        print(f"{display_path(page.source)}: tests running in the background")
+
+
+def run_one_in_background(job, notify_dir):
+    page, script, functions, timeout, runtime, key, entry = job
+
+    def still_wanted():
+        with BACKGROUND_LOCK:
+            return BACKGROUND.get(entry, [None])[0] == key
+
+    if not still_wanted():
+        return  # a newer edit came first
+    verdict = run_tutorial_tests(script, display_path(page.source), page.source.parent, functions, timeout)
+    verdict.runtime = runtime
+    with BACKGROUND_LOCK:
+        if BACKGROUND.get(entry, [None])[0] != key:
+            return  # stopped for a newer edit
+        BACKGROUND[entry][1] = verdict
+    store_verdict(entry, key, verdict)
+    print(f"{display_path(page.source)}: {verdict_summary(verdict)}")
+    notify_dir.mkdir(parents=True, exist_ok=True)
+    (notify_dir / entry.name).write_text(key, encoding="utf-8")
+
+
+def stop_background_tests():
+    with BACKGROUND_LOCK:
+        BACKGROUND.clear()
+    for pool in BACKGROUND_POOL:
+        pool.shutdown(wait=False, cancel_futures=True)
+    BACKGROUND_POOL.clear()
+    stop_runs()
 
 
 # ### Words for a verdict
@@ -1253,6 +1332,8 @@ def verdict_summary(verdict):
     total = len(verdict.cases) or len(verdict.functions)
     if verdict.status == NOT_RUN:
         return f"{plural(total, 'test')}, not run in this build (--no-run)"
+    if verdict.status == RUNNING:
+        return f"{plural(total, 'test')} running; this page shows their verdict when they finish"
     if verdict.status == TIMED_OUT:
         return f"timed out: {verdict.problem}"
     skipped = sum(case.outcome == SKIPPED for case in verdict.cases)
@@ -1273,7 +1354,7 @@ def verdict_problems(pages):
     problems = []
     for page in pages:
         verdict, name = page.verdict, display_path(page.source)
-        if verdict is None or verdict.status == NOT_RUN:
+        if verdict is None or verdict.status in (NOT_RUN, RUNNING):
             continue
         if verdict.expected_failure is not None:
             if verdict.status == PASSED:
@@ -1427,7 +1508,7 @@ def front_matter(**values):
 # pytest printed closes the page, collapsed. Whatever the tests said is
 # escaped: it is shown as text, never read as markup. The words are
 # English on every page, like the output they summarize.
-MARKS = {PASSED: "✓", FAILED: "✗", TIMED_OUT: "✗", NOT_RUN: "○", SKIPPED: "–", ERROR: "✗"}
+MARKS = {PASSED: "✓", FAILED: "✗", TIMED_OUT: "✗", NOT_RUN: "○", RUNNING: "⋯", SKIPPED: "–", ERROR: "✗"}
 
 
 def verdict_text(verdict):
@@ -1471,7 +1552,7 @@ def function_mark(verdict, function):
 def function_marks(verdict, functions, sections):
     """{section number: the marks of the test functions that start in that section}"""
     marks = {}
-    if verdict is None or verdict.status == NOT_RUN:
+    if verdict is None or verdict.status in (NOT_RUN, RUNNING):
         return marks
     for function, line in functions:
         number = next(n for n, s in enumerate(sections, start=1) if s.first_line <= line <= s.last_line)
@@ -1541,7 +1622,7 @@ def render_test_results(pages, languages):
     tutorials = [page for page in pages if page.name != GENERATOR_PAGE]
 
     def ran(page):
-        return page.verdict is not None and page.verdict.status != NOT_RUN
+        return page.verdict is not None and page.verdict.status not in (NOT_RUN, RUNNING)
 
     def slowest_first(page):
         return (not ran(page), -page.verdict.seconds if ran(page) else 0, page.name)
@@ -1960,9 +2041,11 @@ def write_pages(chapters, languages, docs_dir, config):
 # The pages that must be rendered are rendered in parallel, a process per
 # core, the longest sources first so that no core is left with one long
 # file at the end. The workers are forked, and so start at once with all
-# of this program loaded; a process that runs other threads (the preview
-# server) starts them from a fresh `forkserver` instead, since a fork would
-# copy any lock another thread held at that moment.
+# of this program loaded. A process that runs other threads (the preview
+# server, tests in the background) renders its pages itself: a fork would
+# copy any lock another thread held at that moment, and a fresh interpreter
+# would have to import all this program imports, which costs more than a
+# preview's few pages.
 #
 # Every source is read before the build stops, so that one run lists every
 # file that needs fixing, a line each, in the `path:line:col: message` form
@@ -2076,11 +2159,10 @@ def job_size(job):
 def in_parallel(function, jobs, size):
     """[function(job) for job in jobs], in a process per core, the largest jobs first."""
     workers = min(len(jobs), os.cpu_count() or 1)
-    if workers < 2:
+    if workers < 2 or threading.active_count() > 1:
         return [function(job) for job in jobs]
     order = sorted(range(len(jobs)), key=lambda index: -size(jobs[index]))
-    start = "fork" if threading.active_count() == 1 else "forkserver"
-    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(start)) as pool:
+    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
         results = dict(zip(order, pool.map(function, [jobs[index] for index in order])))
     return [results[index] for index in range(len(jobs))]
 
@@ -2339,11 +2421,44 @@ def carry_over(site_dir, staging, stubs):
     return set(missing)
 
 
+# The stubs render to nothing, which MkDocs says of each; that is no news.
+class UnchangedPagesQuiet(logging.Filter):
+    def filter(self, record):
+        return not record.getMessage().endswith("Generated empty output.")
+
+
 def mkdocs_build(config):
     from mkdocs.commands.build import build
 
-    build(config)
+    quiet = UnchangedPagesQuiet()
+    logging.getLogger("mkdocs.commands.build").addFilter(quiet)
+    try:
+        build(config)
+    finally:
+        logging.getLogger("mkdocs.commands.build").removeFilter(quiet)
     split_search_index(config)
+
+
+# Jinja compiles Material's templates, some ninety of them, on every build
+# and again for every language: a third of an incremental build. Jinja's
+# own bytecode cache (`.cache/templates/`) keeps them compiled. It checks
+# each template's source, so an edited template is compiled again.
+def keep_templates_compiled(config, cache_dir):
+    import jinja2
+
+    folder = Path(cache_dir) / "templates"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return  # builds are slower, not wrong
+    cache, make_env = jinja2.FileSystemBytecodeCache(str(folder)), config.theme.get_env
+
+    def get_env():
+        env = make_env()
+        env.bytecode_cache = cache
+        return env
+
+    config.theme.get_env = get_env
 
 
 # The search plugin writes its index as JSON, a list of entries in the order
@@ -2527,17 +2642,19 @@ def build_site(source_dir, site_dir, config_file, testing=None, preview=False):
     staging = site_dir.with_name(f".{site_dir.name}.building")
     shutil.rmtree(staging, ignore_errors=True)
     with tempfile.TemporaryDirectory(prefix="build_docs-") as docs_dir:
+        cache_dir = (testing or TutorialTestOptions()).cache_dir
         config = load_mkdocs_config(config_file, docs_dir, staging)
+        keep_templates_compiled(config, cache_dir)
         chapters = make_pages(source_dir, docs_dir, config, testing, preview)
 
         def fresh_config():
             again = load_mkdocs_config(config_file, docs_dir, staging)
+            keep_templates_compiled(again, cache_dir)
             configure_navigation(again, chapters)
             return again
 
-        record = site_record((testing or TutorialTestOptions()).cache_dir, site_dir)
         with reproducible_build_date(config_file.parent, pages_of(chapters)):
-            run_mkdocs(config, site_dir, record, fresh_config)
+            run_mkdocs(config, site_dir, site_record(cache_dir, site_dir), fresh_config)
 
 
 def make_pages(source_dir, docs_dir, config, testing, preview=False):
@@ -2572,6 +2689,16 @@ def write_pages_only(source_dir, pages_dir, config_file, testing=None):
 # again and the browser reloads; a build that fails prints its error and
 # leaves the previous preview up. Tests run as in a build, but a failing one
 # is reported and shown on its page rather than stopping the preview.
+#
+# An edit is on the page before the author has looked up from the editor:
+# the server looks for changes every tenth of a second (MkDocs' default is
+# half a second), a build renders only the edited page and MkDocs builds
+# only that one (see "Building only what changed"), and the edited
+# tutorial's tests run in the background (see "Tests in the background"):
+# the page says they are running, and shows their verdict when they finish.
+PREVIEW_POLLING_SECONDS = 0.1
+
+
 def serve_site(source_dir, config_file, address, testing=None):
     from mkdocs.exceptions import MkDocsException
     from mkdocs.livereload import LiveReloadServer
@@ -2583,6 +2710,8 @@ def serve_site(source_dir, config_file, address, testing=None):
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     with tempfile.TemporaryDirectory(prefix="build_docs-serve-") as folder:
         site_dir = Path(folder) / "site"
+        testing = replace(testing or TutorialTestOptions(), notify_dir=Path(folder) / "verdicts")
+        testing.notify_dir.mkdir()
 
         def rebuild():
             try:
@@ -2590,16 +2719,21 @@ def serve_site(source_dir, config_file, address, testing=None):
             except (BuildError, MkDocsException) as error:
                 print(error, file=sys.stderr)
 
-        rebuild()
-        server = LiveReloadServer(builder=rebuild, host=host, port=int(port), root=str(site_dir))
-        for path in (source_dir, config_file, config_file.parent / "site_templates", Path(__file__).resolve()):
-            server.watch(str(path))
         try:
-            server.serve()
-        except KeyboardInterrupt:
-            pass
+            rebuild()
+            server = LiveReloadServer(builder=rebuild, host=host, port=int(port), root=str(site_dir),
+                                      polling_interval=PREVIEW_POLLING_SECONDS)
+            for path in (source_dir, config_file, config_file.parent / "site_templates", Path(__file__).resolve(),
+                         testing.notify_dir):
+                server.watch(str(path))
+            try:
+                server.serve()
+            except KeyboardInterrupt:
+                pass
+            finally:
+                server.shutdown()
         finally:
-            server.shutdown()
+            stop_background_tests()
 
 
 # ## The command line

@@ -135,21 +135,47 @@ def test_a_damaged_cache_entry_is_rendered_again(project, capsys, monkeypatch):
     assert len(counted.names) == 1 and snapshot(project / "pages") == first
 
 
+POOLED = """\
+import os, sys
+import build_docs
+renders = sys.argv[1]
+
+
+def render_page(page, text, render=build_docs.render_page):
+    with open(os.path.join(renders, str(os.getpid())), "a") as log:
+        log.write(page.name + "\\n")
+    return render(page, text)
+
+
+build_docs.render_page = render_page
+build_docs.os.cpu_count = lambda: 2
+print("build process", os.getpid())
+sys.exit(build_docs.main(sys.argv[2:]))
+"""
+
+
 def test_the_worker_pool_renders_what_one_process_does(tmp_path, capsys, monkeypatch):
     source = tmp_path / "source"
     source.mkdir()
     for name in ("textwrap.py", "shlex.py", "fnmatch.py", "colorsys.py", "bisect.py"):
         (source / name).write_bytes((STDLIB / name).read_bytes())
     arguments = ["--no-run", "--source", str(source)]
-    monkeypatch.setattr(build_docs.os, "cpu_count", lambda: 2)
-    assert build_docs.main(arguments + ["--pages-only", str(tmp_path / "pool"), "--cache-dir",
-                                        str(tmp_path / "pool-cache")]) == 0
+    renders = tmp_path / "renders"
+    renders.mkdir()
+    pooled = subprocess.run([sys.executable, "-c", POOLED, str(renders), *arguments, "--pages-only",
+                             str(tmp_path / "pool"), "--cache-dir", str(tmp_path / "pool-cache")],
+                            capture_output=True, text=True, cwd=ROOT)
+    assert pooled.returncode == 0, pooled.stderr
+    workers = {path.name: path.read_text().split() for path in renders.iterdir()}
+    build_process = pooled.stdout.split("build process ")[1].split()[0]
+    assert len(workers) == 2 and build_process not in workers  # two workers, not the build itself
+    assert sorted(sum(workers.values(), [])) == ["bisect", "build_docs", "colorsys", "fnmatch", "shlex", "textwrap"]
     monkeypatch.setattr(build_docs.os, "cpu_count", lambda: 1)
     counted = Counted(monkeypatch)
     assert build_docs.main(arguments + ["--pages-only", str(tmp_path / "alone"), "--cache-dir",
                                         str(tmp_path / "alone-cache")]) == 0
     capsys.readouterr()
-    assert len(counted.names) == 6  # rendered here, not in the pool
+    assert len(counted.names) == 6  # rendered here, one after the other
     pool, alone = snapshot(tmp_path / "pool"), snapshot(tmp_path / "alone")
     assert sorted(pool) == sorted(alone) and len(pool) >= 12
     assert [name for name in pool if pool[name] != alone[name]] == []
