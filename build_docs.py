@@ -1333,7 +1333,7 @@ def verdict_summary(verdict):
     if verdict.status == NOT_RUN:
         return f"{plural(total, 'test')}, not run in this build (--no-run)"
     if verdict.status == RUNNING:
-        return f"{plural(total, 'test')} running; this page shows their verdict when they finish"
+        return f"{plural(total, 'test')} running; their verdict shows here when they finish"
     if verdict.status == TIMED_OUT:
         return f"timed out: {verdict.problem}"
     skipped = sum(case.outcome == SKIPPED for case in verdict.cases)
