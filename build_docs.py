@@ -25,6 +25,12 @@ The sources are found first: a folder of `source/` is a chapter, and
 `x_zh.py` is the Chinese version of the page `x.py` (see "Chapters and
 languages" below).
 
+A build does again only what changed since the last one: a tutorial's
+tests, a page (stages 1 to 4, in a process per core), MkDocs for a page
+(see "Many pages: in parallel, and each only once" and "Building only
+what changed"). Whatever it reuses, it gives the bytes a build from
+nothing would.
+
 Run `python build_docs.py --help` for the options.
 """
 
