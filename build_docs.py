@@ -85,6 +85,8 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
     import pylit
 
+from literate.notebook import NOTEBOOK_SUFFIX, notebook_bytes
+
 ROOT = Path(__file__).resolve().parent
 GENERATOR_PAGE = "build_docs"
 
@@ -1877,6 +1879,27 @@ def collect_downloads(page, source_text, code):
         page.warnings.append((error.line, f"{error.message}; the page offers no literate text"))
 
 
+# A tutorial is also offered as a Jupyter notebook (see literate/notebook.py),
+# a text-first one too; the generator's own page is not a tutorial. The
+# Markdown cells hold the commentary as the page reads it, before it is
+# rendered: Jupyter renders it, math included, itself.
+def collect_notebook(page, code):
+    if page.name == GENERATOR_PAGE:
+        return
+    name = download_name(page)
+    page.downloads[name + NOTEBOOK_SUFFIX] = notebook_bytes(
+        split_lines(code), parse_source(code), functools.partial(notebook_markdown, text_first=page.text_first),
+        [function for function, _ in find_test_functions(code)], page.lang, posixpath.basename(name) + ".py",
+    )
+
+
+def notebook_markdown(text, text_first):
+    sections = parse_source(text)
+    if text_first:
+        sections = [without_literal_markers(section) for section in sections]
+    return "\n\n".join(translate_series_conventions(section.docs) for section in sections if section.docs.strip())
+
+
 def download_name(page):
     return posixpath.join(posixpath.dirname(page.name), page_name(page.source))
 
@@ -1885,7 +1908,7 @@ def download_name(page):
 # theme prefixes with the way back to it from the page.
 def download_links(page):
     name = download_name(page)
-    links = {"code": f"{name}.py", "text": name + LITERATE_SUFFIX}
+    links = {"code": f"{name}.py", "text": name + LITERATE_SUFFIX, "notebook": name + NOTEBOOK_SUFFIX}
     return {kind: name for kind, name in links.items() if name in page.downloads}
 
 
@@ -2094,6 +2117,7 @@ def render_source_page(job):
         source_text = read_source(page.source)
         code = text_first_code(source_text) if page.text_first else source_text
         collect_downloads(page, source_text, code)
+        collect_notebook(page, code)
         page.markdown = render_page(page, code)
     except SourceError as error:
         return None, (error.line, error.col, error.message)
@@ -2127,7 +2151,8 @@ def render_key(page):
 @functools.lru_cache(maxsize=1)
 def renderer_fingerprint():
     digest = hashlib.sha256(Path(__file__).read_bytes())
-    for library in ("markdown", "pygments", "latex2mathml", "pylit"):
+    digest.update(Path(sys.modules[notebook_bytes.__module__].__file__).read_bytes())
+    for library in ("markdown", "pygments", "latex2mathml", "pylit", "nbformat"):
         digest.update(f"\0{library} {importlib.metadata.version(library)}".encode())
     digest.update(sys.version.encode())
     return digest.hexdigest()

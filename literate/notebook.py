@@ -1,0 +1,160 @@
+"""
+# Notebooks: every tutorial, ready to run in Jupyter or Colab
+
+A reader who wants to change a number and run the code again should not
+have to copy it out of the page. Every tutorial page therefore offers its
+tutorial as a Jupyter notebook (`x.ipynb` beside the page, `x_zh.ipynb`
+beside the Chinese one), which "Open in Colab" opens from the published
+site. It is made from the same source as the page, by the same parser:
+
+- commentary at the top level of the file becomes a Markdown cell, its
+  math left as `$…$` and `$$…$$`, which Jupyter and Colab render;
+- the code between two pieces of such commentary becomes a code cell, cut
+  only between top-level statements (`ast` says where they begin and end),
+  so that every cell is complete and runs. Commentary inside a function or
+  a class stays where it is, as the `#` comments and docstrings it is in
+  the file;
+- cells run in the order of the file, so seeds and imports do what they
+  do when the file runs;
+- the last cell runs the tutorial's `test_*` functions and prints the line
+  `python x.py` prints, `N passed, M failed`. It takes the place of the
+  file's `if __name__ == "__main__":` block, which does the same as a
+  script (in a notebook `__name__` is `"__main__"` too, and its
+  `sys.exit()` would stop "Run all" with an error).
+
+The notebook is written with `nbformat` (version 4) and validated by it.
+Its bytes depend on the source alone: cell ids are numbered, not random.
+"""
+
+import ast
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+__all__ = ["NOTEBOOK_SUFFIX", "notebook_bytes"]
+
+NOTEBOOK_SUFFIX = ".ipynb"
+
+# The kernel Jupyter, Colab and nbclient start for the notebook: ipykernel's.
+KERNEL = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+
+# The words of the cell the generator adds, in the language of the page; a
+# language missing here gets the English ones.
+CHECKS_WORDS = {
+    "en": "## Checks\n\nRun as a script (`python {script}`), the tutorial runs its `test_*` functions and "
+          "prints how many passed. This cell does the same here.",
+    "zh": "## 检查\n\n作为脚本运行（`python {script}`）时，本教程逐个运行它的 `test_*` 函数，"
+          "并打印通过了几个。这个单元格在这里做同样的事。",
+}
+
+RUN_CHECKS = """\
+import traceback
+
+tests = [{names}]
+failed = 0
+for test in tests:
+    try:
+        test()
+    except Exception:
+        failed += 1
+        print(f"FAILED {{test.__name__}}")
+        traceback.print_exc()
+print(f"{{len(tests) - failed}} passed, {{failed}} failed")
+assert not failed, f"{{failed}} of {{len(tests)}} checks failed"
+"""
+
+
+# ## From the source to cells
+#
+# Each line of the source is code, commentary or blank. A line is code
+# when it belongs to a top-level statement (decorators, comments and
+# docstrings inside it included), or when the parser kept it in the code
+# column (a shebang, a `# noqa`). Commentary is every other line that is
+# not blank: comments between statements, the module docstring. Blank lines
+# go with what is around them. Each run of commentary ends the code cell
+# before it and becomes one Markdown cell, read by the page's own parser
+# (`markdown_of`), so that a comment shows the same words here as on the
+# page. A top-level statement that starts a section of the page (a `def`
+# whose docstring is commentary) starts a cell of its own too, so that the
+# notebook is cut where the page is.
+def notebook_cells(lines, sections, markdown_of, tests):
+    """[(cell type, text)] of a source parsed into `sections`; `tests` are its test_* function names."""
+    lines = [lines[0].lstrip("\ufeff"), *lines[1:]] if lines else lines
+    tree = ast.parse("\n".join(lines))
+    code_rows = {row for section in sections for row in section.code_line_numbers}
+    section_starts = {section.code_line_numbers[0] for section in sections if section.code_line_numbers}
+    statement_rows, left_out, cuts = set(), set(), set()
+    for node in tree.body:
+        rows = set(range(statement_start(node), node.end_lineno + 1))
+        if is_module_docstring(node, tree) and not rows & code_rows:
+            continue
+        if tests and is_main_block(node):
+            left_out |= rows
+            continue
+        statement_rows |= rows
+        if statement_start(node) in section_starts:
+            cuts.add(statement_start(node))
+    cells, kind, rows = [], None, []
+
+    def close():
+        text = "\n".join(lines[row - 1] for row in rows).strip("\n")
+        if kind == "markdown":
+            text = markdown_of(text)
+        if text.strip():
+            cells.append((kind, text))
+
+    for row, line in enumerate(lines, start=1):
+        if row in left_out:
+            continue
+        if row in statement_rows or (row in code_rows and line.strip()):
+            line_kind = "code"
+        elif not line.strip():
+            line_kind = kind
+        else:
+            line_kind = "markdown"
+        if line_kind != kind or row in cuts:
+            close()
+            kind, rows = line_kind, []
+        rows.append(row)
+    close()
+    return cells
+
+
+def statement_start(node):
+    return min([node.lineno] + [decorator.lineno for decorator in getattr(node, "decorator_list", [])])
+
+
+def is_module_docstring(node, tree):
+    return (node is tree.body[0] and isinstance(node, ast.Expr)
+            and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str))
+
+
+# `if __name__ == "__main__":`, written either way round.
+def is_main_block(node):
+    if not (isinstance(node, ast.If) and isinstance(node.test, ast.Compare) and len(node.test.ops) == 1
+            and isinstance(node.test.ops[0], ast.Eq)):
+        return False
+    sides = [node.test.left, node.test.comparators[0]]
+    names = [side.id for side in sides if isinstance(side, ast.Name)]
+    values = [side.value for side in sides if isinstance(side, ast.Constant)]
+    return names == ["__name__"] and values == ["__main__"]
+
+
+# ## The notebook file
+#
+# A tutorial with tests ends with the cell that runs them, named in the
+# order of the file as pytest runs them. Cell ids are required by
+# nbformat 4.5; numbering them keeps two builds' bytes the same.
+def notebook_bytes(lines, sections, markdown_of, tests, lang, script):
+    """The .ipynb file of a tutorial, as bytes; `script` is the name of its .py download."""
+    cells = notebook_cells(lines, sections, markdown_of, tests)
+    if tests:
+        cells.append(("markdown", CHECKS_WORDS.get(lang, CHECKS_WORDS["en"]).format(script=script)))
+        cells.append(("code", RUN_CHECKS.format(names=", ".join(tests)).rstrip("\n")))
+    notebook = new_notebook(metadata={"kernelspec": KERNEL, "language_info": {"name": "python"}})
+    for number, (kind, text) in enumerate(cells, start=1):
+        cell = new_markdown_cell(text) if kind == "markdown" else new_code_cell(text)
+        cell.id = f"cell-{number}"
+        notebook.cells.append(cell)
+    nbformat.validate(notebook)
+    return nbformat.writes(notebook).encode("utf-8") + b"\n"

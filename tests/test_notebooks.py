@@ -1,0 +1,194 @@
+"""Every tutorial's notebook: valid nbformat 4, cut only where the code is
+complete, and run from the first cell to the last by a real kernel, with
+the result `python x.py` gives."""
+
+import ast
+import concurrent.futures
+import os
+import subprocess
+import sys
+import sysconfig
+import tokenize
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+import build_docs
+from literate import notebook
+
+ROOT = Path(build_docs.__file__).resolve().parent
+# Discovered, not listed: a chapter added tomorrow is tested too.
+TUTORIALS = sorted(
+    path for path in build_docs.tutorial_sources(ROOT / "source") + [
+        path for folder in sorted((ROOT / "source").iterdir()) if folder.is_dir()
+        for path in build_docs.tutorial_sources(folder)
+    ]
+    if not path.name.startswith("__init__")
+)
+
+
+@pytest.fixture(scope="module")
+def pages(tmp_path_factory):
+    """{source: (page, its notebook file)}, written as a build writes them (tests not run)."""
+    folder = tmp_path_factory.mktemp("notebooks")
+    (folder / "pages").mkdir()
+    config = build_docs.load_mkdocs_config(ROOT / "mkdocs.yml", folder / "pages", folder / "site")
+    testing = build_docs.TutorialTestOptions(run=False, cache_dir=folder / "cache")
+    chapters = build_docs.make_pages(ROOT / "source", folder / "pages", config, testing)
+    return {
+        page.source: (page, folder / "pages" / page.lang / (build_docs.download_name(page) + notebook.NOTEBOOK_SUFFIX))
+        for page in build_docs.pages_of(chapters)
+    }
+
+
+def code_of(source):
+    text = build_docs.read_source(source)
+    return build_docs.text_first_code(text) if build_docs.is_literate_text(source) else text
+
+
+def test_tutorials_are_found():
+    assert len(TUTORIALS) >= 5 and any(build_docs.is_literate_text(path) for path in TUTORIALS)
+
+
+def test_the_generators_page_has_no_notebook(pages):
+    generator = next(page for page, _ in pages.values() if page.name == build_docs.GENERATOR_PAGE)
+    assert not [name for name in generator.downloads if name.endswith(notebook.NOTEBOOK_SUFFIX)]
+
+
+# One kernel per notebook, as a reader's "Run all" starts one, and beside
+# it the page's "Download .py" run as `python x.py`, both in the folder of
+# the pages, where nothing of the source folder is. Tutorials run in
+# parallel, a kernel per core, the way the build runs their tests.
+@pytest.fixture(scope="module")
+def runs(pages):
+    with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        futures = {source: pool.submit(run_both, path) for source, (_, path) in pages.items() if source in TUTORIALS}
+    return {source: future.result() for source, future in futures.items()}
+
+
+def run_both(path):
+    """(the executed notebook, or the error that stopped it; the script's completed process)."""
+    book = nbformat.read(path, as_version=4)
+    try:
+        NotebookClient(book, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
+    except Exception as error:  # CellExecutionError names the cell and its traceback
+        book = error
+    script = path.with_suffix(".py")  # the page's "Download .py", beside the notebook
+    ran = subprocess.run([sys.executable, script.name], cwd=path.parent, capture_output=True, text=True, timeout=300)
+    return book, ran
+
+
+@pytest.mark.parametrize("source", TUTORIALS, ids=lambda path: path.relative_to(ROOT / "source").as_posix())
+def test_the_notebook_is_valid(pages, source):
+    page, path = pages[source]
+    assert build_docs.download_links(page)["notebook"] == build_docs.download_name(page) + ".ipynb"
+    book = nbformat.read(path, as_version=4)
+    nbformat.validate(book)
+    assert book.nbformat == 4 and book.metadata.kernelspec.name == "python3"
+
+
+@pytest.mark.parametrize("source", TUTORIALS, ids=lambda path: path.relative_to(ROOT / "source").as_posix())
+def test_the_notebook_runs_like_the_file(runs, source):
+    book, script = runs[source]
+    if isinstance(book, Exception):
+        pytest.fail(f"the notebook stopped: {book}")
+    errors = [output for cell in book.cells if cell.cell_type == "code" for output in cell.outputs
+              if output.output_type == "error"]
+    assert not errors
+    printed = "".join(output.text for cell in book.cells if cell.cell_type == "code" for output in cell.outputs
+                      if output.output_type == "stream" and output.name == "stdout")
+    tests = build_docs.find_test_functions(code_of(source))
+    if tests:
+        assert printed.rstrip("\n").endswith(f"{len(tests)} passed, 0 failed")
+    assert script.returncode == 0, script.stderr
+    assert printed == script.stdout
+
+
+def cells_of(code, tests=()):
+    return notebook.notebook_cells(build_docs.split_lines(code), build_docs.parse_source(code),
+                                   lambda text: build_docs.notebook_markdown(text, text_first=False), list(tests))
+
+
+SAMPLE = '''"""
+# Sums
+
+Commentary becomes Markdown, math as written: $\\\\sum_i x_i$ and
+$$ s = a + b $$
+"""
+import random
+
+random.seed(0)
+
+
+# A function: what is said inside it stays in its cell.
+@staticmethod
+def add(a, b):
+    """The sum."""
+    # Inside the function: a comment, not a cell of its own.
+    return a + b
+
+
+def test_add():
+    assert add(1, 2) == 3
+
+
+if __name__ == "__main__":
+    print("as a script")
+'''
+
+
+def test_commentary_between_statements_becomes_markdown_and_inside_them_stays_code():
+    assert cells_of(SAMPLE, ["test_add"]) == [
+        ("markdown", "# Sums\n\nCommentary becomes Markdown, math as written: $\\\\sum_i x_i$ and\n$$ s = a + b $$"),
+        ("code", "import random\n\nrandom.seed(0)"),
+        ("markdown", "A function: what is said inside it stays in its cell."),
+        ("code", '@staticmethod\ndef add(a, b):\n    """The sum."""\n'
+                 "    # Inside the function: a comment, not a cell of its own.\n    return a + b\n\n\n"
+                 "def test_add():\n    assert add(1, 2) == 3"),
+    ]
+
+
+def test_the_main_block_stays_when_nothing_replaces_it():
+    assert cells_of(SAMPLE)[-1][1].endswith('\n\n\nif __name__ == "__main__":\n    print("as a script")')
+
+
+def test_the_last_cell_runs_the_checks_and_says_it_in_the_pages_language():
+    lines, sections = build_docs.split_lines(SAMPLE), build_docs.parse_source(SAMPLE)
+    book = nbformat.reads(notebook.notebook_bytes(lines, sections, str, ["test_add"], "zh", "sums_zh.py").decode(),
+                          as_version=4)
+    assert book.cells[-2].source.startswith("## 检查") and "`python sums_zh.py`" in book.cells[-2].source
+    namespace = {}
+    for cell in book.cells:
+        if cell.cell_type == "code":
+            exec(cell.source, namespace)
+    assert namespace["failed"] == 0 and namespace["tests"] == [namespace["test_add"]]
+
+
+# Cut only where the code is complete: each code cell compiles alone, and
+# together they are the file's code, statement for statement (all but the
+# module docstring, which is Markdown, and the `__main__` block the checks
+# cell replaces), on our tutorials and on modules of the standard library.
+CORPUS = TUTORIALS + [Path(sysconfig.get_paths()["stdlib"]) / name
+                      for name in ("textwrap.py", "argparse.py", "dataclasses.py", "tokenize.py", "pydoc.py")]
+
+
+@pytest.mark.parametrize("path", CORPUS, ids=lambda path: path.name)
+def test_code_cells_are_complete_and_are_the_whole_file(path):
+    if path.is_relative_to(ROOT):
+        code = code_of(path)
+    else:
+        with tokenize.open(path) as file:
+            code = file.read()
+    tests = [name for name, _ in build_docs.find_test_functions(code)]
+    cells = [text for kind, text in cells_of(code, tests) if kind == "code"]
+    for text in cells:
+        ast.parse(text)
+    expected = ast.parse(code).body
+    if ast.get_docstring(ast.Module(body=expected, type_ignores=[]), clean=False) is not None:
+        expected = expected[1:]
+    if tests:
+        expected = [node for node in expected if not notebook.is_main_block(node)]
+    got = [node for text in cells for node in ast.parse(text).body]
+    assert [ast.dump(node) for node in got] == [ast.dump(node) for node in expected]
