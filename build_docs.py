@@ -85,6 +85,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
     import pylit
 
+from literate.gh_deploy import DeployError, gh_deploy
 from literate.notebook import NOTEBOOK_SUFFIX, notebook_bytes
 
 ROOT = Path(__file__).resolve().parent
@@ -2225,11 +2226,12 @@ def display_path(path):
 # Paths in `mkdocs.yml` are relative to it, as MkDocs' own are; Material
 # reads its `jieba_dict_user` relative to the working directory instead, so
 # that one is made absolute here.
-def load_mkdocs_config(config_file, docs_dir, site_dir):
+def load_mkdocs_config(config_file, docs_dir, site_dir, overrides=None):
     from mkdocs.config import load_config
 
     quiet_jieba()
-    config = load_config(str(config_file), strict=True, docs_dir=str(docs_dir), site_dir=str(site_dir))
+    config = load_config(str(config_file), strict=True, docs_dir=str(docs_dir), site_dir=str(site_dir),
+                         **(overrides or {}))
     search = config.plugins.get("material/search")
     if search and search.config.jieba_dict_user:
         search.config.jieba_dict_user = str(Path(config_file).parent / search.config.jieba_dict_user)
@@ -2319,6 +2321,7 @@ def mkdocs_setup_digest(config):
     plugins = json.dumps({name: plugin.config for name, plugin in config.plugins.items()}, sort_keys=True,
                          default=lambda value: dict(value) if hasattr(value, "keys") else str(value))
     digest.update(plugins.encode())
+    digest.update(f"\0{config.remote_branch}".encode())  # in the Colab links; `gh-deploy` may set it
     files = [Path(config.config_file_path), Path(__file__).resolve()]
     files += [Path(name) for name in re.findall(r'"([^"]+)"', plugins) if Path(name).is_file()]
     if config.theme.custom_dir:
@@ -2666,7 +2669,8 @@ def judged_chapters(source_dir, config_dir, config, testing):
     return chapters
 
 
-def build_site(source_dir, site_dir, config_file, testing=None, preview=False):
+def build_site(source_dir, site_dir, config_file, testing=None, preview=False, overrides=None):
+    """Build the site; returns the MkDocs settings it was built with."""
     config_file, site_dir = Path(config_file).resolve(), Path(site_dir).resolve()
     check_site_dir(site_dir, source_dir, config_file.parent)
     recover_site(site_dir)
@@ -2674,18 +2678,19 @@ def build_site(source_dir, site_dir, config_file, testing=None, preview=False):
     shutil.rmtree(staging, ignore_errors=True)
     with tempfile.TemporaryDirectory(prefix="build_docs-") as docs_dir:
         cache_dir = (testing or TutorialTestOptions()).cache_dir
-        config = load_mkdocs_config(config_file, docs_dir, staging)
+        config = load_mkdocs_config(config_file, docs_dir, staging, overrides)
         keep_templates_compiled(config, cache_dir)
         chapters = make_pages(source_dir, docs_dir, config, testing, preview)
 
         def fresh_config():
-            again = load_mkdocs_config(config_file, docs_dir, staging)
+            again = load_mkdocs_config(config_file, docs_dir, staging, overrides)
             keep_templates_compiled(again, cache_dir)
             configure_navigation(again, chapters)
             return again
 
         with reproducible_build_date(config_file.parent, pages_of(chapters)):
             run_mkdocs(config, site_dir, site_record(cache_dir, site_dir), fresh_config)
+    return config
 
 
 def make_pages(source_dir, docs_dir, config, testing, preview=False):
@@ -2768,13 +2773,32 @@ def serve_site(source_dir, config_file, address, testing=None):
 
 
 # ## The command line
+# ## Publish
+#
+# `gh-deploy` builds the site as `build` does, tests and all, and publishes
+# it to GitHub Pages only when the build succeeded (see
+# literate/gh_deploy.py). The branch named on the command line is the one
+# the pages' "Open in Colab" links name, so the build is told of it.
+def deploy_site(arguments, testing):
+    overrides = {name: value for name, value in (("remote_name", arguments.remote_name),
+                                                  ("remote_branch", arguments.remote_branch)) if value}
+    started = time.perf_counter()
+    try:
+        config = build_site(arguments.source, arguments.site_dir, arguments.config, testing, overrides=overrides)
+    except BuildError as error:
+        raise BuildError(f"{error}\ngh-deploy: the build failed, nothing was published") from error
+    print(f"built {arguments.site_dir} in {time.perf_counter() - started:.1f} s")
+    print(gh_deploy(arguments.site_dir, Path(config.config_file_path).parent, config.remote_name, config.remote_branch))
+
+
 def parse_arguments(argv):
     parser = argparse.ArgumentParser(
         description="Build the literate-programming site: source/ (chapters of .py and .py.txt files, "
                     "x_zh.py in Chinese) -> side-by-side pages -> site/.",
     )
-    parser.add_argument("command", nargs="?", choices=["build", "serve"], default="build",
-                        help="build the site (default), or serve a live preview")
+    parser.add_argument("command", nargs="?", choices=["build", "serve", "gh-deploy"], default="build",
+                        help="build the site (default), serve a live preview, or build and publish it "
+                             "to GitHub Pages")
     parser.add_argument("--source", default=str(ROOT / "source"), metavar="DIR",
                         help="folder of tutorial sources (default: source/)")
     parser.add_argument("--site-dir", default=str(ROOT / "site"), metavar="DIR",
@@ -2789,7 +2813,14 @@ def parse_arguments(argv):
                         help="where test results and rendered pages are kept between builds (default: .cache/)")
     parser.add_argument("--pages-only", metavar="DIR",
                         help="write the generated Markdown pages to DIR and stop, without running MkDocs")
-    return parser.parse_args(argv)
+    parser.add_argument("--remote-name", metavar="NAME",
+                        help="gh-deploy: the git remote to push to (default: remote_name of mkdocs.yml, origin)")
+    parser.add_argument("--remote-branch", metavar="BRANCH",
+                        help="gh-deploy: the branch to publish to (default: remote_branch of mkdocs.yml, gh-pages)")
+    arguments = parser.parse_args(argv)
+    if arguments.command == "gh-deploy" and (arguments.no_run or arguments.pages_only):
+        parser.error("gh-deploy publishes a full build whose tests ran: not with --no-run or --pages-only")
+    return arguments
 
 
 def main(argv=None):
@@ -2801,6 +2832,8 @@ def main(argv=None):
         if arguments.command == "serve":
             logging.getLogger("mkdocs").setLevel(logging.INFO)
             serve_site(arguments.source, arguments.config, arguments.dev_addr, testing)
+        elif arguments.command == "gh-deploy":
+            deploy_site(arguments, testing)
         elif arguments.pages_only:
             started = time.perf_counter()
             write_pages_only(arguments.source, arguments.pages_only, arguments.config, testing)
@@ -2809,7 +2842,7 @@ def main(argv=None):
             started = time.perf_counter()
             build_site(arguments.source, arguments.site_dir, arguments.config, testing)
             print(f"built {arguments.site_dir} in {time.perf_counter() - started:.1f} s")
-    except BuildError as error:
+    except (BuildError, DeployError) as error:
         print(error, file=sys.stderr)
         return 1
     except OSError as error:  # a site folder that cannot be written, a full disk

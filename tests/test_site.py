@@ -167,6 +167,25 @@ def test_every_page_offers_its_code_and_its_literate_text(site, path):
         assert build_docs.literate_text_to_code(text.decode("utf-8")) == code.decode("utf-8")
 
 
+
+# The three links PyTorch readers expect at the top of a tutorial, in both
+# languages: the source on GitHub, the notebook to download, and the same
+# notebook opened in Colab from the published branch, at its path in the
+# site, in words of the page's language.
+@pytest.mark.parametrize("path", SOURCES + TEXT_FIRST, ids=lambda p: p.name)
+def test_every_tutorial_offers_its_notebook_and_opens_it_in_colab(site, path):
+    url = url_of(path)
+    body = page(site, url)
+    named = posixpath.join(posixpath.dirname(url.rstrip("/")), build_docs.page_name(path)) + ".ipynb"
+    colab_words, download_words = ("在 Colab 中打开", "下载 Notebook") if url.startswith("zh/") else (
+        "Open in Colab", "Download notebook")
+    assert "View code on GitHub</a>" in body
+    download = re.search(rf'href="([^"]*)" download>{download_words}</a>', body).group(1)
+    assert resolve(url, download) == named and (site / named).is_file()
+    colab = re.search(rf'<a class="lp-bar__colab" href="([^"]*)">{colab_words}</a>', body).group(1)
+    owner_repo = CONFIG["repo_url"].removeprefix("https://github.com/").strip("/")
+    assert colab == f"https://colab.research.google.com/github/{owner_repo}/blob/{CONFIG['remote_branch']}/{named}"
+
 def test_feedback_line_in_the_page_language(site):
     email = CONFIG["extra"]["contact_email"]
     zh = squeeze(visible_text(page(site, "zh/autograd/autograd")))
