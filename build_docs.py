@@ -1588,9 +1588,11 @@ def report_raw_html_in_title(title, report):
         report(f"raw HTML is shown as text: {tag.group(0)!r}", tag.group(0))
 
 
-def render_page(page, text):
+# `sections` is `parse_source(text)`, when the caller has parsed it already
+# (the notebook is made from the same parse).
+def render_page(page, text, sections=None):
     lines = split_lines(text)
-    sections = parse_source(text)
+    sections = parse_source(text) if sections is None else list(sections)
     if page.text_first:
         sections = [without_literal_markers(section) for section in sections]
     page.title, page.summary = title_and_summary(sections, posixpath.basename(page.name))
@@ -1884,12 +1886,12 @@ def collect_downloads(page, source_text, code):
 # a text-first one too; the generator's own page is not a tutorial. The
 # Markdown cells hold the commentary as the page reads it, before it is
 # rendered: Jupyter renders it, math included, itself.
-def collect_notebook(page, code):
+def collect_notebook(page, code, sections):
     if page.name == GENERATOR_PAGE:
         return
     name = download_name(page)
     page.downloads[name + NOTEBOOK_SUFFIX] = notebook_bytes(
-        split_lines(code), parse_source(code), functools.partial(notebook_markdown, text_first=page.text_first),
+        split_lines(code), sections, functools.partial(notebook_markdown, text_first=page.text_first),
         [function for function, _ in find_test_functions(code)], page.lang, posixpath.basename(name) + ".py",
     )
 
@@ -2118,8 +2120,9 @@ def render_source_page(job):
         source_text = read_source(page.source)
         code = text_first_code(source_text) if page.text_first else source_text
         collect_downloads(page, source_text, code)
-        collect_notebook(page, code)
-        page.markdown = render_page(page, code)
+        sections = parse_source(code)
+        collect_notebook(page, code, sections)
+        page.markdown = render_page(page, code, sections)
     except SourceError as error:
         return None, (error.line, error.col, error.message)
     rendered = {name: getattr(page, name) for name in RENDERED}

@@ -29,7 +29,6 @@ Its bytes depend on the source alone: cell ids are numbered, not random.
 import ast
 
 import nbformat
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 __all__ = ["NOTEBOOK_SUFFIX", "notebook_bytes"]
 
@@ -51,16 +50,15 @@ RUN_CHECKS = """\
 import traceback
 
 tests = [{names}]
-failed = 0
+failed = []
 for test in tests:
     try:
         test()
     except Exception:
-        failed += 1
-        print(f"FAILED {{test.__name__}}")
+        failed.append(test.__name__)
         traceback.print_exc()
-print(f"{{len(tests) - failed}} passed, {{failed}} failed")
-assert not failed, f"{{failed}} of {{len(tests)}} checks failed"
+print(f"{{len(tests) - len(failed)}} passed, {{len(failed)}} failed")
+assert not failed, "failed: " + ", ".join(failed)
 """
 
 
@@ -144,17 +142,26 @@ def is_main_block(node):
 #
 # A tutorial with tests ends with the cell that runs them, named in the
 # order of the file as pytest runs them. Cell ids are required by
-# nbformat 4.5; numbering them keeps two builds' bytes the same.
+# nbformat 4.5; numbering them keeps two builds' bytes the same. The
+# notebook is validated once, whole (nbformat's `new_*_cell` would validate
+# each cell as it is made, which costs more than making the notebook).
 def notebook_bytes(lines, sections, markdown_of, tests, lang, script):
     """The .ipynb file of a tutorial, as bytes; `script` is the name of its .py download."""
     cells = notebook_cells(lines, sections, markdown_of, tests)
     if tests:
         cells.append(("markdown", CHECKS_WORDS.get(lang, CHECKS_WORDS["en"]).format(script=script)))
         cells.append(("code", RUN_CHECKS.format(names=", ".join(tests)).rstrip("\n")))
-    notebook = new_notebook(metadata={"kernelspec": KERNEL, "language_info": {"name": "python"}})
-    for number, (kind, text) in enumerate(cells, start=1):
-        cell = new_markdown_cell(text) if kind == "markdown" else new_code_cell(text)
-        cell.id = f"cell-{number}"
-        notebook.cells.append(cell)
+    notebook = nbformat.from_dict({
+        "nbformat": 4, "nbformat_minor": 5,
+        "metadata": {"kernelspec": KERNEL, "language_info": {"name": "python"}},
+        "cells": [cell(number, kind, text) for number, (kind, text) in enumerate(cells, start=1)],
+    })
     nbformat.validate(notebook)
     return nbformat.writes(notebook).encode("utf-8") + b"\n"
+
+
+def cell(number, kind, text):
+    made = {"id": f"cell-{number}", "cell_type": kind, "metadata": {}, "source": text}
+    if kind == "code":
+        made.update(execution_count=None, outputs=[])
+    return made

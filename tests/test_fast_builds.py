@@ -78,9 +78,9 @@ class Counted:
         self.names, self.render_page = [], build_docs.render_page
         monkeypatch.setattr(build_docs, "render_page", self)
 
-    def __call__(self, page, text):
+    def __call__(self, page, text, *parsed):
         self.names.append(page.name)
-        return self.render_page(page, text)
+        return self.render_page(page, text, *parsed)
 
 
 # ## Importing the build
@@ -141,10 +141,10 @@ import build_docs
 renders = sys.argv[1]
 
 
-def render_page(page, text, render=build_docs.render_page):
+def render_page(page, text, *parsed, render=build_docs.render_page):
     with open(os.path.join(renders, str(os.getpid())), "a") as log:
         log.write(page.name + "\\n")
-    return render(page, text)
+    return render(page, text, *parsed)
 
 
 build_docs.render_page = render_page
