@@ -180,11 +180,12 @@ def test_every_tutorial_offers_its_notebook_and_opens_it_in_colab(site, path):
     colab_words, download_words = ("在 Colab 中打开", "下载 Notebook") if url.startswith("zh/") else (
         "Open in Colab", "Download notebook")
     assert "View code on GitHub</a>" in body
-    download = re.search(rf'href="([^"]*)" download>{download_words}</a>', body).group(1)
-    assert resolve(url, download) == named and (site / named).is_file()
-    colab = re.search(rf'<a class="lp-bar__colab" href="([^"]*)">{colab_words}</a>', body).group(1)
+    downloads = re.findall(r'href="([^"]*\.ipynb)" download>([^<]*)</a>', body)
+    assert [(resolve(url, href), words) for href, words in downloads] == [(named, download_words)]
+    assert (site / named).is_file()
     owner_repo = CONFIG["repo_url"].removeprefix("https://github.com/").strip("/")
-    assert colab == f"https://colab.research.google.com/github/{owner_repo}/blob/{CONFIG['remote_branch']}/{named}"
+    colab = f"https://colab.research.google.com/github/{owner_repo}/blob/{CONFIG['remote_branch']}/{named}"
+    assert re.findall(r'<a class="lp-bar__colab" href="([^"]*)">([^<]*)</a>', body) == [(colab, colab_words)]
 
 def test_feedback_line_in_the_page_language(site):
     email = CONFIG["extra"]["contact_email"]
