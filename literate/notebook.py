@@ -1,5 +1,10 @@
 """
-# Notebooks: every tutorial, ready to run in Jupyter or Colab
+# Notebook: every tutorial, ready to run in Jupyter or Colab
+
+A tutorial becomes a Jupyter notebook, offered beside its page.
+
+In: a tutorial page, its code and the sections its code was parsed into.
+Out: `x.ipynb` among the page's downloads, nbformat 4, validated.
 
 A reader who wants to change a number and run the code again should not
 have to copy it out of the page. Every tutorial page therefore offers its
@@ -27,12 +32,15 @@ Its bytes depend on the source alone: cell ids are numbered, not random.
 """
 
 import ast
+import posixpath
 
 import nbformat
 
-__all__ = ["NOTEBOOK_SUFFIX", "notebook_bytes"]
-
-NOTEBOOK_SUFFIX = ".ipynb"
+from literate.parse import parse_source, split_lines
+from literate.site import NOTEBOOK_SUFFIX, download_name, is_generator_page
+from literate.commentary import translate_series_conventions
+from literate.testrun import find_test_functions
+from literate.render import without_literal_markers
 
 # The kernel Jupyter, Colab and nbclient start for the notebook: ipykernel's.
 KERNEL = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
@@ -62,6 +70,26 @@ assert not failed, "failed: " + ", ".join(failed)
 """
 
 
+# The hook of the write stage, beside the page's other downloads. The
+# generator's own pages are not tutorials. The Markdown cells hold the
+# commentary as the page reads it, before it is rendered: Jupyter renders
+# it, math included, itself.
+def collect_notebook(page, code, sections):
+    if is_generator_page(page):
+        return
+    name = download_name(page)
+    tests = [function for function, _ in find_test_functions(code)]
+    page.downloads[name + NOTEBOOK_SUFFIX] = notebook_bytes(
+        split_lines(code), sections, tests, page.text_first, page.lang, posixpath.basename(name) + ".py")
+
+
+def notebook_markdown(text, text_first):
+    sections = parse_source(text)
+    if text_first:
+        sections = [without_literal_markers(section) for section in sections]
+    return "\n\n".join(translate_series_conventions(section.docs) for section in sections if section.docs.strip())
+
+
 # ## From the source to cells
 #
 # Each line of the source is code, commentary or blank. A line is code
@@ -70,12 +98,11 @@ assert not failed, "failed: " + ", ".join(failed)
 # column (a shebang, a `# noqa`). Commentary is every other line that is
 # not blank: comments between statements, the module docstring. Blank lines
 # go with what is around them. Each run of commentary ends the code cell
-# before it and becomes one Markdown cell, read by the page's own parser
-# (`markdown_of`), so that a comment shows the same words here as on the
-# page. A top-level statement that starts a section of the page (a `def`
+# before it and becomes one Markdown cell, read by the page's own parser,
+# so that a comment shows the same words here as on the page. A top-level statement that starts a section of the page (a `def`
 # whose docstring is commentary) starts a cell of its own too, so that the
 # notebook is cut where the page is.
-def notebook_cells(lines, sections, markdown_of, tests):
+def notebook_cells(lines, sections, tests, text_first=False):
     """[(cell type, text)] of a source parsed into `sections`; `tests` are its test_* function names."""
     lines = [lines[0].lstrip("\ufeff"), *lines[1:]] if lines else lines
     tree = ast.parse("\n".join(lines))
@@ -97,7 +124,7 @@ def notebook_cells(lines, sections, markdown_of, tests):
     def close():
         text = "\n".join(lines[row - 1] for row in rows).strip("\n")
         if kind == "markdown":
-            text = markdown_of(text)
+            text = notebook_markdown(text, text_first)
         if text.strip():
             cells.append((kind, text))
 
@@ -145,9 +172,9 @@ def is_main_block(node):
 # nbformat 4.5; numbering them keeps two builds' bytes the same. The
 # notebook is validated once, whole (nbformat's `new_*_cell` would validate
 # each cell as it is made, which costs more than making the notebook).
-def notebook_bytes(lines, sections, markdown_of, tests, lang, script):
+def notebook_bytes(lines, sections, tests, text_first, lang, script):
     """The .ipynb file of a tutorial, as bytes; `script` is the name of its .py download."""
-    cells = notebook_cells(lines, sections, markdown_of, tests)
+    cells = notebook_cells(lines, sections, tests, text_first)
     if tests:
         cells.append(("markdown", CHECKS_WORDS.get(lang, CHECKS_WORDS["en"]).format(script=script)))
         cells.append(("code", RUN_CHECKS.format(names=", ".join(tests)).rstrip("\n")))

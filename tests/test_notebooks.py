@@ -15,15 +15,22 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-import build_docs
-from literate import notebook
+import literate.build
+import literate.judge
+import literate.parse
+import literate.publish
+import literate.read
+import literate.render
+import literate.site
+import literate.testrun
+import literate.textfirst
+from literate import ROOT, notebook
 
-ROOT = Path(build_docs.__file__).resolve().parent
 # Discovered, not listed: a chapter added tomorrow is tested too.
 TUTORIALS = sorted(
-    path for path in build_docs.tutorial_sources(ROOT / "source") + [
+    path for path in literate.site.tutorial_sources(ROOT / "source") + [
         path for folder in sorted((ROOT / "source").iterdir()) if folder.is_dir()
-        for path in build_docs.tutorial_sources(folder)
+        for path in literate.site.tutorial_sources(folder)
     ]
     if not path.name.startswith("__init__")
 )
@@ -34,27 +41,28 @@ def pages(tmp_path_factory):
     """{source: (page, its notebook file)}, written as a build writes them (tests not run)."""
     folder = tmp_path_factory.mktemp("notebooks")
     (folder / "pages").mkdir()
-    config = build_docs.load_mkdocs_config(ROOT / "mkdocs.yml", folder / "pages", folder / "site")
-    testing = build_docs.TutorialTestOptions(run=False, cache_dir=folder / "cache")
-    chapters = build_docs.make_pages(ROOT / "source", folder / "pages", config, testing)
+    config = literate.publish.load_mkdocs_config(ROOT / "mkdocs.yml", folder / "pages", folder / "site")
+    testing = literate.judge.TutorialTestOptions(run=False, cache_dir=folder / "cache")
+    chapters = literate.build.make_pages(ROOT / "source", folder / "pages", config, testing)
     return {
-        page.source: (page, folder / "pages" / page.lang / (build_docs.download_name(page) + notebook.NOTEBOOK_SUFFIX))
-        for page in build_docs.pages_of(chapters)
+        page.source: (page, folder / "pages" / page.lang / (literate.site.download_name(page) + literate.site.NOTEBOOK_SUFFIX))
+        for page in literate.site.pages_of(chapters)
     }
 
 
 def code_of(source):
-    text = build_docs.read_source(source)
-    return build_docs.text_first_code(text) if build_docs.is_literate_text(source) else text
+    text = literate.read.read_source(source)
+    return literate.textfirst.text_first_code(text) if literate.textfirst.is_literate_text(source) else text
 
 
 def test_tutorials_are_found():
-    assert len(TUTORIALS) >= 5 and any(build_docs.is_literate_text(path) for path in TUTORIALS)
+    assert len(TUTORIALS) >= 5 and any(literate.textfirst.is_literate_text(path) for path in TUTORIALS)
 
 
-def test_the_generators_page_has_no_notebook(pages):
-    generator = next(page for page, _ in pages.values() if page.name == build_docs.GENERATOR_PAGE)
-    assert not [name for name in generator.downloads if name.endswith(notebook.NOTEBOOK_SUFFIX)]
+def test_the_generators_pages_have_no_notebook(pages):
+    generator = [page for page, _ in pages.values() if literate.site.is_generator_page(page)]
+    assert len(generator) > 10
+    assert not [name for page in generator for name in page.downloads if name.endswith(literate.site.NOTEBOOK_SUFFIX)]
 
 
 # One kernel per notebook, as a reader's "Run all" starts one, and beside
@@ -83,7 +91,7 @@ def run_both(path):
 @pytest.mark.parametrize("source", TUTORIALS, ids=lambda path: path.relative_to(ROOT / "source").as_posix())
 def test_the_notebook_is_valid(pages, source):
     page, path = pages[source]
-    assert build_docs.download_links(page)["notebook"] == build_docs.download_name(page) + ".ipynb"
+    assert literate.render.download_links(page)["notebook"] == literate.site.download_name(page) + ".ipynb"
     book = nbformat.read(path, as_version=4)
     nbformat.validate(book)
     assert book.nbformat == 4 and book.metadata.kernelspec.name == "python3"
@@ -99,7 +107,7 @@ def test_the_notebook_runs_like_the_file(runs, source):
     assert not errors
     printed = "".join(output.text for cell in book.cells if cell.cell_type == "code" for output in cell.outputs
                       if output.output_type == "stream" and output.name == "stdout")
-    tests = build_docs.find_test_functions(code_of(source))
+    tests = literate.testrun.find_test_functions(code_of(source))
     if tests:
         assert printed.rstrip("\n").endswith(f"{len(tests)} passed, 0 failed")
     assert script.returncode == 0, script.stderr
@@ -107,8 +115,7 @@ def test_the_notebook_runs_like_the_file(runs, source):
 
 
 def cells_of(code, tests=()):
-    return notebook.notebook_cells(build_docs.split_lines(code), build_docs.parse_source(code),
-                                   lambda text: build_docs.notebook_markdown(text, text_first=False), list(tests))
+    return notebook.notebook_cells(literate.parse.split_lines(code), literate.parse.parse_source(code), list(tests))
 
 
 SAMPLE = '''"""
@@ -155,8 +162,8 @@ def test_the_main_block_stays_when_nothing_replaces_it():
 
 
 def test_the_last_cell_runs_the_checks_and_says_it_in_the_pages_language():
-    lines, sections = build_docs.split_lines(SAMPLE), build_docs.parse_source(SAMPLE)
-    book = nbformat.reads(notebook.notebook_bytes(lines, sections, str, ["test_add"], "zh", "sums_zh.py").decode(),
+    lines, sections = literate.parse.split_lines(SAMPLE), literate.parse.parse_source(SAMPLE)
+    book = nbformat.reads(notebook.notebook_bytes(lines, sections, ["test_add"], False, "zh", "sums_zh.py").decode(),
                           as_version=4)
     assert book.cells[-2].source.startswith("## 检查") and "`python sums_zh.py`" in book.cells[-2].source
     namespace = {}
@@ -181,7 +188,7 @@ def test_code_cells_are_complete_and_are_the_whole_file(path):
     else:
         with tokenize.open(path) as file:
             code = file.read()
-    tests = [name for name, _ in build_docs.find_test_functions(code)]
+    tests = [name for name, _ in literate.testrun.find_test_functions(code)]
     cells = [text for kind, text in cells_of(code, tests) if kind == "code"]
     for text in cells:
         ast.parse(text)

@@ -7,14 +7,12 @@ import re
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 import yaml
 
-import build_docs
+from literate import ROOT
 
-ROOT = Path(build_docs.__file__).resolve().parent
 CONFIG = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
 OWNER_REPO = re.match(r"https://github\.com/([^/]+/[^/]+?)/?$", CONFIG["repo_url"]).group(1)
 

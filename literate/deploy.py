@@ -1,5 +1,12 @@
 """
-# Publishing: the site on GitHub Pages in one command
+# Deploy: the site on GitHub Pages in one command
+
+A build that succeeded is published to a branch that GitHub Pages serves.
+
+In: the sources, `mkdocs.yml`, and a git remote and branch (by default
+`remote_name` and `remote_branch` of `mkdocs.yml`: origin, gh-pages). Out:
+the built site as the whole tree of a new commit on that branch, pushed,
+and a sentence saying so; or the build's `BuildError`, and nothing pushed.
 
 `python build_docs.py gh-deploy` does what `mkdocs gh-deploy` does for any
 MkDocs site, after a build of ours: it commits the built site as the whole
@@ -19,15 +26,33 @@ and pushes to one of its remotes.
 
 import contextlib
 import subprocess
+import time
 from pathlib import Path
 
 import ghp_import
 
-__all__ = ["DeployError", "gh_deploy"]
+from literate.read import BuildError
+from literate.build import build_site
 
 
 class DeployError(Exception):
     """The site was built but could not be published; the message says why."""
+
+
+# The build comes first, tests and all. The branch named on the command
+# line is the one the pages' "Open in Colab" links name, so the build is
+# told of it (MkDocs' `remote_name` and `remote_branch`).
+def deploy_site(source_dir, site_dir, config_file, testing, remote=None, branch=None):
+    """Build the site and publish it; returns what happened, in sentences."""
+    overrides = {name: value for name, value in (("remote_name", remote), ("remote_branch", branch)) if value}
+    started = time.perf_counter()
+    try:
+        config = build_site(source_dir, site_dir, config_file, testing, overrides=overrides)
+    except BuildError as error:
+        raise BuildError(f"{error}\ngh-deploy: the build failed, nothing was published") from error
+    built = f"built {site_dir} in {time.perf_counter() - started:.1f} s"
+    pushed = gh_deploy(site_dir, Path(config.config_file_path).parent, config.remote_name, config.remote_branch)
+    return f"{built}\n{pushed}"
 
 
 # The branch is made from the remote's, so that the new commit follows the
