@@ -1,12 +1,12 @@
 r"""
-# Elementwise functions: ReLU, sigmoid, tanh and GELU
+# 逐元素函数：ReLU、sigmoid、tanh 与 GELU
 
-An activation function $f$ acts on every entry of a tensor on its own: $y_i = f(x_i)$.
-What gradient must its backward pass return, given the gradient $g_i = \partial L / \partial y_i$ that arrives from the layers above?
-Because $y_i$ depends on $x_i$ alone, the Jacobian $\partial y_i / \partial x_j$ is zero off the diagonal, and the chain rule keeps one term:
+激活函数 $f$ 对张量的每个元素单独作用：$y_i = f(x_i)$。
+上层传回梯度 $g_i = \partial L / \partial y_i$ 之后，它的反向传播应当返回什么？
+由于 $y_i$ 只依赖 $x_i$，雅可比矩阵 $\partial y_i / \partial x_j$ 只有对角线非零，链式法则的求和里只剩一项：
 $$ \frac{\partial L}{\partial x_i} = \sum_j \frac{\partial L}{\partial y_j} \frac{\partial y_j}{\partial x_i} = g_i \, f'(x_i) $$
-So each backward pass below is one elementwise product, $g \odot f'(x)$, and all the work is in deriving $f'$.
-Each function becomes a ``torch.autograd.Function``; the checks at the end compare it with PyTorch's own function and with finite differences, in float64.
+因此下面每个反向传播都只是一次逐元素乘法 $g \odot f'(x)$，真正的功夫在于推导 $f'$。
+每个函数都写成一个 ``torch.autograd.Function``；文末的检查在 float64 下把它与 PyTorch 自带的函数、与有限差分逐一比较。
 """
 import math
 
@@ -14,16 +14,16 @@ import torch
 import torch.nn.functional as F
 from torch.autograd import Function, gradcheck, gradgradcheck
 
-# Finite differences with a step of $10^{-6}$ and tolerances below one part in a million: a backward pass off by a relative $10^{-6}$ fails (`test_gradcheck_catches_a_one_in_a_million_error`).
+# 有限差分取步长 $10^{-6}$，容差低于百万分之一：反向传播哪怕只错了相对 $10^{-6}$，检查也会失败（见 `test_gradcheck_catches_a_one_in_a_million_error`）。
 TIGHT = dict(eps=1e-6, atol=1e-9, rtol=1e-7)
 
 
 class ReLU(Function):
     r"""
-    **ReLU**:
+    **ReLU**：
         $$ \operatorname{relu}(x) = \max(x, 0), \qquad \operatorname{relu}'(x) = \begin{cases} 1 & x > 0 \\ 0 & x < 0 \end{cases} $$
-        At $x = 0$ the two one-sided slopes differ (0 on the left, 1 on the right): the derivative does not exist there.
-        Any value between 0 and 1 is a subgradient; PyTorch returns 0, so a unit that outputs exactly 0 passes no gradient back.
+        在 $x = 0$ 处左右两侧的斜率不同（左边是 0，右边是 1），导数不存在。
+        0 到 1 之间的任何值都是次梯度；PyTorch 取 0，所以恰好输出 0 的神经元不向下传梯度。
     """
 
     @staticmethod
@@ -34,22 +34,22 @@ class ReLU(Function):
     @staticmethod
     def backward(ctx, grad_output):
         (x,) = ctx.saved_tensors
-        # $g \odot \mathbb{1}[x > 0]$: the strict inequality is PyTorch's choice at zero.
+        # $g \odot \mathbb{1}[x > 0]$：严格不等号正是 PyTorch 在零点的取法。
         return grad_output * (x > 0).to(grad_output.dtype)
 
 
 class Sigmoid(Function):
     r"""
-    **Sigmoid**:
+    **Sigmoid**：
         $$ \sigma(x) = \frac{1}{1 + e^{-x}} $$
-        By the quotient rule, and then writing $e^{-x} = (1 - \sigma)/\sigma$:
+        用商的求导法则，再把 $e^{-x}$ 写成 $(1 - \sigma)/\sigma$：
         $$ \sigma'(x) = \frac{e^{-x}}{(1 + e^{-x})^2} = \sigma(x) \cdot \frac{e^{-x}}{1 + e^{-x}} = \sigma(x)\bigl(1 - \sigma(x)\bigr) $$
-        The derivative needs only the output, so the forward pass saves $\sigma(x)$ rather than $x$.
+        导数只用得到输出，所以前向传播保存的是 $\sigma(x)$，而不是 $x$。
     """
 
     @staticmethod
     def forward(ctx, x):
-        # ``torch.sigmoid`` does not overflow for large negative $x$, where $e^{-x}$ would.
+        # $x$ 取很大的负数时 $e^{-x}$ 会溢出，``torch.sigmoid`` 则不会。
         y = torch.sigmoid(x)
         ctx.save_for_backward(y)
         return y
@@ -63,11 +63,11 @@ class Sigmoid(Function):
 
 class Tanh(Function):
     r"""
-    **Tanh**:
+    **Tanh**：
         $$ \tanh x = \frac{e^{x} - e^{-x}}{e^{x} + e^{-x}} $$
-        The quotient rule gives a numerator $(e^x + e^{-x})^2 - (e^x - e^{-x})^2$ over $(e^x + e^{-x})^2$, that is:
+        由商的求导法则，分子是 $(e^x + e^{-x})^2 - (e^x - e^{-x})^2$，分母是 $(e^x + e^{-x})^2$，化简得：
         $$ \tanh'(x) = 1 - \tanh^2 x $$
-        Like the sigmoid, it needs only the output.
+        和 sigmoid 一样，只需要输出。
     """
 
     @staticmethod
@@ -83,7 +83,7 @@ class Tanh(Function):
         return grad_output * (1 - y * y)
 
 
-# GELU weighs its input by the probability that a standard normal variable falls below it, $x\,\Phi(x)$; its tanh form approximates $\Phi$:
+# GELU 用“标准正态变量小于输入的概率”给输入加权，即 $x\,\Phi(x)$；它的 tanh 形式是对 $\Phi$ 的近似：
 # $$ \operatorname{gelu}(x) = \tfrac{1}{2} x \bigl(1 + \tanh u\bigr), \qquad u = \sqrt{2/\pi}\,\bigl(x + 0.044715\,x^3\bigr) $$
 SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
 CUBIC = 0.044715
@@ -91,11 +91,11 @@ CUBIC = 0.044715
 
 class GELU(Function):
     r"""
-    **GELU, tanh form**:
-        The product rule splits the derivative in two terms; the second uses $\tanh' = 1 - \tanh^2$ and the chain rule through $u$:
+    **GELU（tanh 形式）**：
+        按乘积法则，导数分成两项；第二项用到 $\tanh' = 1 - \tanh^2$，再经过 $u$ 用一次链式法则：
         $$ \operatorname{gelu}'(x) = \tfrac{1}{2}\bigl(1 + \tanh u\bigr) + \tfrac{1}{2} x \bigl(1 - \tanh^2 u\bigr) \frac{du}{dx} $$
         $$ \frac{du}{dx} = \sqrt{2/\pi}\,\bigl(1 + 3 \cdot 0.044715\,x^2\bigr) $$
-        GELU is smooth everywhere, so unlike ReLU there is no point where a choice is needed.
+        GELU 处处光滑，不像 ReLU 那样需要在某一点上做出取舍。
     """
 
     @staticmethod
@@ -107,12 +107,12 @@ class GELU(Function):
     def backward(ctx, grad_output):
         (x,) = ctx.saved_tensors
         t = torch.tanh(SQRT_2_OVER_PI * (x + CUBIC * x**3))
-        # $du/dx$, then the two terms of the product rule.
+        # 先算 $du/dx$，再把乘积法则的两项相加。
         du_dx = SQRT_2_OVER_PI * (1 + 3 * CUBIC * x**2)
         return grad_output * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du_dx)
 
 
-# Each hand-written function beside the PyTorch function it must equal.
+# 每个手写函数，和它必须与之相等的 PyTorch 函数放在一起。
 PAIRS = [
     (ReLU.apply, torch.relu),
     (Sigmoid.apply, torch.sigmoid),
@@ -123,9 +123,9 @@ PAIRS = [
 
 def inputs_away_from_zero(*shape):
     """
-    **Test data**:
-        Random float64 entries kept at least 0.1 from zero, where ReLU has its kink:
-        a finite difference across the kink would measure a slope of neither side.
+    **测试数据**：
+        随机的 float64 元素，与零至少相距 0.1，因为 ReLU 的折点在零：
+        跨过折点的有限差分量到的斜率既不是左边的，也不是右边的。
     """
     torch.manual_seed(0)
     x = torch.randn(*shape, dtype=torch.float64) * 3
@@ -135,8 +135,8 @@ def inputs_away_from_zero(*shape):
 
 def test_forward_matches_torch():
     """
-    **Checks**:
-        Each function computes the same values as PyTorch's, to the last bits of float64.
+    **检查**：
+        每个函数算出的值与 PyTorch 的一致，精确到 float64 的最后几位。
     """
     x = inputs_away_from_zero(5, 7)
     for ours, theirs in PAIRS:
@@ -145,8 +145,8 @@ def test_forward_matches_torch():
 
 def test_backward_matches_autograd():
     """
-    **Checks**:
-        For a random upstream gradient $g$, each backward pass returns what autograd computes through PyTorch's function.
+    **检查**：
+        给定随机的上游梯度 $g$，每个反向传播返回的结果，与 autograd 对 PyTorch 函数求出的一致。
     """
     x = inputs_away_from_zero(5, 7)
     g = torch.randn(5, 7, dtype=torch.float64)
@@ -158,9 +158,9 @@ def test_backward_matches_autograd():
 
 def test_gradcheck_against_finite_differences():
     """
-    **Checks**:
-        ``gradcheck`` compares each backward pass with central finite differences, and ``gradgradcheck`` does the same for the backward of the backward:
-        our backward passes are made of differentiable operations, so they can be differentiated in turn.
+    **检查**：
+        ``gradcheck`` 用中心有限差分检验每个反向传播，``gradgradcheck`` 再检验“反向传播的反向传播”：
+        我们的反向传播全由可导的运算组成，所以它本身也可以再求导。
     """
     x = inputs_away_from_zero(3, 4)
     for ours, _ in PAIRS:
@@ -171,9 +171,9 @@ def test_gradcheck_against_finite_differences():
 
 def test_sigmoid_and_tanh_derivatives_from_their_outputs():
     r"""
-    **Checks**:
-        The closed forms $\sigma' = \sigma(1 - \sigma)$ and $\tanh' = 1 - \tanh^2$ are the derivatives autograd finds, entry by entry,
-        and tanh is a rescaled sigmoid, $\tanh x = 2\sigma(2x) - 1$, so its slope at 0 is four times the sigmoid's: 1 against 1/4.
+    **检查**：
+        闭式 $\sigma' = \sigma(1 - \sigma)$ 与 $\tanh' = 1 - \tanh^2$ 逐元素等于 autograd 求出的导数；
+        tanh 是伸缩过的 sigmoid，$\tanh x = 2\sigma(2x) - 1$，所以它在 0 处的斜率是 sigmoid 的四倍：1 对 1/4。
     """
     x = inputs_away_from_zero(11)
     (d_sigmoid,) = torch.autograd.grad(torch.sigmoid(x).sum(), x)
@@ -188,9 +188,9 @@ def test_sigmoid_and_tanh_derivatives_from_their_outputs():
 
 def test_relu_at_zero_passes_no_gradient():
     """
-    **Checks**:
-        At exactly 0, where the derivative does not exist, PyTorch's ReLU gives the subgradient 0, and so does ours;
-        a central finite difference there measures the average of the two slopes, 1/2, which is why ``gradcheck`` must avoid the kink.
+    **检查**：
+        恰好在导数不存在的 0 点，PyTorch 的 ReLU 取次梯度 0，我们的也一样；
+        在那里做中心有限差分，量到的是两侧斜率的平均值 1/2，这就是 ``gradcheck`` 必须避开折点的原因。
     """
     x = torch.tensor([-1.0, 0.0, 1.0], dtype=torch.float64, requires_grad=True)
     (ours,) = torch.autograd.grad(ReLU.apply(x).sum(), x)
@@ -202,8 +202,8 @@ def test_relu_at_zero_passes_no_gradient():
 
 def test_gelu_derivative_at_known_points():
     r"""
-    **Checks**:
-        At $x = 0$, $u = 0$ and $\operatorname{gelu}'(0) = \tfrac{1}{2}$; far from 0, GELU becomes ReLU, with slopes 1 and 0.
+    **检查**：
+        在 $x = 0$ 处 $u = 0$，$\operatorname{gelu}'(0) = \tfrac{1}{2}$；远离 0 时 GELU 趋于 ReLU，斜率分别是 1 和 0。
     """
     x = torch.tensor([0.0, 10.0, -10.0], dtype=torch.float64)
     slopes = GELU.backward(stand_in(GELU.forward, x), torch.ones(3, dtype=torch.float64))
@@ -212,8 +212,8 @@ def test_gelu_derivative_at_known_points():
 
 def stand_in(forward, x):
     """
-    **A context stand-in**:
-        Runs ``forward`` with a plain object in place of PyTorch's context, so that a test can call ``backward`` directly.
+    **上下文替身**：
+        用一个普通对象代替 PyTorch 的上下文来运行 ``forward``，测试便可以直接调用 ``backward``。
     """
     ctx = type("Context", (), {})()
     ctx.save_for_backward = lambda *tensors: setattr(ctx, "saved_tensors", tensors)
@@ -223,8 +223,8 @@ def stand_in(forward, x):
 
 def test_gradcheck_catches_a_one_in_a_million_error():
     """
-    **Checks**:
-        The tolerances in ``TIGHT`` are tight enough: a GELU whose backward pass is off by a relative $10^{-6}$ fails ``gradcheck``.
+    **检查**：
+        ``TIGHT`` 的容差足够紧：反向传播只偏差相对 $10^{-6}$ 的 GELU，也过不了 ``gradcheck``。
     """
 
     class SlightlyWrongGELU(GELU):
@@ -238,7 +238,7 @@ def test_gradcheck_catches_a_one_in_a_million_error():
 
 
 if __name__ == "__main__":
-    # Run directly (``python elementwise.py``), the file hands itself to pytest, which prints a summary line and exits non-zero if a test failed.
+    # 直接运行本文件（``python 01_elementwise_zh.py``）时，它把自己交给 pytest：打印一行汇总，有测试失败就以非零状态退出。
     import pytest
 
     raise SystemExit(pytest.main([__file__, "-q", "-p", "no:cacheprovider"]))
