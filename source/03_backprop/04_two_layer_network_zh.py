@@ -130,6 +130,7 @@ def test_every_gradient_of_the_backward_pass_matches_autograd():
     expected = torch.autograd.grad(F.mse_loss(Y_hat, torch.tensor(Y)), [*tensors, Y_hat, A, H])
     Y_hat_np, cache = forward(params, X)
     grads, intermediates = backward(params, cache, Y_hat_np, Y)
+    np.testing.assert_allclose(mse(Y_hat_np, Y), F.mse_loss(Y_hat, torch.tensor(Y)).item(), rtol=1e-14)
     Y_hat_torch, cache_torch = forward([torch.tensor(p) for p in params], torch.tensor(X))
     grads_torch, intermediates_torch = backward([torch.tensor(p) for p in params], cache_torch, Y_hat_torch, torch.tensor(Y))
     for ours, ours_torch, reference in zip([*grads, *intermediates], [*grads_torch, *intermediates_torch], expected):
