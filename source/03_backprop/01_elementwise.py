@@ -6,7 +6,7 @@ What gradient must its backward pass return, given the gradient $g_i = \partial 
 Because $y_i$ depends on $x_i$ alone, the Jacobian $\partial y_i / \partial x_j$ is zero off the diagonal, and the chain rule keeps one term:
 $$ \frac{\partial L}{\partial x_i} = \sum_j \frac{\partial L}{\partial y_j} \frac{\partial y_j}{\partial x_i} = g_i \, f'(x_i) $$
 So each backward pass below is one elementwise product, $g \odot f'(x)$, and all the work is in deriving $f'$.
-Each function becomes a ``torch.autograd.Function``; the checks at the end compare it with PyTorch's own function and with finite differences, in float64.
+Each function becomes a ``torch.autograd.Function``; the checks at the end compare it with PyTorch's own function (`test_forward_matches_torch`, `test_backward_matches_autograd`) and with finite differences (`test_gradcheck_against_finite_differences`), in float64.
 """
 import math
 
@@ -23,7 +23,7 @@ class ReLU(Function):
     **ReLU**:
         $$ \operatorname{relu}(x) = \max(x, 0), \qquad \operatorname{relu}'(x) = \begin{cases} 1 & x > 0 \\ 0 & x < 0 \end{cases} $$
         At $x = 0$ the two one-sided slopes differ (0 on the left, 1 on the right): the derivative does not exist there.
-        Any value between 0 and 1 is a subgradient; PyTorch returns 0, so a unit that outputs exactly 0 passes no gradient back.
+        Any value between 0 and 1 is a subgradient; PyTorch returns 0, so a unit that outputs exactly 0 passes no gradient back (`test_relu_at_zero_passes_no_gradient`).
     """
 
     @staticmethod
@@ -44,7 +44,7 @@ class Sigmoid(Function):
         $$ \sigma(x) = \frac{1}{1 + e^{-x}} $$
         By the quotient rule, and then writing $e^{-x} = (1 - \sigma)/\sigma$:
         $$ \sigma'(x) = \frac{e^{-x}}{(1 + e^{-x})^2} = \sigma(x) \cdot \frac{e^{-x}}{1 + e^{-x}} = \sigma(x)\bigl(1 - \sigma(x)\bigr) $$
-        The derivative needs only the output, so the forward pass saves $\sigma(x)$ rather than $x$.
+        The derivative needs only the output, so the forward pass saves $\sigma(x)$ rather than $x$ (`test_sigmoid_and_tanh_derivatives_from_their_outputs`).
     """
 
     @staticmethod
@@ -95,7 +95,7 @@ class GELU(Function):
         The product rule splits the derivative in two terms; the second uses $\tanh' = 1 - \tanh^2$ and the chain rule through $u$:
         $$ \operatorname{gelu}'(x) = \tfrac{1}{2}\bigl(1 + \tanh u\bigr) + \tfrac{1}{2} x \bigl(1 - \tanh^2 u\bigr) \frac{du}{dx} $$
         $$ \frac{du}{dx} = \sqrt{2/\pi}\,\bigl(1 + 3 \cdot 0.044715\,x^2\bigr) $$
-        GELU is smooth everywhere, so unlike ReLU there is no point where a choice is needed.
+        GELU is smooth everywhere, so unlike ReLU there is no point where a choice is needed (`test_gelu_derivative_at_known_points`).
     """
 
     @staticmethod

@@ -6,7 +6,7 @@ r"""
 由于 $y_i$ 只依赖 $x_i$，雅可比矩阵 $\partial y_i / \partial x_j$ 只有对角线非零，链式法则的求和里只剩一项：
 $$ \frac{\partial L}{\partial x_i} = \sum_j \frac{\partial L}{\partial y_j} \frac{\partial y_j}{\partial x_i} = g_i \, f'(x_i) $$
 因此下面每个反向传播都只是一次逐元素乘法 $g \odot f'(x)$，真正的功夫在于推导 $f'$。
-每个函数都写成一个 ``torch.autograd.Function``；文末的检查在 float64 下把它与 PyTorch 自带的函数、与有限差分逐一比较。
+每个函数都写成一个 ``torch.autograd.Function``；文末的检查在 float64 下把它与 PyTorch 自带的函数、与有限差分逐一比较（`test_forward_matches_torch`、`test_backward_matches_autograd`、`test_gradcheck_against_finite_differences`）。
 """
 import math
 
@@ -23,7 +23,7 @@ class ReLU(Function):
     **ReLU**：
         $$ \operatorname{relu}(x) = \max(x, 0), \qquad \operatorname{relu}'(x) = \begin{cases} 1 & x > 0 \\ 0 & x < 0 \end{cases} $$
         在 $x = 0$ 处左右两侧的斜率不同（左边是 0，右边是 1），导数不存在。
-        0 到 1 之间的任何值都是次梯度；PyTorch 取 0，所以恰好输出 0 的神经元不向下传梯度。
+        0 到 1 之间的任何值都是次梯度；PyTorch 取 0，所以恰好输出 0 的神经元不向下传梯度（见 `test_relu_at_zero_passes_no_gradient`）。
     """
 
     @staticmethod
@@ -44,7 +44,7 @@ class Sigmoid(Function):
         $$ \sigma(x) = \frac{1}{1 + e^{-x}} $$
         用商的求导法则，再把 $e^{-x}$ 写成 $(1 - \sigma)/\sigma$：
         $$ \sigma'(x) = \frac{e^{-x}}{(1 + e^{-x})^2} = \sigma(x) \cdot \frac{e^{-x}}{1 + e^{-x}} = \sigma(x)\bigl(1 - \sigma(x)\bigr) $$
-        导数只用得到输出，所以前向传播保存的是 $\sigma(x)$，而不是 $x$。
+        导数只用得到输出，所以前向传播保存的是 $\sigma(x)$，而不是 $x$（见 `test_sigmoid_and_tanh_derivatives_from_their_outputs`）。
     """
 
     @staticmethod
@@ -95,7 +95,7 @@ class GELU(Function):
         按乘积法则，导数分成两项；第二项用到 $\tanh' = 1 - \tanh^2$，再经过 $u$ 用一次链式法则：
         $$ \operatorname{gelu}'(x) = \tfrac{1}{2}\bigl(1 + \tanh u\bigr) + \tfrac{1}{2} x \bigl(1 - \tanh^2 u\bigr) \frac{du}{dx} $$
         $$ \frac{du}{dx} = \sqrt{2/\pi}\,\bigl(1 + 3 \cdot 0.044715\,x^2\bigr) $$
-        GELU 处处光滑，不像 ReLU 那样需要在某一点上做出取舍。
+        GELU 处处光滑，不像 ReLU 那样需要在某一点上做出取舍（见 `test_gelu_derivative_at_known_points`）。
     """
 
     @staticmethod

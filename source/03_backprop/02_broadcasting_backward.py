@@ -6,7 +6,7 @@ What is the gradient of the loss $L$ with respect to the bias, whose shape is no
 Write the sum as $y_{ij} = a_{ij} + b_j$. Every $y_{ij}$ in column $j$ depends on $b_j$ with slope 1, so the chain rule adds up the whole column:
 $$ \frac{\partial L}{\partial b_j} = \sum_i \frac{\partial L}{\partial y_{ij}} \frac{\partial y_{ij}}{\partial b_j} = \sum_i g_{ij} $$
 In general, broadcasting copies a tensor along the dimensions it stretches, and the backward pass of a copy is a sum: each copy passes its own share of the gradient back to the one original.
-A sum, not a mean: every copy appears in $L$ with its full weight. The gradient is then summed over
+A sum, not a mean: every copy appears in $L$ with its full weight (`test_grad_bias_is_a_sum_over_the_batch`). The gradient is then summed over
 - the leading dimensions that broadcasting added in front of the shape, and
 - the dimensions where the shape has size 1 and the result does not, keeping them as size 1.
 """
@@ -22,7 +22,7 @@ TIGHT = dict(eps=1e-6, atol=1e-9, rtol=1e-7)
 def unbroadcast(grad, shape):
     r"""
     **Unbroadcast**:
-        Reduces ``grad``, the gradient of a broadcast result, to the gradient of an input of shape ``shape``.
+        Reduces ``grad``, the gradient of a broadcast result, to the gradient of an input of shape ``shape``: autograd agrees on eight pairs of shapes (`test_unbroadcast_matches_autograd`), and so does a count by hand (`test_unbroadcast_sums_and_keeps_size_one`).
     """
     # The dimensions broadcasting added in front: sum them away, since each slice along them is one copy of the input.
     extra = grad.dim() - len(shape)
@@ -38,7 +38,7 @@ def unbroadcast(grad, shape):
 class BroadcastAdd(Function):
     r"""
     **Addition with broadcasting**:
-        $y = a + b$ has slope 1 with respect to both inputs, so each gets $g$ itself, reduced to its shape:
+        $y = a + b$ has slope 1 with respect to both inputs, so each gets $g$ itself, reduced to its shape; an input that needs no gradient gets ``None`` (`test_inputs_without_grad_get_none`):
         $$ \nabla a = \operatorname{unbroadcast}(g, \text{shape of } a), \qquad \nabla b = \operatorname{unbroadcast}(g, \text{shape of } b) $$
     """
 
@@ -61,7 +61,7 @@ class BroadcastAdd(Function):
 class BroadcastMul(Function):
     r"""
     **Multiplication with broadcasting**:
-        $y = a \odot b$: the slope with respect to $a$ is $b$ and the other way round. The product is taken at the broadcast shape, then reduced:
+        $y = a \odot b$: the slope with respect to $a$ is $b$ and the other way round. The product is taken at the broadcast shape, then reduced (`test_gradcheck_broadcast_add_and_mul`):
         $$ \nabla a = \operatorname{unbroadcast}(g \odot b, \text{shape of } a), \qquad \nabla b = \operatorname{unbroadcast}(g \odot a, \text{shape of } b) $$
     """
 

@@ -6,7 +6,7 @@ r"""
 把加法写成 $y_{ij} = a_{ij} + b_j$。第 $j$ 列的每个 $y_{ij}$ 都以斜率 1 依赖 $b_j$，所以链式法则把整列加起来：
 $$ \frac{\partial L}{\partial b_j} = \sum_i \frac{\partial L}{\partial y_{ij}} \frac{\partial y_{ij}}{\partial b_j} = \sum_i g_{ij} $$
 一般地说，广播沿着被拉伸的维度复制张量，而“复制”的反向传播就是“求和”：每个副本都把自己那份梯度交还给同一个原件。
-是求和而不是求平均，因为每个副本都以完整的权重出现在 $L$ 中。于是梯度要在以下维度上求和：
+是求和而不是求平均，因为每个副本都以完整的权重出现在 $L$ 中（见 `test_grad_bias_is_a_sum_over_the_batch`）。于是梯度要在以下维度上求和：
 - 广播在形状前面补出来的维度；
 - 原形状中大小为 1、而结果中不为 1 的维度，求和后仍保留为大小 1。
 """
@@ -22,7 +22,7 @@ TIGHT = dict(eps=1e-6, atol=1e-9, rtol=1e-7)
 def unbroadcast(grad, shape):
     r"""
     **反广播 unbroadcast**：
-        把广播结果的梯度 ``grad`` 归约为形状为 ``shape`` 的输入的梯度。
+        把广播结果的梯度 ``grad`` 归约为形状为 ``shape`` 的输入的梯度：在八对形状上与 autograd 一致（`test_unbroadcast_matches_autograd`），也与手算的结果一致（`test_unbroadcast_sums_and_keeps_size_one`）。
     """
     # 广播在前面补出的维度：沿它们的每个切片都是输入的一个副本，把这些维度求和消去。
     extra = grad.dim() - len(shape)
@@ -38,7 +38,7 @@ def unbroadcast(grad, shape):
 class BroadcastAdd(Function):
     r"""
     **带广播的加法**：
-        $y = a + b$ 对两个输入的斜率都是 1，所以各自得到 $g$ 本身，再归约到自己的形状：
+        $y = a + b$ 对两个输入的斜率都是 1，所以各自得到 $g$ 本身，再归约到自己的形状；不需要梯度的输入得到 ``None``（见 `test_inputs_without_grad_get_none`）：
         $$ \nabla a = \operatorname{unbroadcast}(g, a \text{ 的形状}), \qquad \nabla b = \operatorname{unbroadcast}(g, b \text{ 的形状}) $$
     """
 
@@ -61,7 +61,7 @@ class BroadcastAdd(Function):
 class BroadcastMul(Function):
     r"""
     **带广播的乘法**：
-        $y = a \odot b$：对 $a$ 的斜率是 $b$，反之亦然。先在广播后的形状上相乘，再归约：
+        $y = a \odot b$：对 $a$ 的斜率是 $b$，反之亦然。先在广播后的形状上相乘，再归约（见 `test_gradcheck_broadcast_add_and_mul`）：
         $$ \nabla a = \operatorname{unbroadcast}(g \odot b, a \text{ 的形状}), \qquad \nabla b = \operatorname{unbroadcast}(g \odot a, b \text{ 的形状}) $$
     """
 

@@ -8,7 +8,7 @@ Take the logarithm first, and the quotient becomes a difference:
 $$ L = -z_y + \log \sum_k e^{z_k} $$
 The first term has slope $-1$ for $z_y$ and 0 elsewhere; the derivative of the log-sum-exp is the softmax itself:
 $$ \frac{\partial L}{\partial z_j} = -\delta_{jy} + \frac{e^{z_j}}{\sum_k e^{z_k}} = p_j - \delta_{jy}, \qquad \nabla_z L = \operatorname{softmax}(z) - \operatorname{onehot}(y) $$
-The gradient is "what the model believes minus what is true": it never exceeds 1 in size, and its entries sum to 0, because adding the same number to every logit changes nothing.
+The gradient is "what the model believes minus what is true": it never exceeds 1 in size, and its entries sum to 0, because adding the same number to every logit changes nothing (`test_cross_entropy_gradient_is_softmax_minus_onehot`).
 """
 from types import SimpleNamespace
 
@@ -41,7 +41,7 @@ class Softmax(Function):
     **Softmax alone**:
         Its Jacobian follows from the quotient rule, with $\delta_{ij}$ from the numerator:
         $$ \frac{\partial p_i}{\partial z_j} = \frac{\delta_{ij} e^{z_i} \sum_k e^{z_k} - e^{z_i} e^{z_j}}{\bigl(\sum_k e^{z_k}\bigr)^2} = p_i (\delta_{ij} - p_j) $$
-        The backward pass multiplies an upstream gradient $g$ by it without building the $C \times C$ matrix:
+        The backward pass multiplies an upstream gradient $g$ by it without building the $C \times C$ matrix (`test_softmax_gradient`):
         $$ \frac{\partial L}{\partial z_j} = \sum_i g_i \, p_i (\delta_{ij} - p_j) = p_j \Bigl(g_j - \sum_i g_i p_i\Bigr) $$
     """
 
@@ -60,11 +60,11 @@ class Softmax(Function):
 class CrossEntropy(Function):
     r"""
     **Cross-entropy over a batch**:
-        For a batch of $N$ examples, ``F.cross_entropy`` averages. With class weights $w$ it takes the weighted mean, dividing by the sum of the weights of the labels present:
+        For a batch of $N$ examples, ``F.cross_entropy`` averages. With class weights $w$ it takes the weighted mean, dividing by the sum of the weights of the labels present (`test_matches_f_cross_entropy_mean_and_weights`):
         $$ L = \frac{\sum_i w_{y_i} \ell_i}{\sum_i w_{y_i}}, \qquad \ell_i = -\log p_{i, y_i} $$
         Without weights, every $w_c = 1$ and the denominator is $N$. Each example's gradient is its own $p_i - \operatorname{onehot}(y_i)$, scaled by its share of the mean:
         $$ \frac{\partial L}{\partial z_i} = \frac{w_{y_i}}{\sum_k w_{y_k}} \bigl(p_i - \operatorname{onehot}(y_i)\bigr) $$
-        The labels and the weights are constants here: their gradients are ``None``.
+        The labels and the weights are constants here: their gradients are ``None`` (`test_labels_and_weights_get_none`); finite differences agree with the rest (`test_gradcheck_cross_entropy`).
     """
 
     @staticmethod

@@ -8,7 +8,7 @@ $$ p_j = \operatorname{softmax}(z)_j = \frac{e^{z_j}}{\sum_k e^{z_k}}, \qquad L 
 $$ L = -z_y + \log \sum_k e^{z_k} $$
 第一项只对 $z_y$ 有斜率 $-1$，对其余分量为 0；而 log-sum-exp 的导数恰好就是 softmax：
 $$ \frac{\partial L}{\partial z_j} = -\delta_{jy} + \frac{e^{z_j}}{\sum_k e^{z_k}} = p_j - \delta_{jy}, \qquad \nabla_z L = \operatorname{softmax}(z) - \operatorname{onehot}(y) $$
-梯度就是“模型的判断减去真实答案”：每个分量的绝对值不超过 1，所有分量之和为 0，因为给所有 logit 加上同一个数，损失不变。
+梯度就是“模型的判断减去真实答案”：每个分量的绝对值不超过 1，所有分量之和为 0，因为给所有 logit 加上同一个数，损失不变（见 `test_cross_entropy_gradient_is_softmax_minus_onehot`）。
 """
 from types import SimpleNamespace
 
@@ -41,7 +41,7 @@ class Softmax(Function):
     **单独的 softmax**：
         由商的求导法则得到它的雅可比矩阵，其中 $\delta_{ij}$ 来自分子：
         $$ \frac{\partial p_i}{\partial z_j} = \frac{\delta_{ij} e^{z_i} \sum_k e^{z_k} - e^{z_i} e^{z_j}}{\bigl(\sum_k e^{z_k}\bigr)^2} = p_i (\delta_{ij} - p_j) $$
-        反向传播用它乘上游梯度 $g$，但不必真的构造 $C \times C$ 的矩阵：
+        反向传播用它乘上游梯度 $g$，但不必真的构造 $C \times C$ 的矩阵（见 `test_softmax_gradient`）：
         $$ \frac{\partial L}{\partial z_j} = \sum_i g_i \, p_i (\delta_{ij} - p_j) = p_j \Bigl(g_j - \sum_i g_i p_i\Bigr) $$
     """
 
@@ -60,11 +60,11 @@ class Softmax(Function):
 class CrossEntropy(Function):
     r"""
     **一批样本的交叉熵**：
-        对 $N$ 个样本，``F.cross_entropy`` 默认取平均。给定类别权重 $w$ 时取加权平均，分母是这批标签对应权重之和：
+        对 $N$ 个样本，``F.cross_entropy`` 默认取平均。给定类别权重 $w$ 时取加权平均，分母是这批标签对应权重之和（见 `test_matches_f_cross_entropy_mean_and_weights`）：
         $$ L = \frac{\sum_i w_{y_i} \ell_i}{\sum_i w_{y_i}}, \qquad \ell_i = -\log p_{i, y_i} $$
         不加权时每个 $w_c = 1$，分母就是 $N$。每个样本的梯度是它自己的 $p_i - \operatorname{onehot}(y_i)$，再乘以它在平均中所占的比重：
         $$ \frac{\partial L}{\partial z_i} = \frac{w_{y_i}}{\sum_k w_{y_k}} \bigl(p_i - \operatorname{onehot}(y_i)\bigr) $$
-        这里标签和权重都是常量，它们的梯度为 ``None``。
+        这里标签和权重都是常量，它们的梯度为 ``None``（见 `test_labels_and_weights_get_none`）；其余部分与有限差分一致（见 `test_gradcheck_cross_entropy`）。
     """
 
     @staticmethod

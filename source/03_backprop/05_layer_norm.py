@@ -20,7 +20,7 @@ TIGHT = dict(eps=1e-6, atol=1e-9, rtol=1e-7)
 
 class LayerNorm(Function):
     r"""
-    **Layer normalization over the last dimension**, as ``F.layer_norm(x, (D,), weight, bias, eps)``.
+    **Layer normalization over the last dimension**, as ``F.layer_norm(x, (D,), weight, bias, eps)`` (`test_forward_matches_f_layer_norm`); its backward pass returns ``None`` for an input that needs no gradient (`test_inputs_without_grad_get_none`).
     """
 
     @staticmethod
@@ -52,7 +52,7 @@ class LayerNorm(Function):
             g_hat = grad_output * weight
             # Step 2, how $r$ moves with $x_j$. Since $\sum_k (x_k - \mu) = 0$, moving $\mu$ does not change $\sigma^2$ to first order, and $$ \frac{\partial \sigma^2}{\partial x_j} = \frac{2}{D}(x_j - \mu), \qquad \frac{\partial r}{\partial x_j} = -\frac{1}{2} (\sigma^2 + \epsilon)^{-3/2} \frac{\partial \sigma^2}{\partial x_j} = -\frac{r^3 (x_j - \mu)}{D} = -\frac{r^2 \hat{x}_j}{D} $$
             # Step 3, the Jacobian of $\hat{x}_i = (x_i - \mu) r$ by the product rule, with $\partial \mu / \partial x_j = 1/D$ (`test_jacobian_of_the_normalization`): $$ \frac{\partial \hat{x}_i}{\partial x_j} = r \Bigl(\delta_{ij} - \frac{1}{D}\Bigr) + (x_i - \mu) \frac{\partial r}{\partial x_j} = r \Bigl(\delta_{ij} - \frac{1}{D} - \frac{\hat{x}_i \hat{x}_j}{D}\Bigr) $$
-            # Step 4, the chain rule sums over $i$; each of the three terms becomes one term of the answer, so the $D \times D$ Jacobian is never built: $$ \frac{\partial L}{\partial x_j} = \sum_i \hat{g}_i \frac{\partial \hat{x}_i}{\partial x_j} = r \Bigl(\hat{g}_j - \frac{1}{D}\sum_i \hat{g}_i - \hat{x}_j \frac{1}{D} \sum_i \hat{g}_i \hat{x}_i\Bigr) $$
+            # Step 4, the chain rule sums over $i$; each of the three terms becomes one term of the answer, so the $D \times D$ Jacobian is never built, and each row of the result sums to 0 (`test_gradient_ignores_shifts_and_scales`): $$ \frac{\partial L}{\partial x_j} = \sum_i \hat{g}_i \frac{\partial \hat{x}_i}{\partial x_j} = r \Bigl(\hat{g}_j - \frac{1}{D}\sum_i \hat{g}_i - \hat{x}_j \frac{1}{D} \sum_i \hat{g}_i \hat{x}_i\Bigr) $$
             mean_g_hat = g_hat.mean(dim=-1, keepdim=True)
             mean_g_hat_x_hat = (g_hat * x_hat).mean(dim=-1, keepdim=True)
             grad_x = r * (g_hat - mean_g_hat - x_hat * mean_g_hat_x_hat)

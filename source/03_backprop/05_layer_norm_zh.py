@@ -20,7 +20,7 @@ TIGHT = dict(eps=1e-6, atol=1e-9, rtol=1e-7)
 
 class LayerNorm(Function):
     r"""
-    **沿最后一维做层归一化**，与 ``F.layer_norm(x, (D,), weight, bias, eps)`` 相同。
+    **沿最后一维做层归一化**，与 ``F.layer_norm(x, (D,), weight, bias, eps)`` 相同（见 `test_forward_matches_f_layer_norm`）；不需要梯度的输入，反向传播返回 ``None``（见 `test_inputs_without_grad_get_none`）。
     """
 
     @staticmethod
@@ -52,7 +52,7 @@ class LayerNorm(Function):
             g_hat = grad_output * weight
             # 第二步，$r$ 随 $x_j$ 如何变化。因为 $\sum_k (x_k - \mu) = 0$，$\mu$ 的变化在一阶上不影响 $\sigma^2$，于是 $$ \frac{\partial \sigma^2}{\partial x_j} = \frac{2}{D}(x_j - \mu), \qquad \frac{\partial r}{\partial x_j} = -\frac{1}{2} (\sigma^2 + \epsilon)^{-3/2} \frac{\partial \sigma^2}{\partial x_j} = -\frac{r^3 (x_j - \mu)}{D} = -\frac{r^2 \hat{x}_j}{D} $$
             # 第三步，用乘积法则求 $\hat{x}_i = (x_i - \mu) r$ 的雅可比矩阵，其中 $\partial \mu / \partial x_j = 1/D$（见 `test_jacobian_of_the_normalization`）：$$ \frac{\partial \hat{x}_i}{\partial x_j} = r \Bigl(\delta_{ij} - \frac{1}{D}\Bigr) + (x_i - \mu) \frac{\partial r}{\partial x_j} = r \Bigl(\delta_{ij} - \frac{1}{D} - \frac{\hat{x}_i \hat{x}_j}{D}\Bigr) $$
-            # 第四步，链式法则对 $i$ 求和；雅可比矩阵的三项各自变成答案中的一项，所以无需构造 $D \times D$ 的矩阵：$$ \frac{\partial L}{\partial x_j} = \sum_i \hat{g}_i \frac{\partial \hat{x}_i}{\partial x_j} = r \Bigl(\hat{g}_j - \frac{1}{D}\sum_i \hat{g}_i - \hat{x}_j \frac{1}{D} \sum_i \hat{g}_i \hat{x}_i\Bigr) $$
+            # 第四步，链式法则对 $i$ 求和；雅可比矩阵的三项各自变成答案中的一项，所以无需构造 $D \times D$ 的矩阵，而且结果每行之和为 0（见 `test_gradient_ignores_shifts_and_scales`）：$$ \frac{\partial L}{\partial x_j} = \sum_i \hat{g}_i \frac{\partial \hat{x}_i}{\partial x_j} = r \Bigl(\hat{g}_j - \frac{1}{D}\sum_i \hat{g}_i - \hat{x}_j \frac{1}{D} \sum_i \hat{g}_i \hat{x}_i\Bigr) $$
             mean_g_hat = g_hat.mean(dim=-1, keepdim=True)
             mean_g_hat_x_hat = (g_hat * x_hat).mean(dim=-1, keepdim=True)
             grad_x = r * (g_hat - mean_g_hat - x_hat * mean_g_hat_x_hat)
