@@ -1,6 +1,8 @@
 r"""
 # Elementwise functions: ReLU, sigmoid, tanh and GELU
 
+How does a gradient pass through an activation function, and what happens where its derivative does not exist?
+
 An activation function $f$ acts on every entry of a tensor on its own: $y_i = f(x_i)$.
 What gradient must its backward pass return, given the gradient $g_i = \partial L / \partial y_i$ that arrives from the layers above?
 Because $y_i$ depends on $x_i$ alone, the Jacobian $\partial y_i / \partial x_j$ is zero off the diagonal, and the chain rule keeps one term:

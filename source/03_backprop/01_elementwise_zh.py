@@ -1,6 +1,8 @@
 r"""
 # 逐元素函数：ReLU、sigmoid、tanh 与 GELU
 
+梯度怎样穿过激活函数？在导数不存在的地方又该怎么办？
+
 激活函数 $f$ 对张量的每个元素单独作用：$y_i = f(x_i)$。
 上层传回梯度 $g_i = \partial L / \partial y_i$ 之后，它的反向传播应当返回什么？
 由于 $y_i$ 只依赖 $x_i$，雅可比矩阵 $\partial y_i / \partial x_j$ 只有对角线非零，链式法则的求和里只剩一项：

@@ -1,6 +1,8 @@
 r"""
 # Softmax and cross-entropy
 
+Through a softmax, the gradient of cross-entropy is the predicted probabilities minus the one-hot label; computing it takes a log-softmax that does not overflow.
+
 A classifier gives each example a vector of logits $z \in \mathbb{R}^C$, one per class, and is trained on the label $y \in \{1, \dots, C\}$ with the cross-entropy loss.
 How does the loss change with each logit? The softmax turns logits into probabilities, and the loss is the negative log-probability of the right class:
 $$ p_j = \operatorname{softmax}(z)_j = \frac{e^{z_j}}{\sum_k e^{z_k}}, \qquad L = -\log p_y $$

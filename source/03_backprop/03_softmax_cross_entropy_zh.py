@@ -1,6 +1,8 @@
 r"""
 # Softmax 与交叉熵
 
+经过 softmax 的交叉熵，梯度就是预测概率减去 one-hot 标签；要算对它，log-softmax 必须不会溢出。
+
 分类器为每个样本给出一个 logits 向量 $z \in \mathbb{R}^C$，每个类别一个分量，训练时用标签 $y \in \{1, \dots, C\}$ 和交叉熵损失。
 损失随每个 logit 怎样变化？softmax 把 logits 变成概率，损失是正确类别概率的负对数：
 $$ p_j = \operatorname{softmax}(z)_j = \frac{e^{z_j}}{\sum_k e^{z_k}}, \qquad L = -\log p_y $$

@@ -1,6 +1,8 @@
 r"""
 # Layer normalization's backward pass
 
+The classic hard derivation, step by step: the gradient of layer normalization, checked against PyTorch.
+
 Layer normalization rescales each row $x \in \mathbb{R}^D$ of its input to mean 0 and variance 1, then applies a learned scale $\gamma$ and shift $\beta$:
 $$ \mu = \frac{1}{D} \sum_k x_k, \qquad \sigma^2 = \frac{1}{D} \sum_k (x_k - \mu)^2, \qquad r = \frac{1}{\sqrt{\sigma^2 + \epsilon}}, \qquad \hat{x}_i = (x_i - \mu)\, r, \qquad y_i = \gamma_i \hat{x}_i + \beta_i $$
 Its backward pass is the classic hard derivation: every output $y_i$ depends on every input $x_j$, through $\mu$ and $\sigma^2$.

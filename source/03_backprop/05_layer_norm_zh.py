@@ -1,6 +1,8 @@
 r"""
 # 层归一化的反向传播
 
+一道经典难题，一步一步来：推导层归一化的梯度，并与 PyTorch 核对。
+
 层归一化把输入的每一行 $x \in \mathbb{R}^D$ 缩放成均值 0、方差 1，再乘上可学习的缩放 $\gamma$，加上平移 $\beta$：
 $$ \mu = \frac{1}{D} \sum_k x_k, \qquad \sigma^2 = \frac{1}{D} \sum_k (x_k - \mu)^2, \qquad r = \frac{1}{\sqrt{\sigma^2 + \epsilon}}, \qquad \hat{x}_i = (x_i - \mu)\, r, \qquad y_i = \gamma_i \hat{x}_i + \beta_i $$
 它的反向传播是一道经典的难题：通过 $\mu$ 和 $\sigma^2$，每个输出 $y_i$ 都依赖于每个输入 $x_j$。
