@@ -378,7 +378,7 @@ def test_each_language_has_its_own_search_index_with_chinese_in_words(site):
     saying_it = {url_of(source).removeprefix("zh/") for source in SOURCES
                  if source.stem.endswith("_zh") and "反向传播" in title_and_summary(source)[1] + source.read_text(encoding="utf-8")}
     assert "autograd/autograd/" in saying_it
-    assert pages_with_word(chinese, "反向传播") == saying_it
+    assert pages_with_word(chinese, "反向传播") == saying_it | {""}  # the home page lists the chapter 反向传播：手算梯度
     assert pages_with_word(english, "反向传播") == set()
     assert "autograd/autograd/" in pages_with_word(english, "backward")
     assert not any(entry["location"].startswith("zh/") for entry in english["docs"])

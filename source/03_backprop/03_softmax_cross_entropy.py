@@ -87,14 +87,14 @@ class CrossEntropy(Function):
         return grad_z, None, None
 
 
-def batch(n=6, classes=4):
+def batch():
     """
-    **Test data**: float64 logits of a few sizes, labels covering every class, and class weights.
+    **Test data**, written out: six examples of float64 logits for four classes, labels covering every class, and unequal class weights.
     """
     torch.manual_seed(0)
-    z = (torch.randn(n, classes, dtype=torch.float64) * 3).requires_grad_(True)
-    y = torch.arange(n) % classes
-    weight = torch.rand(classes, dtype=torch.float64) + 0.5
+    z = torch.tensor([[2.0, -1.0, 0.5, 3.0], [-2.5, 0.0, 1.5, -0.5], [4.0, 1.0, -3.0, 0.2], [0.3, 0.3, 0.3, -1.2], [-0.7, 2.2, -1.8, 1.1], [1.4, -4.5, 0.9, 0.0]], dtype=torch.float64, requires_grad=True)
+    y = torch.tensor([0, 1, 2, 3, 1, 3])
+    weight = torch.tensor([0.5, 2.0, 1.0, 1.5], dtype=torch.float64)
     return z, y, weight
 
 
@@ -150,7 +150,7 @@ def test_gradcheck_cross_entropy():
     **Checks**:
         ``gradcheck`` agrees with the cross-entropy backward pass, without and with class weights.
     """
-    z, y, weight = batch(3, 5)
+    z, y, weight = batch()
     assert gradcheck(lambda logits: CrossEntropy.apply(logits, y), (z,), **TIGHT)
     assert gradcheck(lambda logits: CrossEntropy.apply(logits, y, weight), (z,), **TIGHT)
 

@@ -87,14 +87,14 @@ class CrossEntropy(Function):
         return grad_z, None, None
 
 
-def batch(n=6, classes=4):
+def batch():
     """
-    **测试数据**：float64 的 logits、覆盖所有类别的标签，以及类别权重。
+    **测试数据**（直接写出）：六个样本、四个类别的 float64 logits，覆盖所有类别的标签，以及互不相同的类别权重。
     """
     torch.manual_seed(0)
-    z = (torch.randn(n, classes, dtype=torch.float64) * 3).requires_grad_(True)
-    y = torch.arange(n) % classes
-    weight = torch.rand(classes, dtype=torch.float64) + 0.5
+    z = torch.tensor([[2.0, -1.0, 0.5, 3.0], [-2.5, 0.0, 1.5, -0.5], [4.0, 1.0, -3.0, 0.2], [0.3, 0.3, 0.3, -1.2], [-0.7, 2.2, -1.8, 1.1], [1.4, -4.5, 0.9, 0.0]], dtype=torch.float64, requires_grad=True)
+    y = torch.tensor([0, 1, 2, 3, 1, 3])
+    weight = torch.tensor([0.5, 2.0, 1.0, 1.5], dtype=torch.float64)
     return z, y, weight
 
 
@@ -150,7 +150,7 @@ def test_gradcheck_cross_entropy():
     **检查**：
         无论是否加类别权重，交叉熵的反向传播都通过 ``gradcheck``。
     """
-    z, y, weight = batch(3, 5)
+    z, y, weight = batch()
     assert gradcheck(lambda logits: CrossEntropy.apply(logits, y), (z,), **TIGHT)
     assert gradcheck(lambda logits: CrossEntropy.apply(logits, y, weight), (z,), **TIGHT)
 

@@ -10,6 +10,7 @@ Given $g = \partial L / \partial y$ for a row, what are the gradients of $x$, $\
 The answer, derived step by step beside the code below and checked against ``F.layer_norm`` by `test_backward_matches_f_layer_norm` and `test_gradcheck_layer_norm`, is
 $$ \frac{\partial L}{\partial x} = r \bigl( \hat{g} - \langle \hat{g} \rangle - \hat{x} \odot \langle \hat{g} \odot \hat{x} \rangle \bigr) $$
 """
+import math
 from types import SimpleNamespace
 
 import torch
@@ -61,15 +62,20 @@ class LayerNorm(Function):
         return grad_x, grad_weight, grad_bias, None
 
 
+# Rows of six around 2 with a small spread, widely spread, around 10, around -5, and nearly constant.
+ENTRIES = torch.tensor([2.1, 1.9, 2.3, 1.8, 2.0, 2.2, -3.0, 4.5, 0.2, -1.7, 2.8, -0.6, 10.0, 10.5, 9.2, 11.1, 9.8, 10.4,
+                        -5.0, -4.0, -6.0, -5.5, -4.5, -3.9, 0.01, -0.02, 0.03, 0.0, -0.01, 0.02], dtype=torch.float64)
+
+
 def inputs(*shape):
     """
     **Test data**: float64 rows with different means and spreads, and a scale and a shift far from 1 and 0.
     """
     torch.manual_seed(0)
     D = shape[-1]
-    x = (torch.randn(*shape, dtype=torch.float64) * torch.rand(*shape[:-1], 1, dtype=torch.float64) * 3 + 2).requires_grad_(True)
-    weight = (torch.randn(D, dtype=torch.float64) + 1).requires_grad_(True)
-    bias = torch.randn(D, dtype=torch.float64).requires_grad_(True)
+    x = ENTRIES[: math.prod(shape)].reshape(shape).requires_grad_(True)
+    weight = torch.tensor([1.5, -0.7, 2.2, 0.4, -1.3, 0.9], dtype=torch.float64)[:D].requires_grad_(True)
+    bias = torch.tensor([0.3, -1.1, 0.8, 2.0, -0.4, 1.6], dtype=torch.float64)[:D].requires_grad_(True)
     return x, weight, bias
 
 

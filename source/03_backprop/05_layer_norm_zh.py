@@ -10,6 +10,7 @@ $$ \mu = \frac{1}{D} \sum_k x_k, \qquad \sigma^2 = \frac{1}{D} \sum_k (x_k - \mu
 答案如下；推导在下面的代码旁逐步给出，`test_backward_matches_f_layer_norm` 与 `test_gradcheck_layer_norm` 拿它和 ``F.layer_norm`` 对照：
 $$ \frac{\partial L}{\partial x} = r \bigl( \hat{g} - \langle \hat{g} \rangle - \hat{x} \odot \langle \hat{g} \odot \hat{x} \rangle \bigr) $$
 """
+import math
 from types import SimpleNamespace
 
 import torch
@@ -61,15 +62,20 @@ class LayerNorm(Function):
         return grad_x, grad_weight, grad_bias, None
 
 
+# 每行六个数：在 2 附近、分布很散、在 10 附近、在 -5 附近，以及几乎不变的一行。
+ENTRIES = torch.tensor([2.1, 1.9, 2.3, 1.8, 2.0, 2.2, -3.0, 4.5, 0.2, -1.7, 2.8, -0.6, 10.0, 10.5, 9.2, 11.1, 9.8, 10.4,
+                        -5.0, -4.0, -6.0, -5.5, -4.5, -3.9, 0.01, -0.02, 0.03, 0.0, -0.01, 0.02], dtype=torch.float64)
+
+
 def inputs(*shape):
     """
     **测试数据**：均值和离散程度各不相同的 float64 行，以及远离 1 的缩放、远离 0 的平移。
     """
     torch.manual_seed(0)
     D = shape[-1]
-    x = (torch.randn(*shape, dtype=torch.float64) * torch.rand(*shape[:-1], 1, dtype=torch.float64) * 3 + 2).requires_grad_(True)
-    weight = (torch.randn(D, dtype=torch.float64) + 1).requires_grad_(True)
-    bias = torch.randn(D, dtype=torch.float64).requires_grad_(True)
+    x = ENTRIES[: math.prod(shape)].reshape(shape).requires_grad_(True)
+    weight = torch.tensor([1.5, -0.7, 2.2, 0.4, -1.3, 0.9], dtype=torch.float64)[:D].requires_grad_(True)
+    bias = torch.tensor([0.3, -1.1, 0.8, 2.0, -0.4, 1.6], dtype=torch.float64)[:D].requires_grad_(True)
     return x, weight, bias
 
 
