@@ -3,7 +3,7 @@ r"""
 
 Why the gradient of a broadcast input is a sum, and a general unbroadcast that computes it.
 
-When a bias of shape $(m,)$ is added to a batch of shape $(n, m)$, broadcasting uses each bias entry $n$ times (see [the broadcasting rule](../tensors/broadcasting.md) in the tensors chapter).
+When a bias of shape $(m,)$ is added to a batch of shape $(n, m)$, broadcasting uses each bias entry $n$ times (see [the broadcasting rule](../../tensors/broadcasting/) in the tensors chapter).
 What is the gradient of the loss $L$ with respect to the bias, whose shape is not the shape of the gradient $g = \partial L / \partial y$ that arrives?
 Write the sum as $y_{ij} = a_{ij} + b_j$. Every $y_{ij}$ in column $j$ depends on $b_j$ with slope 1, so the chain rule adds up the whole column:
 $$ \frac{\partial L}{\partial b_j} = \sum_i \frac{\partial L}{\partial y_{ij}} \frac{\partial y_{ij}}{\partial b_j} = \sum_i g_{ij} $$

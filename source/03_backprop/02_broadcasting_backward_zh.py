@@ -3,7 +3,7 @@ r"""
 
 为什么被广播的输入，梯度是一个求和；以及计算它的通用函数 unbroadcast。
 
-把形状为 $(m,)$ 的偏置加到形状为 $(n, m)$ 的一批数据上时，广播让偏置的每个元素被用了 $n$ 次（广播规则见张量一章的[《广播》](../tensors/broadcasting.md)）。
+把形状为 $(m,)$ 的偏置加到形状为 $(n, m)$ 的一批数据上时，广播让偏置的每个元素被用了 $n$ 次（广播规则见张量一章的[《广播》](../../tensors/broadcasting/)）。
 传回来的梯度 $g = \partial L / \partial y$ 与偏置形状不同，那么损失 $L$ 对偏置的梯度是什么？
 把加法写成 $y_{ij} = a_{ij} + b_j$。第 $j$ 列的每个 $y_{ij}$ 都以斜率 1 依赖 $b_j$，所以链式法则把整列加起来：
 $$ \frac{\partial L}{\partial b_j} = \sum_i \frac{\partial L}{\partial y_{ij}} \frac{\partial y_{ij}}{\partial b_j} = \sum_i g_{ij} $$
