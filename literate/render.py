@@ -14,8 +14,10 @@ import posixpath
 import re
 from dataclasses import replace
 from pathlib import Path
+from xml.etree import ElementTree
 
 from markdown.inlinepatterns import HTML_RE
+from markdown.treeprocessors import Treeprocessor
 
 from literate.read import SourceError
 from literate.textfirst import LITERATE_SUFFIX, check_same, code_to_literate_text
@@ -169,7 +171,8 @@ def status_line_html(verdict):
             f"{html.escape(verdict_text(verdict))}{ran_on}</p>\n")
 
 
-def function_mark(verdict, function):
+def function_outcome(verdict, function):
+    """(state, words): what one `test_*` function did in this build."""
     cases = [case for case in verdict.cases if case.function == function]
     failing = [case for case in cases if case.outcome in (FAILED, ERROR)]
     if failing:
@@ -183,6 +186,11 @@ def function_mark(verdict, function):
         state, words = TIMED_OUT, "did not finish: timed out"
     else:
         state, words = FAILED, "did not run"
+    return state, words
+
+
+def function_mark(verdict, function):
+    state, words = function_outcome(verdict, function)
     return (f'<p class="lp-test-mark lp-test-mark--{state.replace(" ", "-")}" lang="en" data-search-exclude>'
             f"{MARKS[state]} <code>{function}</code> {html.escape(words)}</p>\n")
 
@@ -193,9 +201,63 @@ def function_marks(verdict, functions, sections):
     if verdict is None or verdict.status in (NOT_RUN, RUNNING):
         return marks
     for function, line in functions:
-        number = next(n for n, s in enumerate(sections, start=1) if s.first_line <= line <= s.last_line)
+        number = section_number(line, sections)
         marks[number] = marks.get(number, "") + function_mark(verdict, function)
     return marks
+
+
+def section_number(line, sections):
+    return next(n for n, s in enumerate(sections, start=1) if s.first_line <= line <= s.last_line)
+
+
+# ## Citing a test
+#
+# Commentary that names one of the page's test functions as inline code
+# (`` `test_softmax_gradient` ``) cites its proof: the name links to the row
+# where that test is defined, and a small mark beside it says what the test
+# did in this build, passed, failed or not run. A name that is no test
+# function of the page is reported at its line: a citation that proves
+# nothing is a mistake, often a test renamed since. The names are found in
+# Markdown's element tree, so code blocks and link texts are left alone.
+CITATION = re.compile(r"test_\w+")
+
+
+def citation_state(verdict, function):
+    if verdict is None or verdict.status in (NOT_RUN, RUNNING):
+        return NOT_RUN if verdict is None else verdict.status
+    state, _ = function_outcome(verdict, function)
+    return FAILED if state in (ERROR, TIMED_OUT) else state
+
+
+class TestCitations(Treeprocessor):
+    def __init__(self, md, verdict, rows):
+        super().__init__(md)
+        self.verdict, self.rows = verdict, rows  # rows: {test function: its section number}
+
+    def run(self, root):
+        cited = [(parent, index, code) for parent in root.iter() if parent.tag not in ("pre", "a")
+                 for index, code in enumerate(parent)
+                 if code.tag == "code" and len(code) == 0 and CITATION.fullmatch(code.text or "")]
+        for _, _, code in cited:
+            if code.text not in self.rows:
+                self.md.report(f"`{code.text}` is cited but is not a test function of this page", code.text)
+        for parent, index, code in reversed(cited):
+            if code.text not in self.rows:
+                continue
+            state = citation_state(self.verdict, code.text)
+            link = ElementTree.Element("a", {"class": "lp-cite", "href": f"#section-{self.rows[code.text]}"})
+            mark = ElementTree.Element("span", {"class": f"lp-cite-mark lp-cite-mark--{state.replace(' ', '-')}",
+                                                "lang": "en", "data-search-exclude": ""})
+            mark.text, mark.tail, code.tail = f"{MARKS[state]} {state}", code.tail, None
+            parent[index] = link
+            link.append(code)
+            parent.insert(index + 1, mark)
+
+
+def cite_tests(md, verdict, functions, sections):
+    rows = {function: section_number(line, sections) for function, line in functions}
+    # After `inline` (20), which makes the code spans.
+    md.treeprocessors.register(TestCitations(md, verdict, rows), "lp_test_citations", 5)
 
 
 def printed_output_html(verdict):
@@ -233,7 +295,9 @@ def render_page(page, text, sections=None):
         report.enter(sections[0])
     report_raw_html_in_title(page.title, report)
     md = make_markdown(report)
-    marks = function_marks(page.verdict, find_test_functions(text), sections)
+    functions = find_test_functions(text)
+    cite_tests(md, page.verdict, functions, sections)
+    marks = function_marks(page.verdict, functions, sections)
     rows = []
     for number, section in enumerate(sections, start=1):
         report.enter(section)

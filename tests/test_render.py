@@ -2,10 +2,14 @@
 
 import html
 import re
+from pathlib import Path
 
 import build_docs
 import literate.commentary
 import literate.highlight
+import literate.render
+import literate.site
+import literate.testrun
 
 
 def render(text):
@@ -86,3 +90,70 @@ def test_highlighting_spends_no_tags_on_whitespace_or_repeated_classes():
         '<span class="p">))</span>  <span class="c1"># two  spaces</span>',
         '    <span class="k">return</span>  <span class="n">x</span>',
     ]
+
+
+# A tutorial whose commentary cites its tests by name: test_a passes,
+# test_b fails, and test_gone is no test of the page.
+CITING = '''"""
+# Citations
+
+Proved by `test_a` and by ``test_b``.
+"""
+
+
+def test_a():
+    """The first proof."""
+
+
+def test_b():
+    """The second proof, which fails; `test_gone` went long ago."""
+    assert False
+'''
+
+
+def cited_page(verdict):
+    page = literate.site.Page(source=Path("citing.py"), name="citing", repo_path="citing.py", lang="en",
+                           verdict=verdict)
+    return literate.render.render_page(page, CITING), page
+
+
+def citation(markdown, name):
+    found = re.search(rf'<a class="lp-cite" href="#(section-\d+)"><code>{name}</code></a>'
+                      rf'<span class="lp-cite-mark lp-cite-mark--([a-z-]+)"[^>]*>(.*?)</span>', markdown)
+    assert found, f"{name} is not cited as a link with a mark"
+    return found.groups()
+
+
+def row_defining(markdown, anchor):
+    return re.search(rf'<div class="lp-section" id="{anchor}">.*?</div>\n</div>\n', markdown, re.S).group(0)
+
+
+def test_a_citation_links_to_its_test_and_shows_this_builds_verdict():
+    verdict = literate.testrun.Verdict(status=literate.testrun.FAILED, functions=["test_a", "test_b"], cases=[
+        literate.testrun.CaseResult("test_a", literate.testrun.PASSED, 0.01),
+        literate.testrun.CaseResult("test_b", literate.testrun.FAILED, 0.01, "AssertionError: assert False", 15)])
+    markdown, _ = cited_page(verdict)
+    anchor_a, state_a, words_a = citation(markdown, "test_a")
+    anchor_b, state_b, words_b = citation(markdown, "test_b")
+    assert (state_a, words_a) == ("passed", "✓ passed")
+    assert (state_b, words_b) == ("failed", "✗ failed")
+    assert "def</span> <span class=\"nf\">test_a" in row_defining(markdown, anchor_a)
+    assert "def</span> <span class=\"nf\">test_b" in row_defining(markdown, anchor_b)
+
+
+def test_a_citation_says_not_run_when_the_tests_did_not_run():
+    markdown, _ = cited_page(literate.testrun.Verdict(status=literate.testrun.NOT_RUN, functions=["test_a", "test_b"]))
+    assert citation(markdown, "test_a")[1:] == ("not-run", "○ not run")
+
+
+def test_a_citation_of_a_missing_test_warns_with_its_line():
+    markdown, page = cited_page(None)
+    assert page.warnings == [(13, "`test_gone` is cited but is not a test function of this page")]
+    assert "<code>test_gone</code>" in markdown and 'lp-cite"><code>test_gone' not in markdown
+
+
+def test_test_names_in_code_blocks_and_links_are_not_citations():
+    text = '"""\n# Blocks\n\n```\ntest_a\n```\n\n[`test_a`](https://example.org)\n"""\n\n\ndef test_a():\n    pass\n'
+    page = literate.site.Page(source=Path("blocks.py"), name="blocks", repo_path="blocks.py", lang="en")
+    markdown = literate.render.render_page(page, text)
+    assert page.warnings == [] and "lp-cite" not in markdown and "<code>test_a</code>" in markdown

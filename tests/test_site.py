@@ -240,6 +240,20 @@ def test_tutorial_pages_show_their_tests_verdict(site):
     assert '<p class="lp-tests' not in page(site, "build_docs")
 
 
+def test_cited_tests_link_to_their_rows_and_show_that_they_passed(site):
+    cited_pages = 0
+    for source in SOURCES:
+        body = page(site, url_of(source))
+        citations = re.findall(r'<a class="lp-cite" href="#(section-\d+)"><code>(test_\w+)</code></a>'
+                               r'<span class="lp-cite-mark lp-cite-mark--([a-z-]+)"', body)
+        cited_pages += bool(citations)
+        for anchor, name, state in citations:
+            row = re.search(rf'<div class="lp-section" id="{anchor}">.*?</div>\n</div>\n', body, re.S).group(0)
+            assert f"def {name}(" in squeeze(visible_text(row)), (source.name, name)
+            assert state == "passed", (source.name, name)
+    assert cited_pages >= 12  # the five new tutorials and the seed's, in both languages
+
+
 def test_test_results_page_lists_every_tutorial(site):
     assert 'href="test-results/"' in (site / "index.html").read_text(encoding="utf-8")
     results = page(site, "test-results")
@@ -333,7 +347,9 @@ def footer_chain(site, start):
 
 
 def test_previous_next_and_breadcrumbs_follow_the_chapter_order(site):
-    tutorials = ["tensors/broadcasting/", "autograd/autograd/", "autograd/finite_differences/"]
+    tutorials = ["tensors/broadcasting/", "autograd/autograd/", "autograd/finite_differences/", "backprop/elementwise/",
+                 "backprop/broadcasting_backward/", "backprop/softmax_cross_entropy/", "backprop/two_layer_network/",
+                 "backprop/layer_norm/"]
     about = GENERATOR_URLS + ["test-results/"]
     assert footer_chain(site, "") == tutorials + about
     assert footer_chain(site, "zh/") == ["zh/" + url for url in tutorials + about]
@@ -360,8 +376,8 @@ def test_home_pages_list_every_tutorial_by_chapter_in_both_languages(site):
                 assert (title, url) in links and squeeze(summary) in text, (home, source)
             if translated:
                 assert ("中文" if url.startswith("zh/") else "English", url) in links, (home, source)
-        chapters = (["张量", "自动求导", "生成器", "关于本站"] if chinese
-                    else ["Tensors", "Automatic differentiation", "The generator", "About this site"])
+        chapters = (["张量", "自动求导", "反向传播：手算梯度", "生成器", "关于本站"] if chinese
+                    else ["Tensors", "Automatic differentiation", "Backpropagation by hand", "The generator", "About this site"])
         headings = re.findall(r"<h2[^>]*>(.*?)</h2>", page(site, home))
         assert headings == chapters
     assert ("How this site is built", "build_docs/") in index_links(site, "zh/")
@@ -379,8 +395,11 @@ def pages_with_word(index, word):
 
 def test_each_language_has_its_own_search_index_with_chinese_in_words(site):
     english, chinese = search_index(site, ""), search_index(site, "zh")
-    assert pages_with_word(chinese, "反向传播") == {"autograd/autograd/"}
-    assert pages_with_word(english, "反向传播") == set()
+    saying_it = {url_of(source).removeprefix("zh/") for source in SOURCES
+                 if source.stem.endswith("_zh") and "反向传播" in title_and_summary(source)[1] + source.read_text(encoding="utf-8")}
+    assert "autograd/autograd/" in saying_it
+    assert pages_with_word(chinese, "反向传播") == saying_it | {""}  # the home page lists the chapter 反向传播：手算梯度
+    assert pages_with_word(english, "反向传播") == {"test-results/"}  # it lists the Chinese pages by their titles
     assert "autograd/autograd/" in pages_with_word(english, "backward")
     assert not any(entry["location"].startswith("zh/") for entry in english["docs"])
     assert {entry["location"].split("#")[0] for entry in chinese["docs"]} >= {"tensors/broadcasting/", "autograd/autograd/"}

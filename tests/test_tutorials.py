@@ -10,6 +10,8 @@ tutorial."""
 
 import ast
 import importlib.util
+import os
+import re
 import subprocess
 import sys
 import types
@@ -77,14 +79,34 @@ def test_tutorials_are_found_in_chapter_folders():
     assert len(chapters) >= 2
 
 
-# A text-first tutorial runs as the code PyLit makes of it, written for the
-# occasion to a temporary file.
+# Run directly, a tutorial hands itself to pytest (its `if __name__ ==
+# "__main__":` block), whose summary line counts what passed and failed. A
+# text-first tutorial runs as the code PyLit makes of it, written for the
+# occasion to a temporary file. PYTHONDONTWRITEBYTECODE keeps pytest's
+# rewritten modules out of the source folder.
+def run_directly(script, cwd):
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    return subprocess.run([sys.executable, str(script)], capture_output=True, text=True, cwd=cwd, env=env)
+
+
 @pytest.mark.parametrize("path", TUTORIALS, ids=lambda p: p.relative_to(SOURCE).as_posix())
 def test_running_a_tutorial_runs_its_checks(path, tmp_path):
     script = path
     if literate.textfirst.is_literate_text(path):
         script = tmp_path / f"{literate.site.page_name(path)}.py"
         script.write_text(code_of(path), encoding="utf-8")
-    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, cwd=path.parent)
-    assert result.returncode == 0, result.stderr
-    assert f"{len(names_of_tests(path))} passed, 0 failed" in result.stdout
+    result = run_directly(script, path.parent)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert re.search(rf"^{len(names_of_tests(path))} passed\b(?!.* failed)", result.stdout, re.MULTILINE), result.stdout
+
+
+def test_a_tutorial_run_directly_reports_a_failure_and_exits_non_zero(tmp_path):
+    path = SOURCE / "01_tensors" / "broadcasting.py"
+    text = path.read_text(encoding="utf-8")
+    main = text.index('if __name__ == "__main__":')
+    broken = text[:main] + "def test_broken():\n    assert 1 == 2\n\n\n" + text[main:]
+    script = tmp_path / path.name
+    script.write_text(broken, encoding="utf-8")
+    result = run_directly(script, path.parent)
+    assert result.returncode == 1
+    assert f"1 failed, {len(names_of_tests(path))} passed in " in result.stdout, result.stdout

@@ -72,19 +72,8 @@ def test_broadcasting_does_not_copy():
 
 
 if __name__ == "__main__":
-    # Run directly (``python broadcasting.py``), the file runs every ``test_`` function above in turn,
-    # prints why any of them failed and a one-line summary, and exits non-zero if one failed.
-    import sys
-    import traceback
+    # Run directly (``python broadcasting.py``), the file hands itself to pytest, which runs every ``test_`` function above,
+    # prints a summary line and exits non-zero if a test failed.
+    import pytest
 
-    tests = [value for name, value in list(globals().items()) if name.startswith("test_")]
-    failed = 0
-    for test in tests:
-        try:
-            test()
-        except Exception:
-            failed += 1
-            print(f"FAILED {test.__name__}", file=sys.stderr)
-            traceback.print_exc()
-    print(f"{len(tests) - failed} passed, {failed} failed")
-    sys.exit(1 if failed else 0)
+    raise SystemExit(pytest.main([__file__, "-q", "-p", "no:cacheprovider"]))

@@ -72,19 +72,8 @@ def test_broadcasting_does_not_copy():
 
 
 if __name__ == "__main__":
-    # 直接运行本文件 ``python broadcasting_zh.py`` 时,依次执行上面所有的 ``test_`` 函数,
-    # 打印每个失败的原因和一行汇总;有任何一个失败,就以非零状态退出。
-    import sys
-    import traceback
+    # 直接运行本文件（``python broadcasting_zh.py``）时，它把自己交给 pytest：pytest 执行上面所有的 ``test_`` 函数，
+    # 打印一行汇总，有测试失败就以非零状态退出。
+    import pytest
 
-    tests = [value for name, value in list(globals().items()) if name.startswith("test_")]
-    failed = 0
-    for test in tests:
-        try:
-            test()
-        except Exception:
-            failed += 1
-            print(f"FAILED {test.__name__}", file=sys.stderr)
-            traceback.print_exc()
-    print(f"{len(tests) - failed} passed, {failed} failed")
-    sys.exit(1 if failed else 0)
+    raise SystemExit(pytest.main([__file__, "-q", "-p", "no:cacheprovider"]))

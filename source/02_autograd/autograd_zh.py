@@ -11,6 +11,7 @@ $$ c = \sum x * y + z $$
 通过继承 ``torch.autograd.Function`` <link https://pytorch.org/docs/stable/autograd.html#torch.autograd.Function link>,用户可以通过重写其中的前向传播、反向传播函数,自定义一个可导的函数
 我们将以一个标准的线性函数为例进行介绍:
 $$output = input \cdot weight^T + bias$$
+下文的每个结论都由本页的测试证明：前向与反向传播见 `test_linear_function` 和 `test_linear_function_matches_torch_linear`，返回 ``None`` 的梯度见 `test_inputs_without_grad_get_none`，用有限差分检验反向传播见 `test_gradcheck`，用 Numpy 手算的梯度见 `test_auto_grad`。
 """
 import numpy as np
 import torch.nn as nn
@@ -48,6 +49,7 @@ class LinearFunction(Function):
         # 拿回在前向传播中保存的参数。
         input_, weight = ctx.saved_tensors
         # 初始化梯度为 None。这是因为并不是所有的参数都需要被求导,如果某参数无需被求导,其梯度应当返回 None。
+        # （`test_inputs_without_grad_get_none` 对每个参数检查了这一点。）
         grad_input, grad_weight, grad_bias = None, None, None
         # 对输入 input 进行反向传播: $$ \nabla input = \nabla output \cdot weight $$
         if ctx.needs_input_grad[0]:
@@ -196,19 +198,8 @@ def test_auto_grad():
 
 
 if __name__ == "__main__":
-    # 直接运行本文件 ``python autograd_zh.py`` 时,依次执行上面所有的 ``test_`` 函数,
-    # 打印每个失败的原因和一行汇总;有任何一个失败,就以非零状态退出。
-    import sys
-    import traceback
+    # 直接运行本文件（``python autograd_zh.py``）时，它把自己交给 pytest：pytest 执行上面所有的 ``test_`` 函数，
+    # 打印一行汇总，有测试失败就以非零状态退出。
+    import pytest
 
-    tests = [value for name, value in list(globals().items()) if name.startswith("test_")]
-    failed = 0
-    for test in tests:
-        try:
-            test()
-        except Exception:
-            failed += 1
-            print(f"FAILED {test.__name__}", file=sys.stderr)
-            traceback.print_exc()
-    print(f"{len(tests) - failed} passed, {failed} failed")
-    sys.exit(1 if failed else 0)
+    raise SystemExit(pytest.main([__file__, "-q", "-p", "no:cacheprovider"]))

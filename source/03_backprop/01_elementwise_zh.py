@@ -1,0 +1,246 @@
+r"""
+# 逐元素函数：ReLU、sigmoid、tanh 与 GELU
+
+梯度怎样穿过激活函数？在导数不存在的地方又该怎么办？
+
+激活函数 $f$ 对张量的每个元素单独作用：$y_i = f(x_i)$。
+上层传回梯度 $g_i = \partial L / \partial y_i$ 之后，它的反向传播应当返回什么？
+由于 $y_i$ 只依赖 $x_i$，雅可比矩阵 $\partial y_i / \partial x_j$ 只有对角线非零，链式法则的求和里只剩一项：
+$$ \frac{\partial L}{\partial x_i} = \sum_j \frac{\partial L}{\partial y_j} \frac{\partial y_j}{\partial x_i} = g_i \, f'(x_i) $$
+因此下面每个反向传播都只是一次逐元素乘法 $g \odot f'(x)$，真正的功夫在于推导 $f'$。
+每个函数都写成一个 ``torch.autograd.Function``；文末的检查在 float64 下把它与 PyTorch 自带的函数、与有限差分逐一比较（`test_forward_matches_torch`、`test_backward_matches_autograd`、`test_gradcheck_against_finite_differences`）。
+"""
+import math
+
+import torch
+import torch.nn.functional as F
+from torch.autograd import Function, gradcheck, gradgradcheck
+
+# 有限差分取步长 $10^{-6}$，容差低于百万分之一：反向传播哪怕只错了相对 $10^{-6}$，检查也会失败（见 `test_gradcheck_catches_a_one_in_a_million_error`）。
+TIGHT = dict(eps=1e-6, atol=1e-9, rtol=1e-7)
+
+
+class ReLU(Function):
+    r"""
+    **ReLU**：
+        $$ \operatorname{relu}(x) = \max(x, 0), \qquad \operatorname{relu}'(x) = \begin{cases} 1 & x > 0 \\ 0 & x < 0 \end{cases} $$
+        在 $x = 0$ 处左右两侧的斜率不同（左边是 0，右边是 1），导数不存在。
+        0 到 1 之间的任何值都是次梯度；PyTorch 取 0，所以恰好输出 0 的神经元不向下传梯度（见 `test_relu_at_zero_passes_no_gradient`）。
+    """
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x.clamp(min=0)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        # $g \odot \mathbb{1}[x > 0]$：严格不等号正是 PyTorch 在零点的取法。
+        return grad_output * (x > 0).to(grad_output.dtype)
+
+
+class Sigmoid(Function):
+    r"""
+    **Sigmoid**：
+        $$ \sigma(x) = \frac{1}{1 + e^{-x}} $$
+        用商的求导法则，再把 $e^{-x}$ 写成 $(1 - \sigma)/\sigma$：
+        $$ \sigma'(x) = \frac{e^{-x}}{(1 + e^{-x})^2} = \sigma(x) \cdot \frac{e^{-x}}{1 + e^{-x}} = \sigma(x)\bigl(1 - \sigma(x)\bigr) $$
+        导数只用得到输出，所以前向传播保存的是 $\sigma(x)$，而不是 $x$（见 `test_sigmoid_and_tanh_derivatives_from_their_outputs`）。
+    """
+
+    @staticmethod
+    def forward(ctx, x):
+        # $x$ 取很大的负数时 $e^{-x}$ 会溢出，``torch.sigmoid`` 则不会。
+        y = torch.sigmoid(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (y,) = ctx.saved_tensors
+        # $g \odot \sigma (1 - \sigma)$
+        return grad_output * y * (1 - y)
+
+
+class Tanh(Function):
+    r"""
+    **Tanh**：
+        $$ \tanh x = \frac{e^{x} - e^{-x}}{e^{x} + e^{-x}} $$
+        由商的求导法则，分子是 $(e^x + e^{-x})^2 - (e^x - e^{-x})^2$，分母是 $(e^x + e^{-x})^2$，化简得：
+        $$ \tanh'(x) = 1 - \tanh^2 x $$
+        和 sigmoid 一样，只需要输出。
+    """
+
+    @staticmethod
+    def forward(ctx, x):
+        y = torch.tanh(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (y,) = ctx.saved_tensors
+        # $g \odot (1 - y^2)$
+        return grad_output * (1 - y * y)
+
+
+# GELU 用“标准正态变量小于输入的概率”给输入加权，即 $x\,\Phi(x)$；它的 tanh 形式是对 $\Phi$ 的近似：
+# $$ \operatorname{gelu}(x) = \tfrac{1}{2} x \bigl(1 + \tanh u\bigr), \qquad u = \sqrt{2/\pi}\,\bigl(x + 0.044715\,x^3\bigr) $$
+SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
+CUBIC = 0.044715
+
+
+class GELU(Function):
+    r"""
+    **GELU（tanh 形式）**：
+        按乘积法则，导数分成两项；第二项用到 $\tanh' = 1 - \tanh^2$，再经过 $u$ 用一次链式法则：
+        $$ \operatorname{gelu}'(x) = \tfrac{1}{2}\bigl(1 + \tanh u\bigr) + \tfrac{1}{2} x \bigl(1 - \tanh^2 u\bigr) \frac{du}{dx} $$
+        $$ \frac{du}{dx} = \sqrt{2/\pi}\,\bigl(1 + 3 \cdot 0.044715\,x^2\bigr) $$
+        GELU 处处光滑，不像 ReLU 那样需要在某一点上做出取舍（见 `test_gelu_derivative_at_known_points`）。
+    """
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return 0.5 * x * (1 + torch.tanh(SQRT_2_OVER_PI * (x + CUBIC * x**3)))
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        t = torch.tanh(SQRT_2_OVER_PI * (x + CUBIC * x**3))
+        # 先算 $du/dx$，再把乘积法则的两项相加。
+        du_dx = SQRT_2_OVER_PI * (1 + 3 * CUBIC * x**2)
+        return grad_output * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du_dx)
+
+
+# 每个手写函数，和它必须与之相等的 PyTorch 函数放在一起。
+PAIRS = [
+    (ReLU.apply, torch.relu),
+    (Sigmoid.apply, torch.sigmoid),
+    (Tanh.apply, torch.tanh),
+    (GELU.apply, lambda x: F.gelu(x, approximate="tanh")),
+]
+
+
+def inputs_away_from_zero():
+    """
+    **测试数据**：
+        零两侧的 float64 元素，与零至少相距 0.1，因为 ReLU 的折点在零：
+        跨过折点的有限差分量到的斜率既不是左边的，也不是右边的。
+    """
+    torch.manual_seed(0)
+    rows = [[-4.2, -2.9, -1.7, -0.8, -0.45, -0.1], [0.1, 0.35, 0.6, 1.2, 2.4, 3.1]]
+    x = torch.tensor(rows, dtype=torch.float64)
+    return x.requires_grad_(True)
+
+
+def test_forward_matches_torch():
+    """
+    **检查**：
+        每个函数算出的值与 PyTorch 的一致，精确到 float64 的最后几位。
+    """
+    x = inputs_away_from_zero()
+    for ours, theirs in PAIRS:
+        torch.testing.assert_close(ours(x), theirs(x), rtol=1e-15, atol=1e-15)
+
+
+def test_backward_matches_autograd():
+    """
+    **检查**：
+        给定随机的上游梯度 $g$，每个反向传播返回的结果，与 autograd 对 PyTorch 函数求出的一致。
+    """
+    x = inputs_away_from_zero()
+    g = torch.randn(x.shape, dtype=torch.float64)
+    for ours, theirs in PAIRS:
+        (grad_ours,) = torch.autograd.grad(ours(x), x, g)
+        (grad_theirs,) = torch.autograd.grad(theirs(x), x, g)
+        torch.testing.assert_close(grad_ours, grad_theirs, rtol=1e-13, atol=1e-14)
+
+
+def test_gradcheck_against_finite_differences():
+    """
+    **检查**：
+        ``gradcheck`` 用中心有限差分检验每个反向传播，``gradgradcheck`` 再检验“反向传播的反向传播”：
+        我们的反向传播全由可导的运算组成，所以它本身也可以再求导。
+    """
+    x = inputs_away_from_zero()
+    for ours, _ in PAIRS:
+        assert gradcheck(ours, (x,), **TIGHT)
+    for smooth in (Sigmoid.apply, Tanh.apply, GELU.apply):
+        assert gradgradcheck(smooth, (x,), eps=1e-6, atol=1e-8, rtol=1e-6)
+
+
+def test_sigmoid_and_tanh_derivatives_from_their_outputs():
+    r"""
+    **检查**：
+        闭式 $\sigma' = \sigma(1 - \sigma)$ 与 $\tanh' = 1 - \tanh^2$ 逐元素等于 autograd 求出的导数；
+        tanh 是伸缩过的 sigmoid，$\tanh x = 2\sigma(2x) - 1$，所以它在 0 处的斜率是 sigmoid 的四倍：1 对 1/4。
+    """
+    x = inputs_away_from_zero()
+    (d_sigmoid,) = torch.autograd.grad(torch.sigmoid(x).sum(), x)
+    (d_tanh,) = torch.autograd.grad(torch.tanh(x).sum(), x)
+    s, t = torch.sigmoid(x), torch.tanh(x)
+    torch.testing.assert_close(d_sigmoid, s * (1 - s), rtol=1e-14, atol=1e-15)
+    torch.testing.assert_close(d_tanh, 1 - t * t, rtol=1e-14, atol=1e-15)
+    zero = torch.zeros(1, dtype=torch.float64)
+    assert Sigmoid.backward(stand_in(Sigmoid.forward, zero), torch.ones(1, dtype=torch.float64)).item() == 0.25
+    assert Tanh.backward(stand_in(Tanh.forward, zero), torch.ones(1, dtype=torch.float64)).item() == 1.0
+
+
+def test_relu_at_zero_passes_no_gradient():
+    """
+    **检查**：
+        恰好在导数不存在的 0 点，PyTorch 的 ReLU 取次梯度 0，我们的也一样；
+        在那里做中心有限差分，量到的是两侧斜率的平均值 1/2，这就是 ``gradcheck`` 必须避开折点的原因。
+    """
+    x = torch.tensor([-1.0, 0.0, 1.0], dtype=torch.float64, requires_grad=True)
+    (ours,) = torch.autograd.grad(ReLU.apply(x).sum(), x)
+    (theirs,) = torch.autograd.grad(torch.relu(x).sum(), x)
+    assert ours.tolist() == theirs.tolist() == [0.0, 0.0, 1.0]
+    h = 1e-6
+    assert abs((torch.relu(torch.tensor(h)) - torch.relu(torch.tensor(-h))).item() / (2 * h) - 0.5) < 1e-6
+
+
+def test_gelu_derivative_at_known_points():
+    r"""
+    **检查**：
+        在 $x = 0$ 处 $u = 0$，$\operatorname{gelu}'(0) = \tfrac{1}{2}$；远离 0 时 GELU 趋于 ReLU，斜率分别是 1 和 0。
+    """
+    x = torch.tensor([0.0, 10.0, -10.0], dtype=torch.float64)
+    slopes = GELU.backward(stand_in(GELU.forward, x), torch.ones(3, dtype=torch.float64))
+    torch.testing.assert_close(slopes, torch.tensor([0.5, 1.0, 0.0], dtype=torch.float64), rtol=0, atol=1e-12)
+
+
+def stand_in(forward, x):
+    """
+    **上下文替身**：
+        用一个普通对象代替 PyTorch 的上下文来运行 ``forward``，测试便可以直接调用 ``backward``。
+    """
+    ctx = type("Context", (), {})()
+    ctx.save_for_backward = lambda *tensors: setattr(ctx, "saved_tensors", tensors)
+    forward(ctx, x)
+    return ctx
+
+
+def test_gradcheck_catches_a_one_in_a_million_error():
+    """
+    **检查**：
+        ``TIGHT`` 的容差足够紧：反向传播只偏差相对 $10^{-6}$ 的 GELU，也过不了 ``gradcheck``。
+    """
+
+    class SlightlyWrongGELU(GELU):
+        @staticmethod
+        def backward(ctx, grad_output):
+            return GELU.backward(ctx, grad_output) * (1 + 1e-6)
+
+    x = inputs_away_from_zero()
+    assert gradcheck(GELU.apply, (x,), **TIGHT)
+    assert not gradcheck(SlightlyWrongGELU.apply, (x,), raise_exception=False, **TIGHT)
+
+
+if __name__ == "__main__":
+    # 直接运行本文件（``python 01_elementwise_zh.py``）时，它把自己交给 pytest：打印一行汇总，有测试失败就以非零状态退出。
+    import pytest
+
+    raise SystemExit(pytest.main([__file__, "-q", "-p", "no:cacheprovider"]))

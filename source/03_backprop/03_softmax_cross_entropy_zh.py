@@ -1,0 +1,191 @@
+r"""
+# Softmax 与交叉熵
+
+经过 softmax 的交叉熵，梯度就是预测概率减去 one-hot 标签；要算对它，log-softmax 必须不会溢出。
+
+分类器为每个样本给出一个 logits 向量 $z \in \mathbb{R}^C$，每个类别一个分量，训练时用标签 $y \in \{1, \dots, C\}$ 和交叉熵损失。
+损失随每个 logit 怎样变化？softmax 把 logits 变成概率，损失是正确类别概率的负对数：
+$$ p_j = \operatorname{softmax}(z)_j = \frac{e^{z_j}}{\sum_k e^{z_k}}, \qquad L = -\log p_y $$
+先取对数，商就变成了差：
+$$ L = -z_y + \log \sum_k e^{z_k} $$
+第一项只对 $z_y$ 有斜率 $-1$，对其余分量为 0；而 log-sum-exp 的导数恰好就是 softmax：
+$$ \frac{\partial L}{\partial z_j} = -\delta_{jy} + \frac{e^{z_j}}{\sum_k e^{z_k}} = p_j - \delta_{jy}, \qquad \nabla_z L = \operatorname{softmax}(z) - \operatorname{onehot}(y) $$
+梯度就是“模型的判断减去真实答案”：每个分量的绝对值不超过 1，所有分量之和为 0，因为给所有 logit 加上同一个数，损失不变（见 `test_cross_entropy_gradient_is_softmax_minus_onehot`）。
+"""
+from types import SimpleNamespace
+
+import torch
+import torch.nn.functional as F
+from torch.autograd import Function, gradcheck
+
+# 与逐元素函数一篇相同的容差：相对误差 $10^{-6}$ 也逃不过。
+TIGHT = dict(eps=1e-6, atol=1e-9, rtol=1e-7)
+
+
+# ## 不会溢出的 log-softmax
+# 照公式直接计算时，logit 超过约 709（float32 下约 88）就会让 $e^{z_j}$ 在 float64 中溢出，损失变成 ``nan``（见 `test_naive_log_softmax_overflows`）。
+# 所有 logit 都减去最大值 $m = \max_k z_k$：因子 $e^{-m}$ 在分子分母中约掉，结果不变，而每个指数都不大于 0：
+# $$ \log p_j = z_j - \log \sum_k e^{z_k} = (z_j - m) - \log \sum_k e^{z_k - m} $$
+def log_softmax(z):
+    shifted = z - z.max(dim=-1, keepdim=True).values
+    return shifted - torch.log(torch.exp(shifted).sum(dim=-1, keepdim=True))
+
+
+def naive_log_softmax(z):
+    """
+    **照抄公式的写法**，留在这里演示它如何失败。
+    """
+    return torch.log(torch.exp(z) / torch.exp(z).sum(dim=-1, keepdim=True))
+
+
+class Softmax(Function):
+    r"""
+    **单独的 softmax**：
+        由商的求导法则得到它的雅可比矩阵，其中 $\delta_{ij}$ 来自分子：
+        $$ \frac{\partial p_i}{\partial z_j} = \frac{\delta_{ij} e^{z_i} \sum_k e^{z_k} - e^{z_i} e^{z_j}}{\bigl(\sum_k e^{z_k}\bigr)^2} = p_i (\delta_{ij} - p_j) $$
+        反向传播用它乘上游梯度 $g$，但不必真的构造 $C \times C$ 的矩阵（见 `test_softmax_gradient`）：
+        $$ \frac{\partial L}{\partial z_j} = \sum_i g_i \, p_i (\delta_{ij} - p_j) = p_j \Bigl(g_j - \sum_i g_i p_i\Bigr) $$
+    """
+
+    @staticmethod
+    def forward(ctx, z):
+        p = torch.exp(log_softmax(z))
+        ctx.save_for_backward(p)
+        return p
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (p,) = ctx.saved_tensors
+        return p * (grad_output - (grad_output * p).sum(dim=-1, keepdim=True))
+
+
+class CrossEntropy(Function):
+    r"""
+    **一批样本的交叉熵**：
+        对 $N$ 个样本，``F.cross_entropy`` 默认取平均。给定类别权重 $w$ 时取加权平均，分母是这批标签对应权重之和（见 `test_matches_f_cross_entropy_mean_and_weights`）：
+        $$ L = \frac{\sum_i w_{y_i} \ell_i}{\sum_i w_{y_i}}, \qquad \ell_i = -\log p_{i, y_i} $$
+        不加权时每个 $w_c = 1$，分母就是 $N$。每个样本的梯度是它自己的 $p_i - \operatorname{onehot}(y_i)$，再乘以它在平均中所占的比重：
+        $$ \frac{\partial L}{\partial z_i} = \frac{w_{y_i}}{\sum_k w_{y_k}} \bigl(p_i - \operatorname{onehot}(y_i)\bigr) $$
+        这里标签和权重都是常量，它们的梯度为 ``None``（见 `test_labels_and_weights_get_none`）；其余部分与有限差分一致（见 `test_gradcheck_cross_entropy`）。
+    """
+
+    @staticmethod
+    def forward(ctx, z, y, weight=None):
+        log_p = log_softmax(z)
+        w = torch.ones_like(log_p[:, 0]) if weight is None else weight[y]
+        ctx.save_for_backward(log_p, y, w)
+        return -(w * log_p[torch.arange(len(y)), y]).sum() / w.sum()
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        log_p, y, w = ctx.saved_tensors
+        grad_z = None
+        if ctx.needs_input_grad[0]:
+            # 每一行都是 $p - \operatorname{onehot}(y)$，再乘以该行的权重 $w_{y_i} / \sum_k w_{y_k}$。
+            onehot = F.one_hot(y, log_p.shape[-1]).to(log_p.dtype)
+            grad_z = grad_output * (w / w.sum())[:, None] * (torch.exp(log_p) - onehot)
+        return grad_z, None, None
+
+
+def batch():
+    """
+    **测试数据**（直接写出）：六个样本、四个类别的 float64 logits，覆盖所有类别的标签，以及互不相同的类别权重。
+    """
+    torch.manual_seed(0)
+    z = torch.tensor([[2.0, -1.0, 0.5, 3.0], [-2.5, 0.0, 1.5, -0.5], [4.0, 1.0, -3.0, 0.2], [0.3, 0.3, 0.3, -1.2], [-0.7, 2.2, -1.8, 1.1], [1.4, -4.5, 0.9, 0.0]], dtype=torch.float64, requires_grad=True)
+    y = torch.tensor([0, 1, 2, 3, 1, 3])
+    weight = torch.tensor([0.5, 2.0, 1.0, 1.5], dtype=torch.float64)
+    return z, y, weight
+
+
+def test_softmax_gradient():
+    r"""
+    **检查**：
+        softmax 的反向传播 $p \odot (g - \langle g, p \rangle)$ 与 autograd 经 ``torch.softmax`` 求出的一致，并通过 ``gradcheck``。
+    """
+    z, _, _ = batch()
+    g = torch.randn(z.shape, dtype=torch.float64)
+    torch.testing.assert_close(Softmax.apply(z), torch.softmax(z, dim=-1), rtol=1e-14, atol=1e-15)
+    (ours,) = torch.autograd.grad(Softmax.apply(z), z, g)
+    (theirs,) = torch.autograd.grad(torch.softmax(z, dim=-1), z, g)
+    torch.testing.assert_close(ours, theirs, rtol=1e-12, atol=1e-14)
+    assert gradcheck(Softmax.apply, (z,), **TIGHT)
+
+
+def test_cross_entropy_gradient_is_softmax_minus_onehot():
+    r"""
+    **检查**：
+        对单个样本，autograd 求出的 ``F.cross_entropy`` 梯度正是 $\operatorname{softmax}(z) - \operatorname{onehot}(y)$；手算两个相等的 logit、标签为 0 的情形，结果是 $(-\tfrac12, \tfrac12)$。每行之和为 0。
+    """
+    z, y, _ = batch()
+    for i in range(len(y)):
+        (grad,) = torch.autograd.grad(F.cross_entropy(z[i : i + 1], y[i : i + 1]), z)
+        expected = torch.softmax(z[i], dim=-1) - F.one_hot(y[i], 4).to(z.dtype)
+        torch.testing.assert_close(grad[i], expected, rtol=1e-13, atol=1e-15)
+        assert abs(grad[i].sum().item()) < 1e-15
+    equal = torch.zeros(1, 2, dtype=torch.float64, requires_grad=True)
+    (grad,) = torch.autograd.grad(CrossEntropy.apply(equal, torch.tensor([0])), equal)
+    assert grad.tolist() == [[-0.5, 0.5]]
+
+
+def test_matches_f_cross_entropy_mean_and_weights():
+    """
+    **检查**：
+        无论是否加类别权重，损失和梯度都与 ``reduction="mean"`` 的 ``F.cross_entropy`` 一致；
+        加权时分母是标签权重之和，而不是 $N$。
+    """
+    z, y, weight = batch()
+    for w in None, weight:
+        ours, theirs = CrossEntropy.apply(z, y, w), F.cross_entropy(z, y, weight=w, reduction="mean")
+        torch.testing.assert_close(ours, theirs, rtol=1e-14, atol=1e-15)
+        torch.testing.assert_close(torch.autograd.grad(ours, z)[0], torch.autograd.grad(theirs, z)[0], rtol=1e-13, atol=1e-15)
+    per_example = F.cross_entropy(z, y, reduction="none")
+    weighted = (weight[y] * per_example).sum() / weight[y].sum()
+    torch.testing.assert_close(F.cross_entropy(z, y, weight=weight), weighted, rtol=1e-14, atol=0)
+    assert not torch.isclose(weighted, (weight[y] * per_example).mean())
+
+
+def test_gradcheck_cross_entropy():
+    """
+    **检查**：
+        无论是否加类别权重，交叉熵的反向传播都通过 ``gradcheck``。
+    """
+    z, y, weight = batch()
+    assert gradcheck(lambda logits: CrossEntropy.apply(logits, y), (z,), **TIGHT)
+    assert gradcheck(lambda logits: CrossEntropy.apply(logits, y, weight), (z,), **TIGHT)
+
+
+def test_naive_log_softmax_overflows():
+    r"""
+    **检查**：
+        logit 为 1000 时，照抄公式得到 ``nan``（$\infty / \infty$）；某个 logit 比其余的小 1000 时，得到 ``-inf``（$\log 0$）；
+        平移后的写法给出与 PyTorch 相同的有限值，在不溢出的地方也与照抄的写法一致。
+    """
+    z = torch.tensor([[1000.0, 0.0], [0.0, -1000.0]], dtype=torch.float64)
+    naive = naive_log_softmax(z)
+    assert torch.isnan(naive[0, 0]) and torch.isneginf(naive[1, 1])
+    torch.testing.assert_close(log_softmax(z), F.log_softmax(z, dim=-1), rtol=1e-15, atol=0)
+    assert log_softmax(z).tolist() == [[0.0, -1000.0], [0.0, -1000.0]]
+    moderate, _, _ = batch()
+    torch.testing.assert_close(log_softmax(moderate), naive_log_softmax(moderate), rtol=1e-13, atol=1e-14)
+
+
+def test_labels_and_weights_get_none():
+    """
+    **检查**：
+        用替身代替 PyTorch 的上下文直接调用反向传播：标签和权重总是得到 ``None``，logits 不需要梯度时也得到 ``None``。
+    """
+    z, y, weight = batch()
+    for flags in (True, False, False), (False, False, False):
+        ctx = SimpleNamespace(needs_input_grad=flags)
+        ctx.save_for_backward = lambda *tensors: setattr(ctx, "saved_tensors", tensors)
+        CrossEntropy.forward(ctx, z.detach(), y, weight)
+        grads = CrossEntropy.backward(ctx, torch.tensor(1.0, dtype=torch.float64))
+        assert [grad is not None for grad in grads] == list(flags)
+
+
+if __name__ == "__main__":
+    # 直接运行本文件（``python 03_softmax_cross_entropy_zh.py``）时，它把自己交给 pytest：打印一行汇总，有测试失败就以非零状态退出。
+    import pytest
+
+    raise SystemExit(pytest.main([__file__, "-q", "-p", "no:cacheprovider"]))
