@@ -26,8 +26,9 @@ GOOD = "# Fine.\nx = 1\n"
 
 
 def build(workdir, *, source="source", site="site", env=None):
-    return subprocess.run([sys.executable, str(ROOT / "build_docs.py"), "--source", str(source),
-                           "--site-dir", str(site)], cwd=workdir, capture_output=True, text=True, env=env)
+    return subprocess.run([sys.executable, str(ROOT / "build_docs.py"), "--source", str(source), "--site-dir",
+                           str(site), "--cache-dir", str(Path(workdir) / ".cache")],
+                          cwd=workdir, capture_output=True, text=True, env=env)
 
 
 def snapshot(folder):
@@ -313,21 +314,41 @@ def test_a_link_out_of_the_source_folder_is_not_followed(tmp_path, previous_site
 
 
 # ## The site folder: refused where it would delete anything else
+#
+# A refusal that regressed would replace the folder it was given. So these
+# builds run a copy of the generator in a temporary folder, which is then
+# its repository: the checkout and its parent are never at stake.
+GENERATOR = ["build_docs.py", "literate", "mkdocs.yml", "site_templates", "source/search_words_zh.txt"]
+
+
+def copy_of_the_generator(repo):
+    (repo / "source").mkdir(parents=True)
+    for name in GENERATOR:
+        if (ROOT / name).is_dir():
+            shutil.copytree(ROOT / name, repo / name, ignore=shutil.ignore_patterns("__pycache__"))
+        elif (ROOT / name).exists():
+            shutil.copy2(ROOT / name, repo / name)
+    return repo / "build_docs.py"
+
+
 @pytest.mark.parametrize("where", ["source", "parent of source", "repository", "parent of repository",
                                    "folder of other files", "a file"])
 def test_a_site_dir_that_would_delete_other_things_is_refused(tmp_path, where):
-    make_sources(tmp_path / "source", {"good.py": GOOD})
-    (tmp_path / "notes").mkdir()
-    (tmp_path / "notes" / "keep.txt").write_text("mine", encoding="utf-8")
-    (tmp_path / "file.txt").write_text("mine", encoding="utf-8")
-    site = {"source": tmp_path / "source", "parent of source": tmp_path, "repository": ROOT,
-            "parent of repository": ROOT.parent, "folder of other files": tmp_path / "notes",
-            "a file": tmp_path / "file.txt"}[where]
-    before = {path: path.read_bytes() for path in tmp_path.rglob("*") if path.is_file()}
-    result = build(tmp_path, site=site)
+    generator = copy_of_the_generator(tmp_path / "repo")
+    work = tmp_path / "work"
+    make_sources(work / "source", {"good.py": GOOD})
+    (work / "notes").mkdir()
+    (work / "notes" / "keep.txt").write_text("mine", encoding="utf-8")
+    (work / "file.txt").write_text("mine", encoding="utf-8")
+    site = {"source": work / "source", "parent of source": work, "repository": generator.parent,
+            "parent of repository": tmp_path, "folder of other files": work / "notes",
+            "a file": work / "file.txt"}[where]
+    before = snapshot(tmp_path)
+    result = subprocess.run([sys.executable, str(generator), "--source", "source", "--site-dir", str(site),
+                             "--cache-dir", str(work / ".cache")], cwd=work, capture_output=True, text=True)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert result.stderr.startswith(f"refusing --site-dir {site.resolve()}: "), result.stderr
-    assert {path: path.read_bytes() for path in tmp_path.rglob("*") if path.is_file()} == before
+    assert snapshot(tmp_path) == before
 
 
 # ## Building beside the old site, swapping it in whole

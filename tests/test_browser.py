@@ -32,6 +32,7 @@ import pytest
 import yaml
 
 import build_docs
+from needs import unavailable
 
 ROOT = Path(build_docs.__file__).resolve().parent
 CONFIG = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
@@ -48,11 +49,12 @@ MIN_CONTRAST = 4.5
 
 # ## The site, its server and the browser
 
+pytestmark = pytest.mark.browser
+
+
 @pytest.fixture(scope="session")
-def built_site(tmp_path_factory):
-    site_dir = tmp_path_factory.mktemp("browser") / "site"
-    build_docs.build_site(ROOT / "source", site_dir, ROOT / "mkdocs.yml")
-    return site_dir
+def built_site(real_site):
+    return real_site
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -79,12 +81,6 @@ def base_url(built_site):
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
     server.server_close()
-
-
-def unavailable(reason):
-    if os.environ.get("CI"):
-        pytest.fail(f"{reason} (CI is set: the browser tests must run)")
-    pytest.skip(reason)
 
 
 @pytest.fixture(scope="session")

@@ -44,7 +44,7 @@ def test_serve_shows_an_edited_source(tmp_path):
     scratch.mkdir()
     server = subprocess.Popen(
         [sys.executable, str(ROOT / "build_docs.py"), "serve", "--source", str(source),
-         "--dev-addr", f"127.0.0.1:{port}"],
+         "--cache-dir", str(tmp_path / "cache"), "--dev-addr", f"127.0.0.1:{port}"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dict(os.environ, TMPDIR=str(scratch)),
     )
     try:
