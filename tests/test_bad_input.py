@@ -13,7 +13,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -352,26 +351,33 @@ def test_a_site_dir_that_would_delete_other_things_is_refused(tmp_path, where):
 
 
 # ## Building beside the old site, swapping it in whole
-def test_kill_9_halfway_through_a_build_leaves_the_old_site(odd_site, tmp_path):
-    work, _ = odd_site
-    shutil.copytree(work / "source", tmp_path / "source", symlinks=True)
-    shutil.copytree(work / "site", tmp_path / "site")
-    before = snapshot(tmp_path / "site")
-    (tmp_path / "source" / "empty.py").write_text("# Now with words.\n", encoding="utf-8")
+#
+# The build kills itself with SIGKILL as soon as MkDocs has written the new
+# site into the staging folder, just before the swap: no timing is guessed.
+KILLED_AFTER_MKDOCS = """
+import os, signal, sys
+sys.path.insert(0, sys.argv[1])
+import build_docs
+stage = sys.modules[build_docs.mkdocs_build.__module__]
+build = stage.mkdocs_build
+def build_then_die(config):
+    build(config)
+    os.kill(os.getpid(), signal.SIGKILL)
+stage.mkdocs_build = build_then_die
+build_docs.main(sys.argv[2:])
+"""
+
+
+def test_kill_9_halfway_through_a_build_leaves_the_old_site(tmp_path, previous_site):
+    site, before = previous_site
+    shutil.copytree(site, tmp_path / "site")
+    make_sources(tmp_path / "source", {"good.py": GOOD, "more.py": "# Now with more words.\ny = 2\n"})
     staging = tmp_path / ".site.building"
-    build_process = subprocess.Popen(
-        [sys.executable, str(ROOT / "build_docs.py"), "--source", "source", "--site-dir", "site"],
-        cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 300
-        while not staging.exists() and build_process.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.05)
-        time.sleep(1)  # MkDocs is now writing pages into the staging folder
-    finally:
-        build_process.send_signal(signal.SIGKILL)
-        build_process.wait()
-    assert build_process.returncode == -signal.SIGKILL, "the build ended before it could be killed"
-    assert staging.exists(), "the build was not killed halfway"
+    killed = subprocess.run(
+        [sys.executable, "-c", KILLED_AFTER_MKDOCS, str(ROOT), "--source", "source", "--site-dir", "site",
+         "--cache-dir", str(tmp_path / ".cache")], cwd=tmp_path, capture_output=True, text=True)
+    assert killed.returncode == -signal.SIGKILL, f"the build was not killed: {killed.stderr}"
+    assert (staging / "more" / "index.html").exists(), "the build was not killed halfway"
     assert snapshot(tmp_path / "site") == before
     # The next build clears the half-built folder, even when it fails.
     (tmp_path / "source" / "broken.py").write_text("def f(:\n", encoding="utf-8")
@@ -405,34 +411,62 @@ def test_a_site_left_aside_by_a_killed_swap_is_put_back(tmp_path, previous_site)
 
 
 # ## The same input gives the same bytes, on any day
+#
+# The second build runs a year later as far as it can tell: every clock a
+# library could read without an argument is moved (time, datetime, date).
+# It shares this run's cache with the first, as builds on one machine do:
+# durations measured by a fresh run of a tutorial's tests are the one thing
+# that differs between runs, so no tutorial runs again.
 LATER = """
 import datetime, runpy, sys, time
 A_YEAR = 366 * 86400
-real_time = time.time
-time.time = lambda: real_time() + A_YEAR
+real_time, real_strftime = time.time, time.strftime
+def later():
+    return real_time() + A_YEAR
+time.time = later
+time.time_ns = lambda: int(later() * 1e9)
+for name in ("localtime", "gmtime", "ctime"):
+    setattr(time, name, lambda seconds=None, clock=getattr(time, name): clock(later() if seconds is None else seconds))
+time.strftime = lambda format, moment=None: real_strftime(format, time.localtime() if moment is None else moment)
+class LaterDate(datetime.date):
+    @classmethod
+    def today(cls):
+        return cls.fromtimestamp(later())
 class Later(datetime.datetime):
     @classmethod
     def now(cls, tz=None):
-        return datetime.datetime.fromtimestamp(time.time(), tz)
-datetime.datetime = Later
-assert datetime.datetime.now().year > Later.fromtimestamp(real_time()).year
+        return cls.fromtimestamp(later(), tz)
+    @classmethod
+    def today(cls):
+        return cls.fromtimestamp(later())
+    @classmethod
+    def utcnow(cls):
+        return cls.utcfromtimestamp(later())
+datetime.datetime, datetime.date = Later, LaterDate
+assert time.localtime().tm_year > time.gmtime(real_time()).tm_year or time.localtime().tm_yday != time.gmtime(real_time()).tm_yday
 sys.argv = sys.argv[1:]
 runpy.run_path(sys.argv[0], run_name="__main__")
 """
 
 
-def test_two_builds_a_year_apart_are_byte_identical(tmp_path):
-    """The builds share the project's cache of tutorial verdicts, as builds
-    on one machine do: durations measured by a fresh run of a tutorial's
-    tests are the one thing that differs between runs."""
+def test_two_builds_a_year_apart_are_byte_identical(real_site, test_cache, tmp_path):
     env = {key: value for key, value in os.environ.items() if key != "SOURCE_DATE_EPOCH"}
-    arguments = [str(ROOT / "build_docs.py"), "--source", str(ROOT / "source")]
-    today = subprocess.run([sys.executable, *arguments, "--site-dir", "one"],
+    later = subprocess.run([sys.executable, "-c", LATER, str(ROOT / "build_docs.py"), "--source", str(ROOT / "source"),
+                            "--site-dir", "later", "--cache-dir", str(test_cache)],
                            cwd=tmp_path, capture_output=True, text=True, env=env)
-    later = subprocess.run([sys.executable, "-c", LATER, *arguments, "--site-dir", "two"],
-                           cwd=tmp_path, capture_output=True, text=True, env=env)
-    assert today.returncode == 0 and later.returncode == 0, today.stderr + later.stderr
-    one, two = snapshot(tmp_path / "one"), snapshot(tmp_path / "two")
+    assert later.returncode == 0, later.stderr
+    rerun = [line for line in later.stdout.splitlines() if " passed" in line and not line.endswith("(cached)")]
+    assert not rerun, f"the second build ran tutorials again: {rerun}"
+    one, two = snapshot(real_site), snapshot(tmp_path / "later")
     assert sorted(one) == sorted(two)
     differing = [name for name in one if one[name] != two[name]]
     assert not differing, f"differ between the builds: {differing}"
+
+
+def test_the_sitemap_date_is_that_of_the_last_commit(real_site):
+    log = subprocess.run(["git", "-C", str(ROOT), "log", "-1", "--format=%cs"], capture_output=True, text=True)
+    if log.returncode != 0:
+        pytest.skip(f"not a git checkout: {log.stderr.strip()}")
+    sitemap = (real_site / "sitemap.xml").read_text(encoding="utf-8")
+    dates = set(re.findall(r"<lastmod>([^<]*)</lastmod>", sitemap))
+    assert dates == {log.stdout.strip()}, dates
