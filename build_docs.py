@@ -2047,11 +2047,12 @@ def write_pages(chapters, languages, docs_dir, config):
 # The pages that must be rendered are rendered in parallel, a process per
 # core, the longest sources first so that no core is left with one long
 # file at the end. The workers are forked, and so start at once with all
-# of this program loaded. A process that runs other threads (the preview
-# server, tests in the background) renders its pages itself: a fork would
-# copy any lock another thread held at that moment, and a fresh interpreter
+# of this program loaded. The preview renders its pages itself: it runs
+# other threads (its server, tests in the background), and a fork would copy
+# any lock another thread held at that moment, while a fresh interpreter
 # would have to import all this program imports, which costs more than a
-# preview's few pages.
+# preview's few pages. The caller says which it is, so that a build renders
+# the same way whatever else its process happens to run.
 #
 # Every source is read before the build stops, so that one run lists every
 # file that needs fixing, a line each, in the `path:line:col: message` form
@@ -2059,7 +2060,7 @@ def write_pages(chapters, languages, docs_dir, config):
 RENDERED = ("title", "summary", "warnings", "downloads", "markdown")
 
 
-def render_pages(pages, cache_dir):
+def render_pages(pages, cache_dir, processes=True):
     jobs = []
     for page in pages:
         key = render_key(page)
@@ -2070,7 +2071,7 @@ def render_pages(pages, cache_dir):
         else:
             apply_rendering(page, stored)
     failed = {}
-    for (page, _, _), (rendered, error) in zip(jobs, in_parallel(render_source_page, jobs, size=job_size)):
+    for (page, _, _), (rendered, error) in zip(jobs, in_parallel(render_source_page, jobs, job_size, processes)):
         if error:
             failed[page.source] = error
         else:
@@ -2162,10 +2163,10 @@ def job_size(job):
         return 0
 
 
-def in_parallel(function, jobs, size):
-    """[function(job) for job in jobs], in a process per core, the largest jobs first."""
-    workers = min(len(jobs), os.cpu_count() or 1)
-    if workers < 2 or threading.active_count() > 1:
+def in_parallel(function, jobs, size, processes=True):
+    """[function(job) for job in jobs]: with processes, in a process per core, the largest jobs first."""
+    workers = min(len(jobs), os.cpu_count() or 1) if processes else 1
+    if workers < 2:
         return [function(job) for job in jobs]
     order = sorted(range(len(jobs)), key=lambda index: -size(jobs[index]))
     with concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
@@ -2671,7 +2672,7 @@ def make_pages(source_dir, docs_dir, config, testing, preview=False):
         raise BuildError("\n".join(problems))
     for problem in problems:
         print(problem, file=sys.stderr)
-    render_pages(pages_of(chapters), testing.cache_dir)
+    render_pages(pages_of(chapters), testing.cache_dir, processes=not preview)
     write_pages(chapters, site_languages(config), docs_dir, config)
     configure_navigation(config, chapters)
     return chapters

@@ -72,7 +72,7 @@ class LocalServer(http.server.ThreadingHTTPServer):
             super().handle_error(request, client_address)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def base_url(built_site):
     handler = functools.partial(QuietHandler, directory=str(built_site))
     server = LocalServer(("127.0.0.1", 0), handler)
@@ -83,7 +83,7 @@ def base_url(built_site):
     server.server_close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
     if not CHROMIUM.exists():
         unavailable(f"{CHROMIUM} is missing: apt-get install chromium")
@@ -218,7 +218,7 @@ CODE_LINES_JS = """() => Object.fromEntries([...document.querySelectorAll('.lp-l
     .map(line => [line.dataset.ln, line.textContent]))"""
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def tutorials(browser, built_site, base_url):
     found = []
     visitor = Visitor(browser, DESKTOP)

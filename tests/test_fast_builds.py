@@ -3,10 +3,12 @@ MkDocs run only for what changed all give what a clean build gives, byte
 for byte. How fast they are is measured by tests/benchmarks/bench_build.py,
 not here."""
 
+import os
 import subprocess
 import sys
 import sysconfig
 import textwrap
+import threading
 from pathlib import Path
 
 import pytest
@@ -72,11 +74,13 @@ def clean_build(project, capsys):
 
 
 class Counted:
-    """Wraps build_docs.render_page, counting the pages rendered in this process."""
+    """Wraps build_docs.render_page, counting the pages rendered. One core:
+    every page is then rendered in this process, where the count is kept."""
 
     def __init__(self, monkeypatch):
         self.names, self.render_page = [], build_docs.render_page
         monkeypatch.setattr(build_docs, "render_page", self)
+        monkeypatch.setattr(build_docs.os, "cpu_count", lambda: 1)
 
     def __call__(self, page, text):
         self.names.append(page.name)
@@ -179,6 +183,28 @@ def test_the_worker_pool_renders_what_one_process_does(tmp_path, capsys, monkeyp
     pool, alone = snapshot(tmp_path / "pool"), snapshot(tmp_path / "alone")
     assert sorted(pool) == sorted(alone) and len(pool) >= 12
     assert [name for name in pool if pool[name] != alone[name]] == []
+
+
+def process_of(job):
+    return os.getpid()
+
+
+# Whether pages are rendered in worker processes is the caller's choice
+# (a preview renders in its own process), not a consequence of whatever
+# other thread the process runs: pytest's own, a test's server.
+def test_worker_processes_render_even_while_another_thread_runs(monkeypatch):
+    monkeypatch.setattr(build_docs.os, "cpu_count", lambda: 2)
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        pooled = build_docs.in_parallel(process_of, list(range(4)), lambda job: job)
+        alone = build_docs.in_parallel(process_of, list(range(4)), lambda job: job, processes=False)
+    finally:
+        stop.set()
+        other.join()
+    assert os.getpid() not in pooled and len(pooled) == 4
+    assert alone == [os.getpid()] * 4
 
 
 # ## MkDocs only for what changed

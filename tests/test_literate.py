@@ -41,6 +41,7 @@ def test_the_standard_library_is_there():
     assert len(STDLIB_FILES) > 150
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", STDLIB_FILES, ids=lambda path: path.name)
 def test_code_text_code_is_identical_on_the_standard_library(path):
     with tokenize.open(path) as file:
@@ -51,6 +52,7 @@ def test_code_text_code_is_identical_on_the_standard_library(path):
 # Lossless is not enough: keeping every comment as code would be lossless
 # too. Our text is PyLit's own, but for the marked blank lines, in all but a
 # few modules (those with a comment block that PyLit would misread).
+@pytest.mark.slow
 def test_the_text_is_pylits_own_but_for_marked_blank_lines():
     changed = []
     for path in STDLIB_FILES:
