@@ -2730,6 +2730,15 @@ def serve_site(source_dir, config_file, address, testing=None):
             rebuild()
             server = LiveReloadServer(builder=rebuild, host=host, port=int(port), root=str(site_dir),
                                       polling_interval=PREVIEW_POLLING_SECONDS)
+            # Port 0 lets the system choose a free port: the address announced
+            # is the one bound, once it is bound.
+            bind = server.server_bind
+
+            def bind_and_name_the_port():
+                bind()
+                server.url = f"http://{host}:{server.server_port}/"
+
+            server.server_bind = bind_and_name_the_port
             for path in (source_dir, config_file, config_file.parent / "site_templates", Path(__file__).resolve(),
                          testing.notify_dir):
                 server.watch(str(path))
@@ -2758,7 +2767,7 @@ def parse_arguments(argv):
     parser.add_argument("--config", default=str(ROOT / "mkdocs.yml"), metavar="FILE",
                         help="MkDocs configuration (default: mkdocs.yml)")
     parser.add_argument("--dev-addr", default="127.0.0.1:8000", metavar="HOST:PORT",
-                        help="address for serve (default: 127.0.0.1:8000)")
+                        help="address for serve (default: 127.0.0.1:8000; port 0: a free one)")
     parser.add_argument("--no-run", action="store_true",
                         help="do not run the tutorials' tests; their pages say 'not run'")
     parser.add_argument("--cache-dir", default=str(ROOT / ".cache"), metavar="DIR",
