@@ -8,7 +8,9 @@ anything new appeared in the checkout all the same.
 """
 
 import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -25,9 +27,25 @@ import build_docs  # noqa: E402  (needs the path above)
 THEIR_OWN = {".git", "__pycache__", ".pytest_cache"}
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_configure(config):
     config.addinivalue_line("markers", "slow: runs over the whole standard library (left out by -m 'not slow')")
     config.addinivalue_line("markers", "browser: drives Chromium over the built site (left out by -m 'not browser')")
+    # pytest-benchmark, where installed, makes its folder where pytest runs;
+    # no test here saves a benchmark.
+    if getattr(config.option, "benchmark_storage", None) == "file://./.benchmarks":
+        config.option.benchmark_storage = "file://" + tempfile.gettempdir()
+    # Hypothesis keeps what it learns in `.hypothesis/` where pytest runs,
+    # from collection on; here, in a folder of this run's.
+    from hypothesis.configuration import set_hypothesis_home_dir
+
+    config.hypothesis_home = tempfile.mkdtemp(prefix="pytest-hypothesis-")
+    set_hypothesis_home_dir(config.hypothesis_home)
+
+
+def pytest_unconfigure(config):
+    if hasattr(config, "hypothesis_home"):
+        shutil.rmtree(config.hypothesis_home, ignore_errors=True)
 
 
 def checkout_files():

@@ -11,9 +11,10 @@ Chromium is Debian's (`/usr/bin/chromium`): Playwright's own browser
 download does not work here. In CI (`CI` set) a missing Chromium fails
 these tests; elsewhere they are skipped with the reason.
 
-Each test writes what it saw to `tests/artifacts/` (ignored by git): a
-full-page screenshot of every page at desktop and phone size, and in the
-dark scheme.
+Each test writes what it saw into the run's temporary folder, never the
+checkout (`screenshots/` under pytest's `--basetemp`, by default
+`/tmp/pytest-of-$USER/pytest-current/`): a full-page screenshot of every
+tutorial page at desktop and phone size, and in the dark scheme.
 """
 
 import collections
@@ -36,7 +37,6 @@ from needs import unavailable
 
 ROOT = Path(build_docs.__file__).resolve().parent
 CONFIG = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
-ARTIFACTS = ROOT / "tests" / "artifacts"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -236,9 +236,13 @@ def tutorials(browser, built_site, base_url):
     return found
 
 
-def screenshot(page, name):
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+@pytest.fixture(scope="module")
+def screenshot(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("screenshots", numbered=False)
+
+    def take(page, name):
+        page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+    return take
 
 
 def report(problems):
@@ -292,7 +296,7 @@ def page_scroll_problems(tutorial, layout):
     return problems
 
 
-def test_desktop_commentary_beside_its_code(tutorials, visitors):
+def test_desktop_commentary_beside_its_code(tutorials, visitors, screenshot):
     visitor = visitors(DESKTOP)
     problems = []
     for tutorial in tutorials:
@@ -312,7 +316,7 @@ def test_desktop_commentary_beside_its_code(tutorials, visitors):
     report(problems)
 
 
-def test_phone_commentary_above_its_code(tutorials, visitors):
+def test_phone_commentary_above_its_code(tutorials, visitors, screenshot):
     visitor = visitors(PHONE)
     problems = []
     for tutorial in tutorials:
@@ -706,7 +710,7 @@ def contrast_problems(tutorial, page, scheme):
     return problems
 
 
-def test_dark_mode_toggle_keeps_code_and_commentary_readable(tutorials, visitors):
+def test_dark_mode_toggle_keeps_code_and_commentary_readable(tutorials, visitors, screenshot):
     problems = []
     for tutorial in tutorials:
         # Each page in a fresh profile: Material remembers the chosen scheme.
