@@ -30,9 +30,11 @@ def test_dollars_in_prose_and_code_spans_are_not_math():
     assert "<code>$x$</code>" in out and "<code>$$y$$</code>" in out
 
 
-def test_underscores_in_math_are_not_emphasis():
-    out, _ = render("$a_1 + b_2$ and $c_3$")
+def test_underscores_and_stars_in_math_are_not_emphasis():
+    # Plain Markdown would emphasise both: the *b* and the *y_2*.
+    out, _ = render("$a*b*c$ and $x_1*y_2*z$ and $a_1 + b_2$")
     assert "<em>" not in out
+    assert out.count("<math") == 3
 
 
 def test_unrenderable_math_is_shown_as_source_with_a_warning():

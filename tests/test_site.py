@@ -1,5 +1,7 @@
 """The built site: pages, seed content, code columns, header and footer."""
 
+import ast
+import collections
 import importlib.metadata
 import io
 import json
@@ -15,7 +17,7 @@ import yaml
 
 import build_docs
 from needs import unavailable
-from site_html import code_lines, squeeze, tex_annotations, visible_text
+from site_html import code_lines, source_formulas, squeeze, tex_annotations, visible_text
 
 ROOT = Path(build_docs.__file__).resolve().parent
 SEED = ROOT.parent / "shared" / "seed" / "000_e00b43d080c0dd34.txt"
@@ -65,9 +67,10 @@ def test_site_has_index_tutorials_and_generator_page(site):
     assert "How this site is built" in page(site, "build_docs")
 
 
-def test_chapters_and_languages_give_the_urls():
-    assert {url_of(source) for source in SOURCES} >= {
-        "tensors/broadcasting/", "zh/tensors/broadcasting/", "autograd/autograd/", "zh/autograd/autograd/"}
+def test_chapters_and_languages_give_the_urls(site):
+    for url in ("tensors/broadcasting/", "zh/tensors/broadcasting/", "autograd/autograd/",
+                "zh/autograd/autograd/", "autograd/finite_differences/"):
+        assert "lp-page" in page(site, url), url
 
 
 def code_rows_of(path):
@@ -99,26 +102,44 @@ def seed_lines():
 
 
 def test_every_seed_sentence_and_code_line_is_on_the_chinese_page(site):
+    """As many times as the seed has it, and in the seed's order: code lines
+    in the code column, formulas as math, the rest in the visible text."""
     chinese_page = page(site, "zh/autograd/autograd")
     text = squeeze(visible_text(chinese_page))
-    code = {line.strip() for line in code_lines(chinese_page).values()}
-    maths = {squeeze(tex) for tex in tex_annotations(chinese_page)}
+    shown = [line.strip() for _, line in sorted(code_lines(chinese_page).items())]
+    maths = [squeeze(tex) for tex in tex_annotations(chinese_page)]
+    seed_code, seed_maths, at = [], [], 0
     for line in seed_lines():
-        if line in code:
+        if line in shown:
+            seed_code.append(line)
             continue
-        for tex in re.findall(r"\$\$(.+?)\$\$", line):
-            assert squeeze(tex) in maths, f"formula not rendered: {tex}"
+        seed_maths += [squeeze(tex) for tex in re.findall(r"\$\$(.+?)\$\$", line)]
         for words in re.split(r"\$\$.+?\$\$", line):
             assert squeeze(words) in text, f"seed sentence missing: {words!r}"
+            found = text.find(squeeze(words), at)
+            assert found >= 0, f"seed sentence out of the seed's order: {words!r}"
+            at = found
+    missing = collections.Counter(seed_code) - collections.Counter(shown)
+    assert not missing, f"seed code lines missing (or fewer times than in the seed): {dict(missing)}"
+    remaining = iter(shown)
+    assert all(line in remaining for line in seed_code), "seed code lines out of the seed's order"
+    for tex in seed_maths:
+        assert tex in maths, f"formula not rendered: {tex}"
+    remaining = iter(maths)
+    assert all(tex in remaining for tex in seed_maths), "formulas out of the seed's order"
 
 
 def test_math_is_mathml_and_no_tex_is_visible(site):
-    for source in SOURCES:
+    total = 0
+    for source in SOURCES + TEXT_FIRST:
         body = page(site, url_of(source))
-        if "$$" in source.read_text(encoding="utf-8"):
-            assert "<math" in body
-        text = visible_text(body)
-        assert "$$" not in text and "\\cdot" not in text and "\\nabla" not in text
+        wanted = source_formulas(source)
+        total += sum(wanted.values())
+        missing = wanted - collections.Counter(squeeze(tex) for tex in tex_annotations(body))
+        assert not missing, f"{source.name}: formulas not rendered as MathML: {dict(missing)}"
+        prose = re.sub(r"<pre\b.*?</pre>|<code\b.*?</code>", " ", body, flags=re.S)
+        assert not re.findall(r"\\[A-Za-z]+|\$", visible_text(prose)), f"{source.name}: TeX left in the text"
+    assert total > 10
 
 
 def test_header_links_and_view_code_on_github(site):
@@ -191,16 +212,24 @@ def test_series_conventions_render(site):
     assert "<pre><code>这是一个" not in body
 
 
+def functions_named_test(code):
+    """The module-level test_* functions of a tutorial's code, counted with ast."""
+    return [node.name for node in ast.parse(code).body
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test_")]
+
+
 def test_tutorial_pages_show_their_tests_verdict(site):
-    for source in SOURCES:
+    for source in SOURCES + TEXT_FIRST:
         text = source.read_text(encoding="utf-8")
-        count = len(build_docs.find_test_functions(text))
+        code = build_docs.literate_text_to_code(text) if build_docs.is_literate_text(source) else text
+        count = len(functions_named_test(code))
+        assert count, f"{source.name} has no tests"
         body = page(site, url_of(source))
         status = re.search(r'<p class="lp-tests lp-tests--passed"[^>]*>(.*?)</p>', body, re.S)
         line = squeeze(visible_text(status.group(1)))
         assert line.startswith(f"✓ {count} tests passed in ")
         for library in ("torch", "numpy"):
-            if f"import {library}" in text:
+            if f"import {library}" in code:
                 assert f"{library} {importlib.metadata.version(library)}" in line
         assert body.count('<p class="lp-test-mark lp-test-mark--passed"') == count
     assert '<p class="lp-tests' not in page(site, "build_docs")
@@ -344,6 +373,7 @@ def test_each_language_has_its_own_search_index_with_chinese_in_words(site):
     english, chinese = search_index(site, ""), search_index(site, "zh")
     assert pages_with_word(chinese, "反向传播") == {"autograd/autograd/"}
     assert pages_with_word(english, "反向传播") == set()
+    assert pages_with_word(chinese, "传播") == set(), "a word of the dictionary is found whole, not by its parts"
     assert "autograd/autograd/" in pages_with_word(english, "backward")
     assert not any(entry["location"].startswith("zh/") for entry in english["docs"])
     assert {entry["location"].split("#")[0] for entry in chinese["docs"]} >= {"tensors/broadcasting/", "autograd/autograd/"}
