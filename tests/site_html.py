@@ -2,7 +2,9 @@
 
 import collections
 import html
+import io
 import re
+import tokenize
 from html.parser import HTMLParser
 
 import build_docs
@@ -56,6 +58,17 @@ def unescape_like_a_browser(text):
     """html.unescape, except that `&#2;` is U+0002 as in a browser, not dropped."""
     control = re.sub(r"&#(\d+);", lambda m: chr(int(m.group(1))) if int(m.group(1)) < 32 else m.group(0), text)
     return html.unescape(control)
+
+
+def code_rows_of(text):
+    """Line numbers that hold any token that is not a comment or a string: real code,
+    found by Python's own tokenizer, independently of the generator's parser."""
+    rows = set()
+    for token in tokenize.generate_tokens(io.StringIO(text).readline):
+        if token.type not in (tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT,
+                              tokenize.DEDENT, tokenize.ENDMARKER, tokenize.STRING):
+            rows.update(range(token.start[0], token.end[0] + 1))
+    return rows
 
 
 # The code a source's page shows: the file, or for a text-first source the

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 import build_docs
-from site_html import code_lines, visible_text
+from site_html import code_lines, code_rows_of, visible_text
 
 ROOT = Path(build_docs.__file__).resolve().parent
 GOOD = "# Fine.\nx = 1\n"
@@ -192,8 +192,7 @@ def shown_and_expected(work, name):
     text = build_docs.read_source(work / "source" / name)
     lines = build_docs.split_lines(text)
     shown = code_lines(page(work / "site", Path(name).stem))
-    code = {n for s in build_docs.parse_source(text) for n in s.code_line_numbers if lines[n - 1].strip()}
-    return shown, lines, code
+    return shown, lines, code_rows_of(text)
 
 
 @pytest.mark.parametrize("name", sorted(ODD) + ["linked_inside.py"])

@@ -208,9 +208,11 @@ def test_worker_processes_render_even_while_another_thread_runs(monkeypatch):
 
 
 # ## MkDocs only for what changed
-def test_nothing_changed_runs_no_mkdocs_and_leaves_the_site_alone(project, capsys):
+def test_nothing_changed_runs_no_mkdocs_and_leaves_the_site_alone(project, capsys, monkeypatch):
     build(project, capsys)
     before = {path: path.stat().st_mtime_ns for path in (project / "site").rglob("*")}
+    stage = sys.modules[build_docs.mkdocs_build.__module__]
+    monkeypatch.setattr(stage, "mkdocs_build", lambda config: pytest.fail("MkDocs ran"))
     out = build(project, capsys)
     assert "nothing changed since the last build" in out
     assert {path: path.stat().st_mtime_ns for path in (project / "site").rglob("*")} == before

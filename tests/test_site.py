@@ -3,13 +3,11 @@
 import ast
 import collections
 import importlib.metadata
-import io
 import json
 import posixpath
 import re
 import subprocess
 import sys
-import tokenize
 from pathlib import Path
 
 import pytest
@@ -17,7 +15,7 @@ import yaml
 
 import build_docs
 from needs import unavailable
-from site_html import code_lines, source_formulas, squeeze, tex_annotations, visible_text
+from site_html import code_lines, code_rows_of, source_formulas, squeeze, tex_annotations, visible_text
 
 ROOT = Path(build_docs.__file__).resolve().parent
 SEED = ROOT.parent / "shared" / "seed" / "000_e00b43d080c0dd34.txt"
@@ -78,12 +76,7 @@ def code_rows_of(path):
     text = path.read_text(encoding="utf-8")
     if build_docs.is_literate_text(path):
         text = build_docs.literate_text_to_code(text)
-    rows = set()
-    for token in tokenize.generate_tokens(io.StringIO(text).readline):
-        if token.type not in (tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT,
-                              tokenize.DEDENT, tokenize.ENDMARKER, tokenize.STRING):
-            rows.update(range(token.start[0], token.end[0] + 1))
-    return text.split("\n"), rows
+    return text.split("\n"), code_rows_of(text)
 
 
 @pytest.mark.parametrize("path", SOURCES + TEXT_FIRST + [ROOT / "build_docs.py"], ids=lambda p: p.name)

@@ -10,6 +10,8 @@ tutorial."""
 
 import ast
 import importlib.util
+import os
+import re
 import subprocess
 import sys
 import types
@@ -85,4 +87,20 @@ def test_running_a_tutorial_runs_its_checks(path, tmp_path):
         script.write_text(code_of(path), encoding="utf-8")
     result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, cwd=path.parent)
     assert result.returncode == 0, result.stderr
-    assert f"{len(names_of_tests(path))} passed, 0 failed" in result.stdout
+    assert re.search(rf"^{len(names_of_tests(path))} passed, 0 failed$", result.stdout, re.M), result.stdout
+
+
+# The same with one more test, which fails: the run says so and exits 1.
+FAILING = "def test_zz_fails_on_purpose():\n    assert False\n\n\n"
+
+
+@pytest.mark.parametrize("path", TUTORIALS, ids=lambda p: p.relative_to(SOURCE).as_posix())
+def test_running_a_tutorial_with_a_failing_check_exits_1(path, tmp_path):
+    code = code_of(path) if build_docs.is_literate_text(path) else path.read_text(encoding="utf-8")
+    main = code.index('\nif __name__ == "__main__":')
+    script = tmp_path / f"{build_docs.page_name(path)}.py"
+    script.write_text(code[:main + 1] + FAILING + code[main + 1:], encoding="utf-8")
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, cwd=path.parent,
+                            env=dict(os.environ, PYTHONPATH=str(path.parent)))
+    assert result.returncode == 1, result.stderr
+    assert re.search(rf"^{len(names_of_tests(path))} passed, 1 failed$", result.stdout, re.M), result.stdout
