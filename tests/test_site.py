@@ -238,11 +238,32 @@ def test_test_results_page_lists_every_tutorial(site):
         assert url_of(source) in links
 
 
+def loaded_urls(text):
+    """What a page or a stylesheet makes the browser fetch: every src and
+    srcset, a <link>'s href, and CSS url(...)."""
+    urls = re.findall(r'\ssrc="([^"]+)"', text) + re.findall(r'<link\b[^>]*\shref="([^"]+)"', text)
+    urls += [url.strip().split()[0] for srcset in re.findall(r'\ssrcset="([^"]+)"', text) for url in srcset.split(",")]
+    return urls + re.findall(r"""url\(\s*['"]?([^'")]+)""", text)
+
+
 def test_pages_load_nothing_from_other_hosts(site):
+    files = [*site.rglob("*.html"), *site.rglob("*.css")]
+    for path in files:
+        for url in loaded_urls(path.read_text(encoding="utf-8")):
+            assert not re.match(r"(https?:)?//", url), f"{path}: loads {url}"
+    assert any(path.suffix == ".css" for path in files)
+
+
+# Material's script would fetch the repository's stars from api.github.com,
+# and a sitemap beside each language alternate; main.html's inline script
+# unmarks the one and removes the other, so it must run before Material's.
+def test_every_page_unmarks_what_material_would_fetch_before_its_script_runs(site):
     for path in site.rglob("*.html"):
         body = path.read_text(encoding="utf-8")
-        for url in re.findall(r'<(?:script|link|img)[^>]+(?:src|href)="([^"]+)"', body):
-            assert not re.match(r"(https?:)?//", url), f"{path}: loads {url}"
+        bundle = re.search(r'<script src="[^"]*assets/javascripts/bundle\.[0-9a-f]+\.min\.js"', body)
+        assert bundle, f"{path}: no Material bundle"
+        for step in ("link.removeAttribute(\"data-md-component\")", "link.remove()"):
+            assert 0 <= body.find(step) < bundle.start(), f"{path}: {step} missing or after Material's script"
 
 
 def run_build(*arguments):
