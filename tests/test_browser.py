@@ -438,15 +438,22 @@ def search(page, query):
 #
 # A reader searches from a page in their language; the first result must be
 # a page in that language.
-@pytest.mark.parametrize("query, lang", [("反向传播", "zh"), ("backward", "en")])
-def test_search_finds_the_page_in_the_query_language(tutorials, visitors, query, lang):
+@pytest.mark.parametrize("query, lang, first", [("反向传播", "zh", "/zh/autograd/autograd/"),
+                                                ("backward", "en", "/autograd/autograd/")])
+def test_search_finds_the_page_in_the_query_language(tutorials, visitors, query, lang, first):
     start = next((t for t in tutorials if t.lang == lang), None)
     assert start, f"no tutorial page in {lang}"
     page = visitors(DESKTOP).open(start.url)
-    search(page, query).click()
+    found = search(page, query)
+    hits = [urlsplit(href).path for href in
+            page.locator(".md-search-result__item a").evaluate_all("links => links.map(a => a.href)")]
+    assert hits[0] == first, f"the first result for {query!r} is {hits[0]}, not {first}"
+    other = [hit for hit in hits if hit.startswith("/zh/") != (lang == "zh")]
+    assert not other, f"results for {query!r} in another language than {lang}: {other}"
+    found.click()
     page.wait_for_load_state()
-    found = page.evaluate("() => { const p = document.querySelector('.lp-page'); return p && p.lang }")
-    assert found == lang, f"the first result for {query!r} is {page.url}, a page in {found!r}"
+    shown = page.evaluate("() => { const p = document.querySelector('.lp-page'); return p && p.lang }")
+    assert shown == lang, f"the first result for {query!r} opens {page.url}, a page in {shown!r}"
 
 
 # ## 6. Links
