@@ -85,6 +85,7 @@ BROKEN = {
     "crlf_error.py": (b"x = 1\r\ny = (\r\n", "2:5: '(' was never closed"),
     "cr_error.py": (b"x = 1\ry = )\r", "2:5: unmatched ')'"),
     "unknown_cookie.py": (b"# -*- coding: klingon -*-\nx = 1\n", "1:1: unknown encoding: klingon"),
+    "not_its_cookie.py": (b"# coding: ascii\nx = 1\ns = 'caf\xc3\xa9'\n", "3:9: is not valid ascii (byte 0xc3)"),
     "bom_and_cookie.py": (b"\xef\xbb\xbf# coding: latin-1\nx = 1\n", "1:1: starts with a UTF-8 byte-order mark"),
     "nested.py": (b"x = " + b"-" * 100_000 + b"1\n", "1:1: nested too deeply for Python's parser"),
 }
@@ -270,6 +271,10 @@ def test_pages_with_the_same_url_are_an_error(tmp_path, previous_site):
         "a_b.py": GOOD, "a-b.py": GOOD, "Upper.py": GOOD, "upper.py": GOOD,
         "index.py": GOOD, "build_docs.py": GOOD, "test_results.py": GOOD,
     })
+    readme = failed_build(tmp_path / "readme", previous_site, {"README.py": GOOD, "test-results.py": GOOD})
+    assert "source/README.py:1:1: its page / clashes with / of the home page" in readme, readme
+    assert "source/test-results.py:1:1: its page /test-results/ clashes with /test-results/ of the test " \
+        "results page" in readme, readme
     assert "source/a_b.py:1:1: its page /a_b/ clashes with /a-b/ of source/a-b.py" in stderr
     assert "source/upper.py:1:1: its page /upper/ clashes with /Upper/ of source/Upper.py" in stderr
     assert "source/index.py:1:1: its page / clashes with / of the home page" in stderr

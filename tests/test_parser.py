@@ -120,8 +120,17 @@ def test_byte_order_mark():
     assert docs_and_code(text) == [("Intro", "x = 1")]
 
 
-def test_shebang_cookie_and_pragmas_stay_code():
-    text = "#!/usr/bin/env python\n# -*- coding: utf-8 -*-\n# noqa: E501\n# type: ignore\n# pragma: no cover\nx = 1\n"
+def test_shebang_and_cookie_stay_code():
+    text = "#!/usr/bin/env python\n# -*- coding: utf-8 -*-\nx = 1\n"
+    assert docs_and_code(text) == [("", text.rstrip("\n"))]
+
+
+# The eight tool pragmas README names.
+@pytest.mark.parametrize("pragma", ["noqa: E501", "type: ignore", "pragma: no cover", "fmt: off",
+                                    "pylint: disable=invalid-name", "mypy: ignore-errors", "isort: skip_file",
+                                    "ruff: noqa"])
+def test_tool_pragmas_stay_code(pragma):
+    text = f"# {pragma}\nx = 1\n"
     assert docs_and_code(text) == [("", text.rstrip("\n"))]
 
 

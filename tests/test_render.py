@@ -24,6 +24,11 @@ def test_math_keeps_its_tex_as_an_annotation():
     assert r'<annotation encoding="application/x-tex">output = input \cdot weight^T + bias</annotation>' in out
 
 
+def test_dollars_follow_pandocs_rule_no_space_inside():
+    out, _ = render("between $ 5 and 6 $ and $x $ and $ y$, but $z$")
+    assert out.count("<math") == 1 and "<annotation encoding=\"application/x-tex\">z</annotation>" in out
+
+
 def test_dollars_in_prose_and_code_spans_are_not_math():
     out, _ = render("Costs $5 and $6, see `$x$` and ``$$y$$``.")
     assert "<math" not in out

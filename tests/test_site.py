@@ -271,10 +271,31 @@ def run_build(*arguments):
                           capture_output=True, text=True, cwd=ROOT)
 
 
+def test_mkdocs_runs_in_strict_mode(tmp_path):
+    (tmp_path / "docs").mkdir()
+    assert build_docs.load_mkdocs_config(ROOT / "mkdocs.yml", tmp_path / "docs", tmp_path / "site")["strict"] is True
+
+
+# Each chapter's folder has an __init__.py (and __init___zh.py) whose
+# docstring gives its title and introduction.
+@pytest.mark.parametrize("home, suffix", [("", ""), ("zh/", "_zh")])
+def test_the_home_page_lists_each_chapter_with_its_title_and_introduction(site, home, suffix):
+    text = squeeze(visible_text(page(site, home)))
+    at = 0
+    for chapter in sorted(path for path in SOURCE_DIR.iterdir() if path.is_dir()):
+        docstring = ast.get_docstring(ast.parse((chapter / f"__init__{suffix}.py").read_text(encoding="utf-8")))
+        title, introduction = docstring.split("\n", 1)
+        for words in (title.removeprefix("# "), squeeze(introduction)):
+            found = text.find(words, at)
+            assert found >= 0, f"{home or 'the home page'}: {words!r} missing or out of order"
+            at = found
+
+
 def test_help_lists_the_options():
     result = run_build("--help")
     assert result.returncode == 0
-    for option in ("--source", "--site-dir", "serve"):
+    for option in ("--source", "--site-dir", "--config", "--dev-addr", "--no-run", "--cache-dir", "--pages-only",
+                   "serve"):
         assert option in result.stdout
 
 
