@@ -8,6 +8,8 @@ import tokenize
 from html.parser import HTMLParser
 
 import build_docs
+import literate.commentary
+import literate.textfirst
 
 
 class TextExtractor(HTMLParser):
@@ -75,7 +77,7 @@ def code_rows_of(text):
 # code PyLit makes of it.
 def shown_code(path):
     text = build_docs.read_source(path)
-    return build_docs.text_first_code(text) if build_docs.is_literate_text(path) else text
+    return literate.textfirst.text_first_code(text) if literate.textfirst.is_literate_text(path) else text
 
 
 # The formulas of a source, read from its commentary (with code spans taken
@@ -87,7 +89,7 @@ def source_formulas(path):
     formulas = collections.Counter()
     for section in build_docs.parse_source(shown_code(path)):
         prose = CODE_SPAN.sub(" ", section.docs)
-        for match in re.finditer(build_docs.MATH, prose):
+        for match in re.finditer(literate.commentary.MATH, prose):
             formulas[squeeze(match.group(match.lastgroup))] += 1
     return formulas
 

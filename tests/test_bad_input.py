@@ -19,6 +19,10 @@ from pathlib import Path
 import pytest
 
 import build_docs
+import literate.read
+import literate.parse
+import literate.site
+import literate.publish
 from site_html import code_lines, code_rows_of, visible_text
 
 ROOT = Path(build_docs.__file__).resolve().parent
@@ -192,7 +196,7 @@ def odd_site(tmp_path_factory):
 def shown_and_expected(work, name):
     """The page's code column, and every line of the source that holds code."""
     text = build_docs.read_source(work / "source" / name)
-    lines = build_docs.split_lines(text)
+    lines = literate.parse.split_lines(text)
     shown = code_lines(page(work / "site", Path(name).stem))
     return shown, lines, code_rows_of(text)
 
@@ -285,27 +289,27 @@ def test_pages_with_the_same_url_are_an_error(tmp_path, previous_site):
     assert len(clash) == 1 and "/build_docs/ clashes with /build_docs/" in clash[0], stderr
 
 
-LANGUAGES = [build_docs.Language("en", "English", ""), build_docs.Language("zh", "中文", "zh/")]
+LANGUAGES = [literate.site.Language("en", "English", ""), literate.site.Language("zh", "中文", "zh/")]
 
 
 def test_a_page_beside_a_folder_of_pages_is_an_error():
     def pages(*names):
-        return [build_docs.Page(Path(f"source/{name}.py"), name, "", "en") for name in names]
+        return [literate.site.Page(Path(f"source/{name}.py"), name, "", "en") for name in names]
 
-    with pytest.raises(build_docs.BuildError, match=r"source/x\.py:1:1: its page /x/ is also the folder of "
+    with pytest.raises(literate.read.BuildError, match=r"source/x\.py:1:1: its page /x/ is also the folder of "
                                                     r"source/X/y\.py"):
-        build_docs.check_page_urls(pages("x", "X/y"), LANGUAGES)
-    build_docs.check_page_urls(pages("x/index", "x/y", "z"), LANGUAGES)  # a folder's own index is its page
+        literate.site.check_page_urls(pages("x", "X/y"), LANGUAGES)
+    literate.site.check_page_urls(pages("x/index", "x/y", "z"), LANGUAGES)  # a folder's own index is its page
 
 
 # Each language is published in a tree of its own: an English chapter named
 # `zh` would land in the Chinese tree.
 def test_pages_clash_across_the_language_trees():
-    english = build_docs.Page(Path("source/zh/x.py"), "zh/x", "", "en")
-    chinese = build_docs.Page(Path("source/x_zh.py"), "x", "", "zh")
-    with pytest.raises(build_docs.BuildError, match=r"source/x_zh\.py:1:1: its page /zh/x/ clashes with /zh/x/"):
-        build_docs.check_page_urls([english, chinese], LANGUAGES)
-    build_docs.check_page_urls([build_docs.Page(Path("source/x.py"), "x", "", "en"), chinese], LANGUAGES)
+    english = literate.site.Page(Path("source/zh/x.py"), "zh/x", "", "en")
+    chinese = literate.site.Page(Path("source/x_zh.py"), "x", "", "zh")
+    with pytest.raises(literate.read.BuildError, match=r"source/x_zh\.py:1:1: its page /zh/x/ clashes with /zh/x/"):
+        literate.site.check_page_urls([english, chinese], LANGUAGES)
+    literate.site.check_page_urls([literate.site.Page(Path("source/x.py"), "x", "", "en"), chinese], LANGUAGES)
 
 
 def test_a_link_out_of_the_source_folder_is_not_followed(tmp_path, previous_site):
@@ -363,7 +367,7 @@ KILLED_AFTER_MKDOCS = """
 import os, signal, sys
 sys.path.insert(0, sys.argv[1])
 import build_docs
-stage = sys.modules[build_docs.mkdocs_build.__module__]
+import literate.plugin as stage
 build = stage.mkdocs_build
 def build_then_die(config):
     build(config)
@@ -394,15 +398,15 @@ def test_kill_9_halfway_through_a_build_leaves_the_old_site(tmp_path, previous_s
 def test_folders_are_exchanged_in_one_step(tmp_path):
     make_sources(tmp_path / "a", {"which": "a"})
     make_sources(tmp_path / "b", {"which": "b"})
-    assert build_docs.exchange_folders(tmp_path / "a", tmp_path / "b")
+    assert literate.publish.exchange_folders(tmp_path / "a", tmp_path / "b")
     assert (tmp_path / "a" / "which").read_text() == "b" and (tmp_path / "b" / "which").read_text() == "a"
 
 
 def test_swap_without_exchange_still_replaces_the_site(tmp_path, monkeypatch):
-    monkeypatch.setattr(build_docs, "exchange_folders", lambda a, b: False)
+    monkeypatch.setattr(literate.publish, "exchange_folders", lambda a, b: False)
     make_sources(tmp_path / "site", {"index.html": "old"})
     make_sources(tmp_path / ".site.building", {"index.html": "new"})
-    build_docs.swap_in(tmp_path / ".site.building", tmp_path / "site")
+    literate.publish.swap_in(tmp_path / ".site.building", tmp_path / "site")
     assert snapshot(tmp_path / "site") == {"index.html": b"new"}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
 
@@ -423,7 +427,7 @@ def test_a_site_left_aside_by_a_killed_swap_is_put_back(tmp_path, previous_site)
 # durations measured by a fresh run of a tutorial's tests are the one thing
 # that differs between runs, so no tutorial runs again.
 LATER = """
-import datetime, runpy, sys, time
+import datetime, os, runpy, sys, time
 A_YEAR = 366 * 86400
 real_time, real_strftime = time.time, time.strftime
 def later():
@@ -450,6 +454,7 @@ class Later(datetime.datetime):
 datetime.datetime, datetime.date = Later, LaterDate
 assert time.localtime().tm_year > time.gmtime(real_time()).tm_year or time.localtime().tm_yday != time.gmtime(real_time()).tm_yday
 sys.argv = sys.argv[1:]
+sys.path.insert(0, os.path.dirname(sys.argv[0]))  # as `python build_docs.py` does: `literate/` is beside it
 runpy.run_path(sys.argv[0], run_name="__main__")
 """
 

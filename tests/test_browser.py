@@ -21,7 +21,6 @@ import collections
 import functools
 import http.server
 import json
-import os
 import re
 import sys
 import threading
@@ -33,6 +32,10 @@ import pytest
 import yaml
 
 import build_docs
+import literate.textfirst
+import literate.parse
+import literate.site
+import literate.commentary
 from needs import unavailable
 from site_html import shown_code, source_formulas, squeeze
 
@@ -46,9 +49,9 @@ CHROMIUM_ARGS = [
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 MIN_CONTRAST = 4.5
-# Rows and code blocks of the generator's page that the permalink and copy
-# checks click; it has over a hundred of each.
-GENERATOR_SAMPLE = 12
+# Rows and code blocks of each of the generator's pages that the permalink
+# and copy checks click; together they have hundreds of each.
+GENERATOR_SAMPLE = 4
 
 
 # ## The site, its server and the browser
@@ -179,13 +182,13 @@ class Tutorial:
 
     @property
     def source_lines(self):
-        return build_docs.split_lines(shown_code(self.source))
+        return literate.parse.split_lines(shown_code(self.source))
 
     def sample(self, items):
-        """All of a tutorial's rows or blocks; of the generator's own page,
-        far longer than any tutorial and built from the same templates, an
-        evenly spread sample with its first and last."""
-        if self.source.name != "build_docs.py" or len(items) <= 2 * GENERATOR_SAMPLE:
+        """All of a tutorial's rows or blocks; of the generator's own pages,
+        together far longer than the tutorials and built from the same
+        templates, an evenly spread sample with the last."""
+        if self.source.is_relative_to(ROOT / "source") or len(items) <= 2 * GENERATOR_SAMPLE:
             return items
         step = len(items) / GENERATOR_SAMPLE
         return [items[round(i * step)] for i in range(GENERATOR_SAMPLE)] + [items[-1]]
@@ -202,8 +205,8 @@ def page_urls(site_dir):
 
 def candidate_sources():
     sources = ROOT / "source"
-    return sorted([*sources.rglob("*.py"), *sources.rglob("*" + build_docs.LITERATE_SUFFIX)]) + [
-        ROOT / "build_docs.py"]
+    return sorted([*sources.rglob("*.py"), *sources.rglob("*" + literate.textfirst.LITERATE_SUFFIX)]) + [
+        ROOT / "build_docs.py", *sorted((ROOT / "literate").glob("*.py"))]
 
 
 # A translation may keep its code on the same lines as the original: the
@@ -211,9 +214,9 @@ def candidate_sources():
 def source_of(code, lang):
     matches = []
     for path in candidate_sources():
-        if build_docs.page_name(path).endswith("_zh") != (lang == "zh"):
+        if literate.site.page_name(path).endswith("_zh") != (lang == "zh"):
             continue
-        lines = build_docs.split_lines(shown_code(path))
+        lines = literate.parse.split_lines(shown_code(path))
         if all(0 < n <= len(lines) and lines[n - 1] == text for n, text in code.items()):
             matches.append(path)
     assert len(matches) == 1, f"code column matches {len(matches)} source files: {matches}"
