@@ -80,7 +80,7 @@ def parse_arguments(argv):
     parser.add_argument("--config", default=str(ROOT / "mkdocs.yml"), metavar="FILE",
                         help="MkDocs configuration (default: mkdocs.yml)")
     parser.add_argument("--dev-addr", default="127.0.0.1:8000", metavar="HOST:PORT",
-                        help="address for serve (default: 127.0.0.1:8000)")
+                        help="address for serve (default: 127.0.0.1:8000; port 0: a free one)")
     parser.add_argument("--no-run", action="store_true",
                         help="do not run the tutorials' tests; their pages say 'not run'")
     parser.add_argument("--cache-dir", default=str(ROOT / ".cache"), metavar="DIR",

@@ -74,7 +74,7 @@ def make_pages(source_dir, docs_dir, config, testing, preview=False):
         raise BuildError("\n".join(problems))
     for problem in problems:
         print(problem, file=sys.stderr)
-    render_pages(pages_of(chapters), texts, testing.cache_dir)
+    render_pages(pages_of(chapters), texts, testing.cache_dir, processes=not preview)
     write_pages(chapters, site_languages(config), docs_dir, config)
     configure_navigation(config, chapters)
     return chapters

@@ -64,6 +64,15 @@ def serve_site(source_dir, config_file, address, testing=None):
             rebuild()
             server = LiveReloadServer(builder=rebuild, host=host, port=int(port), root=str(site_dir),
                                       polling_interval=PREVIEW_POLLING_SECONDS)
+            # Port 0 lets the system choose a free port: the address announced
+            # is the one bound, once it is bound.
+            bind = server.server_bind
+
+            def bind_and_name_the_port():
+                bind()
+                server.url = f"http://{host}:{server.server_port}/"
+
+            server.server_bind = bind_and_name_the_port
             for path in (source_dir, config_file, config_file.parent / "site_templates", ROOT / "build_docs.py",
                          ROOT / "literate", background.notify_dir):
                 server.watch(str(path))

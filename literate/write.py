@@ -20,7 +20,6 @@ import os
 import pickle
 import re
 import sys
-import threading
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
@@ -50,11 +49,12 @@ from literate.notebook import collect_notebook
 # The pages that must be rendered are rendered in parallel, a process per
 # core, the longest sources first so that no core is left with one long
 # file at the end. The workers are forked, and so start at once with all
-# of this program loaded. A process that runs other threads (the preview
-# server, tests in the background) renders its pages itself: a fork would
-# copy any lock another thread held at that moment, and a fresh interpreter
+# of this program loaded. The preview renders its pages itself: it runs
+# other threads (its server, tests in the background), and a fork would copy
+# any lock another thread held at that moment, while a fresh interpreter
 # would have to import all this program imports, which costs more than a
-# preview's few pages.
+# preview's few pages. The caller says which it is, so that a build renders
+# the same way whatever else its process happens to run.
 #
 # Every source is read before the build stops, so that one run lists every
 # file that needs fixing, a line each, in the `path:line:col: message` form
@@ -73,7 +73,7 @@ class Rendered:
 RENDERED = tuple(item.name for item in fields(Rendered))
 
 
-def render_pages(pages, texts, cache_dir):
+def render_pages(pages, texts, cache_dir, processes=True):
     jobs = []
     for page in pages:
         key = render_key(page)
@@ -84,7 +84,7 @@ def render_pages(pages, texts, cache_dir):
         else:
             apply_rendering(page, stored)
     failed = {}
-    for (page, *_), (rendered, error) in zip(jobs, in_parallel(render_source_page, jobs, size=job_size)):
+    for (page, *_), (rendered, error) in zip(jobs, in_parallel(render_source_page, jobs, job_size, processes)):
         if error:
             failed[page.source] = error
         else:
@@ -182,10 +182,10 @@ def job_size(job):
         return 0
 
 
-def in_parallel(function, jobs, size):
-    """[function(job) for job in jobs], in a process per core, the largest jobs first."""
+def in_parallel(function, jobs, size, processes=True):
+    """[function(job) for job in jobs]: with processes, in a process per core, the largest jobs first."""
     workers = min(len(jobs), os.cpu_count() or 1)
-    if workers < 2 or threading.active_count() > 1:
+    if workers < 2 or not processes:
         return [function(job) for job in jobs]
     order = sorted(range(len(jobs)), key=lambda index: -size(jobs[index]))
     with concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:

@@ -1,8 +1,15 @@
 """Reading built pages: visible text, code columns, links."""
 
+import collections
 import html
+import io
 import re
+import tokenize
 from html.parser import HTMLParser
+
+import build_docs
+import literate.commentary
+import literate.textfirst
 
 
 class TextExtractor(HTMLParser):
@@ -53,6 +60,38 @@ def unescape_like_a_browser(text):
     """html.unescape, except that `&#2;` is U+0002 as in a browser, not dropped."""
     control = re.sub(r"&#(\d+);", lambda m: chr(int(m.group(1))) if int(m.group(1)) < 32 else m.group(0), text)
     return html.unescape(control)
+
+
+def code_rows_of(text):
+    """Line numbers that hold any token that is not a comment or a string: real code,
+    found by Python's own tokenizer, independently of the generator's parser."""
+    rows = set()
+    for token in tokenize.generate_tokens(io.StringIO(text).readline):
+        if token.type not in (tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT,
+                              tokenize.DEDENT, tokenize.ENDMARKER, tokenize.STRING):
+            rows.update(range(token.start[0], token.end[0] + 1))
+    return rows
+
+
+# The code a source's page shows: the file, or for a text-first source the
+# code PyLit makes of it.
+def shown_code(path):
+    text = build_docs.read_source(path)
+    return literate.textfirst.text_first_code(text) if literate.textfirst.is_literate_text(path) else text
+
+
+# The formulas of a source, read from its commentary (with code spans taken
+# out: `$x$` in backticks is code, not math), and how often each appears.
+CODE_SPAN = re.compile(r"(`+)(.+?)\1", re.S)
+
+
+def source_formulas(path):
+    formulas = collections.Counter()
+    for section in build_docs.parse_source(shown_code(path)):
+        prose = CODE_SPAN.sub(" ", section.docs)
+        for match in re.finditer(literate.commentary.MATH, prose):
+            formulas[squeeze(match.group(match.lastgroup))] += 1
+    return formulas
 
 
 def tex_annotations(page_html):

@@ -6,6 +6,7 @@ author would, and checks what the author sees: the exit status, one
 site that is byte for byte what it was.
 """
 
+import datetime
 import html
 import os
 import re
@@ -13,7 +14,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -23,15 +23,16 @@ import literate.read
 import literate.parse
 import literate.site
 import literate.publish
-from site_html import code_lines, visible_text
+from site_html import code_lines, code_rows_of, visible_text
 
 ROOT = Path(build_docs.__file__).resolve().parent
 GOOD = "# Fine.\nx = 1\n"
 
 
 def build(workdir, *, source="source", site="site", env=None):
-    return subprocess.run([sys.executable, str(ROOT / "build_docs.py"), "--source", str(source),
-                           "--site-dir", str(site)], cwd=workdir, capture_output=True, text=True, env=env)
+    return subprocess.run([sys.executable, str(ROOT / "build_docs.py"), "--source", str(source), "--site-dir",
+                           str(site), "--cache-dir", str(Path(workdir) / ".cache")],
+                          cwd=workdir, capture_output=True, text=True, env=env)
 
 
 def snapshot(folder):
@@ -89,6 +90,7 @@ BROKEN = {
     "crlf_error.py": (b"x = 1\r\ny = (\r\n", "2:5: '(' was never closed"),
     "cr_error.py": (b"x = 1\ry = )\r", "2:5: unmatched ')'"),
     "unknown_cookie.py": (b"# -*- coding: klingon -*-\nx = 1\n", "1:1: unknown encoding: klingon"),
+    "not_its_cookie.py": (b"# coding: ascii\nx = 1\ns = 'caf\xc3\xa9'\n", "3:9: is not valid ascii (byte 0xc3)"),
     "bom_and_cookie.py": (b"\xef\xbb\xbf# coding: latin-1\nx = 1\n", "1:1: starts with a UTF-8 byte-order mark"),
     "nested.py": (b"x = " + b"-" * 100_000 + b"1\n", "1:1: nested too deeply for Python's parser"),
 }
@@ -196,8 +198,7 @@ def shown_and_expected(work, name):
     text = build_docs.read_source(work / "source" / name)
     lines = literate.parse.split_lines(text)
     shown = code_lines(page(work / "site", Path(name).stem))
-    code = {n for s in build_docs.parse_source(text) for n in s.code_line_numbers if lines[n - 1].strip()}
-    return shown, lines, code
+    return shown, lines, code_rows_of(text)
 
 
 @pytest.mark.parametrize("name", sorted(ODD) + ["linked_inside.py"])
@@ -275,6 +276,10 @@ def test_pages_with_the_same_url_are_an_error(tmp_path, previous_site):
         "a_b.py": GOOD, "a-b.py": GOOD, "Upper.py": GOOD, "upper.py": GOOD,
         "index.py": GOOD, "build_docs.py": GOOD, "test_results.py": GOOD,
     })
+    readme = failed_build(tmp_path / "readme", previous_site, {"README.py": GOOD, "test-results.py": GOOD})
+    assert "source/README.py:1:1: its page / clashes with / of the home page" in readme, readme
+    assert "source/test-results.py:1:1: its page /test-results/ clashes with /test-results/ of the test " \
+        "results page" in readme, readme
     assert "source/a_b.py:1:1: its page /a_b/ clashes with /a-b/ of source/a-b.py" in stderr
     assert "source/upper.py:1:1: its page /upper/ clashes with /Upper/ of source/Upper.py" in stderr
     assert "source/index.py:1:1: its page / clashes with / of the home page" in stderr
@@ -317,44 +322,71 @@ def test_a_link_out_of_the_source_folder_is_not_followed(tmp_path, previous_site
 
 
 # ## The site folder: refused where it would delete anything else
+#
+# A refusal that regressed would replace the folder it was given. So these
+# builds run a copy of the generator in a temporary folder, which is then
+# its repository: the checkout and its parent are never at stake.
+GENERATOR = ["build_docs.py", "literate", "mkdocs.yml", "site_templates", "source/search_words_zh.txt"]
+
+
+def copy_of_the_generator(repo):
+    (repo / "source").mkdir(parents=True)
+    for name in GENERATOR:
+        if (ROOT / name).is_dir():
+            shutil.copytree(ROOT / name, repo / name, ignore=shutil.ignore_patterns("__pycache__"))
+        elif (ROOT / name).exists():
+            shutil.copy2(ROOT / name, repo / name)
+    return repo / "build_docs.py"
+
+
 @pytest.mark.parametrize("where", ["source", "parent of source", "repository", "parent of repository",
                                    "folder of other files", "a file"])
 def test_a_site_dir_that_would_delete_other_things_is_refused(tmp_path, where):
-    make_sources(tmp_path / "source", {"good.py": GOOD})
-    (tmp_path / "notes").mkdir()
-    (tmp_path / "notes" / "keep.txt").write_text("mine", encoding="utf-8")
-    (tmp_path / "file.txt").write_text("mine", encoding="utf-8")
-    site = {"source": tmp_path / "source", "parent of source": tmp_path, "repository": ROOT,
-            "parent of repository": ROOT.parent, "folder of other files": tmp_path / "notes",
-            "a file": tmp_path / "file.txt"}[where]
-    before = {path: path.read_bytes() for path in tmp_path.rglob("*") if path.is_file()}
-    result = build(tmp_path, site=site)
+    generator = copy_of_the_generator(tmp_path / "repo")
+    work = tmp_path / "work"
+    make_sources(work / "source", {"good.py": GOOD})
+    (work / "notes").mkdir()
+    (work / "notes" / "keep.txt").write_text("mine", encoding="utf-8")
+    (work / "file.txt").write_text("mine", encoding="utf-8")
+    site = {"source": work / "source", "parent of source": work, "repository": generator.parent,
+            "parent of repository": tmp_path, "folder of other files": work / "notes",
+            "a file": work / "file.txt"}[where]
+    before = snapshot(tmp_path)
+    result = subprocess.run([sys.executable, str(generator), "--source", "source", "--site-dir", str(site),
+                             "--cache-dir", str(work / ".cache")], cwd=work, capture_output=True, text=True)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert result.stderr.startswith(f"refusing --site-dir {site.resolve()}: "), result.stderr
-    assert {path: path.read_bytes() for path in tmp_path.rglob("*") if path.is_file()} == before
+    assert snapshot(tmp_path) == before
 
 
 # ## Building beside the old site, swapping it in whole
-def test_kill_9_halfway_through_a_build_leaves_the_old_site(odd_site, tmp_path):
-    work, _ = odd_site
-    shutil.copytree(work / "source", tmp_path / "source", symlinks=True)
-    shutil.copytree(work / "site", tmp_path / "site")
-    before = snapshot(tmp_path / "site")
-    (tmp_path / "source" / "empty.py").write_text("# Now with words.\n", encoding="utf-8")
+#
+# The build kills itself with SIGKILL as soon as MkDocs has written the new
+# site into the staging folder, just before the swap: no timing is guessed.
+KILLED_AFTER_MKDOCS = """
+import os, signal, sys
+sys.path.insert(0, sys.argv[1])
+import build_docs
+import literate.plugin as stage
+build = stage.mkdocs_build
+def build_then_die(config):
+    build(config)
+    os.kill(os.getpid(), signal.SIGKILL)
+stage.mkdocs_build = build_then_die
+build_docs.main(sys.argv[2:])
+"""
+
+
+def test_kill_9_halfway_through_a_build_leaves_the_old_site(tmp_path, previous_site):
+    site, before = previous_site
+    shutil.copytree(site, tmp_path / "site")
+    make_sources(tmp_path / "source", {"good.py": GOOD, "more.py": "# Now with more words.\ny = 2\n"})
     staging = tmp_path / ".site.building"
-    build_process = subprocess.Popen(
-        [sys.executable, str(ROOT / "build_docs.py"), "--source", "source", "--site-dir", "site"],
-        cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 300
-        while not staging.exists() and build_process.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.05)
-        time.sleep(1)  # MkDocs is now writing pages into the staging folder
-    finally:
-        build_process.send_signal(signal.SIGKILL)
-        build_process.wait()
-    assert build_process.returncode == -signal.SIGKILL, "the build ended before it could be killed"
-    assert staging.exists(), "the build was not killed halfway"
+    killed = subprocess.run(
+        [sys.executable, "-c", KILLED_AFTER_MKDOCS, str(ROOT), "--source", "source", "--site-dir", "site",
+         "--cache-dir", str(tmp_path / ".cache")], cwd=tmp_path, capture_output=True, text=True)
+    assert killed.returncode == -signal.SIGKILL, f"the build was not killed: {killed.stderr}"
+    assert (staging / "more" / "index.html").exists(), "the build was not killed halfway"
     assert snapshot(tmp_path / "site") == before
     # The next build clears the half-built folder, even when it fails.
     (tmp_path / "source" / "broken.py").write_text("def f(:\n", encoding="utf-8")
@@ -388,35 +420,63 @@ def test_a_site_left_aside_by_a_killed_swap_is_put_back(tmp_path, previous_site)
 
 
 # ## The same input gives the same bytes, on any day
+#
+# The second build runs a year later as far as it can tell: every clock a
+# library could read without an argument is moved (time, datetime, date).
+# It shares this run's cache with the first, as builds on one machine do:
+# durations measured by a fresh run of a tutorial's tests are the one thing
+# that differs between runs, so no tutorial runs again.
 LATER = """
 import datetime, os, runpy, sys, time
 A_YEAR = 366 * 86400
-real_time = time.time
-time.time = lambda: real_time() + A_YEAR
+real_time, real_strftime = time.time, time.strftime
+def later():
+    return real_time() + A_YEAR
+time.time = later
+time.time_ns = lambda: int(later() * 1e9)
+for name in ("localtime", "gmtime", "ctime"):
+    setattr(time, name, lambda seconds=None, clock=getattr(time, name): clock(later() if seconds is None else seconds))
+time.strftime = lambda format, moment=None: real_strftime(format, time.localtime() if moment is None else moment)
+class LaterDate(datetime.date):
+    @classmethod
+    def today(cls):
+        return cls.fromtimestamp(later())
 class Later(datetime.datetime):
     @classmethod
     def now(cls, tz=None):
-        return datetime.datetime.fromtimestamp(time.time(), tz)
-datetime.datetime = Later
-assert datetime.datetime.now().year > Later.fromtimestamp(real_time()).year
+        return cls.fromtimestamp(later(), tz)
+    @classmethod
+    def today(cls):
+        return cls.fromtimestamp(later())
+    @classmethod
+    def utcnow(cls):
+        return cls.utcfromtimestamp(later())
+datetime.datetime, datetime.date = Later, LaterDate
+assert time.localtime().tm_year > time.gmtime(real_time()).tm_year or time.localtime().tm_yday != time.gmtime(real_time()).tm_yday
 sys.argv = sys.argv[1:]
 sys.path.insert(0, os.path.dirname(sys.argv[0]))  # as `python build_docs.py` does: `literate/` is beside it
 runpy.run_path(sys.argv[0], run_name="__main__")
 """
 
 
-def test_two_builds_a_year_apart_are_byte_identical(tmp_path):
-    """The builds share the project's cache of tutorial verdicts, as builds
-    on one machine do: durations measured by a fresh run of a tutorial's
-    tests are the one thing that differs between runs."""
+def test_two_builds_a_year_apart_are_byte_identical(real_site, test_cache, tmp_path):
     env = {key: value for key, value in os.environ.items() if key != "SOURCE_DATE_EPOCH"}
-    arguments = [str(ROOT / "build_docs.py"), "--source", str(ROOT / "source")]
-    today = subprocess.run([sys.executable, *arguments, "--site-dir", "one"],
+    later = subprocess.run([sys.executable, "-c", LATER, str(ROOT / "build_docs.py"), "--source", str(ROOT / "source"),
+                            "--site-dir", "later", "--cache-dir", str(test_cache)],
                            cwd=tmp_path, capture_output=True, text=True, env=env)
-    later = subprocess.run([sys.executable, "-c", LATER, *arguments, "--site-dir", "two"],
-                           cwd=tmp_path, capture_output=True, text=True, env=env)
-    assert today.returncode == 0 and later.returncode == 0, today.stderr + later.stderr
-    one, two = snapshot(tmp_path / "one"), snapshot(tmp_path / "two")
+    assert later.returncode == 0, later.stderr
+    rerun = [line for line in later.stdout.splitlines() if " passed" in line and not line.endswith("(cached)")]
+    assert not rerun, f"the second build ran tutorials again: {rerun}"
+    one, two = snapshot(real_site), snapshot(tmp_path / "later")
     assert sorted(one) == sorted(two)
     differing = [name for name in one if one[name] != two[name]]
     assert not differing, f"differ between the builds: {differing}"
+
+
+def test_the_sitemap_date_is_that_of_the_last_commit(real_site):
+    log = subprocess.run(["git", "-C", str(ROOT), "log", "-1", "--format=%ct"], capture_output=True, text=True)
+    if log.returncode != 0:
+        pytest.skip(f"not a git checkout: {log.stderr.strip()}")
+    committed = datetime.datetime.fromtimestamp(int(log.stdout), datetime.timezone.utc).date().isoformat()
+    sitemap = (real_site / "sitemap.xml").read_text(encoding="utf-8")
+    assert set(re.findall(r"<lastmod>([^<]*)</lastmod>", sitemap)) == {committed}

@@ -11,16 +11,16 @@ Chromium is Debian's (`/usr/bin/chromium`): Playwright's own browser
 download does not work here. In CI (`CI` set) a missing Chromium fails
 these tests; elsewhere they are skipped with the reason.
 
-Each test writes what it saw to `tests/artifacts/` (ignored by git): a
-full-page screenshot of every page at desktop and phone size, and in the
-dark scheme.
+Each test writes what it saw into the run's temporary folder, never the
+checkout (`screenshots/` under pytest's `--basetemp`, by default
+`/tmp/pytest-of-$USER/pytest-current/`): a full-page screenshot of every
+tutorial page at desktop and phone size, and in the dark scheme.
 """
 
 import collections
 import functools
 import http.server
 import json
-import os
 import re
 import sys
 import threading
@@ -36,10 +36,11 @@ import literate.textfirst
 import literate.parse
 import literate.site
 import literate.commentary
+from needs import unavailable
+from site_html import shown_code, source_formulas, squeeze
 
 ROOT = Path(build_docs.__file__).resolve().parent
 CONFIG = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
-ARTIFACTS = ROOT / "tests" / "artifacts"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -48,15 +49,19 @@ CHROMIUM_ARGS = [
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 MIN_CONTRAST = 4.5
+# Rows and code blocks of each of the generator's pages that the permalink
+# and copy checks click; together they have hundreds of each.
+GENERATOR_SAMPLE = 4
 
 
 # ## The site, its server and the browser
 
+pytestmark = pytest.mark.browser
+
+
 @pytest.fixture(scope="session")
-def built_site(tmp_path_factory):
-    site_dir = tmp_path_factory.mktemp("browser") / "site"
-    build_docs.build_site(ROOT / "source", site_dir, ROOT / "mkdocs.yml")
-    return site_dir
+def built_site(real_site):
+    return real_site
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -74,7 +79,7 @@ class LocalServer(http.server.ThreadingHTTPServer):
             super().handle_error(request, client_address)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def base_url(built_site):
     handler = functools.partial(QuietHandler, directory=str(built_site))
     server = LocalServer(("127.0.0.1", 0), handler)
@@ -85,13 +90,7 @@ def base_url(built_site):
     server.server_close()
 
 
-def unavailable(reason):
-    if os.environ.get("CI"):
-        pytest.fail(f"{reason} (CI is set: the browser tests must run)")
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
     if not CHROMIUM.exists():
         unavailable(f"{CHROMIUM} is missing: apt-get install chromium")
@@ -185,6 +184,15 @@ class Tutorial:
     def source_lines(self):
         return literate.parse.split_lines(shown_code(self.source))
 
+    def sample(self, items):
+        """All of a tutorial's rows or blocks; of the generator's own pages,
+        together far longer than the tutorials and built from the same
+        templates, an evenly spread sample with the last."""
+        if self.source.is_relative_to(ROOT / "source") or len(items) <= 2 * GENERATOR_SAMPLE:
+            return items
+        step = len(items) / GENERATOR_SAMPLE
+        return [items[round(i * step)] for i in range(GENERATOR_SAMPLE)] + [items[-1]]
+
 
 def page_urls(site_dir):
     urls = []
@@ -199,13 +207,6 @@ def candidate_sources():
     sources = ROOT / "source"
     return sorted([*sources.rglob("*.py"), *sources.rglob("*" + literate.textfirst.LITERATE_SUFFIX)]) + [
         ROOT / "build_docs.py", *sorted((ROOT / "literate").glob("*.py"))]
-
-
-# The code a source's page shows: the file, or for a text-first source the
-# code PyLit makes of it.
-def shown_code(path):
-    text = build_docs.read_source(path)
-    return literate.textfirst.text_first_code(text) if literate.textfirst.is_literate_text(path) else text
 
 
 # A translation may keep its code on the same lines as the original: the
@@ -226,7 +227,7 @@ CODE_LINES_JS = """() => Object.fromEntries([...document.querySelectorAll('.lp-l
     .map(line => [line.dataset.ln, line.textContent]))"""
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def tutorials(browser, built_site, base_url):
     found = []
     visitor = Visitor(browser, DESKTOP)
@@ -240,13 +241,18 @@ def tutorials(browser, built_site, base_url):
         found.append(Tutorial(base_url + path, slug, lang, source_of(code, lang), code))
         page.close()
     visitor.close()
-    assert len(found) >= 2, "the built site has no tutorial pages"
+    expected = {source for source in candidate_sources() if not source.name.startswith("__init__")}
+    assert {tutorial.source for tutorial in found} == expected, "tutorial pages missing from the built site"
     return found
 
 
-def screenshot(page, name):
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+@pytest.fixture(scope="module")
+def screenshot(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("screenshots", numbered=False)
+
+    def take(page, name):
+        page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+    return take
 
 
 def report(problems):
@@ -300,7 +306,7 @@ def page_scroll_problems(tutorial, layout):
     return problems
 
 
-def test_desktop_commentary_beside_its_code(tutorials, visitors):
+def test_desktop_commentary_beside_its_code(tutorials, visitors, screenshot):
     visitor = visitors(DESKTOP)
     problems = []
     for tutorial in tutorials:
@@ -320,7 +326,7 @@ def test_desktop_commentary_beside_its_code(tutorials, visitors):
     report(problems)
 
 
-def test_phone_commentary_above_its_code(tutorials, visitors):
+def test_phone_commentary_above_its_code(tutorials, visitors, screenshot):
     visitor = visitors(PHONE)
     problems = []
     for tutorial in tutorials:
@@ -354,22 +360,6 @@ def test_phone_commentary_above_its_code(tutorials, visitors):
 # taken out: `$x$` in backticks is code, not math). Each must be on the page
 # as a math element with a size, and no TeX may be left in the text a
 # reader sees outside code.
-CODE_SPAN = re.compile(r"(`+)(.+?)\1", re.S)
-
-
-def squeeze(text):
-    return re.sub(r"\s+", " ", text).strip()
-
-
-def source_formulas(path):
-    formulas = collections.Counter()
-    for section in build_docs.parse_source(shown_code(path)):
-        prose = CODE_SPAN.sub(" ", section.docs)
-        for match in re.finditer(literate.commentary.MATH, prose):
-            formulas[squeeze(match.group(match.lastgroup))] += 1
-    return formulas
-
-
 MATH_JS = """() => {
   const maths = [...document.querySelectorAll('.lp-page math')].map(math => {
     const r = math.getBoundingClientRect();
@@ -451,15 +441,22 @@ def search(page, query):
 #
 # A reader searches from a page in their language; the first result must be
 # a page in that language.
-@pytest.mark.parametrize("query, lang", [("反向传播", "zh"), ("backward", "en")])
-def test_search_finds_the_page_in_the_query_language(tutorials, visitors, query, lang):
+@pytest.mark.parametrize("query, lang, first", [("反向传播", "zh", "/zh/autograd/autograd/"),
+                                                ("backward", "en", "/autograd/autograd/")])
+def test_search_finds_the_page_in_the_query_language(tutorials, visitors, query, lang, first):
     start = next((t for t in tutorials if t.lang == lang), None)
     assert start, f"no tutorial page in {lang}"
     page = visitors(DESKTOP).open(start.url)
-    search(page, query).click()
+    found = search(page, query)
+    hits = [urlsplit(href).path for href in
+            page.locator(".md-search-result__item a").evaluate_all("links => links.map(a => a.href)")]
+    assert hits[0] == first, f"the first result for {query!r} is {hits[0]}, not {first}"
+    other = [hit for hit in hits if hit.startswith("/zh/") != (lang == "zh")]
+    assert not other, f"results for {query!r} in another language than {lang}: {other}"
+    found.click()
     page.wait_for_load_state()
-    found = page.evaluate("() => { const p = document.querySelector('.lp-page'); return p && p.lang }")
-    assert found == lang, f"the first result for {query!r} is {page.url}, a page in {found!r}"
+    shown = page.evaluate("() => { const p = document.querySelector('.lp-page'); return p && p.lang }")
+    assert shown == lang, f"the first result for {query!r} opens {page.url}, a page in {shown!r}"
 
 
 # ## 6. Links
@@ -560,7 +557,7 @@ def test_section_permalinks_scroll_to_their_row(tutorials, visitors):
         rows = page.evaluate("""() => [...document.querySelectorAll('.lp-section')].map(row => {
             const anchor = row.querySelector(':scope > .lp-docs > a.lp-anchor');
             return [row.id, anchor && anchor.getAttribute('href')]; })""")
-        for row_id, href in rows:
+        for row_id, href in tutorial.sample(rows):
             if href != f"#{row_id}":
                 problems.append(f"{tutorial.url}: the permalink of #{row_id} is {href!r}")
                 continue
@@ -595,7 +592,7 @@ def test_copy_button_copies_the_blocks_source_lines(tutorials, base_url, visitor
         lines = tutorial.source_lines
         page = visitor.open(tutorial.url)
         page.evaluate("() => navigator.clipboard.writeText('(nothing copied)')")
-        for block in page.locator(".lp-code pre").all():
+        for block in tutorial.sample(page.locator(".lp-code pre").all()):
             numbers = [int(n) for n in block.evaluate(
                 "pre => [...pre.querySelectorAll('.lp-line')].map(line => line.dataset.ln)")]
             expected = "\n".join(lines[n - 1] for n in numbers).rstrip()
@@ -714,7 +711,7 @@ def contrast_problems(tutorial, page, scheme):
     return problems
 
 
-def test_dark_mode_toggle_keeps_code_and_commentary_readable(tutorials, visitors):
+def test_dark_mode_toggle_keeps_code_and_commentary_readable(tutorials, visitors, screenshot):
     problems = []
     for tutorial in tutorials:
         # Each page in a fresh profile: Material remembers the chosen scheme.

@@ -3,10 +3,12 @@ MkDocs run only for what changed all give what a clean build gives, byte
 for byte. How fast they are is measured by tests/benchmarks/bench_build.py,
 not here."""
 
+import os
 import subprocess
 import sys
 import sysconfig
 import textwrap
+import threading
 from pathlib import Path
 
 import pytest
@@ -78,12 +80,13 @@ def clean_build(project, capsys):
 
 
 class Counted:
-    """Wraps literate.render.render_page where literate.write looks it up, counting the pages rendered
-    in this process."""
+    """Wraps literate.render.render_page where literate.write looks it up, counting the pages rendered.
+    One core: every page is then rendered in this process, where the count is kept."""
 
     def __init__(self, monkeypatch):
         self.names, self.render_page = [], literate.render.render_page
         monkeypatch.setattr(literate.write, "render_page", self)
+        monkeypatch.setattr(literate.write.os, "cpu_count", lambda: 1)
 
     def __call__(self, page, text, *parsed):
         self.names.append(page.name)
@@ -191,10 +194,33 @@ def test_the_worker_pool_renders_what_one_process_does(tmp_path, capsys, monkeyp
     assert [name for name in pool if pool[name] != alone[name]] == []
 
 
+def process_of(job):
+    return os.getpid()
+
+
+# Whether pages are rendered in worker processes is the caller's choice
+# (a preview renders in its own process), not a consequence of whatever
+# other thread the process runs: pytest's own, a test's server.
+def test_worker_processes_render_even_while_another_thread_runs(monkeypatch):
+    monkeypatch.setattr(literate.write.os, "cpu_count", lambda: 2)
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        pooled = literate.write.in_parallel(process_of, list(range(4)), lambda job: job)
+        alone = literate.write.in_parallel(process_of, list(range(4)), lambda job: job, processes=False)
+    finally:
+        stop.set()
+        other.join()
+    assert os.getpid() not in pooled and len(pooled) == 4
+    assert alone == [os.getpid()] * 4
+
+
 # ## MkDocs only for what changed
-def test_nothing_changed_runs_no_mkdocs_and_leaves_the_site_alone(project, capsys):
+def test_nothing_changed_runs_no_mkdocs_and_leaves_the_site_alone(project, capsys, monkeypatch):
     build(project, capsys)
     before = {path: path.stat().st_mtime_ns for path in (project / "site").rglob("*")}
+    monkeypatch.setattr(literate.plugin, "mkdocs_build", lambda config: pytest.fail("MkDocs ran"))
     out = build(project, capsys)
     assert "nothing changed since the last build" in out
     assert {path: path.stat().st_mtime_ns for path in (project / "site").rglob("*")} == before

@@ -47,6 +47,7 @@ def test_the_standard_library_is_there():
     assert len(STDLIB_FILES) > 150
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", STDLIB_FILES, ids=lambda path: path.name)
 def test_code_text_code_is_identical_on_the_standard_library(path):
     with tokenize.open(path) as file:
@@ -57,6 +58,7 @@ def test_code_text_code_is_identical_on_the_standard_library(path):
 # Lossless is not enough: keeping every comment as code would be lossless
 # too. Our text is PyLit's own, but for the marked blank lines, in all but a
 # few modules (those with a comment block that PyLit would misread).
+@pytest.mark.slow
 def test_the_text_is_pylits_own_but_for_marked_blank_lines():
     changed = []
     for path in STDLIB_FILES:
@@ -192,7 +194,7 @@ def test_the_build_names_a_file_it_cannot_round_trip_and_writes_no_text_for_it(t
     source.mkdir()
     (source / "tabs.py").write_text("# Tabbed.\n\nif True:\n\tx = 1\n", encoding="utf-8")
     (source / "fine.py").write_text("# Fine.\n\nx = 1\n", encoding="utf-8")
-    result = run_build("--source", str(source), "--site-dir", str(site_dir))
+    result = run_build("--source", str(source), "--site-dir", str(site_dir), "--cache-dir", str(tmp_path / "cache"))
     assert result.returncode == 0, result.stderr
     assert re.search(r"tabs\.py:4: warning: .*no literate text", result.stderr)
     assert "fine.py" not in result.stderr
@@ -207,7 +209,7 @@ def test_a_page_from_both_a_py_and_a_py_txt_is_an_error(tmp_path):
     source.mkdir()
     (source / "twice.py").write_text("x = 1\n", encoding="utf-8")
     (source / "twice.py.txt").write_text("Text::\n\n    x = 1\n", encoding="utf-8")
-    result = run_build("--source", str(source), "--site-dir", str(site_dir))
+    result = run_build("--source", str(source), "--site-dir", str(site_dir), "--cache-dir", str(tmp_path / "cache"))
     assert result.returncode == 1
     assert "twice.py.txt: page 'twice' already comes from" in result.stderr
     assert "Traceback" not in result.stderr

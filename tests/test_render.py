@@ -30,15 +30,22 @@ def test_math_keeps_its_tex_as_an_annotation():
     assert r'<annotation encoding="application/x-tex">output = input \cdot weight^T + bias</annotation>' in out
 
 
+def test_dollars_follow_pandocs_rule_no_space_inside():
+    out, _ = render("between $ 5 and 6 $ and $x $ and $ y$, but $z$")
+    assert out.count("<math") == 1 and "<annotation encoding=\"application/x-tex\">z</annotation>" in out
+
+
 def test_dollars_in_prose_and_code_spans_are_not_math():
     out, _ = render("Costs $5 and $6, see `$x$` and ``$$y$$``.")
     assert "<math" not in out
     assert "<code>$x$</code>" in out and "<code>$$y$$</code>" in out
 
 
-def test_underscores_in_math_are_not_emphasis():
-    out, _ = render("$a_1 + b_2$ and $c_3$")
+def test_underscores_and_stars_in_math_are_not_emphasis():
+    # Plain Markdown would emphasise both: the *b* and the *y_2*.
+    out, _ = render("$a*b*c$ and $x_1*y_2*z$ and $a_1 + b_2$")
     assert "<em>" not in out
+    assert out.count("<math") == 3
 
 
 def test_unrenderable_math_is_shown_as_source_with_a_warning():

@@ -9,6 +9,7 @@ import re
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -262,7 +263,29 @@ def test_the_cache_reruns_only_what_changed(tmp_path):
     assert runs() == 4
 
 
+# A timeout counts from the moment the test that hangs has started: the
+# tutorial leaves a file then, and the build's wait for pytest begins only
+# once that file is there, so the time pytest takes to start, however busy
+# the machine, is not part of it.
+class TimedFromStart(subprocess.Popen):
+    started = None
+
+    def communicate(self, input=None, timeout=None):
+        if timeout is not None and not getattr(self, "waited", False):
+            self.waited = True
+            deadline = time.monotonic() + 120
+            while not self.started.exists() and self.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.01)
+        return super().communicate(input, timeout)
+
+
+def timed_from(started, monkeypatch):
+    monkeypatch.setattr(TimedFromStart, "started", started)
+    monkeypatch.setattr(literate.testrun.subprocess, "Popen", TimedFromStart)
+
+
 HANGS = '''\
+import pathlib
 import time
 
 
@@ -271,28 +294,33 @@ def test_quick():
 
 
 def test_hangs():
+    pathlib.Path({started!r}).touch()
     while True:
         time.sleep(0.05)
 '''
 
 
-def test_a_hanging_tutorial_is_stopped_at_its_timeout(tmp_path, capsys):
-    write(tmp_path / "source", "hangs.py", HANGS)
-    # The limit leaves a busy machine time to start pytest and reach test_hangs.
-    status, out, err = build(tmp_path, capsys, timeout=60, timeouts={"hangs.py": 3.5})
+def test_a_hanging_tutorial_is_stopped_at_its_timeout(tmp_path, capsys, monkeypatch):
+    started = tmp_path / "started"
+    write(tmp_path / "source", "hangs.py", HANGS.format(started=str(started)))
+    timed_from(started, monkeypatch)
+    status, out, err = build(tmp_path, capsys, timeout=60, timeouts={"hangs.py": 1.5})
     assert status == 1
     hang_line = HANGS.splitlines().index("        time.sleep(0.05)") + 1
-    assert re.search(rf"hangs\.py: timed out: test_hangs did not finish within 3\.5 s "
-                     rf"\(stopped at \S*hangs\.py:{hang_line}\)", err)
+    assert re.search(rf"hangs\.py: timed out: test_hangs did not finish within 1\.5 s "
+                     rf"\(stopped at \S*hangs\.py:{hang_line}\)", err), err
 
 
 def test_a_tutorial_that_ignores_the_interrupt_is_killed(tmp_path, monkeypatch):
     monkeypatch.setattr(literate.testrun, "GRACE_SECONDS", 0.5)
-    write(tmp_path / "source", "stubborn.py", "import signal\nimport time\n\n\ndef test_stubborn():\n"
-          "    signal.signal(signal.SIGINT, signal.SIG_IGN)\n    while True:\n        time.sleep(0.05)\n")
-    verdict = judge(tmp_path, timeout=3)["stubborn.py"]
+    started = tmp_path / "started"
+    write(tmp_path / "source", "stubborn.py", "import pathlib\nimport signal\nimport time\n\n\ndef test_stubborn():\n"
+          "    signal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+          f"    pathlib.Path({str(started)!r}).touch()\n    while True:\n        time.sleep(0.05)\n")
+    timed_from(started, monkeypatch)
+    verdict = judge(tmp_path, timeout=1)["stubborn.py"]
     assert verdict.status == literate.testrun.TIMED_OUT
-    assert verdict.problem == "test_stubborn did not finish within 3 s"
+    assert verdict.problem == "test_stubborn did not finish within 1 s"
     # pytest never saw the interrupt: the process was killed.
     assert "KeyboardInterrupt" not in verdict.output
 

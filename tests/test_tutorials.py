@@ -100,13 +100,32 @@ def test_running_a_tutorial_runs_its_checks(path, tmp_path):
     assert re.search(rf"^{len(names_of_tests(path))} passed\b(?!.* failed)", result.stdout, re.MULTILINE), result.stdout
 
 
-def test_a_tutorial_run_directly_reports_a_failure_and_exits_non_zero(tmp_path):
-    path = SOURCE / "01_tensors" / "broadcasting.py"
-    text = path.read_text(encoding="utf-8")
-    main = text.index('if __name__ == "__main__":')
-    broken = text[:main] + "def test_broken():\n    assert 1 == 2\n\n\n" + text[main:]
-    script = tmp_path / path.name
-    script.write_text(broken, encoding="utf-8")
+# The same with one more test, which fails: the run says so and exits 1.
+# One tutorial of each kind, code first and text first, is enough: every
+# tutorial ends in the same `__main__` block, as the next test checks.
+FAILING = "def test_zz_fails_on_purpose():\n    assert False\n\n\n"
+ONE_OF_EACH_KIND = [SOURCE / "01_tensors" / "broadcasting.py", SOURCE / "02_autograd" / "finite_differences.py.txt"]
+
+
+@pytest.mark.parametrize("path", ONE_OF_EACH_KIND, ids=lambda p: p.relative_to(SOURCE).as_posix())
+def test_running_a_tutorial_with_a_failing_check_exits_1(path, tmp_path):
+    code = code_of(path) if literate.textfirst.is_literate_text(path) else path.read_text(encoding="utf-8")
+    main = code.index('\nif __name__ == "__main__":')
+    script = tmp_path / f"{literate.site.page_name(path)}.py"
+    script.write_text(code[:main + 1] + FAILING + code[main + 1:], encoding="utf-8")
     result = run_directly(script, path.parent)
-    assert result.returncode == 1
-    assert f"1 failed, {len(names_of_tests(path))} passed in " in result.stdout, result.stdout
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert re.search(rf"^1 failed, {len(names_of_tests(path))} passed in ", result.stdout, re.M), result.stdout
+
+
+# One runner for every tutorial, not a copy with its own variations: the
+# `__main__` block that closes each tutorial is this one statement.
+STANDARD_RUNNER = 'raise SystemExit(pytest.main([__file__, "-q", "-p", "no:cacheprovider"]))'
+
+
+@pytest.mark.parametrize("path", [path for path in TUTORIALS if names_of_tests(path)],
+                         ids=lambda p: p.relative_to(SOURCE).as_posix())
+def test_every_tutorial_ends_in_the_standard_runner(path):
+    last = ast.parse(code_of(path)).body[-1]
+    assert isinstance(last, ast.If) and ast.unparse(last.test) == "__name__ == '__main__'"
+    assert ast.unparse(last.body[-1]) == STANDARD_RUNNER.replace('"', "'")
