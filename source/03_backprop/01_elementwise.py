@@ -36,7 +36,7 @@ class ReLU(Function):
     @staticmethod
     def backward(ctx, grad_output):
         (x,) = ctx.saved_tensors
-        # $g \odot \mathbb{1}[x > 0]$: the strict inequality is PyTorch's choice at zero.
+        # Keep the gradient where the input was positive; the strict inequality is PyTorch's choice at zero: $$ g \odot \mathbb{1}[x > 0] $$
         return grad_output * (x > 0).to(grad_output.dtype)
 
 
@@ -59,7 +59,7 @@ class Sigmoid(Function):
     @staticmethod
     def backward(ctx, grad_output):
         (y,) = ctx.saved_tensors
-        # $g \odot \sigma (1 - \sigma)$
+        # Multiply by the slope, computed from the saved output: $$ g \odot \sigma (1 - \sigma) $$
         return grad_output * y * (1 - y)
 
 
@@ -81,7 +81,7 @@ class Tanh(Function):
     @staticmethod
     def backward(ctx, grad_output):
         (y,) = ctx.saved_tensors
-        # $g \odot (1 - y^2)$
+        # Multiply by the slope, computed from the saved output: $$ g \odot (1 - y^2) $$
         return grad_output * (1 - y * y)
 
 

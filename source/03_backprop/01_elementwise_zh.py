@@ -36,7 +36,7 @@ class ReLU(Function):
     @staticmethod
     def backward(ctx, grad_output):
         (x,) = ctx.saved_tensors
-        # $g \odot \mathbb{1}[x > 0]$：严格不等号正是 PyTorch 在零点的取法。
+        # 只在输入为正处保留梯度；严格不等号正是 PyTorch 在零点的取法：$$ g \odot \mathbb{1}[x > 0] $$
         return grad_output * (x > 0).to(grad_output.dtype)
 
 
@@ -59,7 +59,7 @@ class Sigmoid(Function):
     @staticmethod
     def backward(ctx, grad_output):
         (y,) = ctx.saved_tensors
-        # $g \odot \sigma (1 - \sigma)$
+        # 乘以用保存的输出算出的斜率：$$ g \odot \sigma (1 - \sigma) $$
         return grad_output * y * (1 - y)
 
 
@@ -81,7 +81,7 @@ class Tanh(Function):
     @staticmethod
     def backward(ctx, grad_output):
         (y,) = ctx.saved_tensors
-        # $g \odot (1 - y^2)$
+        # 乘以用保存的输出算出的斜率：$$ g \odot (1 - y^2) $$
         return grad_output * (1 - y * y)
 
 
