@@ -18,8 +18,11 @@ from markdown.inlinepatterns import HTML_RE, InlineProcessor
 
 # Commentary is Markdown with TeX math. Math is turned into MathML here, at
 # build time, by `latex2mathml`: browsers draw MathML themselves, so a page
-# needs no script and no CDN to show a formula. The TeX source travels with
-# it as an annotation, for screen readers and for copying.
+# needs no script and no CDN to show a formula. Chromium, Safari and Firefox
+# expose MathML to screen readers, which speak its structure; the TeX source
+# travels with it as its `alttext`, the text alternative MathML defines for
+# readers that cannot speak MathML, and as an annotation, for copying. (An
+# `aria-label` would hide the structure from the readers that can speak it.)
 #
 # Math is found by a Markdown inline pattern, not by a search over the raw
 # text, so `$` inside `code spans` stays code. `$...$` follows Pandoc's rule
@@ -39,8 +42,9 @@ def tex_to_mathml(tex, display):
         raise ValueError("unknown command " + re.search(r">(\\[A-Za-z]+)", mathml).group(1))
     head, body = mathml.split(">", 1)
     body = body[: -len("</math>")]
-    annotation = f'<annotation encoding="application/x-tex">{html.escape(tex.strip())}</annotation>'
-    return f"{head}><semantics>{body}{annotation}</semantics></math>"
+    source = html.escape(tex.strip())
+    annotation = f'<annotation encoding="application/x-tex">{source}</annotation>'
+    return f'{head} alttext="{source}"><semantics>{body}{annotation}</semantics></math>'
 
 
 # Math that cannot be rendered is shown as its TeX source, marked as an

@@ -24,6 +24,7 @@ import json
 import re
 import sys
 import threading
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urldefrag, urlsplit
@@ -246,12 +247,17 @@ def tutorials(browser, built_site, base_url):
     return found
 
 
-@pytest.fixture(scope="module")
-def screenshot(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("screenshots", numbered=False)
+# Screenshots and axe's findings: in `screenshots/` under pytest's temporary
+# folder, never in the checkout.
+@pytest.fixture(scope="session")
+def artifacts(tmp_path_factory):
+    return tmp_path_factory.mktemp("screenshots", numbered=False)
 
+
+@pytest.fixture(scope="module")
+def screenshot(artifacts):
     def take(page, name):
-        page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+        page.screenshot(path=str(artifacts / f"{name}.png"), full_page=True)
     return take
 
 
@@ -612,7 +618,11 @@ def test_copy_button_copies_the_blocks_source_lines(tutorials, base_url, visitor
 # Contrast is computed from the colours the browser rendered: each element
 # that holds text, its colour against the backgrounds behind it (composited
 # down to the page), opacity included. Line numbers, drawn by `::before`,
-# are text too. Any CSS colour syntax is read through a canvas.
+# are text too. The colours are measured as axe-core measures them, so that
+# the two agree: a computed `rgb()`/`rgba()` is read with its alpha exact
+# (through a canvas, 0.54 became 138/255 = 0.541, and grey text at 4.47:1
+# passed as 4.52:1), and each blend is rounded to whole 8-bit channels, as
+# on the screen. Other colour syntaxes are read through a canvas.
 CONTRAST_JS = """(selector) => {
   const canvas = document.createElement('canvas');
   canvas.width = canvas.height = 1;
@@ -620,19 +630,24 @@ CONTRAST_JS = """(selector) => {
   const colors = new Map();
   const rgba = color => {
     if (!colors.has(color)) {
-      pen.clearRect(0, 0, 1, 1);
-      pen.fillStyle = '#000';
-      pen.fillStyle = color;
-      pen.fillRect(0, 0, 1, 1);
-      const [r, g, b, a] = pen.getImageData(0, 0, 1, 1).data;
-      colors.set(color, [r, g, b, a / 255]);
+      const parts = color.match(/^rgba?\\(([\\d.]+), ([\\d.]+), ([\\d.]+)(?:, ([\\d.]+))?\\)$/);
+      if (parts) {
+        colors.set(color, [+parts[1], +parts[2], +parts[3], parts[4] === undefined ? 1 : +parts[4]]);
+      } else {
+        pen.clearRect(0, 0, 1, 1);
+        pen.fillStyle = '#000';
+        pen.fillStyle = color;
+        pen.fillRect(0, 0, 1, 1);
+        const [r, g, b, a] = pen.getImageData(0, 0, 1, 1).data;
+        colors.set(color, [r, g, b, a / 255]);
+      }
     }
     return colors.get(color);
   };
   const over = (top, bottom) => {
     const a = top[3] + bottom[3] * (1 - top[3]);
     if (a === 0) return [0, 0, 0, 0];
-    return [0, 1, 2].map(i => (top[i] * top[3] + bottom[i] * bottom[3] * (1 - top[3])) / a).concat(a);
+    return [0, 1, 2].map(i => Math.round((top[i] * top[3] + bottom[i] * bottom[3] * (1 - top[3])) / a)).concat(a);
   };
   const backgrounds = new Map(), opacities = new Map();
   const background = element => {
@@ -689,6 +704,8 @@ TEXT_SELECTORS = {
     # status line and marks
     "commentary": ".lp-page, .lp-page :not(.lp-code, .lp-code *)",
     "code": ".lp-code, .lp-code *",
+    # the theme around them: header, link bar, sidebars, footer
+    "theme": "body :not(.lp-page, .lp-page *)",
 }
 
 
@@ -726,3 +743,242 @@ def test_dark_mode_toggle_keeps_code_and_commentary_readable(tutorials, visitors
         screenshot(page, f"{tutorial.slug}-desktop-dark")
         page.close()
     report(problems)
+
+
+# ## 9. Accessibility: axe-core on every page
+#
+# axe-core (the checker of Lighthouse and most audits, bundled for
+# Playwright by axe-playwright-python) runs once on every page of the site
+# in each of four views: light and dark schemes, at desktop and phone size.
+# A critical or serious violation fails, the theme's as well as ours; the
+# moderate and minor ones are reported as warnings, and every view's
+# findings are written to `axe-<view>.json` beside the screenshots.
+AXE_VIEWS = {
+    "light-desktop": ("light", DESKTOP), "light-phone": ("light", PHONE),
+    "dark-desktop": ("dark", DESKTOP), "dark-phone": ("dark", PHONE),
+}
+FAILING_IMPACTS = ("critical", "serious")
+
+
+@pytest.fixture(scope="session")
+def axe():
+    try:
+        from axe_playwright_python.sync_playwright import Axe
+    except ImportError:
+        unavailable("the axe-playwright-python package is missing: pip install -r requirements.txt")
+    return Axe()
+
+
+def axe_findings(url, violations):
+    return [f"{url}: {violation['impact']} {violation['id']} ({violation['help']}) at "
+            + ", ".join(" ".join(node["target"]) for node in violation["nodes"][:5])
+            + (f" and {len(violation['nodes']) - 5} more" if len(violation["nodes"]) > 5 else "")
+            for violation in violations]
+
+
+@pytest.mark.parametrize("view", AXE_VIEWS)
+def test_axe_finds_no_serious_violation_on_any_page(built_site, base_url, visitors, axe, artifacts, view):
+    scheme, viewport = AXE_VIEWS[view]
+    page = visitors(viewport, color_scheme=scheme).open(base_url + "/")
+    expected = {"light": "default", "dark": "slate"}[scheme]
+    found, failing, reported = {}, [], []
+    for path, _ in page_urls(built_site):
+        page.goto(base_url + path)
+        shown = page.evaluate("() => document.body.dataset.mdColorScheme")
+        assert shown == expected, f"{base_url + path}: the {scheme} view shows the {shown!r} scheme"
+        violations = axe.run(page).response["violations"]
+        found[path] = violations
+        failing += axe_findings(base_url + path, [v for v in violations if v["impact"] in FAILING_IMPACTS])
+        reported += axe_findings(base_url + path, [v for v in violations if v["impact"] not in FAILING_IMPACTS])
+    (artifacts / f"axe-{view}.json").write_text(json.dumps(found, indent=1), encoding="utf-8")
+    assert len(found) >= 10, f"axe ran on {len(found)} pages only"
+    for finding in reported:
+        warnings.warn(f"axe ({view}): {finding}")
+    report(failing)
+
+
+# ## 10. Keyboard
+#
+# A reader with only a keyboard presses Tab from the top of the page to its
+# end. At each stop the focused element's look is recorded (with the
+# theme's transitions turned off, so that it is the look they end in); when the walk is over, the same elements
+# unfocused must look different: that is the focus ring. The look is that
+# of the element, of its labels (Material hides the scheme toggle's radio
+# button and draws its ring on the label after it) and of its parent and
+# grandparent (the search box shows focus on its form, a frame after the
+# focus: each stop waits two frames): outline, shadow, colours, underline. What shows the ring must be on the screen, not
+# transparent. The stops must come in the order of the document (the
+# reading order: each row's commentary comes before its code), and every
+# link a reader can see must be one of them.
+LOOK_JS = """
+  const shows = element => [element, ...(element.labels || []),
+                            ...(element.matches('.md-option') ? [element.nextElementSibling] : [])];
+  const around = element => [...shows(element), element.parentElement,
+                             element.parentElement && element.parentElement.parentElement].filter(Boolean);
+  const look = element => around(element).map(part => {
+    const style = getComputedStyle(part);
+    return ['outlineStyle', 'outlineWidth', 'outlineColor', 'boxShadow', 'backgroundColor',
+            'color', 'textDecorationLine', 'opacity'].map(name => style[name]).join(' ');
+  }).join(' / ');
+"""
+FOCUS_JS = """async () => {""" + LOOK_JS + """
+  await new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)));
+  const element = document.activeElement;
+  if (!element || element === document.body) return null;
+  window.lpStops = window.lpStops || [];
+  window.lpStops.push({element, look: look(element)});
+  const onScreen = part => {
+    const box = part.getBoundingClientRect();
+    let opacity = 1;
+    for (let above = part; above; above = above.parentElement) opacity *= parseFloat(getComputedStyle(above).opacity);
+    return box.width > 0 && box.height > 0 && opacity > 0 && part.checkVisibility({visibilityProperty: true});
+  };
+  const all = [...document.querySelectorAll('*')];
+  const section = element.closest('.lp-section');
+  return {index: all.indexOf(element), tag: element.tagName.toLowerCase(),
+          text: (element.textContent || element.getAttribute('aria-label') || '').trim().slice(0, 30),
+          href: element.getAttribute('href'), section: section && section.id,
+          part: element.closest('.lp-docs') ? 'docs' : element.closest('.lp-code') ? 'code' : null,
+          seen: shows(element).some(onScreen)};
+}"""
+UNFOCUSED_JS = """() => {""" + LOOK_JS + """
+  document.activeElement.blur();
+  return window.lpStops.map(stop => look(stop.element) !== stop.look);
+}"""
+NO_TRANSITIONS = "*, ::before, ::after { transition: none !important; animation: none !important; }"
+VISIBLE_LINKS_JS = """() => {
+  const all = [...document.querySelectorAll('*')];
+  return [...document.querySelectorAll('a[href]')]
+    .filter(a => a.checkVisibility({visibilityProperty: true}) && a.getClientRects().length)
+    .map(a => ({index: all.indexOf(a), href: a.getAttribute('href'), text: a.textContent.trim().slice(0, 30)}));
+}"""
+
+
+def tab_through(page, limit=2000):
+    stops, seen = [], set()
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        stop = page.evaluate(FOCUS_JS)
+        if stop is None or stop["index"] in seen:
+            break  # past the end of the page: focus left it or came round again
+        stops.append(stop)
+        seen.add(stop["index"])
+    return stops
+
+
+# The home page and the tutorials of source/: the generator's own pages
+# repeat the same kinds of rows many times over, at a cost in time.
+def keyboard_pages(base_url, tutorials):
+    return [base_url + "/"] + [t.url for t in tutorials if t.source.is_relative_to(ROOT / "source")]
+
+
+def test_tab_reaches_every_link_in_reading_order_with_a_visible_ring(base_url, tutorials, visitors):
+    visitor = visitors(DESKTOP)
+    problems, walked = [], 0
+    for url in keyboard_pages(base_url, tutorials):
+        page = visitor.open(url)
+        page.add_style_tag(content=NO_TRANSITIONS)
+        links = page.evaluate(VISIBLE_LINKS_JS)
+        stops = tab_through(page)
+        changed = page.evaluate(UNFOCUSED_JS)
+        walked += len(stops)
+        for before, after in zip(stops, stops[1:]):
+            if after["index"] <= before["index"]:
+                problems.append(f"{url}: Tab goes from <{before['tag']}> {before['text']!r} "
+                                f"back to <{after['tag']}> {after['text']!r}")
+        last_docs, first_code = {}, {}
+        for order, stop in enumerate(stops):
+            if stop["part"] == "docs":
+                last_docs[stop["section"]] = order
+            elif stop["part"] == "code":
+                first_code.setdefault(stop["section"], order)
+        for section, order in first_code.items():
+            if last_docs.get(section, -1) > order:
+                problems.append(f"{url}#{section}: Tab reaches the code before its commentary")
+        reached = {stop["index"] for stop in stops}
+        problems += [f"{url}: Tab never reaches the link {link['text']!r} ({link['href']})"
+                     for link in links if link["index"] not in reached]
+        for stop, ring in zip(stops, changed):
+            if not (ring and stop["seen"]):
+                problems.append(f"{url}: <{stop['tag']}> {stop['text']!r} shows no focus ring when focused")
+        page.close()
+    assert walked > 50, f"Tab stopped {walked} times in all"
+    report(problems)
+
+
+def focus_by_tab(page, predicate, what):
+    for _ in range(400):
+        page.keyboard.press("Tab")
+        if page.evaluate(f"() => {{ const e = document.activeElement; return Boolean({predicate}); }}"):
+            return
+    pytest.fail(f"{page.url}: Tab never reaches {what}")
+
+
+def test_language_switch_works_from_the_keyboard(tutorials, visitors):
+    english = next(t for t in tutorials if t.lang == "en" and t.source.is_relative_to(ROOT / "source"))
+    page = visitors(DESKTOP).open(english.url)
+    focus_by_tab(page, "e.closest('.md-select') && e.matches('a[hreflang=zh]')", "the link to 中文")
+    assert page.evaluate("() => document.activeElement.checkVisibility({visibilityProperty: true})"), \
+        "the language list stays hidden while its link has focus"
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.documentElement.lang.startsWith('zh')")
+    assert page.evaluate("() => document.querySelector('.lp-page').lang") == "zh", page.url
+
+
+def test_search_works_from_the_keyboard(base_url, visitors):
+    page = visitors(DESKTOP).open(base_url + "/")
+    focus_by_tab(page, "e.matches('.md-search__input')", "the search box")
+    page.keyboard.type("backward")
+    page.wait_for_selector(".md-search-result__item a")
+    page.keyboard.press("ArrowDown")
+    target = page.evaluate("() => document.activeElement.matches('.md-search-result__item a') "
+                           "&& document.activeElement.href")
+    assert target, "ArrowDown does not move to the first search result"
+    page.keyboard.press("Enter")
+    page.wait_for_url(target)
+    page.wait_for_load_state()
+    assert page.locator(".lp-page").count() == 1, f"the search result {page.url} is no tutorial"
+
+
+# ## 11. Formulas for screen readers
+#
+# Each formula is MathML, which Chromium hands to screen readers as a math
+# object with its structure (fractions, scripts) to speak; its `alttext`
+# carries the TeX source for readers that cannot speak MathML. The
+# accessibility tree, read through the DevTools protocol, must hold one
+# unignored math object per formula, each with text inside, and each
+# formula's alttext must be its TeX.
+def test_every_formula_is_exposed_to_screen_readers(tutorials, visitors):
+    visitor = visitors(DESKTOP)
+    problems, total = [], 0
+    for tutorial in tutorials:
+        page = visitor.open(tutorial.url)
+        formulas = page.evaluate("""() => [...document.querySelectorAll('.lp-page math')].map(math => ({
+            alttext: math.getAttribute('alttext'),
+            tex: (math.querySelector('annotation[encoding="application/x-tex"]') || {}).textContent}))""")
+        if formulas:
+            total += len(formulas)
+            tree = visitor.context.new_cdp_session(page).send("Accessibility.getFullAXTree")["nodes"]
+            problems += math_tree_problems(tutorial.url, tree, len(formulas))
+        for formula in formulas:
+            if not formula["alttext"] or formula["alttext"] != formula["tex"]:
+                problems.append(f"{tutorial.url}: a formula's alttext is {formula['alttext']!r}, "
+                                f"its TeX {formula['tex']!r}")
+        page.close()
+    assert total > 0, "no page has a formula: the check would prove nothing"
+    report(problems)
+
+
+def math_tree_problems(url, tree, expected):
+    nodes = {node["nodeId"]: node for node in tree}
+
+    def spoken(node):
+        own = node.get("name", {}).get("value", "") if node["role"]["value"] == "StaticText" else ""
+        return own + "".join(spoken(nodes[child]) for child in node.get("childIds", []) if child in nodes)
+
+    maths = [node for node in tree if node["role"]["value"] == "MathMLMath" and not node.get("ignored")]
+    problems = [] if len(maths) == expected else [
+        f"{url}: {expected} formulas, {len(maths)} math objects for screen readers"]
+    problems += [f"{url}: a math object for screen readers has no text" for node in maths
+                 if not spoken(node).strip()]
+    return problems
