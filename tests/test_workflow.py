@@ -44,7 +44,7 @@ def test_every_push_and_pull_request_is_built_and_tested(workflow):
     build = workflow["jobs"]["build"]
     assert "if" not in build
     assert re.search(r"^python build_docs\.py$", runs(build), re.M)
-    assert re.search(r"^pytest$", runs(build), re.M)
+    assert re.search(r"^pytest( --basetemp \S+)?$", runs(build), re.M)  # the README's test command
 
 
 def test_torch_is_the_cpu_build_and_never_a_bare_torch(workflow):
@@ -63,7 +63,8 @@ def test_browser_tests_get_chromium_and_cjk_fonts_and_leave_their_screenshots(wo
     build = workflow["jobs"]["build"]
     assert re.search(r"apt-get install .*\bchromium\b.*\bfonts-noto-cjk\b", runs(build))
     (upload,) = uses(build, "actions/upload-artifact")
-    assert upload["with"]["path"].rstrip("/") == "tests/artifacts" and upload["if"] == "always()"
+    assert 'pytest --basetemp "$RUNNER_TEMP/pytest"' in runs(build)
+    assert upload["with"]["path"].rstrip("/") == "${{ runner.temp }}/pytest/screenshots" and upload["if"] == "always()"
 
 
 def test_pip_and_the_build_cache_are_cached(workflow):
