@@ -70,9 +70,11 @@ import warnings
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from xml.etree import ElementTree
+from xml.sax import saxutils
 
 import markdown
 import latex2mathml.converter
+import nh3
 from markdown.inlinepatterns import HTML_RE, InlineProcessor
 from pygments.lexers import PythonLexer
 from pygments.token import STANDARD_TYPES
@@ -612,8 +614,15 @@ MATH = (
 )
 
 
+# latex2mathml keeps characters as entity text (`&#x0003C;`) and unescapes
+# its output, so what `\text{}` holds would arrive as markup: a `<` in it is
+# escaped here first, and shows as `<`.
 def tex_to_mathml(tex, display):
-    mathml = latex2mathml.converter.convert(tex.strip(), display="block" if display else "inline")
+    element = latex2mathml.converter.convert_to_element(tex.strip(), display="block" if display else "inline")
+    for node in element.iter():
+        if node.text:
+            node.text = node.text.replace("<", "&lt;").replace(">", "&gt;")
+    mathml = saxutils.unescape(ElementTree.tostring(element, encoding="unicode"))
     if re.search(r">\\[A-Za-z]", mathml):
         raise ValueError("unknown command " + re.search(r">(\\[A-Za-z]+)", mathml).group(1))
     head, body = mathml.split(">", 1)
@@ -715,10 +724,17 @@ def translate_series_conventions(text):
 # Line breaks inside a commentary block are kept (`nl2br`): Chinese prose is
 # written a sentence per line and reads wrong when they are joined.
 # `report(message, quote)` hears of every problem in the commentary.
+#
+# These are Markdown Extra's extensions but two: `attr_list` would let a
+# comment set any attribute (`{: onclick="..." }`), and `md_in_html` reads
+# HTML blocks, which commentary shows as text. Tables align their columns
+# with `align`, since the sanitizer takes every `style` away.
 def make_markdown(report):
     md = markdown.Markdown(
-        extensions=["extra", "admonition", "sane_lists", "nl2br", "codehilite", CommentaryExtension(report)],
-        extension_configs={"codehilite": {"css_class": "highlight", "guess_lang": False}},
+        extensions=["abbr", "def_list", "fenced_code", "footnotes", "tables", "admonition", "sane_lists", "nl2br",
+                    "codehilite", CommentaryExtension(report)],
+        extension_configs={"codehilite": {"css_class": "highlight", "guess_lang": False},
+                           "tables": {"use_align_attribute": True}},
     )
     md.report = report
     return md
@@ -729,10 +745,47 @@ def make_markdown(report):
 def render_commentary(text, md):
     md.reset()
     try:
-        return md.convert(translate_series_conventions(text))
+        return sanitize(md.convert(translate_series_conventions(text)))
     except RecursionError:
         md.report("commentary nested too deeply for Markdown; shown as plain text", text)
         return "<p>" + html.escape(text).replace("\n", "<br />\n") + "</p>"
+
+
+# ### Nothing a source says can run
+#
+# Whatever Markdown and TeX make of a comment, the page gets only what an
+# allow-list keeps (nh3, a binding of the Rust sanitizer ammonia): the tags
+# and attributes our Markdown extensions and latex2mathml produce, and no
+# others. No `on...` handler, no `style`, no `id` but a footnote's; links
+# and images lead only to http, https, mailto or a relative address.
+# MathML keeps its presentation attributes and loses `href`, `class` and
+# `style`, which `\href`, `\class` and `\style` would carry from TeX. A
+# `<script>` or `<style>` goes with its content; any other tag not listed
+# leaves its text.
+MATHML_TAGS = {"math", "semantics", "annotation", "menclose", "mfrac", "mi", "mn", "mo", "mover", "mpadded",
+               "mphantom", "mroot", "mrow", "mspace", "msqrt", "mstyle", "msub", "msubsup", "msup", "mtable",
+               "mtd", "mtext", "mtr", "munder", "munderover"}
+MATHML_ATTRIBUTES = {"accent", "accentunder", "columnalign", "columnlines", "columnspacing", "depth", "display",
+                     "displaystyle", "fence", "form", "height", "largeop", "linebreak", "linethickness", "lspace",
+                     "mathbackground", "mathcolor", "mathsize", "mathvariant", "maxsize", "minsize",
+                     "movablelimits", "notation", "rowlines", "rowspacing", "rspace", "scriptlevel", "separator",
+                     "stretchy", "symmetric", "voffset", "width"}
+HTML_ATTRIBUTES = {
+    "a": {"href", "title", "class"}, "abbr": {"title"}, "img": {"src", "alt", "title"}, "ol": {"start"},
+    "th": {"align"}, "td": {"align"}, "sup": {"id"}, "li": {"id"},  # footnotes: fnref:1 and fn:1
+    "div": {"class"}, "p": {"class"}, "span": {"class"}, "code": {"class"},
+}
+HTML_TAGS = {"a", "abbr", "blockquote", "br", "code", "dd", "div", "dl", "dt", "em", "h1", "h2", "h3", "h4", "h5",
+             "h6", "hr", "img", "li", "ol", "p", "pre", "span", "strong", "sup", "table", "tbody", "td", "th",
+             "thead", "tr", "ul"}
+COMMENTARY_ATTRIBUTES = {**HTML_ATTRIBUTES, **{tag: set(MATHML_ATTRIBUTES) for tag in MATHML_TAGS},
+                         "math": MATHML_ATTRIBUTES | {"xmlns"}, "annotation": {"encoding"}}
+
+
+def sanitize(fragment):
+    return nh3.clean(fragment, tags=HTML_TAGS | MATHML_TAGS, attributes=COMMENTARY_ATTRIBUTES,
+                     clean_content_tags={"script", "style"}, url_schemes={"http", "https", "mailto"},
+                     link_rel=None)
 
 
 # ## Stage 4: highlight the code
@@ -1943,7 +1996,7 @@ def render_index(chapters, language, languages, config):
     for chapter in chapters:
         if chapter.headings:
             title, intro = chapter.headings[language.locale]
-            body += [f"## {markdown_text(title)}", render_commentary(intro, md) if intro else ""]
+            body += [f"## {markdown_text(title)}", commentary_in_markdown(render_commentary(intro, md)) if intro else ""]
         entries = [index_entry(versions, language, languages, md) for versions in translations(chapter.pages)]
         body.append("\n".join(entries))
     return front_matter(title=words(language.locale)["home"], lang=language.locale,
@@ -1960,11 +2013,24 @@ def index_entry(versions, language, languages, md):
     if page.lang != language.locale:
         entry += f" ({language_of(page, languages).name})"
     if page.summary:
-        entry += ": " + re.sub(r"^<p>|</p>$", "", render_commentary(page.summary, md))
+        entry += ": " + commentary_in_markdown(re.sub(r"^<p>|</p>$", "", render_commentary(page.summary, md)))
     if len(versions) > 1:
         entry += " · " + " | ".join(f"[{other.name}]({link(versions[other.locale])})"
                                     for other in languages if other.locale in versions)
     return entry
+
+
+# The home page is Markdown that MkDocs reads once more, and commentary
+# rendered once is Markdown again where it read `\[x\](javascript:...)`:
+# the characters Markdown acts on are written as character references in
+# its text, which browsers show as the characters and Markdown leaves alone.
+# (The sanitizer's output quotes every attribute with `"`.)
+MARKDOWN_SYNTAX = str.maketrans({character: f"&#{ord(character)};" for character in "\\`*_{}[]()#+-.!:|<>"})
+
+
+def commentary_in_markdown(fragment):
+    pieces = re.split(r'(<(?:[^>"]|"[^"]*")*>|&[#\w]+;)', fragment)
+    return "".join(piece if index % 2 else piece.translate(MARKDOWN_SYNTAX) for index, piece in enumerate(pieces))
 
 
 # A page missing in a language still has its place in that language's
@@ -1977,7 +2043,7 @@ def render_notice(page, language, languages):
     return front_matter(
         title=html.escape(page.title, quote=False), lang=language.locale, source_path=page.repo_path,
         search={"exclude": True}, hide=["navigation", "toc"],
-    ) + f'<p class="lp-untranslated" lang="{language.locale}">{notice}</p>\n'
+    ) + f'<p class="lp-untranslated" lang="{language.locale}">{sanitize(notice)}</p>\n'
 
 
 # The navigation of each language: its home page, then the chapters in
@@ -2127,7 +2193,7 @@ def render_key(page):
 @functools.lru_cache(maxsize=1)
 def renderer_fingerprint():
     digest = hashlib.sha256(Path(__file__).read_bytes())
-    for library in ("markdown", "pygments", "latex2mathml", "pylit"):
+    for library in ("markdown", "pygments", "latex2mathml", "nh3", "pylit"):
         digest.update(f"\0{library} {importlib.metadata.version(library)}".encode())
     digest.update(sys.version.encode())
     return digest.hexdigest()
