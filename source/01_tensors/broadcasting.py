@@ -38,7 +38,8 @@ def test_matches_torch_broadcast_shapes():
     **Overview**:
         The hand-written rule gives the shape PyTorch computes, including the empty shape of a scalar and a size of 0.
     """
-    cases = [((3, 1), (1, 4)), ((5, 3, 1), (3, 4)), ((2, 1), ()), ((0,), (1,)), ((4, 1, 2), (1, 3, 1))]
+    cases = [((3, 1), (1, 4)), ((5, 3, 1), (3, 4)), ((2, 1), ()), ((0,), (1,)), ((4, 1, 2), (1, 3, 1)),
+             ((4,), (2, 3, 4))]
     for a, b in cases:
         assert broadcast_shape(a, b) == tuple(torch.broadcast_shapes(a, b)), (a, b)
 

@@ -38,7 +38,8 @@ def test_matches_torch_broadcast_shapes():
     **test_matches_torch_broadcast_shapes 定义概述**:
         手动实现的规则与 PyTorch 算出的形状一致,包括标量的空形状和大小为 0 的维度。
     """
-    cases = [((3, 1), (1, 4)), ((5, 3, 1), (3, 4)), ((2, 1), ()), ((0,), (1,)), ((4, 1, 2), (1, 3, 1))]
+    cases = [((3, 1), (1, 4)), ((5, 3, 1), (3, 4)), ((2, 1), ()), ((0,), (1,)), ((4, 1, 2), (1, 3, 1)),
+             ((4,), (2, 3, 4))]
     for a, b in cases:
         assert broadcast_shape(a, b) == tuple(torch.broadcast_shapes(a, b)), (a, b)
 

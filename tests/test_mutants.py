@@ -1,0 +1,47 @@
+"""Every tutorial's tests kill the mistakes they are there to catch.
+
+For each tutorial with test_* functions (found, not listed), every mutant
+of its code (tests/mutants.py) must make one of its own tests fail. A
+mutant that survives fails this check unless tests/equivalent_mutants.txt
+names it with the reason it changes nothing the tutorial claims.
+"""
+
+from pathlib import Path
+
+import pytest
+
+import build_docs
+from mutants import equivalent_mutants, failing_test, mutants, tutorials
+
+ROOT = Path(build_docs.__file__).resolve().parent
+EQUIVALENT = Path(__file__).with_name("equivalent_mutants.txt")
+TUTORIALS = tutorials(ROOT / "source")
+
+
+def test_tutorials_with_tests_are_found():
+    names = {tutorial.path.relative_to(ROOT).as_posix() for tutorial in TUTORIALS}
+    assert {"source/02_autograd/autograd.py", "source/02_autograd/autograd_zh.py",
+            "source/02_autograd/finite_differences.py.txt", "source/01_tensors/broadcasting.py"} <= names
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("tutorial", TUTORIALS, ids=lambda tutorial: tutorial.path.relative_to(ROOT).as_posix())
+def test_every_mutant_fails_the_tutorials_own_tests(tutorial, capsys):
+    where = tutorial.path.relative_to(ROOT).as_posix()
+    assert failing_test(tutorial, tutorial.tree) is None, "the tutorial's tests fail without any mutant"
+    listed = {description: reason for (path, description), reason in equivalent_mutants(EQUIVALENT).items()
+              if path == where}
+    all_mutants = list(mutants(tutorial))
+    survivors = [mutant for mutant in all_mutants if failing_test(tutorial, mutant.tree) is None]
+    unexplained = [mutant for mutant in survivors if mutant.description not in listed]
+    killed = len(all_mutants) - len(survivors)
+    with capsys.disabled():
+        print(f"\n{where}: {killed}/{len(all_mutants)} mutants killed"
+              f" ({len(survivors) - len(unexplained)} listed as equivalent)")
+        for mutant in survivors:
+            print(f"  survived: {where}:{mutant.line}: {mutant.description}"
+                  + (f"  [equivalent: {listed[mutant.description]}]" if mutant.description in listed else ""))
+    assert all_mutants, "no mutant could be made of this tutorial"
+    assert not unexplained, "mutants survived: " + "; ".join(f"line {m.line}: {m.description}" for m in unexplained)
+    stale = set(listed) - {mutant.description for mutant in survivors}
+    assert not stale, f"listed as equivalent, but killed or gone: {sorted(stale)}"
