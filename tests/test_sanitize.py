@@ -113,9 +113,8 @@ x = 1
 '''
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    work = tmp_path_factory.mktemp("vectors")
+def build_vector_site(work):
+    """A site built as an author builds it, from a chapter of vectors; its folder."""
     chapter = work / "source" / "01_vectors"
     chapter.mkdir(parents=True)
     intro = "\n\n".join(VECTORS).replace('"""', "'''")
@@ -129,6 +128,11 @@ def site(tmp_path_factory):
                              "--cache-dir", "cache", "--no-run"], cwd=work, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     return work / "site"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    return build_vector_site(tmp_path_factory.mktemp("vectors"))
 
 
 class Elements(HTMLParser):
