@@ -2022,10 +2022,11 @@ def index_entry(versions, language, languages, md):
 
 # The home page is Markdown that MkDocs reads once more, and commentary
 # rendered once is Markdown again where it read `\[x\](javascript:...)`:
-# the characters Markdown acts on are written as character references in
-# its text, which browsers show as the characters and Markdown leaves alone.
-# (The sanitizer's output quotes every attribute with `"`.)
-MARKDOWN_SYNTAX = str.maketrans({character: f"&#{ord(character)};" for character in "\\`*_{}[]()#+-.!:|<>"})
+# the characters that make inline Markdown (links, emphasis, code, escapes,
+# attribute lists) are written as character references in its text, which
+# browsers show as the characters and Markdown leaves alone. (The
+# sanitizer's output quotes every attribute with `"`.)
+MARKDOWN_SYNTAX = str.maketrans({character: f"&#{ord(character)};" for character in "\\`*_{}[]<>"})
 
 
 def commentary_in_markdown(fragment):
