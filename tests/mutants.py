@@ -37,6 +37,7 @@ TRANSPOSES = {"t", "T", "transpose", "mT"}
 class Mutant:
     line: int
     description: str  # what changed, in the source's own words
+    function: str  # the innermost function it is in, or None at module level
     tree: ast.Module
 
 
@@ -180,7 +181,8 @@ def mutants(tutorial):
                 # deepcopy keeps the order of nodes: find the copy of `node` by position.
                 target = list(ast.walk(copy_of_tree))[list(ast.walk(tree)).index(node)]
                 mutated = ast.fix_missing_locations(Replace(target, copy.deepcopy(replacement)).visit(copy_of_tree))
-                yield Mutant(node.lineno, f"{description} in `{ast.unparse(node).splitlines()[0]}`", mutated)
+                yield Mutant(node.lineno, f"{description} in `{ast.unparse(node).splitlines()[0]}`", function,
+                             mutated)
 
 
 class TimedOut(Exception):
@@ -221,7 +223,11 @@ def first_failure(tutorial, tree, seconds):
 
 
 def equivalent_mutants(path):
-    """{(tutorial path, mutant description): why it is equivalent}, from `path | description | reason` lines."""
+    """{(tutorial path, mutant description): why it is equivalent}, from `path | description | reason` lines.
+
+    A description `in NAME` stands for every mutant inside function NAME:
+    one that only makes the tests' inputs, which the claims hold for whatever
+    they are."""
     listed = {}
     for line in Path(path).read_text(encoding="utf-8").splitlines():
         if line.strip() and not line.startswith("#"):
