@@ -22,7 +22,8 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-import build_docs
+from literate.read import read_source
+from literate.textfirst import LITERATE_SUFFIX, is_literate_text, literate_text_to_code
 
 SCALE = 1 + 1e-6  # a gradient this wrong must fail gradcheck in float64
 SWAPPED = {ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Div, ast.Div: ast.Mult, ast.MatMult: ast.Mult,
@@ -60,9 +61,9 @@ def tutorials(source_dir):
     """Every tutorial under source_dir that has test_* functions, in path order."""
     found = []
     for path in sorted(Path(source_dir).rglob("*")):
-        if path.suffix == ".py" or path.name.endswith(build_docs.LITERATE_SUFFIX):
-            text = build_docs.read_source(path)
-            code = build_docs.literate_text_to_code(text) if build_docs.is_literate_text(path) else text
+        if path.suffix == ".py" or path.name.endswith(LITERATE_SUFFIX):
+            text = read_source(path)
+            code = literate_text_to_code(text) if is_literate_text(path) else text
             tutorial = Tutorial(path, code)
             if tutorial.test_names:
                 found.append(tutorial)

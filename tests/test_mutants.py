@@ -11,10 +11,9 @@ from pathlib import Path
 
 import pytest
 
-import build_docs
+from literate import ROOT
 from mutants import equivalent_mutants, failing_test, mutants, tutorials
 
-ROOT = Path(build_docs.__file__).resolve().parent
 EQUIVALENT = Path(__file__).with_name("equivalent_mutants.txt")
 TUTORIALS = tutorials(ROOT / "source")
 

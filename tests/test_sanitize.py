@@ -18,9 +18,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-import build_docs
+from literate import ROOT
+from literate.commentary import MATHML_TAGS, make_markdown, render_commentary
 
-ROOT = Path(build_docs.__file__).resolve().parent
 
 # Each vector calls alert(): its number says which one ran, were one to run.
 VECTORS = [
@@ -221,7 +221,7 @@ def test_no_script_of_the_theme_holds_a_vector(site):
 
 
 def test_mathml_carries_no_link_class_or_id(site):
-    mathml = {tag for tag in build_docs.MATHML_TAGS}
+    mathml = set(MATHML_TAGS)
     found = [(path.relative_to(site).as_posix(), tag, name) for path in pages(site)
              for tag, attrs, _, _ in elements(path) if tag in mathml
              for name, _ in attrs if name in {"href", "class", "id", "style"} or name.startswith("data")]
@@ -249,10 +249,10 @@ def test_a_link_that_markdown_would_read_twice_stays_text_on_the_home_page(site)
 
 @pytest.mark.parametrize("vector", VECTORS)
 def test_sanitize_keeps_no_vector_live(vector):
-    md = build_docs.make_markdown(lambda message, quote: None)
+    md = make_markdown(lambda message, quote: None)
     parser = Elements()
     parser.depth = 1  # all of it is content
-    parser.feed(build_docs.render_commentary(vector, md))
+    parser.feed(render_commentary(vector, md))
     for tag, attrs, _, text in parser.elements:
         assert tag not in NEVER_IN_CONTENT, (tag, attrs)
         for name, value in attrs:
