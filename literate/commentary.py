@@ -10,9 +10,12 @@ MathML, and a report of every problem found in it.
 import html
 import re
 import textwrap
+from xml.etree import ElementTree
+from xml.sax import saxutils
 
 import latex2mathml.converter
 import markdown
+import nh3
 from markdown.inlinepatterns import HTML_RE, InlineProcessor
 
 
@@ -36,8 +39,15 @@ MATH = (
 )
 
 
+# latex2mathml keeps characters as entity text (`&#x0003C;`) and unescapes
+# its output, so what `\text{}` holds would arrive as markup: a `<` in it is
+# escaped here first, and shows as `<`.
 def tex_to_mathml(tex, display):
-    mathml = latex2mathml.converter.convert(tex.strip(), display="block" if display else "inline")
+    element = latex2mathml.converter.convert_to_element(tex.strip(), display="block" if display else "inline")
+    for node in element.iter():
+        if node.text:
+            node.text = node.text.replace("<", "&lt;").replace(">", "&gt;")
+    mathml = saxutils.unescape(ElementTree.tostring(element, encoding="unicode"))
     if re.search(r">\\[A-Za-z]", mathml):
         raise ValueError("unknown command " + re.search(r">(\\[A-Za-z]+)", mathml).group(1))
     head, body = mathml.split(">", 1)
@@ -140,10 +150,17 @@ def translate_series_conventions(text):
 # Line breaks inside a commentary block are kept (`nl2br`): Chinese prose is
 # written a sentence per line and reads wrong when they are joined.
 # `report(message, quote)` hears of every problem in the commentary.
+#
+# These are Markdown Extra's extensions but two: `attr_list` would let a
+# comment set any attribute (`{: onclick="..." }`), and `md_in_html` reads
+# HTML blocks, which commentary shows as text. Tables align their columns
+# with `align`, since the sanitizer takes every `style` away.
 def make_markdown(report):
     md = markdown.Markdown(
-        extensions=["extra", "admonition", "sane_lists", "nl2br", "codehilite", CommentaryExtension(report)],
-        extension_configs={"codehilite": {"css_class": "highlight", "guess_lang": False}},
+        extensions=["abbr", "def_list", "fenced_code", "footnotes", "tables", "admonition", "sane_lists", "nl2br",
+                    "codehilite", CommentaryExtension(report)],
+        extension_configs={"codehilite": {"css_class": "highlight", "guess_lang": False},
+                           "tables": {"use_align_attribute": True}},
     )
     md.report = report
     return md
@@ -154,7 +171,44 @@ def make_markdown(report):
 def render_commentary(text, md):
     md.reset()
     try:
-        return md.convert(translate_series_conventions(text))
+        return sanitize(md.convert(translate_series_conventions(text)))
     except RecursionError:
         md.report("commentary nested too deeply for Markdown; shown as plain text", text)
         return "<p>" + html.escape(text).replace("\n", "<br />\n") + "</p>"
+
+
+# ### Nothing a source says can run
+#
+# Whatever Markdown and TeX make of a comment, the page gets only what an
+# allow-list keeps (nh3, a binding of the Rust sanitizer ammonia): the tags
+# and attributes our Markdown extensions and latex2mathml produce, and no
+# others. No `on...` handler, no `style`, no `id` but a footnote's; links
+# and images lead only to http, https, mailto or a relative address.
+# MathML keeps its presentation attributes and loses `href`, `class` and
+# `style`, which `\href`, `\class` and `\style` would carry from TeX. A
+# `<script>` or `<style>` goes with its content; any other tag not listed
+# leaves its text.
+MATHML_TAGS = {"math", "semantics", "annotation", "menclose", "mfrac", "mi", "mn", "mo", "mover", "mpadded",
+               "mphantom", "mroot", "mrow", "mspace", "msqrt", "mstyle", "msub", "msubsup", "msup", "mtable",
+               "mtd", "mtext", "mtr", "munder", "munderover"}
+MATHML_ATTRIBUTES = {"accent", "accentunder", "columnalign", "columnlines", "columnspacing", "depth", "display",
+                     "displaystyle", "fence", "form", "height", "largeop", "linebreak", "linethickness", "lspace",
+                     "mathbackground", "mathcolor", "mathsize", "mathvariant", "maxsize", "minsize",
+                     "movablelimits", "notation", "rowlines", "rowspacing", "rspace", "scriptlevel", "separator",
+                     "stretchy", "symmetric", "voffset", "width"}
+HTML_ATTRIBUTES = {
+    "a": {"href", "title", "class"}, "abbr": {"title"}, "img": {"src", "alt", "title"}, "ol": {"start"},
+    "th": {"align"}, "td": {"align"}, "sup": {"id"}, "li": {"id"},  # footnotes: fnref:1 and fn:1
+    "div": {"class"}, "p": {"class"}, "span": {"class"}, "code": {"class"},
+}
+HTML_TAGS = {"a", "abbr", "blockquote", "br", "code", "dd", "div", "dl", "dt", "em", "h1", "h2", "h3", "h4", "h5",
+             "h6", "hr", "img", "li", "ol", "p", "pre", "span", "strong", "sup", "table", "tbody", "td", "th",
+             "thead", "tr", "ul"}
+COMMENTARY_ATTRIBUTES = {**HTML_ATTRIBUTES, **{tag: set(MATHML_ATTRIBUTES) for tag in MATHML_TAGS},
+                         "math": MATHML_ATTRIBUTES | {"xmlns"}, "annotation": {"encoding"}}
+
+
+def sanitize(fragment):
+    return nh3.clean(fragment, tags=HTML_TAGS | MATHML_TAGS, attributes=COMMENTARY_ATTRIBUTES,
+                     clean_content_tags={"script", "style"}, url_schemes={"http", "https", "mailto"},
+                     link_rel=None)

@@ -29,7 +29,7 @@ from literate.parse import parse_source
 from literate.site import (
     TEST_RESULTS_PAGE, is_generator_page, language_of, page_url, pages_of, translations, url_from, words,
 )
-from literate.commentary import make_markdown, render_commentary
+from literate.commentary import make_markdown, render_commentary, sanitize
 from literate.testrun import NOT_RUN, RUNNING
 from literate.judge import path_digest
 from literate.render import collect_downloads, front_matter, render_page, verdict_text
@@ -147,7 +147,7 @@ def renderer_fingerprint():
     digest = hashlib.sha256()
     for stage in STAGES[: STAGES.index("write") + 1]:
         digest.update((Path(__file__).parent / f"{stage}.py").read_bytes())
-    for library in ("markdown", "pygments", "latex2mathml", "pylit", "nbformat"):
+    for library in ("markdown", "pygments", "latex2mathml", "nh3", "pylit", "nbformat"):
         digest.update(f"\0{library} {importlib.metadata.version(library)}".encode())
     digest.update(sys.version.encode())
     return digest.hexdigest()
@@ -237,7 +237,7 @@ def render_index(chapters, language, languages, config):
     for chapter in chapters:
         if chapter.headings:
             title, intro = chapter.headings[language.locale]
-            body += [f"## {markdown_text(title)}", render_commentary(intro, md) if intro else ""]
+            body += [f"## {markdown_text(title)}", commentary_in_markdown(render_commentary(intro, md)) if intro else ""]
         entries = [index_entry(versions, language, languages, md) for versions in translations(chapter.pages)]
         body.append("\n".join(entries))
     return front_matter(title=words(language.locale)["home"], lang=language.locale,
@@ -254,11 +254,25 @@ def index_entry(versions, language, languages, md):
     if page.lang != language.locale:
         entry += f" ({language_of(page, languages).name})"
     if page.summary:
-        entry += ": " + re.sub(r"^<p>|</p>$", "", render_commentary(page.summary, md))
+        entry += ": " + commentary_in_markdown(re.sub(r"^<p>|</p>$", "", render_commentary(page.summary, md)))
     if len(versions) > 1:
         entry += " · " + " | ".join(f"[{other.name}]({link(versions[other.locale])})"
                                     for other in languages if other.locale in versions)
     return entry
+
+
+# The home page is Markdown that MkDocs reads once more, and commentary
+# rendered once is Markdown again where it read `\[x\](javascript:...)`:
+# the characters that make inline Markdown (links, emphasis, code, escapes,
+# attribute lists) are written as character references in its text, which
+# browsers show as the characters and Markdown leaves alone. (The
+# sanitizer's output quotes every attribute with `"`.)
+MARKDOWN_SYNTAX = str.maketrans({character: f"&#{ord(character)};" for character in "\\`*_{}[]<>"})
+
+
+def commentary_in_markdown(fragment):
+    pieces = re.split(r'(<(?:[^>"]|"[^"]*")*>|&[#\w]+;)', fragment)
+    return "".join(piece if index % 2 else piece.translate(MARKDOWN_SYNTAX) for index, piece in enumerate(pieces))
 
 
 # A page missing in a language still has its place in that language's
@@ -271,7 +285,7 @@ def render_notice(page, language, languages):
     return front_matter(
         title=html.escape(page.title, quote=False), lang=language.locale, source_path=page.repo_path,
         search={"exclude": True}, hide=["navigation", "toc"],
-    ) + f'<p class="lp-untranslated" lang="{language.locale}">{notice}</p>\n'
+    ) + f'<p class="lp-untranslated" lang="{language.locale}">{sanitize(notice)}</p>\n'
 
 
 # Each language's pages go in a folder of their own (`en/`, `zh/`), which

@@ -982,3 +982,54 @@ def math_tree_problems(url, tree, expected):
     problems += [f"{url}: a math object for screen readers has no text" for node in maths
                  if not spoken(node).strip()]
     return problems
+
+
+# ## Nothing a source says runs
+#
+# A site built from every injection vector of tests/test_sanitize.py: each
+# of its pages is opened, every element of the content is sent the events
+# an inline handler would answer, and no dialog opens and no alert() runs.
+@pytest.fixture(scope="session")
+def vector_site_url(tmp_path_factory):
+    from test_sanitize import build_vector_site
+    site = build_vector_site(tmp_path_factory.mktemp("vectors"))
+    server = LocalServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(site)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", site
+    server.shutdown()
+    server.server_close()
+
+
+PROVOKE = """() => {
+    for (const element of document.querySelectorAll("article *")) {
+        for (const kind of ["click", "mouseover", "focus", "error", "load", "animationstart"]) {
+            element.dispatchEvent(new Event(kind));
+        }
+    }
+    return [...document.querySelectorAll("article a[href], article img[src]")]
+        .map(element => new URL(element.href || element.src, location.href).protocol)
+        .filter(protocol => !["http:", "https:", "mailto:"].includes(protocol));
+}"""
+
+
+def test_no_vector_runs_in_the_browser(browser, vector_site_url, visitors):
+    base, site = vector_site_url
+    visitor = visitors(DESKTOP)
+    visitor.context.add_init_script(
+        "window.__ran = []; for (const name of ['alert', 'confirm', 'prompt', 'print'])"
+        " window[name] = (...args) => window.__ran.push(name + '(' + args.join() + ')');")
+    dialogs, problems = [], []
+    visitor.context.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    # Every title is in the navigation of every page: two title pages stand for the others.
+    pages = sorted(path.parent.relative_to(site).as_posix() for path in site.rglob("index.html")
+                   if not path.parent.name.startswith("title_") or path.parent.name in ("title_0", "title_27"))
+    assert {".", "zh", "vectors/vectors", "vectors/untranslated", "vectors/title_27"} <= set(pages), pages
+    for name in pages:
+        page = visitor.open(f"{base}/{name}/" if name != "." else f"{base}/")
+        schemes = page.evaluate(PROVOKE)
+        page.wait_for_timeout(50)
+        ran = page.evaluate("window.__ran")
+        if schemes or ran:
+            problems.append(f"{name}: links to {schemes}, ran {ran}")
+        page.close()
+    assert dialogs == [] and problems == []

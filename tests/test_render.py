@@ -56,12 +56,12 @@ def test_unrenderable_math_is_shown_as_source_with_a_warning():
 
 def test_line_breaks_are_kept():
     out, _ = render("第一行\n第二行")
-    assert "第一行<br />\n第二行" in out
+    assert "第一行<br>\n第二行" in out
 
 
 def test_series_title_over_indented_body():
     out, _ = render("**Overview**:\n    The body,\n    two lines.")
-    assert "<strong>Overview</strong><br />\nThe body,<br />\ntwo lines." in out
+    assert "<strong>Overview</strong><br>\nThe body,<br>\ntwo lines." in out
     assert "<pre>" not in out
 
 

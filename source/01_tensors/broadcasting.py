@@ -38,7 +38,8 @@ def test_matches_torch_broadcast_shapes():
     **Overview**:
         The hand-written rule gives the shape PyTorch computes, including the empty shape of a scalar and a size of 0.
     """
-    cases = [((3, 1), (1, 4)), ((5, 3, 1), (3, 4)), ((2, 1), ()), ((0,), (1,)), ((4, 1, 2), (1, 3, 1))]
+    cases = [((3, 1), (1, 4)), ((5, 3, 1), (3, 4)), ((2, 1), ()), ((0,), (1,)), ((4, 1, 2), (1, 3, 1)),
+             ((4,), (2, 3, 4))]
     for a, b in cases:
         assert broadcast_shape(a, b) == tuple(torch.broadcast_shapes(a, b)), (a, b)
 
@@ -61,6 +62,8 @@ def test_broadcasting_does_not_copy():
     **Overview**:
         A column plus a row gives a whole table, yet the stretched row is stored once:
         ``expand`` shows it as a view whose stride along the new dimension is 0.
+        The sum broadcasts its operands the same way: ``torch.broadcast_tensors`` gives the views it reads,
+        the column and the row stretched to the table's shape without a copy.
     """
     row = torch.arange(4.0)
     column = torch.arange(3.0).reshape(3, 1)
@@ -69,6 +72,10 @@ def test_broadcasting_does_not_copy():
     stretched = row.expand(3, 4)
     assert stretched.stride() == (0, 1)
     assert stretched.data_ptr() == row.data_ptr()
+    wide_column, tall_row = torch.broadcast_tensors(column, row)
+    assert wide_column.shape == tall_row.shape == table.shape
+    assert (wide_column.stride(), tall_row.stride()) == ((1, 0), (0, 1))
+    assert (wide_column.data_ptr(), tall_row.data_ptr()) == (column.data_ptr(), row.data_ptr())
 
 
 if __name__ == "__main__":

@@ -38,7 +38,8 @@ def test_matches_torch_broadcast_shapes():
     **test_matches_torch_broadcast_shapes 定义概述**:
         手动实现的规则与 PyTorch 算出的形状一致,包括标量的空形状和大小为 0 的维度。
     """
-    cases = [((3, 1), (1, 4)), ((5, 3, 1), (3, 4)), ((2, 1), ()), ((0,), (1,)), ((4, 1, 2), (1, 3, 1))]
+    cases = [((3, 1), (1, 4)), ((5, 3, 1), (3, 4)), ((2, 1), ()), ((0,), (1,)), ((4, 1, 2), (1, 3, 1)),
+             ((4,), (2, 3, 4))]
     for a, b in cases:
         assert broadcast_shape(a, b) == tuple(torch.broadcast_shapes(a, b)), (a, b)
 
@@ -61,6 +62,8 @@ def test_broadcasting_does_not_copy():
     **test_broadcasting_does_not_copy 定义概述**:
         一列加一行得到一整张表,但被伸展的那一行只存储一次:
         ``expand`` 把它表示为一个视图,在新增维度上的步长为 0。
+        加法也这样广播它的两个操作数：``torch.broadcast_tensors`` 给出它读取的视图，
+        列和行都伸展成表的形状，没有复制。
     """
     row = torch.arange(4.0)
     column = torch.arange(3.0).reshape(3, 1)
@@ -69,6 +72,10 @@ def test_broadcasting_does_not_copy():
     stretched = row.expand(3, 4)
     assert stretched.stride() == (0, 1)
     assert stretched.data_ptr() == row.data_ptr()
+    wide_column, tall_row = torch.broadcast_tensors(column, row)
+    assert wide_column.shape == tall_row.shape == table.shape
+    assert (wide_column.stride(), tall_row.stride()) == ((1, 0), (0, 1))
+    assert (wide_column.data_ptr(), tall_row.data_ptr()) == (column.data_ptr(), row.data_ptr())
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ import torch.nn as nn
 import torch
 from torch.autograd import Function
 from copy import deepcopy
+from types import SimpleNamespace
 
 
 class LinearFunction(Function):
@@ -93,6 +94,8 @@ def test_linear_function():
     assert x.grad is None
     assert torch.sum(torch.abs(w_grad - w.grad)) < 1e-6
     assert torch.sum(torch.abs(b_grad - b.grad)) < 1e-6
+    # Check the result of the forward pass as well: it is the formula's.
+    torch.testing.assert_close(LinearFunction.apply(x, w, b), x @ w.t() + b)
 
 
 def test_linear_function_matches_torch_linear():
@@ -135,6 +138,11 @@ def test_inputs_without_grad_get_none():
         LinearFunction.apply(x, w, b).sum().backward()
         for tensor, flag in zip((x, w, b), needs_grad):
             assert (tensor.grad is not None) == flag
+        # A tensor created without ``requires_grad`` never gets a ``grad``, whatever backward returns for it:
+        # so call the backward pass directly, as autograd does, and look at what it returns.
+        ctx = SimpleNamespace(saved_tensors=(x, w), needs_input_grad=needs_grad)
+        returned = LinearFunction.backward(ctx, torch.ones(5, 4))
+        assert [grad is None for grad in returned] == [not flag for flag in needs_grad]
         # The inputs that need a gradient get the analytic one: differentiating a sum, the upstream gradient is all ones.
         ones = torch.ones(5, 4)
         expected = (ones.mm(w), ones.t().mm(x), ones.sum(0))
@@ -148,6 +156,9 @@ def test_gradcheck():
     **Overview**:
         ``torch.autograd.gradcheck`` checks a hand-written backward pass against finite differences,
         the check PyTorch's documentation recommends; it needs float64 inputs.
+        In float64 a finite difference of this function is right to about 1e-10, so the tolerances are tight
+        enough to catch a gradient that is wrong by one part in a million.
+        ``gradgradcheck`` does the same for the second derivatives, through the backward pass.
     """
     torch.manual_seed(0)
     inputs = (
@@ -155,7 +166,8 @@ def test_gradcheck():
         torch.randn(4, 3, dtype=torch.float64, requires_grad=True),
         torch.randn(4, dtype=torch.float64, requires_grad=True),
     )
-    assert torch.autograd.gradcheck(LinearFunction.apply, inputs, eps=1e-6, atol=1e-4)
+    assert torch.autograd.gradcheck(LinearFunction.apply, inputs, eps=1e-6, atol=1e-9, rtol=1e-7)
+    assert torch.autograd.gradgradcheck(LinearFunction.apply, inputs, eps=1e-6, atol=1e-9, rtol=1e-7)
 
 
 def test_auto_grad():

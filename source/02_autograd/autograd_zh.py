@@ -18,6 +18,7 @@ import torch.nn as nn
 import torch
 from torch.autograd import Function
 from copy import deepcopy
+from types import SimpleNamespace
 
 
 class LinearFunction(Function):
@@ -92,6 +93,8 @@ def test_linear_function():
     assert x.grad is None
     assert torch.sum(torch.abs(w_grad - w.grad)) < 1e-6
     assert torch.sum(torch.abs(b_grad - b.grad)) < 1e-6
+    # 同时检查前向传播的结果：它就是公式的结果。
+    torch.testing.assert_close(LinearFunction.apply(x, w, b), x @ w.t() + b)
 
 
 def test_linear_function_matches_torch_linear():
@@ -134,6 +137,11 @@ def test_inputs_without_grad_get_none():
         LinearFunction.apply(x, w, b).sum().backward()
         for tensor, flag in zip((x, w, b), needs_grad):
             assert (tensor.grad is not None) == flag
+        # 创建时没有设置 ``requires_grad`` 的张量，无论反向传播为它返回什么，都不会得到 ``grad``；
+        # 所以像自动求导那样直接调用反向传播，检查它返回的结果。
+        ctx = SimpleNamespace(saved_tensors=(x, w), needs_input_grad=needs_grad)
+        returned = LinearFunction.backward(ctx, torch.ones(5, 4))
+        assert [grad is None for grad in returned] == [not flag for flag in needs_grad]
         # 需要梯度的输入,其梯度与解析结果一致:对 sum 求导时上游梯度全为 1。
         ones = torch.ones(5, 4)
         expected = (ones.mm(w), ones.t().mm(x), ones.sum(0))
@@ -147,6 +155,8 @@ def test_gradcheck():
     **test_gradcheck 函数功能概述**:
         ``torch.autograd.gradcheck`` 用有限差分检查手写的反向传播,
         这是 PyTorch 文档推荐的检查方法;它需要 float64 精度的输入。
+        在 float64 精度下，这个函数的有限差分误差约为 1e-10，所以容差取得足够小，百万分之一的梯度误差也能发现。
+        ``gradgradcheck`` 以同样的方法检查经过反向传播的二阶导数。
     """
     torch.manual_seed(0)
     inputs = (
@@ -154,7 +164,8 @@ def test_gradcheck():
         torch.randn(4, 3, dtype=torch.float64, requires_grad=True),
         torch.randn(4, dtype=torch.float64, requires_grad=True),
     )
-    assert torch.autograd.gradcheck(LinearFunction.apply, inputs, eps=1e-6, atol=1e-4)
+    assert torch.autograd.gradcheck(LinearFunction.apply, inputs, eps=1e-6, atol=1e-9, rtol=1e-7)
+    assert torch.autograd.gradgradcheck(LinearFunction.apply, inputs, eps=1e-6, atol=1e-9, rtol=1e-7)
 
 
 def test_auto_grad():

@@ -1,0 +1,50 @@
+"""Every tutorial's tests kill the mistakes they are there to catch.
+
+For each tutorial with test_* functions (found, not listed), every mutant
+of its code (tests/mutants.py) must make one of its own tests fail. A
+mutant that survives fails this check unless tests/equivalent_mutants.txt
+names it with the reason it changes nothing the tutorial claims.
+"""
+
+import time
+from pathlib import Path
+
+import pytest
+
+from literate import ROOT
+from mutants import equivalent_mutants, failing_test, mutants, tutorials
+
+EQUIVALENT = Path(__file__).with_name("equivalent_mutants.txt")
+TUTORIALS = tutorials(ROOT / "source")
+
+
+def test_tutorials_with_tests_are_found():
+    names = {tutorial.path.relative_to(ROOT).as_posix() for tutorial in TUTORIALS}
+    assert {"source/02_autograd/autograd.py", "source/02_autograd/autograd_zh.py",
+            "source/02_autograd/finite_differences.py.txt", "source/01_tensors/broadcasting.py"} <= names
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("tutorial", TUTORIALS, ids=lambda tutorial: tutorial.path.relative_to(ROOT).as_posix())
+def test_every_mutant_fails_the_tutorials_own_tests(tutorial, capsys):
+    where = tutorial.path.relative_to(ROOT).as_posix()
+    assert failing_test(tutorial, tutorial.tree) is None, "the tutorial's tests fail without any mutant"
+    listed = {description: reason for (path, description), reason in equivalent_mutants(EQUIVALENT).items()
+              if path == where}
+    started = time.perf_counter()
+    made = list(mutants(tutorial))
+    all_mutants = [mutant for mutant in made if f"in {mutant.function}" not in listed]
+    survivors = [mutant for mutant in all_mutants if failing_test(tutorial, mutant.tree) is None]
+    unexplained = [mutant for mutant in survivors if mutant.description not in listed]
+    killed = len(all_mutants) - len(survivors)
+    with capsys.disabled():
+        print(f"\n{where}: {killed}/{len(all_mutants)} mutants killed"
+              f" ({len(survivors) - len(unexplained)} listed as equivalent,"
+              f" {len(made) - len(all_mutants)} in test data left out) in {time.perf_counter() - started:.1f} s")
+        for mutant in survivors:
+            print(f"  survived: {where}:{mutant.line}: {mutant.description}"
+                  + (f"  [equivalent: {listed[mutant.description]}]" if mutant.description in listed else ""))
+    assert all_mutants, "no mutant could be made of this tutorial"
+    assert not unexplained, "mutants survived: " + "; ".join(f"line {m.line}: {m.description}" for m in unexplained)
+    stale = set(listed) - {mutant.description for mutant in survivors} - {f"in {m.function}" for m in made}
+    assert not stale, f"listed as equivalent, but killed or gone: {sorted(stale)}"
