@@ -77,6 +77,8 @@ from markdown.inlinepatterns import HTML_RE, InlineProcessor
 from pygments.lexers import PythonLexer
 from pygments.token import STANDARD_TYPES
 
+from literate import conventions
+
 with warnings.catch_warnings():
     # PyLit 0.8.0 holds an invalid escape sequence, which Python reports when
     # it compiles the module (a SyntaxWarning from 3.12, an error under
@@ -690,7 +692,7 @@ class CommentaryExtension(markdown.Extension):
 # (plain Markdown would make the body a code block). ``` ``x`` ``` is
 # already inline code in Markdown.
 SERIES_LINK = re.compile(r"<link\s+(\S+?)\s+link>")
-SERIES_TITLE = re.compile(r"^\*\*(?P<title>.+?)\*\*\s*[:：]\s*$")
+SERIES_TITLE = re.compile(r"^(?:\*\*(?P<title>.+?)\*\*|(?P<plain>[A-Z][A-Za-z ]{0,30}))\s*[:：]\s*$")
 
 
 def translate_series_conventions(text):
@@ -700,24 +702,27 @@ def translate_series_conventions(text):
     while index < len(lines):
         title = SERIES_TITLE.match(lines[index])
         index += 1
-        if not title:
+        # A plain `Overview:` is a title only over an indented body.
+        if not title or title["plain"] and not (index < len(lines) and lines[index][:1] in (" ", "\t")):
             out.append(lines[index - 1])
             continue
         body_end = index
         while body_end < len(lines) and (not lines[body_end].strip() or lines[body_end][:1] in " \t"):
             body_end += 1
-        out.append(f"**{title.group('title')}**")
+        out += [f"**{title['title'] or title['plain']}**", ""]
         out.extend(textwrap.dedent("\n".join(lines[index:body_end])).split("\n"))
         index = body_end
     return "\n".join(out)
 
 
-# Line breaks inside a commentary block are kept (`nl2br`): Chinese prose is
-# written a sentence per line and reads wrong when they are joined.
+# Lines join into paragraphs, with no space between two Chinese characters,
+# and lists, docstring sections and Sphinx roles read as the series writes
+# them (`literate/conventions.py`); `line_breaks="keep"` keeps every break.
 # `report(message, quote)` hears of every problem in the commentary.
-def make_markdown(report):
+def make_markdown(report, line_breaks="join"):
     md = markdown.Markdown(
-        extensions=["extra", "admonition", "sane_lists", "nl2br", "codehilite", CommentaryExtension(report)],
+        extensions=["extra", "admonition", "sane_lists", "codehilite", CommentaryExtension(report),
+                    conventions.LineBreaks(line_breaks), conventions.SphinxRoles()],
         extension_configs={"codehilite": {"css_class": "highlight", "guess_lang": False}},
     )
     md.report = report
@@ -729,7 +734,7 @@ def make_markdown(report):
 def render_commentary(text, md):
     md.reset()
     try:
-        return md.convert(translate_series_conventions(text))
+        return md.convert(translate_series_conventions(conventions.docstring_sections(text)))
     except RecursionError:
         md.report("commentary nested too deeply for Markdown; shown as plain text", text)
         return "<p>" + html.escape(text).replace("\n", "<br />\n") + "</p>"
@@ -1399,6 +1404,7 @@ class Page:
     verdict: Verdict = None  # its tests' verdict; None when it has no tests
     downloads: dict = field(default_factory=dict)  # file name beside the page -> bytes
     markdown: str = None  # the page as rendered, ready to write
+    line_breaks: str = "join"  # extra.commentary.line_breaks in mkdocs.yml: "join" or "keep"
 
     @property
     def text_first(self):
@@ -1598,7 +1604,7 @@ def render_page(page, text):
     if sections:
         report.enter(sections[0])
     report_raw_html_in_title(page.title, report)
-    md = make_markdown(report)
+    md = make_markdown(report, page.line_breaks)
     marks = function_marks(page.verdict, find_test_functions(text), sections)
     rows = []
     for number, section in enumerate(sections, start=1):
@@ -2126,8 +2132,8 @@ def render_key(page):
 
 @functools.lru_cache(maxsize=1)
 def renderer_fingerprint():
-    digest = hashlib.sha256(Path(__file__).read_bytes())
-    for library in ("markdown", "pygments", "latex2mathml", "pylit"):
+    digest = hashlib.sha256(Path(__file__).read_bytes() + Path(conventions.__file__).read_bytes())
+    for library in ("markdown", "pygments", "latex2mathml", "pylit", "griffe"):
         digest.update(f"\0{library} {importlib.metadata.version(library)}".encode())
     digest.update(sys.version.encode())
     return digest.hexdigest()
@@ -2635,6 +2641,12 @@ def is_replaceable_site(folder):
 def judged_chapters(source_dir, config_dir, config, testing):
     languages = site_languages(config)
     chapters = find_chapters(source_dir, config_dir, languages)
+    try:
+        line_breaks = conventions.line_break_setting(config["extra"], display_path(config.config_file_path))
+    except ValueError as error:
+        raise BuildError(str(error)) from None
+    for page in pages_of(chapters):
+        page.line_breaks = line_breaks
     check_sources_stay_inside(pages_of(chapters), source_dir)
     check_page_urls(pages_of(chapters), languages)
     judge_tutorials(pages_of(chapters), source_dir, config, testing or TutorialTestOptions())
