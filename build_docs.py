@@ -48,7 +48,6 @@ import io
 import itertools
 import json
 import logging
-import math
 import multiprocessing
 import os
 import pickle
@@ -1461,11 +1460,22 @@ def section_html(number, section, line_html, md, marks=""):
 
 
 # The page title is the Markdown heading that opens the module docstring
-# (`# Title`), or else the file name; the first sentence after it is the
-# summary shown on the index.
+# (`# Title`); the first sentence after it is the summary shown on the
+# index.
 #
 # A heading may also be underlined with `===`, which Markdown and
 # reStructuredText both read as a title: a text-first source starts so.
+#
+# Without a heading, a docstring's first line is the title when it is short
+# (at most `SHORT_TITLE` characters, a final full stop dropped), as a
+# docstring's summary line is meant to be; else its first sentence is, when
+# that is short; else the file name. A series title such as `**Overview**:`
+# is no title: the line under it is read instead. A line that is the title is
+# shown as the title, not again under it.
+SHORT_TITLE = 60
+SENTENCE_END = re.compile(r"(?<=[.!?])\s|(?<=[。！？])")
+
+
 def title_and_summary(sections, fallback):
     intro = sections[0].docs if sections else ""
     lines = [line.strip() for line in intro.split("\n") if line.strip()]
@@ -1475,18 +1485,45 @@ def title_and_summary(sections, fallback):
     elif len(lines) > 1 and set(lines[1]) == {"="}:
         title = lines[0]
         del lines[:2]
+    else:
+        while lines and SERIES_TITLE.match(lines[0]):
+            lines.pop(0)
+        first_line_title = lines and short_title(lines[0])
+        if first_line_title:
+            title = first_line_title
+            lines.pop(0)
+        elif lines:
+            title = short_title(SENTENCE_END.split(lines[0], 1)[0]) or fallback
     return title, (lines[0] if lines else "")
+
+
+# Prose only: a list item, a formula, a table row or a quote is no title.
+def short_title(line):
+    text = line.strip().rstrip(".。")
+    if not text or len(text) > SHORT_TITLE or conventions.LIST_ITEM.match(text) or text[0] in "$|>`<:*":
+        return ""
+    return text
 
 
 def without_title(section, title):
     lines = section.docs.split("\n")
+    first = next((index for index, line in enumerate(lines) if line.strip() and not SERIES_TITLE.match(line.strip())),
+                 None)
     if lines and lines[0].strip() == f"# {title}":
-        heading_lines = 1
+        heading_lines = slice(0, 1)
     elif len(lines) > 1 and lines[0].strip() == title and set(lines[1].strip()) == {"="}:
-        heading_lines = 2
+        heading_lines = slice(0, 2)
+    elif first is not None and short_title(lines[first]) == title:
+        heading_lines = slice(first, first + 1)
     else:
         return section
-    return replace(section, docs="\n".join(lines[heading_lines:]).strip("\n"))
+    del lines[heading_lines]
+    # A series title left over nothing goes with the line it stood over.
+    above = heading_lines.start - 1
+    if above >= 0 and SERIES_TITLE.match(lines[above].strip()) and not (
+            heading_lines.start < len(lines) and lines[heading_lines.start][:1].isspace()):
+        del lines[above]
+    return replace(section, docs="\n".join(lines).strip("\n"))
 
 
 # A text-first source ends a paragraph with `::` where a code block follows.
@@ -1667,9 +1704,12 @@ def page_name(path):
 #
 # A folder directly under `source/` is a chapter; the files in it are its
 # pages, and the files directly in `source/` are pages outside any chapter.
-# A numeric prefix such as `01_` orders chapters and pages, and is dropped
-# from titles and URLs. A chapter's title and introduction are the
-# docstring of its `__init__.py`, or else its folder name.
+# Chapters and pages are in the natural order of their names: numbers in
+# them count as numbers, so `chapter2` comes before `chapter10` and `2_`
+# before `10_`. A numeric prefix such as `01_` is dropped from titles and
+# URLs. A chapter's title and introduction are the docstring of its
+# `__init__.py`; without one, the title is the folder name made readable
+# (`readable_folder_name`).
 #
 # The languages are those of the mkdocs-static-i18n plugin in `mkdocs.yml`.
 # `x.py` is a page in the default language and `x_zh.py` the same page in
@@ -1702,9 +1742,28 @@ def split_locale(stem, languages):
     return stem, next(language.locale for language in languages if not language.folder)
 
 
+# The name cut into text and numbers: text at even places, numbers at odd
+# ones, so that two keys always compare. A name that starts with a number
+# starts with "" and so comes before every name that starts with a letter.
 def reading_order(path):
-    prefix = NUMERIC_PREFIX.match(path.name)
-    return (int(prefix.group(1)) if prefix else math.inf, path.name)
+    return [int(part) if index % 2 else part for index, part in enumerate(re.split(r"(\d+)", path.name))]
+
+
+# `01_tensors` reads "Tensors", `chapter1_overview` "Chapter 1: Overview",
+# `part-2-more_math` "Part 2: More math": the prefix dropped, `_` and `-`
+# as spaces, a number set apart from the word before it, a colon after a
+# leading word and number, the first letter a capital.
+LEADING_WORD_AND_NUMBER = re.compile(r"^([^\W\d_]+)[ _-]?(\d+)(?:[ _-]+(?=\S))?")
+
+
+def readable_folder_name(name):
+    name = NUMERIC_PREFIX.sub("", name)
+    lead = LEADING_WORD_AND_NUMBER.match(name)
+    rest = name[lead.end():] if lead else name
+    words = re.sub(r"[_-]+", " ", rest).strip()
+    if lead:
+        words = f"{lead[1]} {lead[2]}" + (f": {words[:1].upper()}{words[1:]}" if words else "")
+    return words[:1].upper() + words[1:] if words else name
 
 
 @dataclass
@@ -1822,9 +1881,9 @@ def check_page_urls(pages, languages):
 def chapter_headings(folder, slug, languages):
     def read(suffix, otherwise):
         path = folder / f"__init__{suffix}.py"
-        return title_and_intro(path, slug) if path.exists() else otherwise
+        return title_and_intro(path, readable_folder_name(folder.name)) if path.exists() else otherwise
 
-    default = read("", (slug, ""))
+    default = read("", (readable_folder_name(folder.name), ""))
     return {language.locale: read(f"_{language.locale}", default) if language.folder else default
             for language in languages}
 

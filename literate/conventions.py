@@ -223,24 +223,29 @@ def render_section(title, style, body):
     if style == "google":
         source = "\n" + kind + "\n" + "\n".join(body)
     else:
-        source = "\n" + kind[:-1] + "\n" + "-" * len(kind) + "\n" + "\n".join(body)
+        kind = NUMPY_TITLES.get(kind, kind[:-1])
+        source = "\n" + kind + "\n" + "-" * len(kind) + "\n" + "\n".join(body)
     sections = griffe.Docstring(source).parse(style, warnings=False, trim_doctest_flags=False)
     out = ["", f"**{title}**", ""]
     for section in sections:
         if section.kind is griffe.DocstringSectionKind.examples:
             out += examples_markdown(section.value)
-        elif section.kind is griffe.DocstringSectionKind.text:
-            out += [section.value, ""]
-        else:
+        elif isinstance(section.value, list):
             out += items_markdown(section.value)
+        else:  # what griffe read as prose stays prose
+            out += [getattr(section.value, "description", section.value), ""]
     return out
+
+
+NUMPY_TITLES = {"Args:": "Parameters", "Keyword Args:": "Other Parameters"}
 
 
 def items_markdown(items):
     out = []
     for item in items:
         name, annotation = getattr(item, "name", ""), item.annotation
-        term = " ".join(filter(None, [name and f"`{name}`", annotation and f"({as_code(str(annotation))})"]))
+        kind = annotation and as_code(str(annotation))
+        term = f"`{name}` ({kind})" if name and kind else f"`{name}`" if name else kind or ""
         description = (item.description or "").split("\n")
         if term:
             out += [term, ":   " + description[0]] + ["    " + line for line in description[1:]] + [""]

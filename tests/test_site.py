@@ -382,8 +382,8 @@ def test_numeric_prefixes_order_chapters_and_pages_and_are_not_shown(ordered_sit
     assert footer_chain(ordered_site, "") == [
         "start/chinese_only/", "middle/first/", "middle/second/", "last/only/", "build_docs/", "test-results/"]
     headings = re.findall(r"<h2[^>]*>(.*?)</h2>", page(ordered_site, ""))
-    assert headings == ["start", "Middle chapter", "last", "About this site"]
-    assert re.findall(r"<h2[^>]*>(.*?)</h2>", page(ordered_site, "zh/"))[:3] == ["start", "中间一章", "last"]
+    assert headings == ["Start", "Middle chapter", "Last", "About this site"]
+    assert re.findall(r"<h2[^>]*>(.*?)</h2>", page(ordered_site, "zh/"))[:3] == ["Start", "中间一章", "Last"]
 
 
 def test_a_page_without_english_says_so_in_english(ordered_site):
