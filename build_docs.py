@@ -44,6 +44,7 @@ import functools
 import hashlib
 import html
 import importlib.metadata
+import importlib.util
 import io
 import itertools
 import json
@@ -2097,6 +2098,26 @@ def write_pages(chapters, languages, docs_dir, config):
     for language in languages:
         write_if_changed(Path(docs_dir) / language.locale / "index.md",
                          render_index(chapters, language, languages, config))
+    default = next(language.locale for language in languages if not language.folder)
+    write_if_changed(Path(docs_dir) / default / MATH_FONT_URL, math_font().read_bytes())
+
+
+# Formulas are drawn in STIX Two Math, an OpenType math font (SIL Open Font
+# License; its notice travels in the font's own name table), served with the
+# site rather than left to whatever fonts a reader has. The file comes from
+# the `ziamath` package, which ships it; it is copied at build time rather
+# than committed. The default language's tree is published at the site's
+# root, so it lands at `assets/fonts/` beside `literate.css`, whose
+# `@font-face` names it for `math` elements only: a browser fetches a web
+# font only for text drawn in it, so pages without math never load it.
+MATH_FONT_URL = "assets/fonts/STIXTwoMath-Regular.ttf"
+
+
+def math_font():
+    package = importlib.util.find_spec("ziamath")
+    if package is None:
+        raise BuildError("the math font comes from the ziamath package: pip install -r requirements.txt")
+    return Path(package.submodule_search_locations[0]) / "fonts" / posixpath.basename(MATH_FONT_URL)
 
 
 # ### Many pages: in parallel, and each only once

@@ -200,3 +200,19 @@ def site_of_our_own(tmp_path_factory):
     testing = build_docs.TutorialTestOptions(run=False, cache_dir=folder / "cache")
     build_docs.build_site(ROOT / "source", folder / "site", ROOT / "mkdocs.yml", testing)
     return folder / "site"
+
+
+# --- The math font ---------------------------------------------------------
+
+def test_the_site_serves_an_opentype_math_font_for_math_elements_only(site):
+    served = site / build_docs.MATH_FONT_URL
+    assert served.read_bytes() == build_docs.math_font().read_bytes()
+    font = served.read_bytes()
+    tags = {font[12 + 16 * index:16 + 16 * index] for index in range(int.from_bytes(font[4:6], "big"))}
+    assert b"MATH" in tags  # the OpenType table that makes it a math font
+    css = (site / "assets" / "literate.css").read_text(encoding="utf-8")
+    face = re.search(r"@font-face\s*{[^}]*}", css).group(0)
+    assert 'src: url("fonts/STIXTwoMath-Regular.ttf")' in face and "http" not in face
+    rules = re.findall(r"([^{}]+){[^}]*font-family:\s*\"LP STIX Two Math\"", css)
+    selectors = [selector.strip().split("\n")[-1] for selector in rules]
+    assert [selector for selector in selectors if selector != "@font-face"] == [".md-typeset math"]
