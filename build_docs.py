@@ -1467,17 +1467,18 @@ def section_html(number, section, line_html, md, marks=""):
 # A heading may also be underlined with `===`, which Markdown and
 # reStructuredText both read as a title: a text-first source starts so.
 #
-# Without a heading, a docstring's first line is the title when it is short
-# (at most `SHORT_TITLE` characters, a final full stop dropped), as a
-# docstring's summary line is meant to be; else its first sentence is, when
-# that is short; else the file name. A series title such as `**Overview**:`
-# is no title: the line under it is read instead. A line that is the title is
-# shown as the title, not again under it.
+# Without a heading, the first line of a module docstring is the title when
+# it is short (at most `SHORT_TITLE` characters, a final full stop dropped),
+# as a docstring's summary line is meant to be; else its first sentence is,
+# when that is short; else the file name. (Comments make no such promise:
+# a page that opens with them keeps its file name.) A series title such as
+# `**Overview**:` is no title: the line under it is read instead. A line
+# that is the title is shown as the title, not again under it.
 SHORT_TITLE = 60
 SENTENCE_END = re.compile(r"(?<=[.!?])\s|(?<=[。！？])")
 
 
-def title_and_summary(sections, fallback):
+def title_and_summary(sections, fallback, docstring_first=False):
     intro = sections[0].docs if sections else ""
     lines = [line.strip() for line in intro.split("\n") if line.strip()]
     title = fallback
@@ -1486,7 +1487,7 @@ def title_and_summary(sections, fallback):
     elif len(lines) > 1 and set(lines[1]) == {"="}:
         title = lines[0]
         del lines[:2]
-    else:
+    elif docstring_first:
         while lines and SERIES_TITLE.match(lines[0]):
             lines.pop(0)
         first_line_title = lines and short_title(lines[0])
@@ -1496,6 +1497,21 @@ def title_and_summary(sections, fallback):
         elif lines:
             title = short_title(SENTENCE_END.split(lines[0], 1)[0]) or fallback
     return title, (lines[0] if lines else "")
+
+
+# Whether the first thing Python reads is a string: the module docstring,
+# not a comment (the shebang and other comments that tools read aside).
+def opens_with_docstring(text):
+    skipped = (tokenize.ENCODING, tokenize.NL, tokenize.NEWLINE)
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text.lstrip("\ufeff")).readline):
+            if token.type == tokenize.COMMENT and is_code_comment(token.string, token.start[0]):
+                continue
+            if token.type not in skipped:
+                return token.type == tokenize.STRING
+    except (tokenize.TokenError, SyntaxError):
+        pass
+    return False
 
 
 # Prose only: a list item, a formula, a table row or a quote is no title.
@@ -1634,7 +1650,7 @@ def render_page(page, text):
     sections = parse_source(text)
     if page.text_first:
         sections = [without_literal_markers(section) for section in sections]
-    page.title, page.summary = title_and_summary(sections, posixpath.basename(page.name))
+    page.title, page.summary = title_and_summary(sections, posixpath.basename(page.name), opens_with_docstring(text))
     if sections:
         sections[0] = without_title(sections[0], page.title)
     line_html = highlight_code(lines)

@@ -385,7 +385,7 @@ def test_a_site_left_aside_by_a_killed_swap_is_put_back(tmp_path, previous_site)
 
 # ## The same input gives the same bytes, on any day
 LATER = """
-import datetime, runpy, sys, time
+import datetime, os, runpy, sys, time
 A_YEAR = 366 * 86400
 real_time = time.time
 time.time = lambda: real_time() + A_YEAR
@@ -396,6 +396,7 @@ class Later(datetime.datetime):
 datetime.datetime = Later
 assert datetime.datetime.now().year > Later.fromtimestamp(real_time()).year
 sys.argv = sys.argv[1:]
+sys.path.insert(0, os.path.dirname(sys.argv[0]))  # as `python build_docs.py` does, for its package literate/
 runpy.run_path(sys.argv[0], run_name="__main__")
 """
 

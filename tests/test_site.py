@@ -3,6 +3,7 @@
 import importlib.metadata
 import io
 import json
+import html
 import posixpath
 import re
 import subprocess
@@ -27,7 +28,7 @@ CONFIG = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
 def title_and_summary(source):
     text = source.read_text(encoding="utf-8")
     code = build_docs.literate_text_to_code(text) if build_docs.is_literate_text(source) else text
-    return build_docs.title_and_summary(build_docs.parse_source(code), source.stem)
+    return build_docs.title_and_summary(build_docs.parse_source(code), source.stem, build_docs.opens_with_docstring(code))
 
 
 def url_of(source):
@@ -109,6 +110,10 @@ def test_every_seed_sentence_and_code_line_is_on_the_chinese_page(site):
             continue
         for tex in re.findall(r"\$\$(.+?)\$\$", line):
             assert squeeze(tex) in maths, f"formula not rendered: {tex}"
+        item = re.match(r"- (.+)", line)  # a list item in the seed is one on the page
+        if item:
+            assert f"<li>{html.escape(item.group(1), quote=False)}</li>" in chinese_page, f"not a list item: {line!r}"
+            continue
         for words in re.split(r"\$\$.+?\$\$", line):
             assert squeeze(words) in text, f"seed sentence missing: {words!r}"
 
