@@ -114,6 +114,21 @@ def test_keep_every_line_break_when_the_site_says_so():
         conventions.line_break_setting({"commentary": {"line_breaks": "nl2br"}}, "mkdocs.yml")
 
 
+@pytest.mark.parametrize("setting", ["keep", "nl2br"])
+def test_the_mkdocs_setting_reaches_every_page(tmp_path, setting):
+    (tmp_path / "docs").mkdir()
+    config = build_docs.load_mkdocs_config(ROOT / "mkdocs.yml", tmp_path / "docs", tmp_path / "site")
+    config["extra"]["commentary"] = {"line_breaks": setting}
+    testing = build_docs.TutorialTestOptions(run=False, cache_dir=tmp_path / "cache")
+    if setting == "nl2br":
+        with pytest.raises(build_docs.BuildError, match=r"mkdocs\.yml: extra\.commentary\.line_breaks must be"):
+            build_docs.make_pages(CORPUS, tmp_path / "docs", config, testing)
+        return
+    build_docs.make_pages(CORPUS, tmp_path / "docs", config, testing)
+    page = (tmp_path / "docs" / "zh" / "chapter10_appendix" / "line_breaks.md").read_text(encoding="utf-8")
+    assert "而这一行和下一行<br />\n连成一段" in page
+
+
 # --- Docstring sections ----------------------------------------------------
 
 def definition_list(docs, heading):
