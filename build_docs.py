@@ -628,8 +628,8 @@ def tex_to_mathml(tex, display):
 # error, and reported; it is never dropped. Each report quotes the text it
 # is about, so that the warning can name its source line.
 class MathPattern(InlineProcessor):
-    def __init__(self, md, report):
-        super().__init__(MATH, md)
+    def __init__(self, md, report, pattern=MATH):
+        super().__init__(pattern, md)
         self.report = report
 
     def handleMatch(self, match, data):
@@ -679,6 +679,9 @@ class CommentaryExtension(markdown.Extension):
         # Above `backtick` (190) would break code spans; above `escape` (180)
         # keeps `\(` and `\[` from being read as escaped brackets.
         md.inlinePatterns.register(MathPattern(md, self.report), "math", 185)
+        # Sphinx's ``:math:`x` `` is inline math; above `backtick` (190), which
+        # would take its backticks for a code span.
+        md.inlinePatterns.register(MathPattern(md, self.report, conventions.SPHINX_MATH_ROLE), "math_role", 196)
         md.inlinePatterns.register(UnbalancedMathPattern(md, self.report), "unbalanced_math", 184)
         # Block-level HTML then reaches the inline patterns as a paragraph.
         md.preprocessors.deregister("html_block")

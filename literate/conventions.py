@@ -32,7 +32,8 @@ from markdown.inlinepatterns import InlineProcessor
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 
-__all__ = ["LINE_BREAK_SETTINGS", "LineBreaks", "SphinxRoles", "docstring_sections", "line_break_setting"]
+__all__ = ["LINE_BREAK_SETTINGS", "LIST_ITEM", "SPHINX_MATH_ROLE", "LineBreaks", "SphinxRoles", "docstring_sections",
+           "line_break_setting"]
 
 LINE_BREAK_SETTINGS = ("join", "keep")
 LIST_ITEM = re.compile(r"^ {0,3}(?:[-*+]|\d{1,9}[.)])(?: +|$)")
@@ -138,6 +139,7 @@ class LineBreaks(markdown.Extension):
 # ``:obj:`namedtuple` `` and its kin (`:class:`, `:func:`, `:py:meth:` …)
 # name code: they show as inline code. ``:math:`(T, B)` `` is math.
 SPHINX_ROLE = r"(?<![\w`]):(?:[a-z]+:)?(?P<role>[a-z]+):`(?P<text>[^`\n]+)`"
+SPHINX_MATH_ROLE = r"(?<![\w`]):math:`(?P<role>[^`\n]+)`"  # its group, like the others of math, holds the TeX
 
 
 def sphinx_roles_to_markdown(text):

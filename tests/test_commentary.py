@@ -174,8 +174,9 @@ def test_numpy_style_sections_are_definition_lists(site):
 
 
 def test_a_sphinx_role_in_prose_is_inline_code():
-    assert "<code>namedtuple</code>" in render("A :obj:`namedtuple` and :py:class:`torch.Tensor`.")
-    assert "<code>torch.Tensor</code>" in render("A :py:class:`torch.Tensor`.")
+    assert render("A :obj:`namedtuple`, a :py:class:`torch.Tensor` and :math:`T^2`.").startswith(
+        "<p>A <code>namedtuple</code>, a <code>torch.Tensor</code> and <math")
+    assert render("Code: `:obj:`") == "<p>Code: <code>:obj:</code></p>"
 
 
 # --- Titles and chapters ---------------------------------------------------
