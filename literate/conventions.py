@@ -1,12 +1,32 @@
-# # Commentary as its author laid it out
-#
-# The series our seed page comes from is written the way people write
-# comments: prose wrapped at 80 to 100 columns, or a Chinese sentence a
-# line; a list straight under the line that announces it; docstrings with
-# Google- or NumPy-style sections (`Arguments:`, `Returns:`, `Shapes:` …)
-# and Sphinx roles such as ``:obj:`namedtuple` ``. This module reads those
-# conventions so that a page reads as its file does.
-#
+"""
+# Commentary as its author laid it out
+
+The series our seed page comes from is written the way people write
+comments: prose wrapped at 80 to 100 columns, or a Chinese sentence a
+line; a list straight under the line that announces it; docstrings with
+Google- or NumPy-style sections (`Arguments:`, `Returns:`, `Shapes:` …)
+and Sphinx roles such as ``:obj:`namedtuple` ``. This module reads those
+conventions so that a page reads as its file does.
+
+In: a section's commentary as its author wrote it, and a chapter's folder
+name. Out: Markdown for the commentary stage (docstring sections as
+definition lists), the Markdown extensions that read line breaks, lists
+and Sphinx roles as the series means them, and a readable chapter title.
+"""
+
+import re
+import unicodedata
+from xml.etree import ElementTree
+
+import griffe
+import markdown
+from markdown.inlinepatterns import InlineProcessor
+from markdown.preprocessors import Preprocessor
+from markdown.treeprocessors import Treeprocessor
+
+__all__ = ["LINE_BREAK_SETTINGS", "LIST_ITEM", "SPHINX_MATH_ROLE", "LineBreaks", "SphinxRoles", "docstring_sections",
+           "line_break_setting", "readable_folder_name"]
+
 # ## Line breaks in both languages
 #
 # Lines join into paragraphs, as Markdown joins them. A browser shows the
@@ -22,19 +42,6 @@
 # is neither indented nor an item ends it, instead of being glued to its
 # last item. `extra: commentary: line_breaks: keep` in `mkdocs.yml` keeps
 # every line break instead (`nl2br`), for sites written for that.
-import re
-import unicodedata
-from xml.etree import ElementTree
-
-import griffe
-import markdown
-from markdown.inlinepatterns import InlineProcessor
-from markdown.preprocessors import Preprocessor
-from markdown.treeprocessors import Treeprocessor
-
-__all__ = ["LINE_BREAK_SETTINGS", "LIST_ITEM", "SPHINX_MATH_ROLE", "LineBreaks", "SphinxRoles", "docstring_sections",
-           "line_break_setting"]
-
 LINE_BREAK_SETTINGS = ("join", "keep")
 LIST_ITEM = re.compile(r"^ {0,3}(?:[-*+]|\d{1,9}[.)])(?: +|$)")
 
@@ -132,6 +139,26 @@ class LineBreaks(markdown.Extension):
             md.registerExtensions(["nl2br"], {})
         else:
             md.treeprocessors.register(JoinEastAsianLines(md), "join_east_asian_lines", 15)
+
+
+# ## Chapter folders
+#
+# A chapter without a title of its own is titled by its folder's name,
+# without its numeric prefix, made readable: `tensors` reads "Tensors",
+# `chapter1_overview` "Chapter 1: Overview", `part-2-more_math` "Part 2:
+# More math": `_` and `-` as spaces, a number set apart from the word
+# before it, a colon after a leading word and number, the first letter a
+# capital.
+LEADING_WORD_AND_NUMBER = re.compile(r"^([^\W\d_]+)[ _-]?(\d+)(?:[ _-]+(?=\S))?")
+
+
+def readable_folder_name(name):
+    lead = LEADING_WORD_AND_NUMBER.match(name)
+    rest = name[lead.end():] if lead else name
+    words = re.sub(r"[_-]+", " ", rest).strip()
+    if lead:
+        words = f"{lead[1]} {lead[2]}" + (f": {words[:1].upper()}{words[1:]}" if words else "")
+    return words[:1].upper() + words[1:] if words else name
 
 
 # ## Sphinx roles

@@ -8,6 +8,7 @@ import tokenize
 import warnings
 
 import build_docs
+import literate.parse
 
 
 def universal_lines(text):
@@ -39,7 +40,7 @@ def words(line):
     stripped = line.strip().lstrip("#")
     stripped = re.sub(r'^[rRuU]?("""|\'\'\'|"|\')', "", stripped.strip())
     stripped = re.sub(r'("""|\'\'\'|"|\')$', "", stripped)
-    return [word for word in stripped.split() if word != build_docs.SECTION_BREAK]
+    return [word for word in stripped.split() if word != literate.parse.SECTION_BREAK]
 
 
 def check_contract(text):

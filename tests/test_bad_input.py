@@ -19,6 +19,10 @@ from pathlib import Path
 import pytest
 
 import build_docs
+import literate.read
+import literate.parse
+import literate.site
+import literate.publish
 from site_html import code_lines, visible_text
 
 ROOT = Path(build_docs.__file__).resolve().parent
@@ -190,7 +194,7 @@ def odd_site(tmp_path_factory):
 def shown_and_expected(work, name):
     """The page's code column, and every line of the source that holds code."""
     text = build_docs.read_source(work / "source" / name)
-    lines = build_docs.split_lines(text)
+    lines = literate.parse.split_lines(text)
     shown = code_lines(page(work / "site", Path(name).stem))
     code = {n for s in build_docs.parse_source(text) for n in s.code_line_numbers if lines[n - 1].strip()}
     return shown, lines, code
@@ -280,27 +284,27 @@ def test_pages_with_the_same_url_are_an_error(tmp_path, previous_site):
     assert len(clash) == 1 and "/build_docs/ clashes with /build_docs/" in clash[0], stderr
 
 
-LANGUAGES = [build_docs.Language("en", "English", ""), build_docs.Language("zh", "中文", "zh/")]
+LANGUAGES = [literate.site.Language("en", "English", ""), literate.site.Language("zh", "中文", "zh/")]
 
 
 def test_a_page_beside_a_folder_of_pages_is_an_error():
     def pages(*names):
-        return [build_docs.Page(Path(f"source/{name}.py"), name, "", "en") for name in names]
+        return [literate.site.Page(Path(f"source/{name}.py"), name, "", "en") for name in names]
 
-    with pytest.raises(build_docs.BuildError, match=r"source/x\.py:1:1: its page /x/ is also the folder of "
+    with pytest.raises(literate.read.BuildError, match=r"source/x\.py:1:1: its page /x/ is also the folder of "
                                                     r"source/X/y\.py"):
-        build_docs.check_page_urls(pages("x", "X/y"), LANGUAGES)
-    build_docs.check_page_urls(pages("x/index", "x/y", "z"), LANGUAGES)  # a folder's own index is its page
+        literate.site.check_page_urls(pages("x", "X/y"), LANGUAGES)
+    literate.site.check_page_urls(pages("x/index", "x/y", "z"), LANGUAGES)  # a folder's own index is its page
 
 
 # Each language is published in a tree of its own: an English chapter named
 # `zh` would land in the Chinese tree.
 def test_pages_clash_across_the_language_trees():
-    english = build_docs.Page(Path("source/zh/x.py"), "zh/x", "", "en")
-    chinese = build_docs.Page(Path("source/x_zh.py"), "x", "", "zh")
-    with pytest.raises(build_docs.BuildError, match=r"source/x_zh\.py:1:1: its page /zh/x/ clashes with /zh/x/"):
-        build_docs.check_page_urls([english, chinese], LANGUAGES)
-    build_docs.check_page_urls([build_docs.Page(Path("source/x.py"), "x", "", "en"), chinese], LANGUAGES)
+    english = literate.site.Page(Path("source/zh/x.py"), "zh/x", "", "en")
+    chinese = literate.site.Page(Path("source/x_zh.py"), "x", "", "zh")
+    with pytest.raises(literate.read.BuildError, match=r"source/x_zh\.py:1:1: its page /zh/x/ clashes with /zh/x/"):
+        literate.site.check_page_urls([english, chinese], LANGUAGES)
+    literate.site.check_page_urls([literate.site.Page(Path("source/x.py"), "x", "", "en"), chinese], LANGUAGES)
 
 
 def test_a_link_out_of_the_source_folder_is_not_followed(tmp_path, previous_site):
@@ -362,15 +366,15 @@ def test_kill_9_halfway_through_a_build_leaves_the_old_site(odd_site, tmp_path):
 def test_folders_are_exchanged_in_one_step(tmp_path):
     make_sources(tmp_path / "a", {"which": "a"})
     make_sources(tmp_path / "b", {"which": "b"})
-    assert build_docs.exchange_folders(tmp_path / "a", tmp_path / "b")
+    assert literate.publish.exchange_folders(tmp_path / "a", tmp_path / "b")
     assert (tmp_path / "a" / "which").read_text() == "b" and (tmp_path / "b" / "which").read_text() == "a"
 
 
 def test_swap_without_exchange_still_replaces_the_site(tmp_path, monkeypatch):
-    monkeypatch.setattr(build_docs, "exchange_folders", lambda a, b: False)
+    monkeypatch.setattr(literate.publish, "exchange_folders", lambda a, b: False)
     make_sources(tmp_path / "site", {"index.html": "old"})
     make_sources(tmp_path / ".site.building", {"index.html": "new"})
-    build_docs.swap_in(tmp_path / ".site.building", tmp_path / "site")
+    literate.publish.swap_in(tmp_path / ".site.building", tmp_path / "site")
     assert snapshot(tmp_path / "site") == {"index.html": b"new"}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
 
@@ -396,7 +400,7 @@ class Later(datetime.datetime):
 datetime.datetime = Later
 assert datetime.datetime.now().year > Later.fromtimestamp(real_time()).year
 sys.argv = sys.argv[1:]
-sys.path.insert(0, os.path.dirname(sys.argv[0]))  # as `python build_docs.py` does, for its package literate/
+sys.path.insert(0, os.path.dirname(sys.argv[0]))  # as `python build_docs.py` does: `literate/` is beside it
 runpy.run_path(sys.argv[0], run_name="__main__")
 """
 

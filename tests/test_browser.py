@@ -32,6 +32,10 @@ import pytest
 import yaml
 
 import build_docs
+import literate.textfirst
+import literate.parse
+import literate.site
+import literate.commentary
 
 ROOT = Path(build_docs.__file__).resolve().parent
 CONFIG = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
@@ -179,7 +183,7 @@ class Tutorial:
 
     @property
     def source_lines(self):
-        return build_docs.split_lines(shown_code(self.source))
+        return literate.parse.split_lines(shown_code(self.source))
 
 
 def page_urls(site_dir):
@@ -193,15 +197,15 @@ def page_urls(site_dir):
 
 def candidate_sources():
     sources = ROOT / "source"
-    return sorted([*sources.rglob("*.py"), *sources.rglob("*" + build_docs.LITERATE_SUFFIX)]) + [
-        ROOT / "build_docs.py"]
+    return sorted([*sources.rglob("*.py"), *sources.rglob("*" + literate.textfirst.LITERATE_SUFFIX)]) + [
+        ROOT / "build_docs.py", *sorted((ROOT / "literate").glob("*.py"))]
 
 
 # The code a source's page shows: the file, or for a text-first source the
 # code PyLit makes of it.
 def shown_code(path):
     text = build_docs.read_source(path)
-    return build_docs.text_first_code(text) if build_docs.is_literate_text(path) else text
+    return literate.textfirst.text_first_code(text) if literate.textfirst.is_literate_text(path) else text
 
 
 # A translation may keep its code on the same lines as the original: the
@@ -209,9 +213,9 @@ def shown_code(path):
 def source_of(code, lang):
     matches = []
     for path in candidate_sources():
-        if build_docs.page_name(path).endswith("_zh") != (lang == "zh"):
+        if literate.site.page_name(path).endswith("_zh") != (lang == "zh"):
             continue
-        lines = build_docs.split_lines(shown_code(path))
+        lines = literate.parse.split_lines(shown_code(path))
         if all(0 < n <= len(lines) and lines[n - 1] == text for n, text in code.items()):
             matches.append(path)
     assert len(matches) == 1, f"code column matches {len(matches)} source files: {matches}"
@@ -361,7 +365,7 @@ def source_formulas(path):
     formulas = collections.Counter()
     for section in build_docs.parse_source(shown_code(path)):
         prose = CODE_SPAN.sub(" ", section.docs)
-        for match in re.finditer(build_docs.MATH, prose):
+        for match in re.finditer(literate.commentary.MATH, prose):
             formulas[squeeze(match.group(match.lastgroup))] += 1
     return formulas
 

@@ -9,6 +9,12 @@ from pathlib import Path
 import pytest
 
 import build_docs
+import literate.build
+import literate.commentary
+import literate.judge
+import literate.publish
+import literate.read
+import literate.write
 from literate import conventions
 from site_html import squeeze, visible_text
 
@@ -19,7 +25,7 @@ CORPUS = Path(__file__).resolve().parent / "corpus"
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     folder = tmp_path_factory.mktemp("corpus")
-    testing = build_docs.TutorialTestOptions(run=False, cache_dir=folder / "cache")
+    testing = literate.judge.TutorialTestOptions(run=False, cache_dir=folder / "cache")
     build_docs.build_site(CORPUS, folder / "site", ROOT / "mkdocs.yml", testing)
     return folder / "site"
 
@@ -43,8 +49,8 @@ def wide(character):
 
 
 def render(text, line_breaks="join"):
-    md = build_docs.make_markdown(lambda message, quote: None, line_breaks)
-    return build_docs.render_commentary(text, md)
+    md = literate.commentary.make_markdown(lambda message, quote: None, line_breaks)
+    return literate.commentary.render_commentary(text, md)
 
 
 # --- Lists ---------------------------------------------------------------
@@ -117,14 +123,14 @@ def test_keep_every_line_break_when_the_site_says_so():
 @pytest.mark.parametrize("setting", ["keep", "nl2br"])
 def test_the_mkdocs_setting_reaches_every_page(tmp_path, setting):
     (tmp_path / "docs").mkdir()
-    config = build_docs.load_mkdocs_config(ROOT / "mkdocs.yml", tmp_path / "docs", tmp_path / "site")
+    config = literate.publish.load_mkdocs_config(ROOT / "mkdocs.yml", tmp_path / "docs", tmp_path / "site")
     config["extra"]["commentary"] = {"line_breaks": setting}
-    testing = build_docs.TutorialTestOptions(run=False, cache_dir=tmp_path / "cache")
+    testing = literate.judge.TutorialTestOptions(run=False, cache_dir=tmp_path / "cache")
     if setting == "nl2br":
-        with pytest.raises(build_docs.BuildError, match=r"mkdocs\.yml: extra\.commentary\.line_breaks must be"):
-            build_docs.make_pages(CORPUS, tmp_path / "docs", config, testing)
+        with pytest.raises(literate.read.BuildError, match=r"mkdocs\.yml: extra\.commentary\.line_breaks must be"):
+            literate.build.make_pages(CORPUS, tmp_path / "docs", config, testing)
         return
-    build_docs.make_pages(CORPUS, tmp_path / "docs", config, testing)
+    literate.build.make_pages(CORPUS, tmp_path / "docs", config, testing)
     page = (tmp_path / "docs" / "zh" / "chapter10_appendix" / "line_breaks.md").read_text(encoding="utf-8")
     assert "而这一行和下一行<br />\n连成一段" in page
 
@@ -197,15 +203,15 @@ def test_page_titles(site, url, expected):
 
 def test_chapters_in_natural_order_with_readable_names(site):
     headings = re.findall(r"<h2[^>]*>(.*?)</h2>", page(site, ""))
-    assert headings == ["Chapter 1: Overview", "Chapter 2: Losses", "Chapter 10: Appendix", "About this site"]
+    assert headings == ["Chapter 1: Overview", "Chapter 2: Losses", "Chapter 10: Appendix", "The generator", "About this site"]
 
 
 @pytest.mark.parametrize("folder, readable", [
-    ("01_tensors", "Tensors"), ("chapter1_overview", "Chapter 1: Overview"), ("chapter10", "Chapter 10"),
+    ("tensors", "Tensors"), ("chapter1_overview", "Chapter 1: Overview"), ("chapter10", "Chapter 10"),
     ("part-2-more_math", "Part 2: More math"), ("misc", "Misc"),
 ])
 def test_readable_folder_names(folder, readable):
-    assert build_docs.readable_folder_name(folder) == readable
+    assert conventions.readable_folder_name(folder) == readable
 
 
 # Our own pages: the seed's Chinese page, built from source/ without running
@@ -213,7 +219,7 @@ def test_readable_folder_names(folder, readable):
 @pytest.fixture(scope="module")
 def site_of_our_own(tmp_path_factory):
     folder = tmp_path_factory.mktemp("own")
-    testing = build_docs.TutorialTestOptions(run=False, cache_dir=folder / "cache")
+    testing = literate.judge.TutorialTestOptions(run=False, cache_dir=folder / "cache")
     build_docs.build_site(ROOT / "source", folder / "site", ROOT / "mkdocs.yml", testing)
     return folder / "site"
 
@@ -221,8 +227,8 @@ def site_of_our_own(tmp_path_factory):
 # --- The math font ---------------------------------------------------------
 
 def test_the_site_serves_an_opentype_math_font_for_math_elements_only(site):
-    served = site / build_docs.MATH_FONT_URL
-    assert served.read_bytes() == build_docs.math_font().read_bytes()
+    served = site / literate.write.MATH_FONT_URL
+    assert served.read_bytes() == literate.write.math_font().read_bytes()
     font = served.read_bytes()
     tags = {font[12 + 16 * index:16 + 16 * index] for index in range(int.from_bytes(font[4:6], "big"))}
     assert b"MATH" in tags  # the OpenType table that makes it a math font

@@ -13,9 +13,15 @@ import pytest
 import yaml
 
 import build_docs
+import literate.read
+import literate.render
+import literate.write
+import literate.plugin
+from literate import STAGES
 
 ROOT = Path(build_docs.__file__).resolve().parent
 STDLIB = Path(sysconfig.get_paths()["stdlib"])
+GENERATOR_PAGES = ["build_docs"] + [f"literate/{stage}" for stage in STAGES]
 
 
 def snapshot(folder):
@@ -72,11 +78,12 @@ def clean_build(project, capsys):
 
 
 class Counted:
-    """Wraps build_docs.render_page, counting the pages rendered in this process."""
+    """Wraps literate.render.render_page where literate.write looks it up, counting the pages rendered
+    in this process."""
 
     def __init__(self, monkeypatch):
-        self.names, self.render_page = [], build_docs.render_page
-        monkeypatch.setattr(build_docs, "render_page", self)
+        self.names, self.render_page = [], literate.render.render_page
+        monkeypatch.setattr(literate.write, "render_page", self)
 
     def __call__(self, page, text):
         self.names.append(page.name)
@@ -128,7 +135,7 @@ def test_a_damaged_cache_entry_is_rendered_again(project, capsys, monkeypatch):
     build(project, capsys, "site", "cache", "--pages-only", str(project / "pages"))
     first = snapshot(project / "pages")
     entries = sorted((project / "cache" / "pages").glob("*.pickle"))
-    assert len(entries) == 4  # three lessons and build_docs.py
+    assert len(entries) == 3 + len(GENERATOR_PAGES)  # three lessons and the generator's pages
     entries[0].write_bytes(b"not a pickle")
     counted = Counted(monkeypatch)
     build(project, capsys, "site", "cache", "--pages-only", str(project / "pages"))
@@ -138,17 +145,19 @@ def test_a_damaged_cache_entry_is_rendered_again(project, capsys, monkeypatch):
 POOLED = """\
 import os, sys
 import build_docs
+import literate.render
+import literate.write
 renders = sys.argv[1]
 
 
-def render_page(page, text, render=build_docs.render_page):
+def render_page(page, text, render=literate.render.render_page):
     with open(os.path.join(renders, str(os.getpid())), "a") as log:
         log.write(page.name + "\\n")
     return render(page, text)
 
 
-build_docs.render_page = render_page
-build_docs.os.cpu_count = lambda: 2
+literate.write.render_page = render_page
+literate.write.os.cpu_count = lambda: 2
 print("build process", os.getpid())
 sys.exit(build_docs.main(sys.argv[2:]))
 """
@@ -169,13 +178,14 @@ def test_the_worker_pool_renders_what_one_process_does(tmp_path, capsys, monkeyp
     workers = {path.name: path.read_text().split() for path in renders.iterdir()}
     build_process = pooled.stdout.split("build process ")[1].split()[0]
     assert len(workers) == 2 and build_process not in workers  # two workers, not the build itself
-    assert sorted(sum(workers.values(), [])) == ["bisect", "build_docs", "colorsys", "fnmatch", "shlex", "textwrap"]
-    monkeypatch.setattr(build_docs.os, "cpu_count", lambda: 1)
+    assert sorted(sum(workers.values(), [])) == sorted(["bisect", "colorsys", "fnmatch", "shlex", "textwrap"]
+                                                       + GENERATOR_PAGES)
+    monkeypatch.setattr(literate.write.os, "cpu_count", lambda: 1)
     counted = Counted(monkeypatch)
     assert build_docs.main(arguments + ["--pages-only", str(tmp_path / "alone"), "--cache-dir",
                                         str(tmp_path / "alone-cache")]) == 0
     capsys.readouterr()
-    assert len(counted.names) == 6  # rendered here, one after the other
+    assert len(counted.names) == 5 + len(GENERATOR_PAGES)  # rendered here, one after the other
     pool, alone = snapshot(tmp_path / "pool"), snapshot(tmp_path / "alone")
     assert sorted(pool) == sorted(alone) and len(pool) >= 12
     assert [name for name in pool if pool[name] != alone[name]] == []
@@ -194,9 +204,10 @@ def test_an_edited_page_builds_incrementally_into_what_a_clean_build_gives(proje
     build(project, capsys)
     write(project / "source", "beta.py", lesson("Beta", "The Beta lesson, edited: findable."))
     out = build(project, capsys)
-    # Kept, in English and as Chinese notices: alpha, gamma, build_docs and
-    # the test results. The home pages show beta's first line, which changed.
-    assert "kept 8 unchanged" in out
+    # Kept, in English and as Chinese notices: alpha, gamma, the generator's
+    # pages and the test results. The home pages show beta's first line,
+    # which changed.
+    assert f"kept {2 * (2 + len(GENERATOR_PAGES) + 1)} unchanged" in out
     incremental = snapshot(project / "site")
     assert b"findable" in incremental["beta/index.html"]
     assert b"findable" in incremental["search/search_index.json"]
@@ -226,7 +237,7 @@ def test_a_site_changed_by_hand_is_built_in_full(project, capsys):
 
 def test_an_incremental_build_that_does_not_line_up_is_done_in_full(project, capsys, monkeypatch):
     build(project, capsys)
-    monkeypatch.setattr(build_docs, "splice_search_indexes", lambda site_dir, staging, carried: False)
+    monkeypatch.setattr(literate.plugin, "splice_search_indexes", lambda site_dir, staging, carried: False)
     write(project / "source", "gamma.py", lesson("Gamma", "The Gamma lesson, edited."))
     out = build(project, capsys)
     assert "unchanged" not in out
@@ -241,9 +252,9 @@ def test_a_failed_incremental_build_leaves_the_site_as_it_was(project, capsys, m
 
     def fails(site_dir, staging, carried):
         assert carried and all((staging / name).is_file() for name in carried)
-        raise build_docs.BuildError("stopped on purpose")
+        raise literate.read.BuildError("stopped on purpose")
 
-    monkeypatch.setattr(build_docs, "splice_search_indexes", fails)
+    monkeypatch.setattr(literate.plugin, "splice_search_indexes", fails)
     write(project / "source", "beta.py", lesson("Beta", "Edited."))
     status, _, err = run(project, capsys)
     assert status == 1 and "stopped on purpose" in err
@@ -251,5 +262,5 @@ def test_a_failed_incremental_build_leaves_the_site_as_it_was(project, capsys, m
     assert sorted(path.name for path in project.iterdir()) == ["cache", "mkdocs.yml", "site", "source"]
     monkeypatch.undo()
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    assert "kept 8 unchanged" in build(project, capsys)
+    assert f"kept {2 * (2 + len(GENERATOR_PAGES) + 1)} unchanged" in build(project, capsys)
     assert snapshot(project / "site") == clean_build(project, capsys)

@@ -15,6 +15,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import build_docs
+import literate.parse
+import literate.site
+import literate.render
 from contract import check_contract
 
 FUZZ = settings(max_examples=300, derandomize=True, database=None, deadline=None,
@@ -217,7 +220,7 @@ def check_contract_or_source_error(text):
         check_contract(text)
     except build_docs.SourceError as error:
         assert not python_accepts(text), f"refused a source Python accepts: {error.message}"
-        lines = build_docs.split_lines(text)
+        lines = literate.parse.split_lines(text)
         assert 1 <= error.line <= len(lines) + 1 and error.col >= 1 and error.message
 
 
@@ -243,7 +246,7 @@ def test_any_text_gives_a_source_error_or_holds_the_contract(text):
 @settings(FUZZ, max_examples=100)
 @given(python_source())
 def test_rendering_generated_sources_never_fails(text):
-    page = build_docs.Page(Path("fuzz.py"), "fuzz", "fuzz.py", "en")
-    build_docs.render_page(page, text)
-    lines = build_docs.split_lines(text)
+    page = literate.site.Page(Path("fuzz.py"), "fuzz", "fuzz.py", "en")
+    literate.render.render_page(page, text)
+    lines = literate.parse.split_lines(text)
     assert all(1 <= line <= len(lines) for line, _ in page.warnings), page.warnings

@@ -13,6 +13,12 @@ from pathlib import Path
 import pytest
 
 import build_docs
+import literate.textfirst
+import literate.site
+import literate.testrun
+import literate.judge
+import literate.render
+import literate.publish
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -20,15 +26,15 @@ with warnings.catch_warnings():
 
 ROOT = Path(build_docs.__file__).resolve().parent
 STDLIB_FILES = sorted(Path(sysconfig.get_paths()["stdlib"]).glob("*.py"))
-CODE_SOURCES = sorted((ROOT / "source").rglob("*.py")) + [ROOT / "build_docs.py"]
-TEXT_SOURCES = sorted((ROOT / "source").rglob("*" + build_docs.LITERATE_SUFFIX))
+CODE_SOURCES = sorted((ROOT / "source").rglob("*.py")) + [ROOT / "build_docs.py"] + sorted((ROOT / "literate").glob("*.py"))
+TEXT_SOURCES = sorted((ROOT / "source").rglob("*" + literate.textfirst.LITERATE_SUFFIX))
 
 
 def pylit_alone(code):
     """The code PyLit gives back from its own text, or None if it gives up."""
-    text = str(pylit.Code2Text(code.splitlines(True), **build_docs.PYLIT_OPTIONS))
+    text = str(pylit.Code2Text(code.splitlines(True), **literate.textfirst.PYLIT_OPTIONS))
     try:
-        return str(pylit.Text2Code(text.splitlines(True), **build_docs.PYLIT_OPTIONS))
+        return str(pylit.Text2Code(text.splitlines(True), **literate.textfirst.PYLIT_OPTIONS))
     except ValueError:
         return None
 
@@ -56,8 +62,8 @@ def test_the_text_is_pylits_own_but_for_marked_blank_lines():
     for path in STDLIB_FILES:
         with tokenize.open(path) as file:
             code = file.read()
-        ours = build_docs.code_to_literate_text(code).replace(build_docs.OTHER_BLANK, "\n")
-        if ours != str(pylit.Code2Text(code.splitlines(True), **build_docs.PYLIT_OPTIONS)):
+        ours = build_docs.code_to_literate_text(code).replace(literate.textfirst.OTHER_BLANK, "\n")
+        if ours != str(pylit.Code2Text(code.splitlines(True), **literate.textfirst.PYLIT_OPTIONS)):
             changed.append(path.name)
     assert len(changed) <= len(STDLIB_FILES) // 50, changed
 
@@ -112,7 +118,7 @@ EASY_CASES = [
 @pytest.mark.parametrize("code", EASY_CASES)
 def test_where_pylit_is_lossless_the_text_is_pylits(code):
     assert pylit_alone(code) == code
-    assert build_docs.code_to_literate_text(code) == str(pylit.Code2Text(code.splitlines(True), **build_docs.PYLIT_OPTIONS))
+    assert build_docs.code_to_literate_text(code) == str(pylit.Code2Text(code.splitlines(True), **literate.textfirst.PYLIT_OPTIONS))
 
 
 def test_the_marks_in_the_text_are_blank_to_restructuredtext():
@@ -148,19 +154,19 @@ def test_a_code_block_indented_less_than_the_first_is_an_error_at_its_line():
 def test_a_syntax_error_in_a_text_first_source_is_shown_at_its_text_line():
     text = "Intro\n \n::\n\n    x = 1\n\nMore::\n\n    y = (\n"
     with pytest.raises(build_docs.SourceError) as error:
-        build_docs.text_first_code(text)
+        literate.textfirst.text_first_code(text)
     assert error.value.line == 9
 
 
 def test_literal_markers_are_not_shown_on_a_text_first_page():
     section = build_docs.Section("Code::\nSee ::\n\n::\nEnd.\n.. note::", "x = 1", 1, 7, (7,))
-    assert build_docs.without_literal_markers(section).docs == "Code:\nSee\n\nEnd.\n.. note::"
+    assert literate.render.without_literal_markers(section).docs == "Code:\nSee\n\nEnd.\n.. note::"
 
 
 def test_an_underlined_heading_is_the_title():
     sections = build_docs.parse_source("# Title\n# =====\n#\n# Summary line.\nx = 1\n")
-    assert build_docs.title_and_summary(sections, "fallback") == ("Title", "Summary line.")
-    assert build_docs.without_title(sections[0], "Title").docs == "Summary line."
+    assert literate.render.title_and_summary(sections, "fallback") == ("Title", "Summary line.")
+    assert literate.render.without_title(sections[0], "Title").docs == "Summary line."
 
 
 # The import of PyLit is compiled afresh (an empty bytecode cache) under
@@ -234,14 +240,14 @@ def test_a_text_first_tutorial_runs_at_build_time_from_its_code(tmp_path):
     (tmp_path / "docs").mkdir()
     (source / "lesson.py.txt").write_text(LESSON, encoding="utf-8")
     (source / "helper.py").write_text("def double(x):\n    return 2 * x\n", encoding="utf-8")
-    config = build_docs.load_mkdocs_config(ROOT / "mkdocs.yml", tmp_path / "docs", tmp_path / "site")
-    pages = build_docs.pages_of(build_docs.find_chapters(source, tmp_path, build_docs.site_languages(config)))
-    options = build_docs.TutorialTestOptions(cache_dir=tmp_path / "cache")
-    build_docs.judge_tutorials(pages, source, config, options)
+    config = literate.publish.load_mkdocs_config(ROOT / "mkdocs.yml", tmp_path / "docs", tmp_path / "site")
+    pages = literate.site.pages_of(literate.site.find_chapters(source, tmp_path, literate.site.site_languages(config)))
+    options = literate.judge.TutorialTestOptions(cache_dir=tmp_path / "cache")
+    literate.judge.judge_tutorials(pages, literate.textfirst.read_pages(pages), source, config, options)
     verdict = next(page.verdict for page in pages if page.name == "lesson")
-    assert verdict.status == build_docs.FAILED
+    assert verdict.status == literate.testrun.FAILED
     outcomes = {case.name: (case.outcome, case.line) for case in verdict.cases}
     wrong_line = LESSON.splitlines().index("        assert double(2) == 5") + 1
-    assert outcomes == {"test_doubles": (build_docs.PASSED, 0), "test_wrong": (build_docs.FAILED, wrong_line)}
+    assert outcomes == {"test_doubles": (literate.testrun.PASSED, 0), "test_wrong": (literate.testrun.FAILED, wrong_line)}
     assert [path.name for path in source.glob("*.py")] == ["helper.py"]
     assert [path.name for path in (tmp_path / "cache" / "text-first").rglob("*.py")] == ["lesson.py"]

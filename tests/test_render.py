@@ -4,12 +4,14 @@ import html
 import re
 
 import build_docs
+import literate.commentary
+import literate.highlight
 
 
 def render(text, line_breaks="join"):
     warnings = []
-    md = build_docs.make_markdown(lambda message, quote: warnings.append(message), line_breaks)
-    return build_docs.render_commentary(text, md), warnings
+    md = literate.commentary.make_markdown(lambda message, quote: warnings.append(message), line_breaks)
+    return literate.commentary.render_commentary(text, md), warnings
 
 
 def test_every_math_delimiter_becomes_mathml():
@@ -59,7 +61,7 @@ def test_series_link_and_double_backticks():
 
 def test_highlighting_keeps_every_line_and_escapes_html():
     lines = ['s = """</script>', "<!-- {{ x }} {% y %} &amp;", '"""', "x = 1"]
-    rendered = build_docs.highlight_code(lines)
+    rendered = literate.highlight.highlight_code(lines)
     assert len(rendered) == len(lines)
     assert [html.unescape(re.sub(r"<[^>]+>", "", line)) for line in rendered] == lines
     assert "</script>" not in "".join(rendered)
@@ -69,7 +71,7 @@ def test_tabs_and_markdown_placeholders_reach_the_page_as_written():
     # MkDocs runs pages through Markdown, which expands tabs and deletes
     # \x02 and \x03: the code column holds them as character references.
     line = "\tx = '\t\x02\x03'"
-    rendered = build_docs.highlight_code([line])[0]
+    rendered = literate.highlight.highlight_code([line])[0]
     assert not {"\t", "\x02", "\x03"} & set(rendered)
     assert "&#9;" in rendered and "&#2;" in rendered and "&#3;" in rendered
 
@@ -78,7 +80,7 @@ def test_tabs_and_markdown_placeholders_reach_the_page_as_written():
 # builds. Whitespace has no colour and needs no tag; neighbouring tokens
 # of one class share one.
 def test_highlighting_spends_no_tags_on_whitespace_or_repeated_classes():
-    rendered = build_docs.highlight_code(["print((1))  # two  spaces", "    return  x"])
+    rendered = literate.highlight.highlight_code(["print((1))  # two  spaces", "    return  x"])
     assert rendered == [
         '<span class="nb">print</span><span class="p">((</span><span class="mi">1</span>'
         '<span class="p">))</span>  <span class="c1"># two  spaces</span>',

@@ -15,26 +15,38 @@ import pytest
 import yaml
 
 import build_docs
+import literate.textfirst
+import literate.site
+import literate.testrun
+import literate.render
+from literate import STAGES
 from site_html import code_lines, squeeze, tex_annotations, visible_text
 
 ROOT = Path(build_docs.__file__).resolve().parent
 SEED = ROOT.parent / "shared" / "seed" / "000_e00b43d080c0dd34.txt"
 SOURCE_DIR = ROOT / "source"
 SOURCES = sorted(path for path in SOURCE_DIR.rglob("*.py") if not path.name.startswith("__init__"))
-TEXT_FIRST = sorted(SOURCE_DIR.rglob("*" + build_docs.LITERATE_SUFFIX))
+TEXT_FIRST = sorted(SOURCE_DIR.rglob("*" + literate.textfirst.LITERATE_SUFFIX))
+# The generator's own pages: build_docs.py, then each stage of literate/ in pipeline order.
+GENERATOR = [ROOT / "build_docs.py"] + [ROOT / "literate" / f"{stage}.py" for stage in STAGES]
+GENERATOR_URLS = ["build_docs/"] + [f"literate/{stage}/" for stage in STAGES]
 CONFIG = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
 
 
 def title_and_summary(source):
     text = source.read_text(encoding="utf-8")
-    code = build_docs.literate_text_to_code(text) if build_docs.is_literate_text(source) else text
-    return build_docs.title_and_summary(build_docs.parse_source(code), source.stem, build_docs.opens_with_docstring(code))
+    code = build_docs.literate_text_to_code(text) if literate.textfirst.is_literate_text(source) else text
+    return literate.render.title_and_summary(build_docs.parse_source(code), source.stem,
+                                             literate.render.opens_with_docstring(code))
 
 
 def url_of(source):
-    """Where a source is published: chapter/page without numeric prefixes, x_zh.py under zh/."""
+    """Where a source is published: chapter/page without numeric prefixes, x_zh.py under zh/;
+    the generator's files at their paths in the repository."""
+    if source in GENERATOR:
+        return GENERATOR_URLS[GENERATOR.index(source)]
     *chapters, name = source.relative_to(SOURCE_DIR).parts
-    stem = name.removesuffix(build_docs.LITERATE_SUFFIX).removesuffix(".py")
+    stem = name.removesuffix(literate.textfirst.LITERATE_SUFFIX).removesuffix(".py")
     chinese = stem.endswith("_zh")
     parts = [re.sub(r"^\d+_", "", part) for part in (*chapters, stem[:-3] if chinese else stem)]
     return ("zh/" if chinese else "") + "/".join(parts) + "/"
@@ -65,6 +77,8 @@ def test_site_has_index_tutorials_and_generator_page(site):
     for source in SOURCES + TEXT_FIRST:
         assert "lp-page" in page(site, url_of(source)), url_of(source)
     assert "How this site is built" in page(site, "build_docs")
+    for source in GENERATOR:
+        assert "lp-page" in page(site, url_of(source)), url_of(source)
 
 
 def test_chapters_and_languages_give_the_urls():
@@ -75,7 +89,7 @@ def test_chapters_and_languages_give_the_urls():
 def code_rows_of(path):
     """Line numbers that hold any token that is not a comment: real code."""
     text = path.read_text(encoding="utf-8")
-    if build_docs.is_literate_text(path):
+    if literate.textfirst.is_literate_text(path):
         text = build_docs.literate_text_to_code(text)
     rows = set()
     for token in tokenize.generate_tokens(io.StringIO(text).readline):
@@ -85,10 +99,10 @@ def code_rows_of(path):
     return text.split("\n"), rows
 
 
-@pytest.mark.parametrize("path", SOURCES + TEXT_FIRST + [ROOT / "build_docs.py"], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", SOURCES + TEXT_FIRST + GENERATOR, ids=lambda p: p.name)
 def test_every_code_line_is_in_the_code_column(site, path):
     lines, rows = code_rows_of(path)
-    shown = code_lines(page(site, "build_docs" if path.name == "build_docs.py" else url_of(path)))
+    shown = code_lines(page(site, url_of(path)))
     assert rows
     for row in sorted(rows):
         assert shown.get(row) == lines[row - 1], f"{path.name}:{row} is not on its page"
@@ -155,16 +169,16 @@ def test_a_text_first_source_is_a_page_like_any_other(site):
 # Each page offers its code and its literate text, named after its source
 # and written beside it in its language's tree; the text gives back the
 # code through PyLit.
-@pytest.mark.parametrize("path", SOURCES + TEXT_FIRST + [ROOT / "build_docs.py"], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", SOURCES + TEXT_FIRST + GENERATOR, ids=lambda p: p.name)
 def test_every_page_offers_its_code_and_its_literate_text(site, path):
-    url = "build_docs/" if path.name == "build_docs.py" else url_of(path)
+    url = url_of(path)
     body = page(site, url)
-    named = posixpath.join(posixpath.dirname(url.rstrip("/")), build_docs.page_name(path))
+    named = posixpath.join(posixpath.dirname(url.rstrip("/")), literate.site.page_name(path))
     code_link = re.search(r'href="([^"]*)" download>Download \.py</a>', body).group(1)
     text_link = re.search(r'href="([^"]*)" download>Download as literate text</a>', body).group(1)
     assert (resolve(url, code_link), resolve(url, text_link)) == (f"{named}.py", f"{named}.py.txt")
     code, text = (site / f"{named}.py").read_bytes(), (site / f"{named}.py.txt").read_bytes()
-    if build_docs.is_literate_text(path):
+    if literate.textfirst.is_literate_text(path):
         assert text == path.read_bytes()
         assert code.decode("utf-8") == build_docs.literate_text_to_code(path.read_text(encoding="utf-8"))
     else:
@@ -200,7 +214,7 @@ def test_series_conventions_render(site):
 def test_tutorial_pages_show_their_tests_verdict(site):
     for source in SOURCES:
         text = source.read_text(encoding="utf-8")
-        count = len(build_docs.find_test_functions(text))
+        count = len(literate.testrun.find_test_functions(text))
         body = page(site, url_of(source))
         status = re.search(r'<p class="lp-tests lp-tests--passed"[^>]*>(.*?)</p>', body, re.S)
         line = squeeze(visible_text(status.group(1)))
@@ -265,8 +279,9 @@ def html_pages(site):
 
 def test_every_page_links_to_its_counterpart_or_says_it_has_none(site):
     pages = html_pages(site)
-    # Each page in both trees; the home page, the generator's page and "Test results" too.
-    assert len(pages) == 2 * len({url_of(source).removeprefix("zh/") for source in SOURCES + TEXT_FIRST}) + 2 * 3
+    # Each page in both trees; the home page, the generator's pages and "Test results" too.
+    tutorials = {url_of(source).removeprefix("zh/") for source in SOURCES + TEXT_FIRST}
+    assert len(pages) == 2 * (len(tutorials) + len(GENERATOR)) + 2 * 2
     for url, path in pages.items():
         body = path.read_text(encoding="utf-8")
         language = "zh" if url.startswith("zh/") else "en"
@@ -280,7 +295,8 @@ def test_every_page_links_to_its_counterpart_or_says_it_has_none(site):
             assert '<p class="lp-untranslated"' not in pages[counterpart].read_text(encoding="utf-8")
         else:
             assert "lp-page" in body or url in ("", "zh/", "test-results/"), f"{url}: neither a tutorial nor a notice"
-    assert "本页还没有中文版" in page(site, "zh/build_docs"), "the generator's page is in English only"
+    for url in GENERATOR_URLS:
+        assert "本页还没有中文版" in page(site, "zh/" + url), "the generator's pages are in English only"
 
 
 def test_interface_is_in_the_language_of_the_page(site):
@@ -304,7 +320,7 @@ def footer_chain(site, start):
 
 def test_previous_next_and_breadcrumbs_follow_the_chapter_order(site):
     tutorials = ["tensors/broadcasting/", "autograd/autograd/", "autograd/finite_differences/"]
-    about = ["build_docs/", "test-results/"]
+    about = GENERATOR_URLS + ["test-results/"]
     assert footer_chain(site, "") == tutorials + about
     assert footer_chain(site, "zh/") == ["zh/" + url for url in tutorials + about]
     path = re.search(r'<nav class="md-path".*?</nav>', page(site, "zh/autograd/autograd"), re.S).group(0)
@@ -330,7 +346,8 @@ def test_home_pages_list_every_tutorial_by_chapter_in_both_languages(site):
                 assert (title, url) in links and squeeze(summary) in text, (home, source)
             if translated:
                 assert ("中文" if url.startswith("zh/") else "English", url) in links, (home, source)
-        chapters = ["张量", "自动求导", "关于本站"] if chinese else ["Tensors", "Automatic differentiation", "About this site"]
+        chapters = (["张量", "自动求导", "生成器", "关于本站"] if chinese
+                    else ["Tensors", "Automatic differentiation", "The generator", "About this site"])
         headings = re.findall(r"<h2[^>]*>(.*?)</h2>", page(site, home))
         assert headings == chapters
     assert ("How this site is built", "build_docs/") in index_links(site, "zh/")
@@ -385,9 +402,9 @@ def ordered_site(tmp_path_factory):
 
 def test_numeric_prefixes_order_chapters_and_pages_and_are_not_shown(ordered_site):
     assert footer_chain(ordered_site, "") == [
-        "start/chinese_only/", "middle/first/", "middle/second/", "last/only/", "build_docs/", "test-results/"]
+        "start/chinese_only/", "middle/first/", "middle/second/", "last/only/", *GENERATOR_URLS, "test-results/"]
     headings = re.findall(r"<h2[^>]*>(.*?)</h2>", page(ordered_site, ""))
-    assert headings == ["Start", "Middle chapter", "Last", "About this site"]
+    assert headings == ["Start", "Middle chapter", "Last", "The generator", "About this site"]
     assert re.findall(r"<h2[^>]*>(.*?)</h2>", page(ordered_site, "zh/"))[:3] == ["Start", "中间一章", "Last"]
 
 

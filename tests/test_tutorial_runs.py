@@ -15,6 +15,13 @@ import pytest
 import yaml
 
 import build_docs
+import literate.read
+import literate.textfirst
+import literate.site
+import literate.testrun
+import literate.judge
+import literate.write
+import literate.publish
 from site_html import squeeze, visible_text
 
 ROOT = Path(build_docs.__file__).resolve().parent
@@ -123,11 +130,11 @@ def judge(tmp_path, run=True, **tutorial_tests):
     """The test stage alone, without writing a site: {file name: verdict}."""
     docs = tmp_path / "docs"
     docs.mkdir(exist_ok=True)
-    config = build_docs.load_mkdocs_config(write_config(tmp_path, **tutorial_tests), docs, tmp_path / "site")
-    chapters = build_docs.find_chapters(tmp_path / "source", tmp_path, build_docs.site_languages(config))
-    pages = build_docs.pages_of(chapters)
-    options = build_docs.TutorialTestOptions(run=run, cache_dir=tmp_path / "cache")
-    build_docs.judge_tutorials(pages, tmp_path / "source", config, options)
+    config = literate.publish.load_mkdocs_config(write_config(tmp_path, **tutorial_tests), docs, tmp_path / "site")
+    chapters = literate.site.find_chapters(tmp_path / "source", tmp_path, literate.site.site_languages(config))
+    pages = literate.site.pages_of(chapters)
+    options = literate.judge.TutorialTestOptions(run=run, cache_dir=tmp_path / "cache")
+    literate.judge.judge_tutorials(pages, literate.textfirst.read_pages(pages), tmp_path / "source", config, options)
     return {page.source.name: page.verdict for page in pages}
 
 
@@ -239,8 +246,8 @@ def test_the_cache_reruns_only_what_changed(tmp_path):
     def runs():
         return (source / "runs.log").read_text().count("run")
 
-    assert judge(tmp_path)["counter.py"].status == build_docs.PASSED and runs() == 1
-    assert judge(tmp_path)["counter.py"].status == build_docs.PASSED and runs() == 1
+    assert judge(tmp_path)["counter.py"].status == literate.testrun.PASSED and runs() == 1
+    assert judge(tmp_path)["counter.py"].status == literate.testrun.PASSED and runs() == 1
     write(source, "unrelated.py", "x = 2\n")
     judge(tmp_path)
     assert runs() == 1
@@ -280,11 +287,11 @@ def test_a_hanging_tutorial_is_stopped_at_its_timeout(tmp_path, capsys):
 
 
 def test_a_tutorial_that_ignores_the_interrupt_is_killed(tmp_path, monkeypatch):
-    monkeypatch.setattr(build_docs, "GRACE_SECONDS", 0.5)
+    monkeypatch.setattr(literate.testrun, "GRACE_SECONDS", 0.5)
     write(tmp_path / "source", "stubborn.py", "import signal\nimport time\n\n\ndef test_stubborn():\n"
           "    signal.signal(signal.SIGINT, signal.SIG_IGN)\n    while True:\n        time.sleep(0.05)\n")
     verdict = judge(tmp_path, timeout=3)["stubborn.py"]
-    assert verdict.status == build_docs.TIMED_OUT
+    assert verdict.status == literate.testrun.TIMED_OUT
     assert verdict.problem == "test_stubborn did not finish within 3 s"
     # pytest never saw the interrupt: the process was killed.
     assert "KeyboardInterrupt" not in verdict.output
@@ -293,33 +300,33 @@ def test_a_tutorial_that_ignores_the_interrupt_is_killed(tmp_path, monkeypatch):
 def test_a_tutorial_that_cannot_be_imported_says_why(tmp_path):
     write(tmp_path / "source", "broken.py", "import no_such_module_here\n\n\ndef test_a():\n    pass\n")
     verdict = judge(tmp_path)["broken.py"]
-    assert verdict.status == build_docs.FAILED
-    assert build_docs.verdict_summary(verdict) == (
+    assert verdict.status == literate.testrun.FAILED
+    assert literate.testrun.verdict_summary(verdict) == (
         "the tests could not run: ModuleNotFoundError: No module named 'no_such_module_here'")
 
 
 def test_settings_are_checked(tmp_path):
     write(tmp_path / "source", "good.py", GOOD)
-    with pytest.raises(build_docs.BuildError, match=r"timeouts: good\.py must be a number of seconds"):
+    with pytest.raises(literate.read.BuildError, match=r"timeouts: good\.py must be a number of seconds"):
         judge(tmp_path, timeouts={"good.py": "soon"})
-    with pytest.raises(build_docs.BuildError, match=r"timeouts names other\.py, which is not a tutorial"):
+    with pytest.raises(literate.read.BuildError, match=r"timeouts names other\.py, which is not a tutorial"):
         judge(tmp_path, timeouts={"other.py": 5})
-    with pytest.raises(build_docs.BuildError, match=r"expected_failures must map file names"):
+    with pytest.raises(literate.read.BuildError, match=r"expected_failures must map file names"):
         judge(tmp_path, expected_failures=["good.py"])
 
 
 def test_results_page_lists_slowest_first():
-    def tutorial(name, seconds=None, status=build_docs.PASSED):
-        page = build_docs.Page(Path(f"{name}.py"), name, f"source/{name}.py", "en", title=name.title())
+    def tutorial(name, seconds=None, status=literate.testrun.PASSED):
+        page = literate.site.Page(Path(f"{name}.py"), name, f"source/{name}.py", "en", title=name.title())
         if seconds is not None:
-            page.verdict = build_docs.Verdict(status, ["test_a"], [build_docs.CaseResult("test_a", status, 0)],
+            page.verdict = literate.testrun.Verdict(status, ["test_a"], [literate.testrun.CaseResult("test_a", status, 0)],
                                               seconds, runtime=[["Python", "3.11.7"]])
         return page
 
     pages = [tutorial("quick", 0.4), tutorial("plain"), tutorial("slow", 12.5),
-             tutorial("skipped", 3, build_docs.NOT_RUN), tutorial("middle", 2.25, build_docs.FAILED)]
-    english = [build_docs.Language("en", "English", "")]
-    rows = [line for line in build_docs.render_test_results(pages, english).splitlines() if line.startswith("| [")]
+             tutorial("skipped", 3, literate.testrun.NOT_RUN), tutorial("middle", 2.25, literate.testrun.FAILED)]
+    english = [literate.site.Language("en", "English", "")]
+    rows = [line for line in literate.write.render_test_results(pages, english).splitlines() if line.startswith("| [")]
     assert [re.match(r"\| \[(\w+)\]", row).group(1) for row in rows] == ["Slow", "Middle", "Quick", "Plain", "Skipped"]
     assert "| 12.5 s | Python 3.11.7 |" in rows[0]
 
@@ -331,12 +338,13 @@ def test_the_build_never_imports_the_tutorials_libraries(tmp_path):
     script = textwrap.dedent("""\
         import sys
         from pathlib import Path
-        import build_docs
+        from literate import judge, publish, site, textfirst
         tmp = Path(sys.argv[1])
-        config = build_docs.load_mkdocs_config(tmp / "mkdocs.yml", tmp / "docs", tmp / "site")
-        languages = build_docs.site_languages(config)
-        pages = build_docs.pages_of(build_docs.find_chapters(tmp / "source", tmp, languages))
-        build_docs.judge_tutorials(pages, tmp / "source", config, build_docs.TutorialTestOptions(cache_dir=tmp))
+        config = publish.load_mkdocs_config(tmp / "mkdocs.yml", tmp / "docs", tmp / "site")
+        languages = site.site_languages(config)
+        pages = site.pages_of(site.find_chapters(tmp / "source", tmp, languages))
+        judge.judge_tutorials(pages, textfirst.read_pages(pages), tmp / "source", config,
+                              judge.TutorialTestOptions(cache_dir=tmp))
         print("verdict:", pages[0].verdict.status, pages[0].verdict.runtime)
         print("imported:", sorted(name for name in ("torch", "numpy") if name in sys.modules))
     """)
@@ -350,6 +358,6 @@ def test_the_build_never_imports_the_tutorials_libraries(tmp_path):
 # The build looks for `test_` before it parses a module; Python reads
 # identifiers in NFKC form, so a test named in full-width letters counts too.
 def test_test_functions_are_found_in_any_unicode_form():
-    assert build_docs.find_test_functions("x = 1\n") == []
-    assert build_docs.find_test_functions("def ｔｅｓｔ_wide():\n    pass\n") == [("test_wide", 1)]
-    assert build_docs.find_test_functions("@mark\ndef test_a():\n    pass\n") == [("test_a", 1)]
+    assert literate.testrun.find_test_functions("x = 1\n") == []
+    assert literate.testrun.find_test_functions("def ｔｅｓｔ_wide():\n    pass\n") == [("test_wide", 1)]
+    assert literate.testrun.find_test_functions("@mark\ndef test_a():\n    pass\n") == [("test_a", 1)]

@@ -18,16 +18,18 @@ from pathlib import Path
 import pytest
 
 import build_docs
+import literate.textfirst
+import literate.site
 
 SOURCE = Path(__file__).resolve().parent.parent / "source"
-TUTORIALS = sorted(path for pattern in ("*.py", "*" + build_docs.LITERATE_SUFFIX) for path in SOURCE.rglob(pattern)
+TUTORIALS = sorted(path for pattern in ("*.py", "*" + literate.textfirst.LITERATE_SUFFIX) for path in SOURCE.rglob(pattern)
                    if not path.name.startswith("__init__"))
 _modules = {}
 
 
 def code_of(path):
     text = path.read_text(encoding="utf-8")
-    return build_docs.literate_text_to_code(text) if build_docs.is_literate_text(path) else text
+    return build_docs.literate_text_to_code(text) if literate.textfirst.is_literate_text(path) else text
 
 
 def names_of_tests(path):
@@ -44,8 +46,8 @@ def tutorial_tests():
 def load(path):
     if path not in _modules:
         folders = "".join(f"{part}_" for part in path.relative_to(SOURCE).parent.parts)
-        name = f"tutorial_{folders}{build_docs.page_name(path)}"
-        if build_docs.is_literate_text(path):
+        name = f"tutorial_{folders}{literate.site.page_name(path)}"
+        if literate.textfirst.is_literate_text(path):
             module = types.ModuleType(name)
             module.__file__ = str(path)
             exec(compile(code_of(path), str(path), "exec"), module.__dict__)
@@ -67,7 +69,7 @@ def test_there_are_tutorial_tests():
 
 
 def test_there_is_a_text_first_tutorial_with_tests():
-    assert any(build_docs.is_literate_text(path) and names_of_tests(path) for path in TUTORIALS)
+    assert any(literate.textfirst.is_literate_text(path) and names_of_tests(path) for path in TUTORIALS)
 
 
 def test_tutorials_are_found_in_chapter_folders():
@@ -80,8 +82,8 @@ def test_tutorials_are_found_in_chapter_folders():
 @pytest.mark.parametrize("path", TUTORIALS, ids=lambda p: p.relative_to(SOURCE).as_posix())
 def test_running_a_tutorial_runs_its_checks(path, tmp_path):
     script = path
-    if build_docs.is_literate_text(path):
-        script = tmp_path / f"{build_docs.page_name(path)}.py"
+    if literate.textfirst.is_literate_text(path):
+        script = tmp_path / f"{literate.site.page_name(path)}.py"
         script.write_text(code_of(path), encoding="utf-8")
     result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, cwd=path.parent)
     assert result.returncode == 0, result.stderr

@@ -1,0 +1,31 @@
+"""
+# The generator's stages
+
+`build_docs.py` is the command; this package holds what it does, a module
+per stage. Data flows one way through them, in the order below: a module
+imports only from the modules before it (`tests/test_layout.py` checks
+it), and the site's chapter "The generator" shows them in this order.
+"""
+
+from pathlib import Path
+
+STAGES = (
+    "read",  # a source file becomes text
+    "textfirst",  # literate text and code, each made of the other by PyLit
+    "parse",  # text becomes sections of commentary and code
+    "conventions",  # the series' ways of writing: line breaks, lists, docstring sections, folder names
+    "site",  # chapters, languages, pages and their addresses
+    "commentary",  # Markdown and TeX become HTML
+    "highlight",  # code becomes coloured HTML
+    "testrun",  # one tutorial's tests run, and what they showed
+    "judge",  # every tutorial's verdict, cached or run
+    "render",  # a page's HTML
+    "write",  # every page, rendered once, into MkDocs' folder
+    "plugin",  # MkDocs builds what changed
+    "publish",  # MkDocs' settings, and the site swapped in whole
+    "build",  # the stages in order
+    "serve",  # a live preview
+)
+
+# The project's folder: `build_docs.py`, `mkdocs.yml` and `source/` are here.
+ROOT = Path(__file__).resolve().parent.parent

@@ -1,0 +1,95 @@
+"""
+# Build: the stages in order
+
+`python build_docs.py` runs the stages here, one after the other.
+
+In: the source folder, the site folder and `mkdocs.yml`. Out: the site,
+or a `BuildError` that says what to fix, with the previous site untouched.
+"""
+
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from literate.read import BuildError, display_path
+from literate.textfirst import read_pages
+from literate.site import (
+    check_page_urls, check_sources_stay_inside, configure_navigation, find_chapters, pages_of,
+    site_languages,
+)
+from literate.conventions import line_break_setting
+from literate.testrun import verdict_problems
+from literate.judge import TutorialTestOptions, judge_tutorials
+from literate.write import render_pages, write_pages
+from literate.plugin import keep_templates_compiled, site_record
+from literate.publish import (
+    check_site_dir, load_mkdocs_config, recover_site, reproducible_build_date, run_mkdocs,
+)
+
+
+# The tutorials' verdicts come before any page is written: a tutorial that
+# fails stops the build there, and the previous site stays as it was. A
+# preview reports the failure and shows it on the tutorial's page instead.
+# Before that, each source must stay inside the source folder and have an
+# address of its own. Each source is read once, for its tests and its page.
+def judged_chapters(source_dir, config_dir, config, testing):
+    languages = site_languages(config)
+    chapters = find_chapters(source_dir, config_dir, languages)
+    try:
+        line_breaks = line_break_setting(config["extra"], display_path(config.config_file_path))
+    except ValueError as error:
+        raise BuildError(str(error)) from None
+    for page in pages_of(chapters):
+        page.line_breaks = line_breaks
+    check_sources_stay_inside(pages_of(chapters), source_dir)
+    check_page_urls(pages_of(chapters), languages)
+    texts = read_pages(pages_of(chapters))
+    judge_tutorials(pages_of(chapters), texts, source_dir, config, testing or TutorialTestOptions())
+    return chapters, texts
+
+
+def build_site(source_dir, site_dir, config_file, testing=None, preview=False):
+    config_file, site_dir = Path(config_file).resolve(), Path(site_dir).resolve()
+    check_site_dir(site_dir, source_dir, config_file.parent)
+    recover_site(site_dir)
+    staging = site_dir.with_name(f".{site_dir.name}.building")
+    shutil.rmtree(staging, ignore_errors=True)
+    with tempfile.TemporaryDirectory(prefix="build_docs-") as docs_dir:
+        cache_dir = (testing or TutorialTestOptions()).cache_dir
+        config = load_mkdocs_config(config_file, docs_dir, staging)
+        keep_templates_compiled(config, cache_dir)
+        chapters = make_pages(source_dir, docs_dir, config, testing, preview)
+
+        def fresh_config():
+            again = load_mkdocs_config(config_file, docs_dir, staging)
+            keep_templates_compiled(again, cache_dir)
+            configure_navigation(again, chapters)
+            return again
+
+        with reproducible_build_date(config_file.parent, pages_of(chapters)):
+            run_mkdocs(config, site_dir, site_record(cache_dir, site_dir), fresh_config)
+
+
+def make_pages(source_dir, docs_dir, config, testing, preview=False):
+    testing = testing or TutorialTestOptions()
+    chapters, texts = judged_chapters(source_dir, Path(config.config_file_path).parent, config, testing)
+    problems = verdict_problems(pages_of(chapters))
+    if problems and not preview:
+        raise BuildError("\n".join(problems))
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    render_pages(pages_of(chapters), texts, testing.cache_dir)
+    write_pages(chapters, site_languages(config), docs_dir, config)
+    configure_navigation(config, chapters)
+    return chapters
+
+
+# `--pages-only DIR` stops before MkDocs, with the pages and their downloads
+# in DIR as MkDocs would read them: to look at, or to time the generator
+# alone. Files already in DIR are overwritten, and nothing else is removed.
+def write_pages_only(source_dir, pages_dir, config_file, testing=None):
+    pages_dir = Path(pages_dir).resolve()
+    pages_dir.mkdir(parents=True, exist_ok=True)
+    config = load_mkdocs_config(Path(config_file).resolve(), pages_dir, pages_dir.with_name(f".{pages_dir.name}.site"))
+    make_pages(source_dir, pages_dir, config, testing)

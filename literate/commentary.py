@@ -1,0 +1,164 @@
+"""
+# Commentary: Markdown and TeX become HTML
+
+Commentary is Markdown with TeX math, turned into HTML at build time.
+
+In: a section's commentary, Markdown with TeX math. Out: its HTML, math as
+MathML, and a report of every problem found in it.
+"""
+
+import html
+import re
+import textwrap
+
+import latex2mathml.converter
+import markdown
+from markdown.inlinepatterns import HTML_RE, InlineProcessor
+
+from literate.conventions import SPHINX_MATH_ROLE, LineBreaks, SphinxRoles, docstring_sections
+
+
+# Commentary is Markdown with TeX math. Math is turned into MathML here, at
+# build time, by `latex2mathml`: browsers draw MathML themselves, so a page
+# needs no script and no CDN to show a formula. The TeX source travels with
+# it as an annotation, for screen readers and for copying.
+#
+# Math is found by a Markdown inline pattern, not by a search over the raw
+# text, so `$` inside `code spans` stays code. `$...$` follows Pandoc's rule
+# (no space just inside the dollars, no digit just after) so that prices in
+# prose are not mistaken for math.
+MATH = (
+    r"\$\$(?P<dd>.+?)\$\$"
+    r"|\\\[(?P<db>.+?)\\\]"
+    r"|\\\((?P<ip>.+?)\\\)"
+    r"|(?<![\\$])\$(?P<id>[^\s$](?:[^$]*?[^\s$\\])?)\$(?!\d)"
+)
+
+
+def tex_to_mathml(tex, display):
+    mathml = latex2mathml.converter.convert(tex.strip(), display="block" if display else "inline")
+    if re.search(r">\\[A-Za-z]", mathml):
+        raise ValueError("unknown command " + re.search(r">(\\[A-Za-z]+)", mathml).group(1))
+    head, body = mathml.split(">", 1)
+    body = body[: -len("</math>")]
+    annotation = f'<annotation encoding="application/x-tex">{html.escape(tex.strip())}</annotation>'
+    return f"{head}><semantics>{body}{annotation}</semantics></math>"
+
+
+# Math that cannot be rendered is shown as its TeX source, marked as an
+# error, and reported; it is never dropped. Each report quotes the text it
+# is about, so that the warning can name its source line.
+class MathPattern(InlineProcessor):
+    def __init__(self, md, report, pattern=MATH):
+        super().__init__(pattern, md)
+        self.report = report
+
+    def handleMatch(self, match, data):
+        kind = match.lastgroup
+        tex = match.group(kind)
+        try:
+            rendered = tex_to_mathml(tex, display=kind in ("dd", "db"))
+        except Exception as error:  # latex2mathml raises many kinds
+            self.report(f"cannot render math {match.group(0)!r}: {error or type(error).__name__}", match.group(0))
+            rendered = f'<code class="lp-math-error">{html.escape(match.group(0))}</code>'
+        return self.md.htmlStash.store(rendered), match.start(0), match.end(0)
+
+
+# A `$$` left over once every formula has been taken is one without its
+# partner: it stays as written, and the author hears of it.
+class UnbalancedMathPattern(InlineProcessor):
+    def __init__(self, md, report):
+        super().__init__(r"(?<!\\)\$\$", md)
+        self.report = report
+
+    def handleMatch(self, match, data):
+        rest_of_line = re.split(f"[\n{markdown.util.STX}]", data[match.start(0):])[0]  # up to a placeholder
+        self.report(f"unbalanced $$: {rest_of_line!r} has no closing $$", rest_of_line)
+        return "$$", match.start(0), match.end(0)
+
+
+# Raw HTML in commentary is shown as text, with a warning: an unclosed
+# `<div>` in a comment must not be able to break the page around it, and a
+# `<script>` must not run. (Markdown covers what commentary needs; `&amp;`
+# and the like are still read as characters.)
+class RawHtmlPattern(InlineProcessor):
+    def __init__(self, md, report):
+        super().__init__(HTML_RE, md)
+        self.report = report
+
+    def handleMatch(self, match, data):
+        self.report(f"raw HTML is shown as text: {match.group(0)!r}", match.group(0))
+        return match.group(0), match.start(0), match.end(0)
+
+
+class CommentaryExtension(markdown.Extension):
+    def __init__(self, report):
+        super().__init__()
+        self.report = report
+
+    def extendMarkdown(self, md):
+        # Above `backtick` (190) would break code spans; above `escape` (180)
+        # keeps `\(` and `\[` from being read as escaped brackets.
+        md.inlinePatterns.register(MathPattern(md, self.report), "math", 185)
+        # Sphinx's ``:math:`x` `` is inline math; above `backtick` (190), which
+        # would take its backticks for a code span.
+        md.inlinePatterns.register(MathPattern(md, self.report, SPHINX_MATH_ROLE), "math_role", 196)
+        md.inlinePatterns.register(UnbalancedMathPattern(md, self.report), "unbalanced_math", 184)
+        # Block-level HTML then reaches the inline patterns as a paragraph.
+        md.preprocessors.deregister("html_block")
+        md.inlinePatterns.register(RawHtmlPattern(md, self.report), "html", 90)
+
+
+# The tutorial series our seed page comes from writes a few things its own
+# way; we read them so that its authors can bring their files unchanged:
+# `<link URL link>` is a link titled "Related Link", and a docstring that
+# starts `**Title**:` over an indented body is a bold title over that body
+# (plain Markdown would make the body a code block). ``` ``x`` ``` is
+# already inline code in Markdown.
+SERIES_LINK = re.compile(r"<link\s+(\S+?)\s+link>")
+SERIES_TITLE = re.compile(r"^(?:\*\*(?P<title>.+?)\*\*|(?P<plain>[A-Z][A-Za-z ]{0,30}))\s*[:：]\s*$")
+
+
+def translate_series_conventions(text):
+    text = SERIES_LINK.sub(r"[Related Link](\1)", text)
+    lines, out = text.split("\n"), []
+    index = 0
+    while index < len(lines):
+        title = SERIES_TITLE.match(lines[index])
+        index += 1
+        # A plain `Overview:` is a title only over an indented body.
+        if not title or title["plain"] and not (index < len(lines) and lines[index][:1] in (" ", "\t")):
+            out.append(lines[index - 1])
+            continue
+        body_end = index
+        while body_end < len(lines) and (not lines[body_end].strip() or lines[body_end][:1] in " \t"):
+            body_end += 1
+        out += [f"**{title['title'] or title['plain']}**", ""]
+        out.extend(textwrap.dedent("\n".join(lines[index:body_end])).split("\n"))
+        index = body_end
+    return "\n".join(out)
+
+
+# Lines join into paragraphs, with no space between two Chinese characters,
+# and lists, docstring sections and Sphinx roles read as the series writes
+# them (`literate/conventions.py`); `line_breaks="keep"` keeps every break.
+# `report(message, quote)` hears of every problem in the commentary.
+def make_markdown(report, line_breaks="join"):
+    md = markdown.Markdown(
+        extensions=["extra", "admonition", "sane_lists", "codehilite", CommentaryExtension(report),
+                    LineBreaks(line_breaks), SphinxRoles()],
+        extension_configs={"codehilite": {"css_class": "highlight", "guess_lang": False}},
+    )
+    md.report = report
+    return md
+
+
+# Markdown recurses once per level of nesting; a comment of a thousand
+# nested `>` or `*` is shown as plain text rather than stopping the build.
+def render_commentary(text, md):
+    md.reset()
+    try:
+        return md.convert(translate_series_conventions(docstring_sections(text)))
+    except RecursionError:
+        md.report("commentary nested too deeply for Markdown; shown as plain text", text)
+        return "<p>" + html.escape(text).replace("\n", "<br />\n") + "</p>"

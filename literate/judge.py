@@ -1,0 +1,276 @@
+"""
+# Judging every tutorial
+
+Every tutorial gets the verdict of its tests: from the cache, or from a run.
+
+In: the site's pages, their code, and the settings of `mkdocs.yml`. Out:
+each page with tests gets its `verdict`, from the cache when nothing it
+depends on changed, from a run otherwise: in parallel in a build, in the
+background in a preview.
+"""
+
+import ast
+import concurrent.futures
+import functools
+import hashlib
+import importlib.metadata
+import json
+import os
+import platform
+import sys
+import threading
+import warnings
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from literate import ROOT
+from literate.read import BuildError, SourceError, display_path, write_if_changed
+from literate.testrun import (
+    CaseResult, NOT_RUN, PYTEST_COMMAND, RunningTests, TIMED_OUT, Verdict, find_test_functions,
+    run_tutorial_tests, verdict_summary,
+)
+
+
+# A verdict stays true while nothing it depends on changes: the tutorial,
+# the project's modules it imports (found from its `import` statements with
+# `ast`, and theirs in turn), a `conftest.py` beside it, the versions of
+# Python, pytest and the libraries it imports, and its timeout. A hash of
+# all of them keys the cache, so an unchanged tutorial is not run again and
+# one whose helper changed is.
+def imported_names(tree, path):
+    """(folder, dotted name) of each module an import may load; folder None: the search path."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield None, alias.name
+        elif isinstance(node, ast.ImportFrom):
+            folder = None
+            if node.level:
+                folder = Path(path).parent
+                for _ in range(node.level - 1):
+                    folder = folder.parent
+            for alias in node.names:
+                yield folder, ".".join(part for part in (node.module, alias.name) if part and part != "*")
+
+
+def project_module_files(dotted, root):
+    """The files `import dotted` runs from under `root`: packages' `__init__.py` on the way, then the module."""
+    files, base = [], Path(root)
+    for part in dotted.split("."):
+        base = base / part
+        if (base / "__init__.py").is_file():
+            files.append(base / "__init__.py")
+        elif base.with_suffix(".py").is_file():
+            files.append(base.with_suffix(".py"))
+            break
+        elif not base.is_dir():
+            break
+    return files
+
+
+def dependencies(script, folder):
+    """The project files the tests of `script` run, and the top-level modules it imports from elsewhere."""
+    roots = list(dict.fromkeys([Path(script).parent, Path(folder)]))
+    queue = [Path(script)] + [root / "conftest.py" for root in roots if (root / "conftest.py").is_file()]
+    files, elsewhere = {}, set()
+    while queue:
+        path = queue.pop()
+        if path.resolve() in files:
+            continue
+        files[path.resolve()] = path.read_bytes()
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                tree = ast.parse(files[path.resolve()])
+        except (SyntaxError, ValueError):
+            continue
+        for base, dotted in imported_names(tree, path):
+            found = next(filter(None, (project_module_files(dotted, root) for root in ([base] if base else roots))), [])
+            queue.extend(found)
+            if not found and base is None:
+                elsewhere.add(dotted.split(".")[0])
+    return files, elsewhere - set(sys.stdlib_module_names)
+
+
+# A library's version is asked of its installed metadata, never by
+# importing it: the build itself must not load torch. Most distributions
+# are named like the module they install; for the others (`yaml` comes from
+# PyYAML) the full map of installed files is read, once, and only then:
+# it takes a second.
+def runtime_versions(modules):
+    versions = [["Python", platform.python_version()]]
+    for module in sorted(modules):
+        try:
+            versions.append([module, importlib.metadata.version(module)])
+            continue
+        except importlib.metadata.PackageNotFoundError:
+            pass
+        distribution = (installed_modules().get(module) or [None])[0]
+        version = importlib.metadata.version(distribution) if distribution else "not installed"
+        versions.append([distribution or module, version])
+    return versions
+
+
+@functools.lru_cache(maxsize=1)
+def installed_modules():
+    return importlib.metadata.packages_distributions()
+
+
+def cache_key(files, runtime, timeout, folder):
+    digest = hashlib.sha256()
+    facts = [PYTEST_COMMAND, sys.version, importlib.metadata.version("pytest"), runtime, timeout]
+    digest.update(json.dumps(facts).encode())
+    for path in sorted(files):
+        digest.update(f"\0{os.path.relpath(path, Path(folder).resolve())}\0".encode() + files[path])
+    return digest.hexdigest()
+
+
+# The cache holds one JSON file for each tutorial, named after its path,
+# with the key it was made under: a changed tutorial overwrites its entry
+# instead of adding one. A timeout is not cached: it says more about how
+# busy the machine was than about the tutorial.
+def cache_entry(cache_dir, source):
+    return Path(cache_dir) / "tutorial-tests" / f"{path_digest(source)}.json"
+
+
+def path_digest(source):
+    return hashlib.sha256(str(Path(source).resolve()).encode()).hexdigest()[:20]
+
+
+# A text-first tutorial's tests run from the code PyLit makes of it: pytest
+# needs a `.py` file. It is kept in the cache folder, at a path of its own
+# that stays the same from build to build, as the cache key needs; pytest
+# runs it from the tutorial's folder, so that the tutorial imports its
+# neighbours as a `.py` source would.
+def tests_script(page, code, cache_dir):
+    if not page.text_first:
+        return page.source
+    script = Path(cache_dir) / "text-first" / path_digest(page.source) / f"{page.name}.py"
+    write_if_changed(script, code)
+    return script
+
+
+def cached_verdict(entry, key):
+    try:
+        stored = json.loads(entry.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if stored.get("key") != key:
+        return None
+    verdict = Verdict(**stored["verdict"])
+    verdict.cases = [CaseResult(**case) for case in verdict.cases]
+    return verdict
+
+
+def store_verdict(entry, key, verdict):
+    if verdict.status == TIMED_OUT:
+        return
+    record = {"key": key, "verdict": {**asdict(verdict), "expected_failure": None}}
+    partial = entry.with_name(f"{entry.name}.{os.getpid()}.{threading.get_ident()}")
+    try:
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        partial.write_text(json.dumps(record, ensure_ascii=False, indent=1), encoding="utf-8")
+        os.replace(partial, entry)
+    except OSError as error:
+        print(f"warning: cannot cache test results in {entry.parent}: {error}", file=sys.stderr)
+
+
+# ## Settings
+#
+# `mkdocs.yml` says, under `extra: tutorial_tests:`, how long a tutorial
+# may run (`timeout`, 120 s unless set; `timeouts` for single files) and
+# which tutorials are expected to fail, with the reason
+# (`expected_failures`). Files are named by their path under the source
+# folder. A name there that is no tutorial with tests is an error, so the
+# lists cannot outlive what they describe. The command line adds whether
+# to run at all (`--no-run`) and where the cache lives (`--cache-dir`).
+DEFAULT_TIMEOUT = 120
+
+
+@dataclass
+class TutorialTestOptions:
+    run: bool = True
+    cache_dir: Path = ROOT / ".cache"
+    # In a preview: the tests running in the background, which the preview
+    # owns (see `serve`); None in a build, which waits for its runs.
+    background: object = None
+
+
+def tutorial_test_settings(config, names_with_tests):
+    settings = (config["extra"] or {}).get("tutorial_tests") or {}
+    where = f"{display_path(config.config_file_path)}: extra.tutorial_tests"
+    if not isinstance(settings, dict):
+        raise BuildError(f"{where} must be a mapping of settings")
+    default = settings.get("timeout", DEFAULT_TIMEOUT)
+    timeouts = settings.get("timeouts") or {}
+    expected = settings.get("expected_failures") or {}
+    for key, value in (("timeouts", timeouts), ("expected_failures", expected)):
+        if not isinstance(value, dict):
+            raise BuildError(f"{where}.{key} must map file names under the source folder to values")
+        for name in value:
+            if name not in names_with_tests:
+                raise BuildError(f"{where}.{key} names {name}, which is not a tutorial with tests")
+    for name, seconds in [("timeout", default)] + [(f"timeouts: {n}", s) for n, s in timeouts.items()]:
+        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds <= 0:
+            raise BuildError(f"{where}.{name} must be a number of seconds, not {seconds!r}")
+    return {name: timeouts.get(name, default) for name in names_with_tests}, expected
+
+
+# ## Judging every tutorial
+#
+# A page's verdict comes from the cache when nothing it depends on changed,
+# and from a run otherwise. The runs go in parallel, one process per core;
+# the console gets one line a tutorial.
+def judge_tutorials(pages, texts, source_dir, config, options):
+    tested = []
+    for page in pages:
+        if isinstance(texts[page.source], SourceError):
+            continue  # the page stage reports it
+        code = texts[page.source][1]
+        functions = [name for name, _ in find_test_functions(code)]
+        if functions:
+            tested.append((page, code, functions, Path(os.path.relpath(page.source, source_dir)).as_posix()))
+    timeouts, expected = tutorial_test_settings(config, {name for _, _, _, name in tested})
+    pending = []
+    for page, code, functions, name in tested:
+        if not options.run:
+            page.verdict = Verdict(NOT_RUN, functions)
+            continue
+        script = tests_script(page, code, options.cache_dir)
+        files, elsewhere = dependencies(script, page.source.parent)
+        runtime = runtime_versions(elsewhere)
+        key = cache_key(files, runtime, timeouts[name], page.source.parent)
+        entry = cache_entry(options.cache_dir, page.source)
+        page.verdict = cached_verdict(entry, key) or (options.background and options.background.verdict(entry, key))
+        if page.verdict is None:
+            pending.append((page, script, functions, timeouts[name], runtime, key, entry))
+        else:
+            print(f"{display_path(page.source)}: {verdict_summary(page.verdict)} (cached)")
+    if options.background is None:
+        run_in_parallel(pending)
+    else:
+        options.background.run(pending)
+    for page, _, _, name in tested:
+        if name in expected:
+            page.verdict.expected_failure = str(expected[name] or "")
+
+
+def run_in_parallel(pending):
+    running = RunningTests()
+    with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        runs = {
+            pool.submit(run_tutorial_tests, script, display_path(page.source), page.source.parent,
+                        functions, timeout, running): (page, runtime, key, entry)
+            for page, script, functions, timeout, runtime, key, entry in pending
+        }
+        try:
+            for future in concurrent.futures.as_completed(runs):
+                page, runtime, key, entry = runs[future]
+                page.verdict = future.result()
+                page.verdict.runtime = runtime
+                store_verdict(entry, key, page.verdict)
+                print(f"{display_path(page.source)}: {verdict_summary(page.verdict)}")
+        except BaseException:  # Ctrl-C above all: the runs would go on to their timeouts
+            pool.shutdown(wait=False, cancel_futures=True)
+            running.stop()
+            raise

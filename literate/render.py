@@ -1,0 +1,334 @@
+"""
+# Render: a source becomes a page
+
+A source's sections become a page: commentary beside the code it explains.
+
+In: a page, its code and its verdict. Out: the page as Markdown for MkDocs,
+one block of HTML with a row per section, commentary beside code; its
+title and summary, its warnings, and the files it offers to download.
+"""
+
+import html
+import io
+import json
+import posixpath
+import re
+import tokenize
+from dataclasses import replace
+from pathlib import Path
+
+from markdown.inlinepatterns import HTML_RE
+
+from literate.read import SourceError
+from literate.textfirst import LITERATE_SUFFIX, check_same, code_to_literate_text
+from literate.parse import is_code_comment, parse_source, split_lines
+from literate.site import download_name
+from literate.conventions import LIST_ITEM
+from literate.commentary import SERIES_TITLE, make_markdown, render_commentary
+from literate.highlight import highlight_code
+from literate.testrun import (
+    ERROR, FAILED, NOT_RUN, PASSED, RUNNING, SKIPPED, TIMED_OUT, find_test_functions, first_line,
+    unfinished_function, verdict_summary,
+)
+
+
+# Each page is a Markdown file whose body is one block of HTML, the sections
+# as rows. MkDocs passes such a block through untouched, so code that holds
+# `</script>` or `{{ }}` arrives on the page exactly as written: it was
+# escaped once, here, and no template engine ever reads it. The code column
+# is kept out of the search index (`data-search-exclude`): readers search
+# the explanations, and indexing every line of code would make the build
+# several times slower.
+#
+# Markdown keeps no line numbers, so a warning about commentary finds its
+# line by looking for the text it quotes among the section's commentary
+# lines, in order: a second `$$\oops$$` is reported at its own line.
+class CommentaryWarnings:
+    def __init__(self, lines):
+        self.lines, self.found = lines, []
+        self.section, self.rows, self.quoted = None, [], {}
+
+    def enter(self, section):
+        if section is self.section:
+            return
+        self.section = section
+        code = set(section.code_line_numbers)
+        self.rows = [row for row in range(section.first_line, section.last_line + 1) if row not in code]
+        self.quoted = {}
+
+    def __call__(self, message, quote):
+        self.found.append((self.row_of(quote), message))
+
+    def row_of(self, quote):
+        needle = quote.strip().split("\n")[0]
+        earlier = self.quoted.get(needle, 0)
+        self.quoted[needle] = earlier + 1
+        for row in self.rows if needle else ():
+            count = self.lines[row - 1].count(needle)
+            if earlier < count:
+                return row
+            earlier -= count
+        return self.rows[0] if self.rows else 1
+
+
+def section_html(number, section, line_html, md, marks=""):
+    anchor = f"section-{number}"
+    docs = render_commentary(section.docs, md) if section.docs.strip() else ""
+    code = "".join(
+        f'<span class="lp-line" data-ln="{row}">{line_html[row - 1]}</span>\n'
+        for row in section.code_line_numbers
+    )
+    code_cell = (
+        f'<div class="highlight"><pre><code>{code}</code></pre></div>' if code else ""
+    )
+    return (
+        f'<div class="lp-section" id="{anchor}">\n'
+        f'<div class="lp-docs"><a class="lp-anchor" href="#{anchor}" title="Link to this section">¶</a>\n{marks}{docs}\n</div>\n'
+        f'<div class="lp-code" data-search-exclude>{code_cell}</div>\n'
+        f"</div>\n"
+    )
+
+
+# The page title is the Markdown heading that opens the module docstring
+# (`# Title`); the first sentence after it is the summary shown on the
+# index.
+#
+# A heading may also be underlined with `===`, which Markdown and
+# reStructuredText both read as a title: a text-first source starts so.
+#
+# Without a heading, the first line of a module docstring is the title when
+# it is short (at most `SHORT_TITLE` characters, a final full stop dropped),
+# as a docstring's summary line is meant to be; else its first sentence is,
+# when that is short; else the file name. (Comments make no such promise:
+# a page that opens with them keeps its file name.) A series title such as
+# `**Overview**:` is no title: the line under it is read instead. A line
+# that is the title is shown as the title, not again under it.
+SHORT_TITLE = 60
+SENTENCE_END = re.compile(r"(?<=[.!?])\s|(?<=[。！？])")
+
+
+def title_and_summary(sections, fallback, docstring_first=False):
+    intro = sections[0].docs if sections else ""
+    lines = [line.strip() for line in intro.split("\n") if line.strip()]
+    title = fallback
+    if lines and lines[0].startswith("# "):
+        title = lines.pop(0)[2:].strip()
+    elif len(lines) > 1 and set(lines[1]) == {"="}:
+        title = lines[0]
+        del lines[:2]
+    elif docstring_first:
+        while lines and SERIES_TITLE.match(lines[0]):
+            lines.pop(0)
+        first_line_title = lines and short_title(lines[0])
+        if first_line_title:
+            title = first_line_title
+            lines.pop(0)
+        elif lines:
+            title = short_title(SENTENCE_END.split(lines[0], 1)[0]) or fallback
+    return title, (lines[0] if lines else "")
+
+
+# Whether the first thing Python reads is a string: the module docstring,
+# not a comment (the shebang and other comments that tools read aside).
+def opens_with_docstring(text):
+    skipped = (tokenize.ENCODING, tokenize.NL, tokenize.NEWLINE)
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text.lstrip("\ufeff")).readline):
+            if token.type == tokenize.COMMENT and is_code_comment(token.string, token.start[0]):
+                continue
+            if token.type not in skipped:
+                return token.type == tokenize.STRING
+    except (tokenize.TokenError, SyntaxError):
+        pass
+    return False
+
+
+# Prose only: a list item, a formula, a table row or a quote is no title.
+def short_title(line):
+    text = line.strip().rstrip(".。")
+    if not text or len(text) > SHORT_TITLE or LIST_ITEM.match(text) or text[0] in "$|>`<:*":
+        return ""
+    return text
+
+
+def without_title(section, title):
+    lines = section.docs.split("\n")
+    first = next((index for index, line in enumerate(lines) if line.strip() and not SERIES_TITLE.match(line.strip())),
+                 None)
+    if lines and lines[0].strip() == f"# {title}":
+        heading_lines = slice(0, 1)
+    elif len(lines) > 1 and lines[0].strip() == title and set(lines[1].strip()) == {"="}:
+        heading_lines = slice(0, 2)
+    elif first is not None and short_title(lines[first]) == title:
+        heading_lines = slice(first, first + 1)
+    else:
+        return section
+    del lines[heading_lines]
+    # A series title left over nothing goes with the line it stood over.
+    above = heading_lines.start - 1
+    if above >= 0 and SERIES_TITLE.match(lines[above].strip()) and not (
+            heading_lines.start < len(lines) and lines[heading_lines.start][:1].isspace()):
+        del lines[above]
+    return replace(section, docs="\n".join(lines).strip("\n"))
+
+
+# A text-first source ends a paragraph with `::` where a code block follows.
+# On the page the code stands beside it, so the marker goes the way docutils
+# takes it away: `text::` shows `text:`, and a `::` alone or after a space
+# shows nothing. (`.. name::` starts a directive; it is no such marker.)
+def without_literal_markers(section):
+    lines = []
+    for line in section.docs.split("\n"):
+        text = line.rstrip()
+        if text.endswith("::") and not text.lstrip().startswith(".."):
+            before = text[:-2]
+            if not before.strip():
+                continue
+            line = before.rstrip() if before[-1].isspace() else before + ":"
+        lines.append(line)
+    return replace(section, docs="\n".join(lines).strip("\n"))
+
+
+def front_matter(**values):
+    # JSON is YAML, and json.dumps quotes whatever a title may contain.
+    lines = [f"{key}: {json.dumps(value, ensure_ascii=False)}" for key, value in values.items()]
+    return "---\n" + "\n".join(lines) + "\n---\n\n"
+
+
+# ## The verdict on the page
+#
+# A page with tests opens with a status line: what its tests did in this
+# build, and the versions of Python and of the libraries they ran on. The
+# row of each `test_*` function carries that function's own mark, and what
+# pytest printed closes the page, collapsed. Whatever the tests said is
+# escaped: it is shown as text, never read as markup. The words are
+# English on every page, like the output they summarize.
+MARKS = {PASSED: "✓", FAILED: "✗", TIMED_OUT: "✗", NOT_RUN: "○", RUNNING: "⋯", SKIPPED: "–", ERROR: "✗"}
+
+
+def verdict_text(verdict):
+    text = f"{MARKS[verdict.status]} {verdict_summary(verdict)}"
+    if verdict.expected_failure is not None:
+        text += " · expected to fail" + (f": {verdict.expected_failure}" if verdict.expected_failure else "")
+    return text
+
+
+def verdict_state(verdict):
+    if verdict.expected_failure is not None and verdict.status in (FAILED, TIMED_OUT):
+        return "expected"
+    return verdict.status.replace(" ", "-")
+
+
+def status_line_html(verdict):
+    runtime = " · ".join(f"{name} {version}" for name, version in verdict.runtime)
+    ran_on = f' <span class="lp-tests__runtime">ran on {html.escape(runtime)}</span>' if runtime else ""
+    return (f'<p class="lp-tests lp-tests--{verdict_state(verdict)}" lang="en" data-search-exclude>'
+            f"{html.escape(verdict_text(verdict))}{ran_on}</p>\n")
+
+
+def function_mark(verdict, function):
+    cases = [case for case in verdict.cases if case.function == function]
+    failing = [case for case in cases if case.outcome in (FAILED, ERROR)]
+    if failing:
+        state, words = failing[0].outcome, f"{failing[0].outcome}: {first_line(failing[0].message)}"
+    elif cases and all(case.outcome == SKIPPED for case in cases):
+        state, words = SKIPPED, f"skipped: {first_line(cases[0].message)}"
+    elif cases:
+        count = f"{len(cases)} cases " if len(cases) > 1 else ""
+        state, words = PASSED, f"{count}passed in {sum(case.seconds for case in cases):.2f} s"
+    elif verdict.status == TIMED_OUT and function == unfinished_function(verdict):
+        state, words = TIMED_OUT, "did not finish: timed out"
+    else:
+        state, words = FAILED, "did not run"
+    return (f'<p class="lp-test-mark lp-test-mark--{state.replace(" ", "-")}" lang="en" data-search-exclude>'
+            f"{MARKS[state]} <code>{function}</code> {html.escape(words)}</p>\n")
+
+
+def function_marks(verdict, functions, sections):
+    """{section number: the marks of the test functions that start in that section}"""
+    marks = {}
+    if verdict is None or verdict.status in (NOT_RUN, RUNNING):
+        return marks
+    for function, line in functions:
+        number = next(n for n, s in enumerate(sections, start=1) if s.first_line <= line <= s.last_line)
+        marks[number] = marks.get(number, "") + function_mark(verdict, function)
+    return marks
+
+
+def printed_output_html(verdict):
+    if not verdict.output.strip():
+        return ""
+    return (
+        '<details class="lp-test-output" lang="en" data-search-exclude>\n'
+        "<summary>What the tests printed</summary>\n"
+        f"<pre><code>{html.escape(verdict.output.rstrip())}</code></pre>\n"
+        "</details>\n"
+    )
+
+
+# The theme prints titles as HTML, so a title is escaped wherever it is
+# written: like raw HTML anywhere in commentary, an author's `<b>` in it is
+# shown as text, and reported.
+def report_raw_html_in_title(title, report):
+    for tag in re.finditer(HTML_RE, title):
+        report(f"raw HTML is shown as text: {tag.group(0)!r}", tag.group(0))
+
+
+def render_page(page, text):
+    lines = split_lines(text)
+    sections = parse_source(text)
+    if page.text_first:
+        sections = [without_literal_markers(section) for section in sections]
+    page.title, page.summary = title_and_summary(sections, posixpath.basename(page.name), opens_with_docstring(text))
+    if sections:
+        sections[0] = without_title(sections[0], page.title)
+    line_html = highlight_code(lines)
+    report = CommentaryWarnings(lines)
+    if sections:
+        report.enter(sections[0])
+    report_raw_html_in_title(page.title, report)
+    md = make_markdown(report, page.line_breaks)
+    marks = function_marks(page.verdict, find_test_functions(text), sections)
+    rows = []
+    for number, section in enumerate(sections, start=1):
+        report.enter(section)
+        rows.append(section_html(number, section, line_html, md, marks.get(number, "")))
+    page.warnings.extend(report.found)
+    status, output = (status_line_html(page.verdict), printed_output_html(page.verdict)) if page.verdict else ("", "")
+    return front_matter(
+        title=html.escape(page.title, quote=False), lang=page.lang, source_path=page.repo_path,
+        hide=["navigation", "toc"], downloads=download_links(page),
+    ) + f'<div class="lp-page" lang="{page.lang}">\n{status}{"".join(rows)}{output}</div>\n'
+
+
+# Every page offers its code as a `.py` file and as literate text, both
+# written beside the page for MkDocs to copy, and named after its source
+# (beside the Chinese page, `autograd_zh.py` and `autograd_zh.py.txt`). A
+# code-first page's `.py` is its source, byte for byte, and its text is
+# PyLit's. A text-first page's text is its source, and its `.py` the code
+# PyLit made of it. A conversion that would not come back unchanged is
+# reported; a code-first page then offers no literate text rather than a
+# wrong one.
+def collect_downloads(page, source_text, code):
+    name = download_name(page)
+    if page.text_first:
+        page.downloads[f"{name}.py"] = code.encode("utf-8")
+        page.downloads[name + LITERATE_SUFFIX] = Path(page.source).read_bytes()
+        try:
+            check_same(source_text, code_to_literate_text(code), "text -> code -> text changes this line")
+        except SourceError as error:
+            page.warnings.append((error.line, error.message))
+        return
+    page.downloads[f"{name}.py"] = Path(page.source).read_bytes()
+    try:
+        page.downloads[name + LITERATE_SUFFIX] = code_to_literate_text(code).encode("utf-8")
+    except SourceError as error:
+        page.warnings.append((error.line, f"{error.message}; the page offers no literate text"))
+
+
+# The links are paths from the root of the page's language tree, which the
+# theme prefixes with the way back to it from the page.
+def download_links(page):
+    name = download_name(page)
+    links = {"code": f"{name}.py", "text": name + LITERATE_SUFFIX}
+    return {kind: name for kind, name in links.items() if name in page.downloads}

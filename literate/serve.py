@@ -1,0 +1,145 @@
+"""
+# Serve: a live preview
+
+`python build_docs.py serve` builds the site again on every edit.
+
+In: the source folder and `mkdocs.yml`. Out: the site, served and built
+again on every edit, with the tutorials' tests running in the background.
+"""
+
+import concurrent.futures
+import os
+import signal
+import sys
+import tempfile
+import threading
+from dataclasses import replace
+from pathlib import Path
+
+from literate import ROOT
+from literate.read import BuildError, display_path
+from literate.testrun import RUNNING, RunningTests, Verdict, run_tutorial_tests, verdict_summary
+from literate.judge import TutorialTestOptions, store_verdict
+from literate.build import build_site
+
+
+# `serve` builds the site exactly as `build` does, into a temporary folder,
+# and serves it with MkDocs' live-reload server. When a file under the
+# sources, `site_templates/` or `mkdocs.yml` changes, the site is built
+# again and the browser reloads; a build that fails prints its error and
+# leaves the previous preview up. Tests run as in a build, but a failing one
+# is reported and shown on its page rather than stopping the preview.
+#
+# An edit is on the page before the author has looked up from the editor:
+# the server looks for changes every tenth of a second (MkDocs' default is
+# half a second), a build renders only the edited page and MkDocs builds
+# only that one (see "Building only what changed"), and the edited
+# tutorial's tests run in the background (see "Tests in the background"):
+# the page says they are running, and shows their verdict when they finish.
+PREVIEW_POLLING_SECONDS = 0.1
+
+
+def serve_site(source_dir, config_file, address, testing=None):
+    from mkdocs.exceptions import MkDocsException
+    from mkdocs.livereload import LiveReloadServer
+
+    config_file = Path(config_file).resolve()
+    host, port = address.rsplit(":", 1)
+    # Stopped by a signal (a test, a supervisor), the preview ends as on
+    # Ctrl-C: tests it started are stopped and its temporary site goes.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    with tempfile.TemporaryDirectory(prefix="build_docs-serve-") as folder:
+        site_dir = Path(folder) / "site"
+        background = BackgroundTests(Path(folder) / "verdicts")
+        background.notify_dir.mkdir()
+        testing = replace(testing or TutorialTestOptions(), background=background)
+
+        def rebuild():
+            try:
+                build_site(source_dir, site_dir, config_file, testing, preview=True)
+            except (BuildError, MkDocsException) as error:
+                print(error, file=sys.stderr)
+
+        try:
+            rebuild()
+            server = LiveReloadServer(builder=rebuild, host=host, port=int(port), root=str(site_dir),
+                                      polling_interval=PREVIEW_POLLING_SECONDS)
+            for path in (source_dir, config_file, config_file.parent / "site_templates", ROOT / "build_docs.py",
+                         ROOT / "literate", background.notify_dir):
+                server.watch(str(path))
+            try:
+                server.serve()
+            except KeyboardInterrupt:
+                pass
+            finally:
+                server.shutdown()
+        finally:
+            background.stop()
+
+
+# ## Tests in the background
+#
+# A preview must not keep the author waiting for tests. There, a tutorial
+# whose verdict is not in the cache is shown at once as RUNNING, and its
+# tests run in a pool of threads, a run per core. A verdict, when made, goes
+# to the cache and is kept here too (a timeout is never cached), and a file
+# named after the tutorial is written in `notify_dir`: the preview watches
+# that folder, and builds the site again with the verdict. An edit made
+# while the tests of the version before still run stops those, whose
+# verdict would be stale, and starts the new ones.
+#
+# The runs end in the pool's threads while builds read their verdicts, so
+# what is made is locked.
+class BackgroundTests:
+    def __init__(self, notify_dir):
+        self.notify_dir = Path(notify_dir)
+        self.lock = threading.Lock()
+        self.made = {}  # cache entry -> [key of the verdict being made, the verdict once made]
+        self.pool = None  # started with the first run
+        self.running = RunningTests()
+
+    def verdict(self, entry, key):
+        with self.lock:
+            wanted, verdict = self.made.get(entry, (None, None))
+        return verdict if wanted == key else None
+
+    def run(self, pending):
+        for job in pending:
+            page, script, functions, _, _, key, entry = job
+            page.verdict = Verdict(RUNNING, functions)
+            with self.lock:
+                if self.made.get(entry, [None])[0] == key:
+                    continue  # already running
+                self.made[entry] = [key, None]
+            self.running.stop(script)
+            if self.pool is None:
+                self.pool = concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 1)
+            self.pool.submit(self.run_one, job)
+            print(f"{display_path(page.source)}: tests running in the background")
+
+    def still_wanted(self, entry, key):
+        with self.lock:
+            return self.made.get(entry, [None])[0] == key
+
+    def run_one(self, job):
+        page, script, functions, timeout, runtime, key, entry = job
+        if not self.still_wanted(entry, key):
+            return  # a newer edit came first
+        verdict = run_tutorial_tests(script, display_path(page.source), page.source.parent, functions, timeout,
+                                     self.running)
+        verdict.runtime = runtime
+        with self.lock:
+            if self.made.get(entry, [None])[0] != key:
+                return  # stopped for a newer edit
+            self.made[entry][1] = verdict
+        store_verdict(entry, key, verdict)
+        print(f"{display_path(page.source)}: {verdict_summary(verdict)}")
+        self.notify_dir.mkdir(parents=True, exist_ok=True)
+        (self.notify_dir / entry.name).write_text(key, encoding="utf-8")
+
+    def stop(self):
+        with self.lock:
+            self.made.clear()
+        if self.pool is not None:
+            self.pool.shutdown(wait=False, cancel_futures=True)
+        self.running.stop()

@@ -1,0 +1,339 @@
+"""
+# The site: chapters, languages, pages and their addresses
+
+A folder is a chapter, `x_zh.py` is `x.py` in Chinese, a page an address.
+
+In: the source folder and the languages of `mkdocs.yml`. Out: the site's
+chapters, each a list of pages (one `Page` per source and language), every
+page with an address of its own, checked; and the navigation MkDocs shows.
+"""
+
+import html
+import itertools
+import posixpath
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from literate import ROOT, STAGES
+from literate.read import BuildError, SourceError, display_path, located, read_source
+from literate.textfirst import LITERATE_SUFFIX, is_literate_text
+from literate.parse import parse_source
+from literate.conventions import readable_folder_name
+
+
+# A tutorial is a `.py` file, or a `.py.txt` literate text (text first).
+def tutorial_sources(source_dir):
+    return sorted(path for pattern in ("*.py", "*" + LITERATE_SUFFIX) for path in Path(source_dir).glob(pattern))
+
+
+def page_name(path):
+    return path.name[: -len(LITERATE_SUFFIX)] if is_literate_text(path) else path.stem
+
+
+# A folder directly under `source/` is a chapter; the files in it are its
+# pages, and the files directly in `source/` are pages outside any chapter.
+# Chapters and pages are in the natural order of their names: numbers in
+# them count as numbers, so `chapter2` comes before `chapter10` and `2_`
+# before `10_`. A numeric prefix such as `01_` is dropped from titles and
+# URLs. A chapter's title and introduction are the docstring of its
+# `__init__.py`; without one, the title is the folder name made readable
+# (`readable_folder_name`).
+#
+# The languages are those of the mkdocs-static-i18n plugin in `mkdocs.yml`.
+# `x.py` is a page in the default language and `x_zh.py` the same page in
+# the language whose locale is `zh`: one page in two languages, published
+# at the same path in each language's tree (the default language at the
+# root of the site, the others under `zh/` and so on). The same goes for a
+# chapter's `__init___zh.py`.
+NUMERIC_PREFIX = re.compile(r"^(\d+)_")
+
+
+@dataclass
+class Language:
+    locale: str
+    name: str  # as the language selector shows it: "English", "中文"
+    folder: str  # where its tree is published: "" for the default language, else "zh/"
+
+
+def site_languages(config):
+    i18n = config.plugins.get("i18n")
+    if i18n is None:
+        raise BuildError("mkdocs.yml: the i18n plugin (mkdocs-static-i18n) is missing: it publishes the languages")
+    return [Language(language.locale, language.name, "" if language.default else f"{language.locale}/")
+            for language in i18n.config.languages if language.build]
+
+
+def split_locale(stem, languages):
+    for language in languages:
+        if language.folder and stem.endswith(f"_{language.locale}"):
+            return stem[: -len(language.locale) - 1], language.locale
+    return stem, next(language.locale for language in languages if not language.folder)
+
+
+# The name cut into text and numbers: text at even places, numbers at odd
+# ones, so that two keys always compare. A name that starts with a number
+# starts with "" and so comes before every name that starts with a letter.
+def reading_order(path):
+    return [int(part) if index % 2 else part for index, part in enumerate(re.split(r"(\d+)", path.name))]
+
+
+@dataclass
+class Chapter:
+    slug: str  # its URL segment: the folder name without its prefix; "" outside any chapter
+    headings: dict  # locale -> (title, introduction as Markdown); none outside any chapter
+    pages: list  # the Page of each source, every language, in reading order
+
+
+# The site's own pages: the generator's, and "Test results".
+GENERATOR_PAGE, GENERATOR_FOLDER = "build_docs", "literate"
+TEST_RESULTS_PAGE = "test-results"
+
+
+# A page of the site: where it comes from, where it goes, and, once
+# rendered, what it shows.
+@dataclass
+class Page:
+    source: Path  # the file the page is made from
+    name: str  # its page name (the URL path without the trailing slash)
+    repo_path: str  # its path in the repository, for "View code on GitHub"
+    lang: str
+    title: str = ""
+    summary: str = ""
+    warnings: list = field(default_factory=list)  # (line, message) pairs
+    verdict: object = None  # its tests' Verdict (see testrun); None when it has no tests
+    downloads: dict = field(default_factory=dict)  # file name beside the page -> bytes
+    markdown: str = None  # the page as rendered, ready to write
+    line_breaks: str = "join"  # extra.commentary.line_breaks in mkdocs.yml: "join" or "keep"
+
+    @property
+    def text_first(self):
+        return is_literate_text(self.source)
+
+
+def find_chapters(source_dir, config_dir, languages):
+    source_dir = Path(source_dir)
+    folders = sorted((path for path in source_dir.iterdir() if path.is_dir() and tutorial_sources(path)),
+                     key=reading_order)
+    chapters = [Chapter("", {}, pages_in(source_dir, "", config_dir, languages))]
+    for folder in folders:
+        nested = next(itertools.chain(folder.glob("*/**/*.py"), folder.glob("*/**/*" + LITERATE_SUFFIX)), None)
+        if nested:
+            raise BuildError(f"{display_path(nested)}: chapters do not nest: move it up into {display_path(folder)}")
+        slug = NUMERIC_PREFIX.sub("", folder.name)
+        chapters.append(Chapter(slug, chapter_headings(folder, slug, languages),
+                                pages_in(folder, slug, config_dir, languages)))
+    check_one_source_per_page([page for chapter in chapters for page in chapter.pages])
+    generator = {language.locale: (words(language.locale)["generator"], "") for language in languages}
+    chapters.append(Chapter("", generator, [
+        Page(path, generator_page_name(path), repo_path(path, config_dir), "en") for path in generator_files()]))
+    about = {language.locale: (words(language.locale)["about"], "") for language in languages}
+    chapters.append(Chapter("", about, [
+        Page(None, TEST_RESULTS_PAGE, "", "en", "Test results", "Every tutorial's tests in this build, slowest first."),
+    ]))
+    return chapters
+
+
+# The chapter "The generator" is this program, read by itself:
+# `build_docs.py` at `build_docs/`, then each stage of `literate/` at its
+# path in the repository, in pipeline order.
+def generator_files():
+    return [ROOT / "build_docs.py"] + [ROOT / GENERATOR_FOLDER / f"{stage}.py" for stage in STAGES]
+
+
+def generator_page_name(path):
+    return GENERATOR_PAGE if path.parent == ROOT else f"{GENERATOR_FOLDER}/{path.stem}"
+
+
+def is_generator_page(page):
+    return page.source is not None and Path(page.source).resolve() in generator_files()
+
+
+# The pages made from a source file: all but "Test results".
+def pages_of(chapters):
+    return [page for chapter in chapters for page in chapter.pages if page.source is not None]
+
+
+def pages_in(folder, slug, config_dir, languages):
+    pages = []
+    for path in sorted(tutorial_sources(folder), key=reading_order):
+        stem, locale = split_locale(page_name(path), languages)
+        if stem != "__init__":
+            name = posixpath.join(slug, NUMERIC_PREFIX.sub("", stem))
+            pages.append(Page(path, name, repo_path(path, config_dir), locale))
+    return pages
+
+
+# A file found in the source folder must really be there: a symbolic link
+# that leads out of it (to `/etc/passwd`, to a private folder) is never
+# followed into the published site. Links within the folder are fine.
+def check_sources_stay_inside(pages, source_dir):
+    source_dir = Path(source_dir).absolute()
+    inside = source_dir.resolve()
+    problems = []
+    for page in pages:
+        found = Path(page.source).absolute()
+        if source_dir not in found.parents:
+            continue  # the generator's own page, which is not a source
+        target = found.resolve()
+        if inside not in target.parents:
+            problems.append(f"{display_path(found)}:1:1: links to {target}, outside {display_path(source_dir)}; "
+                            "not followed")
+    if problems:
+        raise BuildError("\n".join(problems))
+
+
+# MkDocs publishes page `x` at `x/` and `index` or `README` at their folder's
+# own address. Two pages at one URL would silently overwrite each other, and
+# so would two whose URLs differ only in letter case, on macOS and Windows,
+# whose file systems ignore it; `a_b/` and `a-b/` are told apart by no
+# reader either. A page `x` beside a folder `x/` of pages takes the address
+# of the folder. Each of these stops the build, naming both sources. The
+# addresses are those in the page's language tree (`zh/x/`), where the home
+# page and "Test results" of each language are taken already.
+def page_url(name):
+    parts = name.split("/")
+    if is_folder_index(name):
+        parts.pop()
+    return "".join(part + "/" for part in parts)
+
+
+def is_folder_index(name):
+    return name.split("/")[-1] in ("index", "README")
+
+
+def url_key(url):
+    return url.casefold().replace("_", "-")
+
+
+def check_page_urls(pages, languages):
+    owners = {url_key(tree + url): (tree + url, page) for tree in (language.folder for language in languages)
+              for url, page in (("", "the home page"), (page_url(TEST_RESULTS_PAGE), "the test results page"))}
+    folders = {}
+    problems = []
+    for page in pages:
+        url, source = published_url(page, languages), display_path(page.source)
+        if url_key(url) in owners:
+            other_url, other = owners[url_key(url)]
+            why = "" if url == other_url else " (URLs may not differ only in letter case or in - and _)"
+            problems.append(f"{source}:1:1: its page /{url} clashes with /{other_url} of {other}{why}")
+        owners.setdefault(url_key(url), (url, source))
+        parts = (language_of(page, languages).folder + page.name).split("/")[:-1]
+        for depth in range(1, len(parts) + 1):
+            folders.setdefault(url_key("".join(part + "/" for part in parts[:depth])), source)
+    for page in pages:
+        url = published_url(page, languages)
+        if url_key(url) in folders and not is_folder_index(page.name):
+            problems.append(f"{display_path(page.source)}:1:1: its page /{url} is also the folder of "
+                            f"{folders[url_key(url)]}")
+    if problems:
+        raise BuildError("\n".join(problems))
+
+
+# A language without its own `__init___zh.py` takes the title and
+# introduction of the default language.
+def chapter_headings(folder, slug, languages):
+    def read(suffix, otherwise):
+        path = folder / f"__init__{suffix}.py"
+        return title_and_intro(path, readable_folder_name(slug)) if path.exists() else otherwise
+
+    default = read("", (readable_folder_name(slug), ""))
+    return {language.locale: read(f"_{language.locale}", default) if language.folder else default
+            for language in languages}
+
+
+def title_and_intro(path, fallback):
+    try:
+        sections = parse_source(read_source(path))
+    except SourceError as error:
+        raise located(path, error) from None
+    docs = sections[0].docs.strip() if sections else ""
+    first, _, rest = docs.partition("\n")
+    if first.startswith("# "):
+        return first[2:].strip(), rest.strip()
+    return fallback, docs
+
+
+# Two sources that would be published at the same address (`01_a.py` and
+# `a.py`) are an error: otherwise one of them would silently vanish.
+def check_one_source_per_page(pages):
+    seen = {}
+    for page in pages:
+        other = seen.setdefault((page.lang, page.name), page.source)
+        if other != page.source:
+            raise BuildError(f"{display_path(page.source)}: page {page.name!r} already comes from {display_path(other)}")
+
+
+def repo_path(path, config_dir):
+    try:
+        return Path(path).resolve().relative_to(config_dir).as_posix()
+    except ValueError:
+        return Path(path).name
+
+
+def download_name(page):
+    return posixpath.join(posixpath.dirname(page.name), page_name(page.source))
+
+
+# The versions of each page of a chapter, by locale, in reading order.
+def translations(pages):
+    versions = {}
+    for page in pages:
+        versions.setdefault(page.name, {})[page.lang] = page
+    return list(versions.values())
+
+
+# Where a page is published, and the URL that leads from one page of the
+# site to another across the language trees. Within a language, links are
+# to `.md` files, which MkDocs checks; across languages they are URLs.
+def language_of(page, languages):
+    return next(language for language in languages if language.locale == page.lang)
+
+
+def published_url(page, languages):
+    return language_of(page, languages).folder + page_url(page.name)
+
+
+def url_from(start_url, page, languages):
+    return posixpath.relpath(published_url(page, languages) or ".", start_url or ".") + "/"
+
+
+# The words the generator writes itself, in each language; a language
+# missing here gets the English ones.
+WORDS = {
+    "en": {
+        "home": "Home",
+        "generator": "The generator",
+        "about": "About this site",
+        "untranslated": 'This page has no English version yet. Read it in {language}: <a href="{url}">{title}</a>.',
+    },
+    "zh": {
+        "home": "首页",
+        "generator": "生成器",
+        "about": "关于本站",
+        "untranslated": '本页还没有中文版。请阅读 {language} 版:<a href="{url}">{title}</a>。',
+    },
+}
+
+
+def words(locale):
+    return WORDS.get(locale, WORDS["en"])
+
+
+# The navigation of each language: its home page, then the chapters in
+# order, each a section titled in that language. mkdocs-static-i18n takes
+# a navigation per language.
+def navigation(chapters, locale):
+    nav = ["index.md"]
+    for chapter in chapters:
+        names = [f"{next(iter(versions.values())).name}.md" for versions in translations(chapter.pages)]
+        if chapter.headings and names:
+            nav.append({html.escape(chapter.headings[locale][0], quote=False): names})
+        else:
+            nav.extend(names)
+    return nav
+
+
+def configure_navigation(config, chapters):
+    for language in config.plugins["i18n"].config.languages:
+        language.nav = navigation(chapters, language.locale)

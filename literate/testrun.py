@@ -1,0 +1,310 @@
+"""
+# Running a tutorial's tests: one run, its verdict and its words
+
+Each tutorial's tests run in a pytest process of their own.
+
+In: a tutorial's `.py` file and its `test_*` functions. Out: its `Verdict`,
+what pytest showed when it ran that one file in a process of its own, and
+the words that say it on the console, on the page and on "Test results".
+"""
+
+import ast
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import textwrap
+import threading
+import time
+import unicodedata
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from xml.etree import ElementTree
+
+from literate.read import display_path
+
+
+# A tutorial that says "the gradients match" shows that they did, on this
+# build. Its claims are its `test_*` functions; each tutorial that has some
+# runs in a process of its own, exactly as `pytest` runs it: `python -m
+# pytest` on that one file, with the source's folder as working directory,
+# so `__file__`, imports and relative paths are what they are when the
+# author runs `pytest` there, and nothing of the build is loaded into it.
+# The page then carries pytest's verdict, and the build fails when a
+# tutorial does (unless `mkdocs.yml` lists it as expected to fail).
+#
+# A tutorial's status is PASSED, FAILED, TIMED_OUT or NOT_RUN, or, in a
+# preview, RUNNING while its tests run in the background; a single test's
+# outcome is PASSED, FAILED, SKIPPED or ERROR (it could not even be set up,
+# or its module could not be imported).
+PASSED, FAILED, TIMED_OUT, NOT_RUN, RUNNING = "passed", "failed", "timed out", "not run", "running"
+SKIPPED, ERROR = "skipped", "error"
+
+
+@dataclass
+class CaseResult:
+    """One test as pytest reports it: a `test_*` function, or one case of a parametrized one."""
+
+    name: str
+    outcome: str
+    seconds: float
+    message: str = ""
+    line: int = 0  # the line of the tutorial where it failed, when pytest's report says
+
+    @property
+    def function(self):
+        return self.name.split("[", 1)[0]
+
+
+@dataclass
+class Verdict:
+    """What running a tutorial's tests showed; cached as JSON between builds."""
+
+    status: str  # PASSED, FAILED, TIMED_OUT, NOT_RUN or RUNNING
+    functions: list  # the names of its test_* functions, in file order
+    cases: list = field(default_factory=list)  # CaseResults, in the order pytest ran them
+    seconds: float = 0.0
+    output: str = ""  # what pytest printed, stdout and stderr as they interleaved
+    runtime: list = field(default_factory=list)  # [name, version]: Python, then what it imports
+    problem: str = ""  # what went wrong with the run as a whole: a timeout, an import error
+    expected_failure: str = None  # the reason mkdocs.yml gives, when it lists the tutorial
+
+
+# pytest collects the `test_*` functions at the top of a module; those are
+# the ones a page marks. A source Python cannot parse has none here: the
+# page stage reports its error with file and line.
+#
+# Parsing a long module takes a while, and most modules hold no test: one
+# whose text never says `test_` is not parsed. Python reads identifiers in
+# NFKC form, so a name written in other Unicode forms is looked for in it.
+def find_test_functions(text):
+    if "test_" not in (text if text.isascii() else unicodedata.normalize("NFKC", text)):
+        return []
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return []  # the page stage names what is wrong
+    return [
+        (node.name, node.decorator_list[0].lineno if node.decorator_list else node.lineno)
+        for node in tree.body
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test_")
+    ]
+
+
+# ## Running pytest
+#
+# `-rA` makes pytest print what passing tests printed, not only failing
+# ones; `-p no:cacheprovider`, `-p no:benchmark` (pytest-benchmark, where
+# it is installed) and `PYTHONDONTWRITEBYTECODE` keep it from writing
+# `.pytest_cache`, `.benchmarks` and `__pycache__` into the source folder;
+# `COLUMNS` fixes the width of its report, so that one run prints the same
+# bytes wherever the build runs.
+#
+# At the timeout the whole process group gets an interrupt, as if the
+# author had pressed Ctrl-C: pytest then says where the test was stuck and
+# still writes its report. Whatever ignores the interrupt is killed a few
+# seconds later. Each run is a session of its own, so that this reaches
+# the processes a tutorial started too; the flip side is that the
+# terminal's Ctrl-C does not reach them, so the build stops the runs still
+# going when it is interrupted itself (see `judge_tutorials`).
+PYTEST_COMMAND = ("-m", "pytest", "-p", "no:cacheprovider", "-p", "no:benchmark", "-q", "-rA")
+GRACE_SECONDS = 5
+
+
+# The runs going on are kept by whoever starts them (a build, a preview),
+# so that it can stop them. Runs start and end in a pool's threads, so the
+# record is locked.
+class RunningTests:
+    def __init__(self):
+        self.lock, self.processes = threading.Lock(), {}  # process -> the script it tests
+
+    def started(self, process, script):
+        with self.lock:
+            self.processes[process] = Path(script)
+
+    def ended(self, process):
+        with self.lock:
+            self.processes.pop(process, None)
+
+    def stop(self, script=None):
+        """Kill the pytest runs going on, or those of one script."""
+        with self.lock:
+            chosen = [process for process, tested in self.processes.items()
+                      if script is None or tested == Path(script)]
+        for process in chosen:
+            signal_group(process, signal.SIGKILL)
+
+
+def run_pytest(script, folder, timeout, running):
+    with tempfile.TemporaryDirectory(prefix="build_docs-tests-") as scratch:
+        report = Path(scratch) / "report.xml"
+        command = [sys.executable, *PYTEST_COMMAND, f"--junitxml={report}", os.path.relpath(script, folder)]
+        environment = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", PYTHONIOENCODING="utf-8", COLUMNS="80")
+        process = subprocess.Popen(
+            command, cwd=folder, env=environment, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, encoding="utf-8", errors="replace", start_new_session=True,
+        )
+        running.started(process, script)
+        started = time.perf_counter()
+        try:
+            output, _ = process.communicate(timeout=timeout)
+            timed_out = False
+        except subprocess.TimeoutExpired:
+            output, timed_out = interrupt(process), True
+        finally:
+            running.ended(process)
+        seconds = time.perf_counter() - started
+        junit = report.read_text(encoding="utf-8") if report.exists() else None
+    return process.returncode, output, junit, seconds, timed_out
+
+
+def interrupt(process):
+    signal_group(process, signal.SIGINT)
+    try:
+        return process.communicate(timeout=GRACE_SECONDS)[0]
+    except subprocess.TimeoutExpired:
+        signal_group(process, signal.SIGKILL)
+        return process.communicate()[0]
+
+
+def signal_group(process, number):
+    try:
+        os.killpg(process.pid, number)
+    except ProcessLookupError:
+        pass  # it has ended meanwhile
+
+
+# ## Reading the verdict
+#
+# pytest's JUnit XML report gives each test's outcome, time and message. A
+# failure's traceback names the lines it went through as `file:line:`; the
+# last of them in the tutorial itself is where the tutorial failed, the
+# place to point an editor at (the one after it may be inside a library).
+def read_junit(junit, script_name):
+    if junit is None:
+        return []
+    root = ElementTree.fromstring(junit)
+    cases = []
+    for case in root.iter("testcase"):
+        if case.get("name") is None:
+            continue  # the test an interrupt stopped: pytest records it without a name
+        result = CaseResult(case.get("name"), PASSED, float(case.get("time") or 0))
+        for child in case:
+            if child.tag in ("failure", "error", "skipped") and result.outcome in (PASSED, SKIPPED):
+                result.outcome = {"failure": FAILED, "error": ERROR, "skipped": SKIPPED}[child.tag]
+                result.message = error_message(child)
+                result.line = line_in(child.text or "", script_name)
+        cases.append(result)
+    return cases
+
+
+# pytest's message for a failure is the exception, which is what the
+# reader needs; for an error (a test that could not even be set up or
+# collected) it is only "collection failure" or the like, and the
+# exception is in the report's `E` lines.
+def error_message(element):
+    raised = re.findall(r"^E {3}(.*)$", element.text or "", re.M)
+    if element.tag == "error" and raised:
+        return "\n".join(line.strip() for line in raised)
+    return element.get("message") or (element.text or "").strip()
+
+
+def line_in(traceback_text, script_name, ending=""):
+    lines = [
+        int(match.group(2))
+        for match in re.finditer(rf"^(.+?):(\d+):{ending}", traceback_text, re.M)
+        if Path(match.group(1)).name == script_name
+    ]
+    return lines[-1] if lines else 0
+
+
+# The run as a whole can go wrong where no single test did: it timed out,
+# the module could not be imported (pytest reports that as an error of a
+# test named after the module), or pytest ended without a report.
+def run_tutorial_tests(script, name, folder, functions, timeout, running):
+    """Run the tests of the Python file `script` (the source itself, or code generated from it)
+    in `folder`; `name` is how messages call the tutorial, `running` keeps the run while it goes."""
+    returncode, output, junit, seconds, timed_out = run_pytest(script, folder, timeout, running)
+    verdict = Verdict(PASSED, list(functions), read_junit(junit, Path(script).name), seconds, output)
+    failing = [case for case in verdict.cases if case.outcome in (FAILED, ERROR)]
+    if timed_out:
+        verdict.status, verdict.seconds = TIMED_OUT, timeout
+        where = line_in(output, Path(script).name, ending=" KeyboardInterrupt")
+        verdict.problem = f"{unfinished_function(verdict)} did not finish within {timeout:g} s" + (
+            f" (stopped at {name}:{where})" if where else "")
+    elif returncode != 0 or failing:
+        verdict.status = FAILED
+        outside = [case for case in failing if case.function not in functions]
+        if outside:
+            verdict.problem = outside[0].message
+        elif not failing:
+            verdict.problem = f"pytest exited with status {returncode}" + ("" if junit else " without a report")
+    return verdict
+
+
+# Tests run in file order, so the one a timeout stopped is the first with
+# no result; when none has one, importing the module never finished.
+def unfinished_function(verdict):
+    finished = {case.function for case in verdict.cases}
+    return next((name for name in verdict.functions if name not in finished), "importing the module")
+
+
+# ## Words for a verdict
+#
+# The same words serve the console, the page's status line and the "Test
+# results" page.
+def plural(count, noun):
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def first_line(text):
+    return (text.strip().splitlines() or [""])[0]
+
+
+def verdict_summary(verdict):
+    total = len(verdict.cases) or len(verdict.functions)
+    if verdict.status == NOT_RUN:
+        return f"{plural(total, 'test')}, not run in this build (--no-run)"
+    if verdict.status == RUNNING:
+        return f"{plural(total, 'test')} running; their verdict shows here when they finish"
+    if verdict.status == TIMED_OUT:
+        return f"timed out: {verdict.problem}"
+    skipped = sum(case.outcome == SKIPPED for case in verdict.cases)
+    took = f" in {verdict.seconds:.1f} s" + (f", {skipped} skipped" if skipped else "")
+    if verdict.status == PASSED:
+        return f"{plural(total - skipped, 'test')} passed{took}"
+    if verdict.problem:
+        return f"the tests could not run: {first_line(verdict.problem)}"
+    failing = [case for case in verdict.cases if case.outcome in (FAILED, ERROR)]
+    named = "; ".join(f"{case.name} ({first_line(case.message)})" for case in failing)
+    return f"{len(failing)} of {plural(total, 'test')} failed{took}: {named}"
+
+
+# A failing tutorial fails the build, with each failing test, where it
+# failed and its message. One listed as expected to fail does not; if it
+# passes, the list is wrong and that fails the build instead.
+def verdict_problems(pages):
+    problems = []
+    for page in pages:
+        verdict, name = page.verdict, display_path(page.source)
+        if verdict is None or verdict.status in (NOT_RUN, RUNNING):
+            continue
+        if verdict.expected_failure is not None:
+            if verdict.status == PASSED:
+                problems.append(f"{name}: its tests passed, but mkdocs.yml lists it under "
+                                "extra.tutorial_tests.expected_failures: remove it from that list")
+            continue
+        if verdict.status == PASSED:
+            continue
+        for case in verdict.cases:
+            if case.outcome in (FAILED, ERROR):
+                location = f"{name}:{case.line}" if case.line else name
+                message = textwrap.indent(case.message.strip(), "    ").lstrip()
+                problems.append(f"{location}: {case.name} {case.outcome}: {message}")
+        problems.append(f"{name}: {verdict_summary(verdict)}")
+    return problems
