@@ -13,11 +13,13 @@ STAGES = (
     "read",  # a source file becomes text
     "textfirst",  # literate text and code, each made of the other by PyLit
     "parse",  # text becomes sections of commentary and code
+    "conventions",  # the series' ways of writing: line breaks, lists, docstring sections, folder names
     "site",  # chapters, languages, pages and their addresses
     "commentary",  # Markdown and TeX become HTML
     "highlight",  # code becomes coloured HTML
     "testrun",  # one tutorial's tests run, and what they showed
     "judge",  # every tutorial's verdict, cached or run
+    "verdicts",  # a verdict as the page shows it: status line, marks, citations
     "render",  # a page's HTML
     "notebook",  # a tutorial as a Jupyter notebook, beside its page
     "write",  # every page, rendered once, into MkDocs' folder

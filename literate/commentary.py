@@ -18,6 +18,8 @@ import markdown
 import nh3
 from markdown.inlinepatterns import HTML_RE, InlineProcessor
 
+from literate.conventions import SPHINX_MATH_ROLE, LineBreaks, SphinxRoles, docstring_sections
+
 
 # Commentary is Markdown with TeX math. Math is turned into MathML here, at
 # build time, by `latex2mathml`: browsers draw MathML themselves, so a page
@@ -61,8 +63,8 @@ def tex_to_mathml(tex, display):
 # error, and reported; it is never dropped. Each report quotes the text it
 # is about, so that the warning can name its source line.
 class MathPattern(InlineProcessor):
-    def __init__(self, md, report):
-        super().__init__(MATH, md)
+    def __init__(self, md, report, pattern=MATH):
+        super().__init__(pattern, md)
         self.report = report
 
     def handleMatch(self, match, data):
@@ -112,6 +114,9 @@ class CommentaryExtension(markdown.Extension):
         # Above `backtick` (190) would break code spans; above `escape` (180)
         # keeps `\(` and `\[` from being read as escaped brackets.
         md.inlinePatterns.register(MathPattern(md, self.report), "math", 185)
+        # Sphinx's ``:math:`x` `` is inline math; above `backtick` (190), which
+        # would take its backticks for a code span.
+        md.inlinePatterns.register(MathPattern(md, self.report, SPHINX_MATH_ROLE), "math_role", 196)
         md.inlinePatterns.register(UnbalancedMathPattern(md, self.report), "unbalanced_math", 184)
         # Block-level HTML then reaches the inline patterns as a paragraph.
         md.preprocessors.deregister("html_block")
@@ -125,7 +130,7 @@ class CommentaryExtension(markdown.Extension):
 # (plain Markdown would make the body a code block). ``` ``x`` ``` is
 # already inline code in Markdown.
 SERIES_LINK = re.compile(r"<link\s+(\S+?)\s+link>")
-SERIES_TITLE = re.compile(r"^\*\*(?P<title>.+?)\*\*\s*[:：]\s*$")
+SERIES_TITLE = re.compile(r"^(?:\*\*(?P<title>.+?)\*\*|(?P<plain>[A-Z][A-Za-z ]{0,30}))\s*[:：]\s*$")
 
 
 def translate_series_conventions(text):
@@ -135,30 +140,32 @@ def translate_series_conventions(text):
     while index < len(lines):
         title = SERIES_TITLE.match(lines[index])
         index += 1
-        if not title:
+        # A plain `Overview:` is a title only over an indented body.
+        if not title or title["plain"] and not (index < len(lines) and lines[index][:1] in (" ", "\t")):
             out.append(lines[index - 1])
             continue
         body_end = index
         while body_end < len(lines) and (not lines[body_end].strip() or lines[body_end][:1] in " \t"):
             body_end += 1
-        out.append(f"**{title.group('title')}**")
+        out += [f"**{title['title'] or title['plain']}**", ""]
         out.extend(textwrap.dedent("\n".join(lines[index:body_end])).split("\n"))
         index = body_end
     return "\n".join(out)
 
 
-# Line breaks inside a commentary block are kept (`nl2br`): Chinese prose is
-# written a sentence per line and reads wrong when they are joined.
+# Lines join into paragraphs, with no space between two Chinese characters,
+# and lists, docstring sections and Sphinx roles read as the series writes
+# them (`literate/conventions.py`); `line_breaks="keep"` keeps every break.
 # `report(message, quote)` hears of every problem in the commentary.
 #
 # These are Markdown Extra's extensions but two: `attr_list` would let a
 # comment set any attribute (`{: onclick="..." }`), and `md_in_html` reads
 # HTML blocks, which commentary shows as text. Tables align their columns
 # with `align`, since the sanitizer takes every `style` away.
-def make_markdown(report):
+def make_markdown(report, line_breaks="join"):
     md = markdown.Markdown(
-        extensions=["abbr", "def_list", "fenced_code", "footnotes", "tables", "admonition", "sane_lists", "nl2br",
-                    "codehilite", CommentaryExtension(report)],
+        extensions=["abbr", "def_list", "fenced_code", "footnotes", "tables", "admonition", "sane_lists",
+                    "codehilite", CommentaryExtension(report), LineBreaks(line_breaks), SphinxRoles()],
         extension_configs={"codehilite": {"css_class": "highlight", "guess_lang": False},
                            "tables": {"use_align_attribute": True}},
     )
@@ -171,7 +178,7 @@ def make_markdown(report):
 def render_commentary(text, md):
     md.reset()
     try:
-        return sanitize(md.convert(translate_series_conventions(text)))
+        return sanitize(md.convert(translate_series_conventions(docstring_sections(text))))
     except RecursionError:
         md.report("commentary nested too deeply for Markdown; shown as plain text", text)
         return "<p>" + html.escape(text).replace("\n", "<br />\n") + "</p>"
@@ -199,7 +206,8 @@ MATHML_ATTRIBUTES = {"accent", "accentunder", "columnalign", "columnlines", "col
 HTML_ATTRIBUTES = {
     "a": {"href", "title", "class"}, "abbr": {"title"}, "img": {"src", "alt", "title"}, "ol": {"start"},
     "th": {"align"}, "td": {"align"}, "sup": {"id"}, "li": {"id"},  # footnotes: fnref:1 and fn:1
-    "div": {"class"}, "p": {"class"}, "span": {"class"}, "code": {"class"},
+    "div": {"class"}, "p": {"class"}, "code": {"class"},
+    "span": {"class", "lang", "data-search-exclude"},  # a test citation's mark: English, not searched
 }
 HTML_TAGS = {"a", "abbr", "blockquote", "br", "code", "dd", "div", "dl", "dt", "em", "h1", "h2", "h3", "h4", "h5",
              "h6", "hr", "img", "li", "ol", "p", "pre", "span", "strong", "sup", "table", "tbody", "td", "th",

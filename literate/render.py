@@ -9,26 +9,25 @@ title and summary, its warnings, and the files it offers to download.
 """
 
 import html
+import io
 import json
 import posixpath
 import re
+import tokenize
 from dataclasses import replace
 from pathlib import Path
-from xml.etree import ElementTree
 
 from markdown.inlinepatterns import HTML_RE
-from markdown.treeprocessors import Treeprocessor
 
 from literate.read import SourceError
 from literate.textfirst import LITERATE_SUFFIX, check_same, code_to_literate_text
-from literate.parse import parse_source, split_lines
+from literate.parse import is_code_comment, parse_source, split_lines
 from literate.site import NOTEBOOK_SUFFIX, download_name
-from literate.commentary import make_markdown, render_commentary
+from literate.conventions import LIST_ITEM
+from literate.commentary import SERIES_TITLE, make_markdown, render_commentary
 from literate.highlight import highlight_code
-from literate.testrun import (
-    ERROR, FAILED, NOT_RUN, PASSED, RUNNING, SKIPPED, TIMED_OUT, find_test_functions, first_line,
-    unfinished_function, verdict_summary,
-)
+from literate.testrun import find_test_functions
+from literate.verdicts import cite_tests, function_marks, printed_output_html, status_line_html
 
 
 # Each page is a Markdown file whose body is one block of HTML, the sections
@@ -89,12 +88,24 @@ def section_html(number, section, line_html, md, marks=""):
 
 
 # The page title is the Markdown heading that opens the module docstring
-# (`# Title`), or else the file name; the first sentence after it is the
-# summary shown on the index.
+# (`# Title`); the first sentence after it is the summary shown on the
+# index.
 #
 # A heading may also be underlined with `===`, which Markdown and
 # reStructuredText both read as a title: a text-first source starts so.
-def title_and_summary(sections, fallback):
+#
+# Without a heading, the first line of a module docstring is the title when
+# it is short (at most `SHORT_TITLE` characters, a final full stop dropped),
+# as a docstring's summary line is meant to be; else its first sentence is,
+# when that is short; else the file name. (Comments make no such promise:
+# a page that opens with them keeps its file name.) A series title such as
+# `**Overview**:` is no title: the line under it is read instead. A line
+# that is the title is shown as the title, not again under it.
+SHORT_TITLE = 60
+SENTENCE_END = re.compile(r"(?<=[.!?])\s|(?<=[。！？])")
+
+
+def title_and_summary(sections, fallback, docstring_first=False):
     intro = sections[0].docs if sections else ""
     lines = [line.strip() for line in intro.split("\n") if line.strip()]
     title = fallback
@@ -103,18 +114,60 @@ def title_and_summary(sections, fallback):
     elif len(lines) > 1 and set(lines[1]) == {"="}:
         title = lines[0]
         del lines[:2]
+    elif docstring_first:
+        while lines and SERIES_TITLE.match(lines[0]):
+            lines.pop(0)
+        first_line_title = lines and short_title(lines[0])
+        if first_line_title:
+            title = first_line_title
+            lines.pop(0)
+        elif lines:
+            title = short_title(SENTENCE_END.split(lines[0], 1)[0]) or fallback
     return title, (lines[0] if lines else "")
+
+
+# Whether the first thing Python reads is a string: the module docstring,
+# not a comment (the shebang and other comments that tools read aside).
+def opens_with_docstring(text):
+    skipped = (tokenize.ENCODING, tokenize.NL, tokenize.NEWLINE)
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text.lstrip("\ufeff")).readline):
+            if token.type == tokenize.COMMENT and is_code_comment(token.string, token.start[0]):
+                continue
+            if token.type not in skipped:
+                return token.type == tokenize.STRING
+    except (tokenize.TokenError, SyntaxError):
+        pass
+    return False
+
+
+# Prose only: a list item, a formula, a table row or a quote is no title.
+def short_title(line):
+    text = line.strip().rstrip(".。")
+    if not text or len(text) > SHORT_TITLE or LIST_ITEM.match(text) or text[0] in "$|>`<:*":
+        return ""
+    return text
 
 
 def without_title(section, title):
     lines = section.docs.split("\n")
+    first = next((index for index, line in enumerate(lines) if line.strip() and not SERIES_TITLE.match(line.strip())),
+                 None)
     if lines and lines[0].strip() == f"# {title}":
-        heading_lines = 1
+        heading_lines = slice(0, 1)
     elif len(lines) > 1 and lines[0].strip() == title and set(lines[1].strip()) == {"="}:
-        heading_lines = 2
+        heading_lines = slice(0, 2)
+    elif first is not None and short_title(lines[first]) == title:
+        heading_lines = slice(first, first + 1)
     else:
         return section
-    return replace(section, docs="\n".join(lines[heading_lines:]).strip("\n"))
+    del lines[heading_lines]
+    # A series title left over nothing goes with the line it stood over.
+    above = heading_lines.start - 1
+    if above >= 0 and SERIES_TITLE.match(lines[above].strip()) and not (
+            heading_lines.start < len(lines) and lines[heading_lines.start][:1].isspace()):
+        del lines[above]
+    return replace(section, docs="\n".join(lines).strip("\n"))
 
 
 # A text-first source ends a paragraph with `::` where a code block follows.
@@ -140,137 +193,6 @@ def front_matter(**values):
     return "---\n" + "\n".join(lines) + "\n---\n\n"
 
 
-# ## The verdict on the page
-#
-# A page with tests opens with a status line: what its tests did in this
-# build, and the versions of Python and of the libraries they ran on. The
-# row of each `test_*` function carries that function's own mark, and what
-# pytest printed closes the page, collapsed. Whatever the tests said is
-# escaped: it is shown as text, never read as markup. The words are
-# English on every page, like the output they summarize.
-MARKS = {PASSED: "✓", FAILED: "✗", TIMED_OUT: "✗", NOT_RUN: "○", RUNNING: "⋯", SKIPPED: "–", ERROR: "✗"}
-
-
-def verdict_text(verdict):
-    text = f"{MARKS[verdict.status]} {verdict_summary(verdict)}"
-    if verdict.expected_failure is not None:
-        text += " · expected to fail" + (f": {verdict.expected_failure}" if verdict.expected_failure else "")
-    return text
-
-
-def verdict_state(verdict):
-    if verdict.expected_failure is not None and verdict.status in (FAILED, TIMED_OUT):
-        return "expected"
-    return verdict.status.replace(" ", "-")
-
-
-def status_line_html(verdict):
-    runtime = " · ".join(f"{name} {version}" for name, version in verdict.runtime)
-    ran_on = f' <span class="lp-tests__runtime">ran on {html.escape(runtime)}</span>' if runtime else ""
-    return (f'<p class="lp-tests lp-tests--{verdict_state(verdict)}" lang="en" data-search-exclude>'
-            f"{html.escape(verdict_text(verdict))}{ran_on}</p>\n")
-
-
-def function_outcome(verdict, function):
-    """(state, words): what one `test_*` function did in this build."""
-    cases = [case for case in verdict.cases if case.function == function]
-    failing = [case for case in cases if case.outcome in (FAILED, ERROR)]
-    if failing:
-        state, words = failing[0].outcome, f"{failing[0].outcome}: {first_line(failing[0].message)}"
-    elif cases and all(case.outcome == SKIPPED for case in cases):
-        state, words = SKIPPED, f"skipped: {first_line(cases[0].message)}"
-    elif cases:
-        count = f"{len(cases)} cases " if len(cases) > 1 else ""
-        state, words = PASSED, f"{count}passed in {sum(case.seconds for case in cases):.2f} s"
-    elif verdict.status == TIMED_OUT and function == unfinished_function(verdict):
-        state, words = TIMED_OUT, "did not finish: timed out"
-    else:
-        state, words = FAILED, "did not run"
-    return state, words
-
-
-def function_mark(verdict, function):
-    state, words = function_outcome(verdict, function)
-    return (f'<p class="lp-test-mark lp-test-mark--{state.replace(" ", "-")}" lang="en" data-search-exclude>'
-            f"{MARKS[state]} <code>{function}</code> {html.escape(words)}</p>\n")
-
-
-def function_marks(verdict, functions, sections):
-    """{section number: the marks of the test functions that start in that section}"""
-    marks = {}
-    if verdict is None or verdict.status in (NOT_RUN, RUNNING):
-        return marks
-    for function, line in functions:
-        number = section_number(line, sections)
-        marks[number] = marks.get(number, "") + function_mark(verdict, function)
-    return marks
-
-
-def section_number(line, sections):
-    return next(n for n, s in enumerate(sections, start=1) if s.first_line <= line <= s.last_line)
-
-
-# ## Citing a test
-#
-# Commentary that names one of the page's test functions as inline code
-# (`` `test_softmax_gradient` ``) cites its proof: the name links to the row
-# where that test is defined, and a small mark beside it says what the test
-# did in this build, passed, failed or not run. A name that is no test
-# function of the page is reported at its line: a citation that proves
-# nothing is a mistake, often a test renamed since. The names are found in
-# Markdown's element tree, so code blocks and link texts are left alone.
-CITATION = re.compile(r"test_\w+")
-
-
-def citation_state(verdict, function):
-    if verdict is None or verdict.status in (NOT_RUN, RUNNING):
-        return NOT_RUN if verdict is None else verdict.status
-    state, _ = function_outcome(verdict, function)
-    return FAILED if state in (ERROR, TIMED_OUT) else state
-
-
-class TestCitations(Treeprocessor):
-    def __init__(self, md, verdict, rows):
-        super().__init__(md)
-        self.verdict, self.rows = verdict, rows  # rows: {test function: its section number}
-
-    def run(self, root):
-        cited = [(parent, index, code) for parent in root.iter() if parent.tag not in ("pre", "a")
-                 for index, code in enumerate(parent)
-                 if code.tag == "code" and len(code) == 0 and CITATION.fullmatch(code.text or "")]
-        for _, _, code in cited:
-            if code.text not in self.rows:
-                self.md.report(f"`{code.text}` is cited but is not a test function of this page", code.text)
-        for parent, index, code in reversed(cited):
-            if code.text not in self.rows:
-                continue
-            state = citation_state(self.verdict, code.text)
-            link = ElementTree.Element("a", {"class": "lp-cite", "href": f"#section-{self.rows[code.text]}"})
-            mark = ElementTree.Element("span", {"class": f"lp-cite-mark lp-cite-mark--{state.replace(' ', '-')}",
-                                                "lang": "en", "data-search-exclude": ""})
-            mark.text, mark.tail, code.tail = f"{MARKS[state]} {state}", code.tail, None
-            parent[index] = link
-            link.append(code)
-            parent.insert(index + 1, mark)
-
-
-def cite_tests(md, verdict, functions, sections):
-    rows = {function: section_number(line, sections) for function, line in functions}
-    # After `inline` (20), which makes the code spans.
-    md.treeprocessors.register(TestCitations(md, verdict, rows), "lp_test_citations", 5)
-
-
-def printed_output_html(verdict):
-    if not verdict.output.strip():
-        return ""
-    return (
-        '<details class="lp-test-output" lang="en" data-search-exclude>\n'
-        "<summary>What the tests printed</summary>\n"
-        f"<pre><code>{html.escape(verdict.output.rstrip())}</code></pre>\n"
-        "</details>\n"
-    )
-
-
 # The theme prints titles as HTML, so a title is escaped wherever it is
 # written: like raw HTML anywhere in commentary, an author's `<b>` in it is
 # shown as text, and reported.
@@ -286,7 +208,7 @@ def render_page(page, text, sections=None):
     sections = parse_source(text) if sections is None else list(sections)
     if page.text_first:
         sections = [without_literal_markers(section) for section in sections]
-    page.title, page.summary = title_and_summary(sections, posixpath.basename(page.name))
+    page.title, page.summary = title_and_summary(sections, posixpath.basename(page.name), opens_with_docstring(text))
     if sections:
         sections[0] = without_title(sections[0], page.title)
     line_html = highlight_code(lines)
@@ -294,7 +216,7 @@ def render_page(page, text, sections=None):
     if sections:
         report.enter(sections[0])
     report_raw_html_in_title(page.title, report)
-    md = make_markdown(report)
+    md = make_markdown(report, page.line_breaks)
     functions = find_test_functions(text)
     cite_tests(md, page.verdict, functions, sections)
     marks = function_marks(page.verdict, functions, sections)

@@ -10,7 +10,6 @@ page with an address of its own, checked; and the navigation MkDocs shows.
 
 import html
 import itertools
-import math
 import posixpath
 import re
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from literate import ROOT, STAGES
 from literate.read import BuildError, SourceError, display_path, located, read_source
 from literate.textfirst import LITERATE_SUFFIX, is_literate_text
 from literate.parse import parse_source
+from literate.conventions import readable_folder_name
 
 
 # A tutorial is a `.py` file, or a `.py.txt` literate text (text first).
@@ -33,9 +33,12 @@ def page_name(path):
 
 # A folder directly under `source/` is a chapter; the files in it are its
 # pages, and the files directly in `source/` are pages outside any chapter.
-# A numeric prefix such as `01_` orders chapters and pages, and is dropped
-# from titles and URLs. A chapter's title and introduction are the
-# docstring of its `__init__.py`, or else its folder name.
+# Chapters and pages are in the natural order of their names: numbers in
+# them count as numbers, so `chapter2` comes before `chapter10` and `2_`
+# before `10_`. A numeric prefix such as `01_` is dropped from titles and
+# URLs. A chapter's title and introduction are the docstring of its
+# `__init__.py`; without one, the title is the folder name made readable
+# (`readable_folder_name`).
 #
 # The languages are those of the mkdocs-static-i18n plugin in `mkdocs.yml`.
 # `x.py` is a page in the default language and `x_zh.py` the same page in
@@ -68,9 +71,11 @@ def split_locale(stem, languages):
     return stem, next(language.locale for language in languages if not language.folder)
 
 
+# The name cut into text and numbers: text at even places, numbers at odd
+# ones, so that two keys always compare. A name that starts with a number
+# starts with "" and so comes before every name that starts with a letter.
 def reading_order(path):
-    prefix = NUMERIC_PREFIX.match(path.name)
-    return (int(prefix.group(1)) if prefix else math.inf, path.name)
+    return [int(part) if index % 2 else part for index, part in enumerate(re.split(r"(\d+)", path.name))]
 
 
 @dataclass
@@ -99,6 +104,7 @@ class Page:
     verdict: object = None  # its tests' Verdict (see testrun); None when it has no tests
     downloads: dict = field(default_factory=dict)  # file name beside the page -> bytes
     markdown: str = None  # the page as rendered, ready to write
+    line_breaks: str = "join"  # extra.commentary.line_breaks in mkdocs.yml: "join" or "keep"
 
     @property
     def text_first(self):
@@ -229,9 +235,9 @@ def check_page_urls(pages, languages):
 def chapter_headings(folder, slug, languages):
     def read(suffix, otherwise):
         path = folder / f"__init__{suffix}.py"
-        return title_and_intro(path, slug) if path.exists() else otherwise
+        return title_and_intro(path, readable_folder_name(slug)) if path.exists() else otherwise
 
-    default = read("", (slug, ""))
+    default = read("", (readable_folder_name(slug), ""))
     return {language.locale: read(f"_{language.locale}", default) if language.folder else default
             for language in languages}
 

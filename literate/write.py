@@ -14,6 +14,8 @@ import functools
 import hashlib
 import html
 import importlib.metadata
+import importlib.util
+import posixpath
 import json
 import multiprocessing
 import os
@@ -32,7 +34,8 @@ from literate.site import (
 from literate.commentary import make_markdown, render_commentary, sanitize
 from literate.testrun import NOT_RUN, RUNNING
 from literate.judge import path_digest
-from literate.render import collect_downloads, front_matter, render_page, verdict_text
+from literate.verdicts import verdict_text
+from literate.render import collect_downloads, front_matter, render_page
 from literate.notebook import collect_notebook
 
 
@@ -147,7 +150,7 @@ def renderer_fingerprint():
     digest = hashlib.sha256()
     for stage in STAGES[: STAGES.index("write") + 1]:
         digest.update((Path(__file__).parent / f"{stage}.py").read_bytes())
-    for library in ("markdown", "pygments", "latex2mathml", "nh3", "pylit", "nbformat"):
+    for library in ("markdown", "pygments", "latex2mathml", "nh3", "pylit", "nbformat", "griffe"):
         digest.update(f"\0{library} {importlib.metadata.version(library)}".encode())
     digest.update(sys.version.encode())
     return digest.hexdigest()
@@ -309,3 +312,23 @@ def write_pages(chapters, languages, docs_dir, config):
     for language in languages:
         write_if_changed(Path(docs_dir) / language.locale / "index.md",
                          render_index(chapters, language, languages, config))
+    default = next(language.locale for language in languages if not language.folder)
+    write_if_changed(Path(docs_dir) / default / MATH_FONT_URL, math_font().read_bytes())
+
+
+# Formulas are drawn in STIX Two Math, an OpenType math font (SIL Open Font
+# License; its notice travels in the font's own name table), served with the
+# site rather than left to whatever fonts a reader has. The file comes from
+# the `ziamath` package, which ships it; it is copied at build time rather
+# than committed. The default language's tree is published at the site's
+# root, so it lands at `assets/fonts/` beside `literate.css`, whose
+# `@font-face` names it for `math` elements only: a browser fetches a web
+# font only for text drawn in it, so pages without math never load it.
+MATH_FONT_URL = "assets/fonts/STIXTwoMath-Regular.ttf"
+
+
+def math_font():
+    package = importlib.util.find_spec("ziamath")
+    if package is None:
+        raise BuildError("the math font comes from the ziamath package: pip install -r requirements.txt")
+    return Path(package.submodule_search_locations[0]) / "fonts" / posixpath.basename(MATH_FONT_URL)

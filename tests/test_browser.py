@@ -403,6 +403,39 @@ def test_every_formula_is_rendered_and_no_tex_is_visible(tutorials, visitors):
     report(problems)
 
 
+# The formulas are drawn in the math font served with the site; a page
+# without math does not even fetch it.
+FONT_JS = """async () => {
+  await document.fonts.ready;
+  const math = document.querySelector('.lp-page math');
+  return {
+    family: math ? getComputedStyle(math).fontFamily : null,
+    loaded: [...document.fonts].filter(f => f.status === 'loaded').map(f => f.family.replace(/"/g, '')),
+    fetched: performance.getEntriesByType('resource').map(e => e.name).filter(n => /\\.(ttf|otf|woff2?)$/.test(n)),
+  };
+}"""
+
+
+def test_math_is_drawn_in_the_served_math_font_only_on_pages_with_math(tutorials, base_url, visitors):
+    with_math = [tutorial for tutorial in tutorials if source_formulas(tutorial.source)]
+    assert with_math, "no page has a formula: the check would prove nothing"
+    problems = []
+    for tutorial in with_math:
+        page = visitors(DESKTOP).open(tutorial.url, wait_until="networkidle")
+        seen = page.evaluate(FONT_JS)
+        page.close()
+        if not (seen["family"] or "").startswith('"LP STIX Two Math"') or "LP STIX Two Math" not in seen["loaded"]:
+            problems.append(f"{tutorial.url}: math in {seen['family']!r}, fonts loaded {seen['loaded']}")
+        if not any(url.startswith(base_url) and url.endswith("/assets/fonts/STIXTwoMath-Regular.ttf")
+                   for url in seen["fetched"]):
+            problems.append(f"{tutorial.url}: the math font came from {seen['fetched']}")
+    page = visitors(DESKTOP).open(base_url + "/test-results/", wait_until="networkidle")
+    seen = page.evaluate(FONT_JS)
+    if seen["fetched"] or "LP STIX Two Math" in seen["loaded"]:
+        problems.append(f"/test-results/ has no math but fetched {seen['fetched']}")
+    report(problems)
+
+
 # ## 4. Offline
 #
 # A whole visit at both sizes: load, scroll to the end, open the search and

@@ -12,9 +12,9 @@ import literate.site
 import literate.testrun
 
 
-def render(text):
+def render(text, line_breaks="join"):
     warnings = []
-    md = literate.commentary.make_markdown(lambda message, quote: warnings.append(message))
+    md = literate.commentary.make_markdown(lambda message, quote: warnings.append(message), line_breaks)
     return literate.commentary.render_commentary(text, md), warnings
 
 
@@ -54,14 +54,14 @@ def test_unrenderable_math_is_shown_as_source_with_a_warning():
     assert warnings and "notacommand" in warnings[0]
 
 
-def test_line_breaks_are_kept():
-    out, _ = render("第一行\n第二行")
+def test_line_breaks_are_kept_when_the_site_says_so():
+    out, _ = render("第一行\n第二行", line_breaks="keep")
     assert "第一行<br>\n第二行" in out
 
 
 def test_series_title_over_indented_body():
     out, _ = render("**Overview**:\n    The body,\n    two lines.")
-    assert "<strong>Overview</strong><br>\nThe body,<br>\ntwo lines." in out
+    assert "<p><strong>Overview</strong></p>\n<p>The body,\ntwo lines.</p>" in out
     assert "<pre>" not in out
 
 

@@ -4,6 +4,7 @@ import ast
 import collections
 import importlib.metadata
 import json
+import html
 import posixpath
 import re
 import subprocess
@@ -37,7 +38,8 @@ CONFIG = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
 def title_and_summary(source):
     text = source.read_text(encoding="utf-8")
     code = build_docs.literate_text_to_code(text) if literate.textfirst.is_literate_text(source) else text
-    return literate.render.title_and_summary(build_docs.parse_source(code), source.stem)
+    return literate.render.title_and_summary(build_docs.parse_source(code), source.stem,
+                                             literate.render.opens_with_docstring(code))
 
 
 def url_of(source):
@@ -121,6 +123,10 @@ def test_every_seed_sentence_and_code_line_is_on_the_chinese_page(site):
             seed_code.append(line)
             continue
         seed_maths += [squeeze(tex) for tex in re.findall(r"\$\$(.+?)\$\$", line)]
+        item = re.match(r"- (.+)", line)  # a list item in the seed is one on the page
+        if item:
+            assert f"<li>{html.escape(item.group(1), quote=False)}</li>" in chinese_page, f"not a list item: {line!r}"
+            continue
         for words in re.split(r"\$\$.+?\$\$", line):
             assert squeeze(words) in text, f"seed sentence missing: {words!r}"
             found = text.find(squeeze(words), at)
@@ -502,8 +508,8 @@ def test_numeric_prefixes_order_chapters_and_pages_and_are_not_shown(ordered_sit
     assert footer_chain(ordered_site, "") == [
         "start/chinese_only/", "middle/first/", "middle/second/", "last/only/", *GENERATOR_URLS, "test-results/"]
     headings = re.findall(r"<h2[^>]*>(.*?)</h2>", page(ordered_site, ""))
-    assert headings == ["start", "Middle chapter", "last", "The generator", "About this site"]
-    assert re.findall(r"<h2[^>]*>(.*?)</h2>", page(ordered_site, "zh/"))[:3] == ["start", "中间一章", "last"]
+    assert headings == ["Start", "Middle chapter", "Last", "The generator", "About this site"]
+    assert re.findall(r"<h2[^>]*>(.*?)</h2>", page(ordered_site, "zh/"))[:3] == ["Start", "中间一章", "Last"]
 
 
 def test_a_page_without_english_says_so_in_english(ordered_site):

@@ -1,0 +1,240 @@
+"""Commentary as its author laid it out: line joining in both languages, lists,
+docstring sections, titles and chapter order, on a corpus in the series' styles
+(tests/corpus/: chapters named chapter1_… chapter10_…, English and _zh twins)."""
+
+import re
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+import build_docs
+import literate.build
+import literate.commentary
+import literate.judge
+import literate.publish
+import literate.read
+import literate.write
+from literate import conventions
+from site_html import squeeze, visible_text
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = Path(__file__).resolve().parent / "corpus"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("corpus")
+    testing = literate.judge.TutorialTestOptions(run=False, cache_dir=folder / "cache")
+    build_docs.build_site(CORPUS, folder / "site", ROOT / "mkdocs.yml", testing)
+    return folder / "site"
+
+
+def page(site, url):
+    return (site / url / "index.html").read_text(encoding="utf-8")
+
+
+def commentary(site, url):
+    """The commentary column of a page, every section's, math left out."""
+    body = "\n".join(re.findall(r'<div class="lp-docs">(.*?)\n</div>', page(site, url), re.S))
+    return re.sub(r"<math.*?</math>", "<math/>", body, flags=re.S)
+
+
+def title(site, url):
+    return re.search(r"<title>(.*?) - ", page(site, url)).group(1)
+
+
+def wide(character):
+    return unicodedata.east_asian_width(character) in ("W", "F")
+
+
+def render(text, line_breaks="join"):
+    md = literate.commentary.make_markdown(lambda message, quote: None, line_breaks)
+    return literate.commentary.render_commentary(text, md)
+
+
+# --- Lists ---------------------------------------------------------------
+
+@pytest.mark.parametrize("url, before, items, after", [
+    ("zh/chapter1_overview/intro", "本文档主要包括:", 3, "本文档用于求导的函数示例是:"),
+    ("chapter1_overview/intro", "This document covers:", 3, "The function is"),
+])
+def test_a_list_under_a_line_of_text_is_a_list_and_an_unindented_line_ends_it(site, url, before, items, after):
+    docs = commentary(site, url)
+    found = re.search(r"(?P<before>[^>]*)</p>\s*<ul>\s*(?P<items>(?:<li>[^<]*</li>\s*)+)</ul>\s*<p>(?P<after>[^<]*)", docs)
+    assert found, docs
+    assert found["before"].endswith(before) and found["after"].startswith(after)
+    assert found["items"].count("<li>") == items and "- " not in found["items"]
+
+
+def test_the_seed_page_list_is_a_list(site_of_our_own):
+    docs = commentary(site_of_our_own, "zh/autograd/autograd")
+    assert re.search(r"<p>本文档主要包括:</p>\s*<ul>\s*<li>使用 PyTorch 定义一个可求导函数的方法</li>", docs)
+    assert re.search(r"</ul>\s*<p>本文档用于求导的函数示例是:", docs)
+    assert "方法。通过继承" in docs
+
+
+def test_a_dash_inside_a_fenced_code_block_stays_code():
+    out = render("Text\n```\n- not an item\n```")
+    assert "<li>" not in out and "- not an item" in out
+
+
+# --- Line breaks -----------------------------------------------------------
+
+def test_chinese_lines_join_with_no_space_or_break_between_characters(site):
+    for url in ("zh/chapter1_overview/intro", "zh/chapter2_losses/gae", "zh/chapter2_losses/clipped_loss"):
+        # Inline tags go; a block's edge is no place where lines were joined.
+        inline = re.sub(r"</?(code|strong|em|a)\b[^>]*>", "", re.sub(r"<br>", "<BR>", commentary(site, url)))
+        text = re.sub(r"<(?!BR>)[^>]+>", "|", inline)
+        for left, gap, right in re.findall(r"(\S)(\s+|<BR>)(\S)", text):
+            assert not (wide(left) and wide(right)), f"{url}: {left!r}{gap!r}{right!r}"
+    assert "自定义一个可导的函数。" in commentary(site, "zh/chapter1_overview/intro")
+    assert "<dd>新策略与旧策略对每个动作的概率之比。</dd>" in commentary(site, "zh/chapter2_losses/clipped_loss")
+
+
+def test_wrapped_english_prose_is_one_paragraph(site):
+    docs = commentary(site, "chapter1_overview/intro")
+    paragraph = re.search(r"<p>This tutorial computes.*?</p>", docs, re.S).group(0)
+    assert "<br" not in paragraph and "twice: once with the\nchain rule" in paragraph
+
+
+def test_two_spaces_or_a_backslash_at_the_end_keep_the_break(site):
+    english = commentary(site, "chapter10_appendix/line_breaks")
+    assert "stays a line,<br>" in english and "in a backslash,<br>" in english
+    assert "this line and the next\njoin into one paragraph." in english
+    chinese = commentary(site, "zh/chapter10_appendix/line_breaks")
+    assert "保持分行，<br>" in chinese and "也是，<br>" in chinese and "下一行连成一段" in chinese
+
+
+def test_code_spans_and_math_keep_their_line_breaks():
+    out = render("中文 `代码\n代码` 中文\n$$甲\n乙$$")
+    assert "<code>代码\n代码</code>" in out
+    assert "<annotation encoding=\"application/x-tex\">甲\n乙</annotation>" in out
+
+
+def test_keep_every_line_break_when_the_site_says_so():
+    assert "中文<br>\n中文" in render("中文\n中文", line_breaks="keep")
+    assert conventions.line_break_setting({"commentary": {"line_breaks": "keep"}}, "mkdocs.yml") == "keep"
+    assert conventions.line_break_setting({}, "mkdocs.yml") == "join"
+    with pytest.raises(ValueError, match=r"mkdocs.yml: extra.commentary.line_breaks must be one of join, keep"):
+        conventions.line_break_setting({"commentary": {"line_breaks": "nl2br"}}, "mkdocs.yml")
+
+
+@pytest.mark.parametrize("setting", ["keep", "nl2br"])
+def test_the_mkdocs_setting_reaches_every_page(tmp_path, setting):
+    (tmp_path / "docs").mkdir()
+    config = literate.publish.load_mkdocs_config(ROOT / "mkdocs.yml", tmp_path / "docs", tmp_path / "site")
+    config["extra"]["commentary"] = {"line_breaks": setting}
+    testing = literate.judge.TutorialTestOptions(run=False, cache_dir=tmp_path / "cache")
+    if setting == "nl2br":
+        with pytest.raises(literate.read.BuildError, match=r"mkdocs\.yml: extra\.commentary\.line_breaks must be"):
+            literate.build.make_pages(CORPUS, tmp_path / "docs", config, testing)
+        return
+    literate.build.make_pages(CORPUS, tmp_path / "docs", config, testing)
+    page = (tmp_path / "docs" / "zh" / "chapter10_appendix" / "line_breaks.md").read_text(encoding="utf-8")
+    assert "而这一行和下一行<br>\n连成一段" in page
+
+
+# --- Docstring sections ----------------------------------------------------
+
+def definition_list(docs, heading):
+    found = re.search(rf"<p><strong>{heading}</strong></p>\s*<dl>(.*?)</dl>", docs, re.S)
+    assert found, f"no definition list under {heading}"
+    return re.findall(r"<dt>(.*?)</dt>\s*<dd>(.*?)</dd>", found.group(1), re.S)
+
+
+def test_google_style_sections_are_definition_lists(site):
+    docs = commentary(site, "chapter2_losses/clipped_loss")
+    assert definition_list(docs, "Args") == [
+        ("<code>ratio</code> (<code>np.ndarray</code>)", "the new policy's probability of each action over\nthe old policy's."),
+        ("<code>advantage</code> (<code>np.ndarray</code>)", "the advantage of each action."),
+        ("<code>epsilon</code> (<code>float</code>)", "how far the ratio may move from 1."),
+    ]
+    assert definition_list(docs, "Returns") == [("<code>float</code>", "the loss, to be minimised.")]
+    assert definition_list(docs, "Raises") == [("<code>ValueError</code>", "when the shapes of ratio and advantage differ.")]
+
+
+def test_series_sections_with_dashes_and_sphinx_roles(site):
+    for url in ("chapter2_losses/gae", "zh/chapter2_losses/gae"):
+        docs = commentary(site, url)
+        arguments = definition_list(docs, "Arguments")
+        assert [term for term, _ in arguments][:2] == [
+            "<code>value</code> (<code>np.ndarray</code>)", "<code>reward</code> (<code>np.ndarray</code>)"]
+        assert definition_list(docs, "Returns")[0][0] == "<code>adv</code> (<code>np.ndarray</code>)"
+        assert definition_list(docs, "Shapes")[0][1].startswith("<math/>")
+        assert ":obj:" not in visible_text(docs) and ":math:" not in visible_text(docs)
+        assert "<p><strong>Overview</strong></p>" in docs
+    examples = re.search(r"<p><strong>Examples</strong></p>\s*<div class=\"highlight\"><pre>(.*?)</pre>",
+                         commentary(site, "chapter2_losses/gae"), re.S)
+    assert examples and "&gt;&gt;&gt; </span>" in examples.group(1)
+
+
+def test_numpy_style_sections_are_definition_lists(site):
+    for url, description in (("chapter10_appendix/numpy_style", "The critic's new value of each state."),
+                             ("zh/chapter10_appendix/numpy_style", "评论家对每个状态的新价值。")):
+        docs = commentary(site, url)
+        parameters = definition_list(docs, "Parameters")
+        assert parameters[0] == ("<code>value</code> (<code>np.ndarray</code>)", description)
+        assert len(parameters) == 3 and definition_list(docs, "Returns")[0][0] == "<code>float</code>"
+        assert "----------" not in docs
+
+
+def test_a_sphinx_role_in_prose_is_inline_code():
+    assert render("A :obj:`namedtuple`, a :py:class:`torch.Tensor` and :math:`T^2`.").startswith(
+        "<p>A <code>namedtuple</code>, a <code>torch.Tensor</code> and <math")
+    assert render("Code: `:obj:`") == "<p>Code: <code>:obj:</code></p>"
+
+
+# --- Titles and chapters ---------------------------------------------------
+
+@pytest.mark.parametrize("url, expected", [
+    ("chapter1_overview/intro", "Gradients by hand, checked against autograd"),  # a short first line
+    ("zh/chapter1_overview/intro", "手动求导，并与自动求导对照"),
+    ("zh/chapter2_losses/gae", "广义优势估计（GAE）"),
+    ("zh/chapter2_losses/clipped_loss", "PPO 的截断替代损失让每次更新都靠近采集数据时的策略"),  # a short sentence
+    ("chapter2_losses/clipped_loss", "clipped_loss"),  # its first sentence is long: the file name
+    ("chapter10_appendix/numpy_style", "Value clipping, NumPy style"),  # a heading
+    ("chapter10_appendix/untitled", "untitled"),  # no docstring
+])
+def test_page_titles(site, url, expected):
+    assert title(site, url) == expected
+    assert squeeze(visible_text(commentary(site, url))).count(expected) == 0 or url.endswith("clipped_loss")
+
+
+def test_chapters_in_natural_order_with_readable_names(site):
+    headings = re.findall(r"<h2[^>]*>(.*?)</h2>", page(site, ""))
+    assert headings == ["Chapter 1: Overview", "Chapter 2: Losses", "Chapter 10: Appendix", "The generator", "About this site"]
+
+
+@pytest.mark.parametrize("folder, readable", [
+    ("tensors", "Tensors"), ("chapter1_overview", "Chapter 1: Overview"), ("chapter10", "Chapter 10"),
+    ("part-2-more_math", "Part 2: More math"), ("misc", "Misc"),
+])
+def test_readable_folder_names(folder, readable):
+    assert conventions.readable_folder_name(folder) == readable
+
+
+# Our own pages: the seed's Chinese page, built from source/ without running
+# its tests (their verdicts are test_site.py's business).
+@pytest.fixture(scope="module")
+def site_of_our_own(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("own")
+    testing = literate.judge.TutorialTestOptions(run=False, cache_dir=folder / "cache")
+    build_docs.build_site(ROOT / "source", folder / "site", ROOT / "mkdocs.yml", testing)
+    return folder / "site"
+
+
+# --- The math font ---------------------------------------------------------
+
+def test_the_site_serves_an_opentype_math_font_for_math_elements_only(site):
+    served = site / literate.write.MATH_FONT_URL
+    assert served.read_bytes() == literate.write.math_font().read_bytes()
+    font = served.read_bytes()
+    tags = {font[12 + 16 * index:16 + 16 * index] for index in range(int.from_bytes(font[4:6], "big"))}
+    assert b"MATH" in tags  # the OpenType table that makes it a math font
+    css = (site / "assets" / "literate.css").read_text(encoding="utf-8")
+    face = re.search(r"@font-face\s*{[^}]*}", css).group(0)
+    assert 'src: url("fonts/STIXTwoMath-Regular.ttf")' in face and "http" not in face
+    rules = re.findall(r"([^{}]+){[^}]*font-family:\s*\"LP STIX Two Math\"", css)
+    selectors = [selector.strip().split("\n")[-1] for selector in rules]
+    assert [selector for selector in selectors if selector != "@font-face"] == [".md-typeset math"]
