@@ -251,7 +251,7 @@ def screenshot(tmp_path_factory):
     folder = tmp_path_factory.mktemp("screenshots", numbered=False)
 
     def take(page, name):
-        page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+        page.screenshot(path=str(folder / f"{name}.png"), full_page=True, timeout=120_000)  # a loaded machine
     return take
 
 
