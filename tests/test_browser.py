@@ -257,7 +257,7 @@ def artifacts(tmp_path_factory):
 @pytest.fixture(scope="module")
 def screenshot(artifacts):
     def take(page, name):
-        page.screenshot(path=str(artifacts / f"{name}.png"), full_page=True)
+        page.screenshot(path=str(artifacts / f"{name}.png"), full_page=True, timeout=120_000)  # a loaded machine
     return take
 
 
