@@ -16,10 +16,11 @@ STAGES = (
     "site",  # chapters, languages, pages and their addresses
     "commentary",  # Markdown and TeX become HTML
     "highlight",  # code becomes coloured HTML
+    "render",  # a page's HTML
+    "pages",  # every page rendered once, in parallel
     "testrun",  # one tutorial's tests run, and what they showed
     "judge",  # every tutorial's verdict, cached or run
-    "render",  # a page's HTML
-    "write",  # every page, rendered once, into MkDocs' folder
+    "write",  # the pages with their verdicts, into MkDocs' folder
     "plugin",  # MkDocs builds what changed
     "publish",  # MkDocs' settings, and the site swapped in whole
     "build",  # the stages in order

@@ -3,30 +3,27 @@
 
 A source's sections become a page: commentary beside the code it explains.
 
-In: a page, its code and its verdict. Out: the page as Markdown for MkDocs,
-one block of HTML with a row per section, commentary beside code; its
-title and summary, its warnings, and the files it offers to download.
+In: a page and its code. Out: the page's body for MkDocs, one block of
+HTML with a row per section, commentary beside code, and where its tests
+start; its title and summary, its warnings, and the files it offers to
+download. What its tests showed is joined in when it is written.
 """
 
 import html
 import json
 import posixpath
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from markdown.inlinepatterns import HTML_RE
 
 from literate.read import SourceError
 from literate.textfirst import LITERATE_SUFFIX, check_same, code_to_literate_text
-from literate.parse import parse_source, split_lines
+from literate.parse import find_test_functions, parse_source, split_lines
 from literate.site import download_name
 from literate.commentary import make_markdown, render_commentary
 from literate.highlight import highlight_code
-from literate.testrun import (
-    ERROR, FAILED, NOT_RUN, PASSED, RUNNING, SKIPPED, TIMED_OUT, find_test_functions, first_line,
-    unfinished_function, verdict_summary,
-)
 
 
 # Each page is a Markdown file whose body is one block of HTML, the sections
@@ -68,7 +65,9 @@ class CommentaryWarnings:
         return self.rows[0] if self.rows else 1
 
 
-def section_html(number, section, line_html, md, marks=""):
+# A section is two halves: the marks of the tests that start in it go
+# between them when the page is written (see "write").
+def section_html(number, section, line_html, md):
     anchor = f"section-{number}"
     docs = render_commentary(section.docs, md) if section.docs.strip() else ""
     code = "".join(
@@ -80,9 +79,10 @@ def section_html(number, section, line_html, md, marks=""):
     )
     return (
         f'<div class="lp-section" id="{anchor}">\n'
-        f'<div class="lp-docs"><a class="lp-anchor" href="#{anchor}" title="Link to this section">¶</a>\n{marks}{docs}\n</div>\n'
+        f'<div class="lp-docs"><a class="lp-anchor" href="#{anchor}" title="Link to this section">¶</a>\n',
+        f'{docs}\n</div>\n'
         f'<div class="lp-code" data-search-exclude>{code_cell}</div>\n'
-        f"</div>\n"
+        f"</div>\n",
     )
 
 
@@ -138,83 +138,24 @@ def front_matter(**values):
     return "---\n" + "\n".join(lines) + "\n---\n\n"
 
 
-# ## The verdict on the page
-#
-# A page with tests opens with a status line: what its tests did in this
-# build, and the versions of Python and of the libraries they ran on. The
-# row of each `test_*` function carries that function's own mark, and what
-# pytest printed closes the page, collapsed. Whatever the tests said is
-# escaped: it is shown as text, never read as markup. The words are
-# English on every page, like the output they summarize.
-MARKS = {PASSED: "✓", FAILED: "✗", TIMED_OUT: "✗", NOT_RUN: "○", RUNNING: "⋯", SKIPPED: "–", ERROR: "✗"}
-
-
-def verdict_text(verdict):
-    text = f"{MARKS[verdict.status]} {verdict_summary(verdict)}"
-    if verdict.expected_failure is not None:
-        text += " · expected to fail" + (f": {verdict.expected_failure}" if verdict.expected_failure else "")
-    return text
-
-
-def verdict_state(verdict):
-    if verdict.expected_failure is not None and verdict.status in (FAILED, TIMED_OUT):
-        return "expected"
-    return verdict.status.replace(" ", "-")
-
-
-def status_line_html(verdict):
-    runtime = " · ".join(f"{name} {version}" for name, version in verdict.runtime)
-    ran_on = f' <span class="lp-tests__runtime">ran on {html.escape(runtime)}</span>' if runtime else ""
-    return (f'<p class="lp-tests lp-tests--{verdict_state(verdict)}" lang="en" data-search-exclude>'
-            f"{html.escape(verdict_text(verdict))}{ran_on}</p>\n")
-
-
-def function_mark(verdict, function):
-    cases = [case for case in verdict.cases if case.function == function]
-    failing = [case for case in cases if case.outcome in (FAILED, ERROR)]
-    if failing:
-        state, words = failing[0].outcome, f"{failing[0].outcome}: {first_line(failing[0].message)}"
-    elif cases and all(case.outcome == SKIPPED for case in cases):
-        state, words = SKIPPED, f"skipped: {first_line(cases[0].message)}"
-    elif cases:
-        count = f"{len(cases)} cases " if len(cases) > 1 else ""
-        state, words = PASSED, f"{count}passed in {sum(case.seconds for case in cases):.2f} s"
-    elif verdict.status == TIMED_OUT and function == unfinished_function(verdict):
-        state, words = TIMED_OUT, "did not finish: timed out"
-    else:
-        state, words = FAILED, "did not run"
-    return (f'<p class="lp-test-mark lp-test-mark--{state.replace(" ", "-")}" lang="en" data-search-exclude>'
-            f"{MARKS[state]} <code>{function}</code> {html.escape(words)}</p>\n")
-
-
-def function_marks(verdict, functions, sections):
-    """{section number: the marks of the test functions that start in that section}"""
-    marks = {}
-    if verdict is None or verdict.status in (NOT_RUN, RUNNING):
-        return marks
-    for function, line in functions:
-        number = next(n for n, s in enumerate(sections, start=1) if s.first_line <= line <= s.last_line)
-        marks[number] = marks.get(number, "") + function_mark(verdict, function)
-    return marks
-
-
-def printed_output_html(verdict):
-    if not verdict.output.strip():
-        return ""
-    return (
-        '<details class="lp-test-output" lang="en" data-search-exclude>\n'
-        "<summary>What the tests printed</summary>\n"
-        f"<pre><code>{html.escape(verdict.output.rstrip())}</code></pre>\n"
-        "</details>\n"
-    )
-
-
 # The theme prints titles as HTML, so a title is escaped wherever it is
 # written: like raw HTML anywhere in commentary, an author's `<b>` in it is
 # shown as text, and reported.
 def report_raw_html_in_title(title, report):
     for tag in re.finditer(HTML_RE, title):
         report(f"raw HTML is shown as text: {tag.group(0)!r}", tag.group(0))
+
+
+# What rendering makes of a page's text. Its tests' verdict is not part of
+# it: the status line, each test's mark and what the tests printed are
+# joined in when the page is written, so that a new verdict renders nothing
+# again.
+@dataclass(frozen=True)
+class PageBody:
+    head: str  # the front matter and the opening of the page
+    rows: tuple  # each section's two halves, (before its test marks, after them)
+    tests: tuple  # (test function, the number of the section it starts in)
+    tail: str = "</div>\n"
 
 
 def render_page(page, text):
@@ -231,17 +172,18 @@ def render_page(page, text):
         report.enter(sections[0])
     report_raw_html_in_title(page.title, report)
     md = make_markdown(report)
-    marks = function_marks(page.verdict, find_test_functions(text), sections)
     rows = []
     for number, section in enumerate(sections, start=1):
         report.enter(section)
-        rows.append(section_html(number, section, line_html, md, marks.get(number, "")))
+        rows.append(section_html(number, section, line_html, md))
     page.warnings.extend(report.found)
-    status, output = (status_line_html(page.verdict), printed_output_html(page.verdict)) if page.verdict else ("", "")
-    return front_matter(
+    tests = tuple(
+        (function, next(n for n, s in enumerate(sections, start=1) if s.first_line <= line <= s.last_line))
+        for function, line in find_test_functions(text))
+    return PageBody(front_matter(
         title=html.escape(page.title, quote=False), lang=page.lang, source_path=page.repo_path,
         hide=["navigation", "toc"], downloads=download_links(page),
-    ) + f'<div class="lp-page" lang="{page.lang}">\n{status}{"".join(rows)}{output}</div>\n'
+    ) + f'<div class="lp-page" lang="{page.lang}">\n', tuple(rows), tests)
 
 
 # Every page offers its code as a `.py` file and as literate text, both

@@ -1,192 +1,107 @@
 """
-# Write: every page, rendered once, into MkDocs' folder
+# Write: the pages, with their verdicts, into MkDocs' folder
 
-Every page is rendered, once and in parallel, and written for MkDocs.
+Each rendered page gets what its tests showed, and goes where MkDocs reads.
 
-In: the site's chapters, judged. Out: the folder of Markdown pages MkDocs
-reads, one tree per language: each page rendered (in parallel, and only
-when its inputs changed), a notice where a translation is missing, a home
-page per language, and "Test results".
+In: the site's chapters, rendered and judged. Out: the folder of Markdown
+pages MkDocs reads, one tree per language: each page with its status line
+and test marks, a notice where a translation is missing, a home page per
+language, and "Test results".
 """
 
-import concurrent.futures
-import functools
-import hashlib
 import html
-import importlib.metadata
-import json
-import multiprocessing
-import os
-import pickle
 import re
-import sys
-import threading
-from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
-from literate import STAGES
-from literate.read import BuildError, SourceError, display_path, write_if_changed
+from literate.read import write_if_changed
 from literate.site import (
     TEST_RESULTS_PAGE, is_generator_page, language_of, page_url, pages_of, translations, url_from, words,
 )
 from literate.commentary import make_markdown, render_commentary
-from literate.testrun import NOT_RUN, RUNNING
-from literate.judge import path_digest
-from literate.render import collect_downloads, front_matter, render_page, verdict_text
+from literate.render import front_matter
+from literate.testrun import (
+    ERROR, FAILED, NOT_RUN, PASSED, RUNNING, SKIPPED, TIMED_OUT, first_line, unfinished_function,
+    verdict_summary,
+)
 
 
-# ## Many pages: in parallel, and each only once
+# ## The verdict on the page
 #
-# What a page looks like depends on its source, on what its tests showed,
-# on its place in the site, and on the stages that render it and the
-# libraries they render with; on nothing else. A hash of all of them keys a cache of
-# rendered pages, kept with the test results (`.cache/pages/`): a page whose
-# inputs have not changed since the last build is read from there rather
-# than rendered again. Like Python's own `__pycache__`, the cache holds
-# pickles, which only this program writes.
-#
-# The pages that must be rendered are rendered in parallel, a process per
-# core, the longest sources first so that no core is left with one long
-# file at the end. The workers are forked, and so start at once with all
-# of this program loaded. A process that runs other threads (the preview
-# server, tests in the background) renders its pages itself: a fork would
-# copy any lock another thread held at that moment, and a fresh interpreter
-# would have to import all this program imports, which costs more than a
-# preview's few pages.
-#
-# Every source is read before the build stops, so that one run lists every
-# file that needs fixing, a line each, in the `path:line:col: message` form
-# that editors jump to.
-@dataclass(frozen=True)
-class Rendered:
-    """What rendering makes of a page: what a worker sends back, and the cache keeps."""
-
-    title: str
-    summary: str
-    warnings: list
-    downloads: dict
-    markdown: str
+# A page with tests opens with a status line: what its tests did in this
+# build, and the versions of Python and of the libraries they ran on. The
+# row of each `test_*` function carries that function's own mark, and what
+# pytest printed closes the page, collapsed. Whatever the tests said is
+# escaped: it is shown as text, never read as markup. The words are
+# English on every page, like the output they summarize.
+MARKS = {PASSED: "✓", FAILED: "✗", TIMED_OUT: "✗", NOT_RUN: "○", RUNNING: "⋯", SKIPPED: "–", ERROR: "✗"}
 
 
-RENDERED = tuple(item.name for item in fields(Rendered))
+def verdict_text(verdict):
+    text = f"{MARKS[verdict.status]} {verdict_summary(verdict)}"
+    if verdict.expected_failure is not None:
+        text += " · expected to fail" + (f": {verdict.expected_failure}" if verdict.expected_failure else "")
+    return text
 
 
-def render_pages(pages, texts, cache_dir):
-    jobs = []
-    for page in pages:
-        key = render_key(page)
-        entry = Path(cache_dir) / "pages" / f"{path_digest(page.source)}.pickle"
-        stored = cached_rendering(entry, key)
-        if stored is None:
-            jobs.append((page, key, entry, texts[page.source]))
-        else:
-            apply_rendering(page, stored)
-    failed = {}
-    for (page, *_), (rendered, error) in zip(jobs, in_parallel(render_source_page, jobs, size=job_size)):
-        if error:
-            failed[page.source] = error
-        else:
-            apply_rendering(page, rendered)
-    errors = []
-    for page in pages:
-        if page.source in failed:
-            line, col, message = failed[page.source]
-            errors.append(f"{display_path(page.source)}:{line}:{col}: {message}")
-            continue
-        for line, message in page.warnings:
-            print(f"{display_path(page.source)}:{line}: warning: {message}", file=sys.stderr)
-    if errors:
-        raise BuildError("\n".join(errors))
+def verdict_state(verdict):
+    if verdict.expected_failure is not None and verdict.status in (FAILED, TIMED_OUT):
+        return "expected"
+    return verdict.status.replace(" ", "-")
 
 
-def render_source_page(job):
-    """(the rendered fields, None), or (None, (line, col, message)) for a source that cannot be a page."""
-    page, key, entry, read = job
-    try:
-        if isinstance(read, SourceError):
-            raise read
-        source_text, code = read
-        collect_downloads(page, source_text, code)
-        page.markdown = render_page(page, code)
-    except SourceError as error:
-        return None, (error.line, error.col, error.message)
-    rendered = Rendered(**{name: getattr(page, name) for name in RENDERED})
-    if key is not None:
-        store_rendering(entry, key, rendered)
-    return rendered, None
+def status_line_html(verdict):
+    runtime = " · ".join(f"{name} {version}" for name, version in verdict.runtime)
+    ran_on = f' <span class="lp-tests__runtime">ran on {html.escape(runtime)}</span>' if runtime else ""
+    return (f'<p class="lp-tests lp-tests--{verdict_state(verdict)}" lang="en" data-search-exclude>'
+            f"{html.escape(verdict_text(verdict))}{ran_on}</p>\n")
 
 
-def apply_rendering(page, rendered):
-    for name in RENDERED:
-        setattr(page, name, getattr(rendered, name))
+def function_mark(verdict, function):
+    cases = [case for case in verdict.cases if case.function == function]
+    failing = [case for case in cases if case.outcome in (FAILED, ERROR)]
+    if failing:
+        state, words = failing[0].outcome, f"{failing[0].outcome}: {first_line(failing[0].message)}"
+    elif cases and all(case.outcome == SKIPPED for case in cases):
+        state, words = SKIPPED, f"skipped: {first_line(cases[0].message)}"
+    elif cases:
+        count = f"{len(cases)} cases " if len(cases) > 1 else ""
+        state, words = PASSED, f"{count}passed in {sum(case.seconds for case in cases):.2f} s"
+    elif verdict.status == TIMED_OUT and function == unfinished_function(verdict):
+        state, words = TIMED_OUT, "did not finish: timed out"
+    else:
+        state, words = FAILED, "did not run"
+    return (f'<p class="lp-test-mark lp-test-mark--{state.replace(" ", "-")}" lang="en" data-search-exclude>'
+            f"{MARKS[state]} <code>{function}</code> {html.escape(words)}</p>\n")
 
 
-# The key: the stages up to this one (`literate/read.py` to
-# `literate/write.py`) and their libraries, the page's own fields
-# (its source's path, name, language, verdict: whatever is not made by
-# rendering), and the bytes of its source. A source that cannot be read
-# has no key; rendering it reports why.
-def render_key(page):
-    try:
-        source = Path(page.source).read_bytes()
-    except OSError:
-        return None
-    inputs = {name: value for name, value in asdict(page).items() if name not in RENDERED}
-    digest = hashlib.sha256(renderer_fingerprint().encode())
-    digest.update(json.dumps(inputs, default=str, sort_keys=True, ensure_ascii=False).encode())
-    digest.update(b"\0" + source)
-    return digest.hexdigest()
+def function_marks(verdict, tests):
+    """{section number: the marks of the test functions that start in that section}"""
+    marks = {}
+    if verdict is None or verdict.status in (NOT_RUN, RUNNING):
+        return marks
+    for function, number in tests:
+        marks[number] = marks.get(number, "") + function_mark(verdict, function)
+    return marks
 
 
-@functools.lru_cache(maxsize=1)
-def renderer_fingerprint():
-    digest = hashlib.sha256()
-    for stage in STAGES[: STAGES.index("write") + 1]:
-        digest.update((Path(__file__).parent / f"{stage}.py").read_bytes())
-    for library in ("markdown", "pygments", "latex2mathml", "pylit"):
-        digest.update(f"\0{library} {importlib.metadata.version(library)}".encode())
-    digest.update(sys.version.encode())
-    return digest.hexdigest()
+def printed_output_html(verdict):
+    if not verdict.output.strip():
+        return ""
+    return (
+        '<details class="lp-test-output" lang="en" data-search-exclude>\n'
+        "<summary>What the tests printed</summary>\n"
+        f"<pre><code>{html.escape(verdict.output.rstrip())}</code></pre>\n"
+        "</details>\n"
+    )
 
-
-# A damaged or foreign entry is a miss, whatever unpickling it raises.
-def cached_rendering(entry, key):
-    if key is None:
-        return None
-    try:
-        with open(entry, "rb") as file:
-            stored = pickle.load(file)
-        return stored["rendered"] if stored["key"] == key else None
-    except Exception:
-        return None
-
-
-def store_rendering(entry, key, rendered):
-    partial = entry.with_name(f"{entry.name}.{os.getpid()}")
-    try:
-        entry.parent.mkdir(parents=True, exist_ok=True)
-        partial.write_bytes(pickle.dumps({"key": key, "rendered": rendered}, protocol=pickle.HIGHEST_PROTOCOL))
-        os.replace(partial, entry)
-    except OSError as error:
-        print(f"warning: cannot cache rendered pages in {entry.parent}: {error}", file=sys.stderr)
-
-
-def job_size(job):
-    try:
-        return Path(job[0].source).stat().st_size
-    except OSError:
-        return 0
-
-
-def in_parallel(function, jobs, size):
-    """[function(job) for job in jobs], in a process per core, the largest jobs first."""
-    workers = min(len(jobs), os.cpu_count() or 1)
-    if workers < 2 or threading.active_count() > 1:
-        return [function(job) for job in jobs]
-    order = sorted(range(len(jobs)), key=lambda index: -size(jobs[index]))
-    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        results = dict(zip(order, pool.map(function, [jobs[index] for index in order])))
-    return [results[index] for index in range(len(jobs))]
+# The page as MkDocs reads it: its body with what its tests showed joined
+# in.
+def page_markdown(page):
+    body, verdict = page.body, page.verdict
+    marks = function_marks(verdict, body.tests)
+    rows = "".join(before + marks.get(number, "") + after for number, (before, after) in enumerate(body.rows, start=1))
+    status, output = (status_line_html(verdict), printed_output_html(verdict)) if verdict else ("", "")
+    return body.head + status + rows + output + body.tail
 
 
 # The "Test results" page lists every tutorial with its verdict in this
@@ -277,7 +192,7 @@ def render_notice(page, language, languages):
 def write_pages(chapters, languages, docs_dir, config):
     for chapter in chapters:
         for page in chapter.pages:
-            text = render_test_results(pages_of(chapters), languages) if page.source is None else page.markdown
+            text = render_test_results(pages_of(chapters), languages) if page.source is None else page_markdown(page)
             tree = Path(docs_dir) / page.lang
             write_if_changed(tree / f"{page.name}.md", text)
             for name, data in page.downloads.items():

@@ -16,7 +16,7 @@ import yaml
 import build_docs
 import literate.textfirst
 import literate.site
-import literate.testrun
+import literate.parse
 import literate.render
 from literate import STAGES
 from site_html import code_lines, squeeze, tex_annotations, visible_text
@@ -208,7 +208,7 @@ def test_series_conventions_render(site):
 def test_tutorial_pages_show_their_tests_verdict(site):
     for source in SOURCES:
         text = source.read_text(encoding="utf-8")
-        count = len(literate.testrun.find_test_functions(text))
+        count = len(literate.parse.find_test_functions(text))
         body = page(site, url_of(source))
         status = re.search(r'<p class="lp-tests lp-tests--passed"[^>]*>(.*?)</p>', body, re.S)
         line = squeeze(visible_text(status.group(1)))

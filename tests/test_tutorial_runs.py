@@ -17,6 +17,7 @@ import yaml
 import build_docs
 import literate.read
 import literate.textfirst
+import literate.parse
 import literate.site
 import literate.testrun
 import literate.judge
@@ -358,6 +359,6 @@ def test_the_build_never_imports_the_tutorials_libraries(tmp_path):
 # The build looks for `test_` before it parses a module; Python reads
 # identifiers in NFKC form, so a test named in full-width letters counts too.
 def test_test_functions_are_found_in_any_unicode_form():
-    assert literate.testrun.find_test_functions("x = 1\n") == []
-    assert literate.testrun.find_test_functions("def ｔｅｓｔ_wide():\n    pass\n") == [("test_wide", 1)]
-    assert literate.testrun.find_test_functions("@mark\ndef test_a():\n    pass\n") == [("test_a", 1)]
+    assert literate.parse.find_test_functions("x = 1\n") == []
+    assert literate.parse.find_test_functions("def ｔｅｓｔ_wide():\n    pass\n") == [("test_wide", 1)]
+    assert literate.parse.find_test_functions("@mark\ndef test_a():\n    pass\n") == [("test_a", 1)]
