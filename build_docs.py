@@ -22,22 +22,26 @@ through them:
    at build time: the site needs no network to show a formula
    (`commentary`), and **highlight the code** with Pygments, keeping the
    source's own line numbers (`highlight`);
-5. **run the tutorials' tests**, each tutorial in a pytest process of its
+5. **render each page** once, and a tutorial's Jupyter notebook with it, in
+   a process per core, and keep them in a cache that no verdict touches
+   (`render`, `notebook`, `pages`);
+6. **run the tutorials' tests**, each tutorial in a pytest process of its
    own, so that its page can show what they proved on this build
    (`testrun`, `judge`);
-6. **render and write the pages** as Markdown files that Material for
-   MkDocs publishes, one tree per language, each page with its code, its
-   literate text and, for a tutorial, its Jupyter notebook beside it to
-   download (`render`, `notebook`, `write`);
-7. **run MkDocs** into a fresh folder, and swap it in only when it
-   succeeded (`plugin`, `publish`).
+7. **write the pages**, each with its verdict, as Markdown files that
+   Material for MkDocs publishes, one tree per language, each page with its
+   code, its literate text and, for a tutorial, its notebook beside it to
+   download (`verdicts`, `write`);
+8. **run MkDocs** into a fresh folder, with the package's plugin keeping
+   the code column away from Markdown and search (`plugin`), and swap the
+   new site in only when it succeeded (`publish`).
 
-`build` runs them in that order and `serve` runs them again on every edit;
+`build` runs them, reading each source once and judging the tutorials
+before any page is written; `serve` runs them again on every edit;
 `deploy` (`python build_docs.py gh-deploy`) builds and pushes the site to
-GitHub Pages.
-A build does again only what changed since the last one: a tutorial's
-tests, a page, MkDocs for a page. Whatever it reuses, it gives the bytes a
-build from nothing would.
+GitHub Pages. A build does again only what changed since the last one: a
+tutorial's tests, a page, and MkDocs not at all when nothing it reads
+changed. Whatever it reuses, it gives the bytes a build from nothing would.
 
 Run `python build_docs.py --help` for the options.
 """

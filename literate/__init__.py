@@ -17,12 +17,13 @@ STAGES = (
     "site",  # chapters, languages, pages and their addresses
     "commentary",  # Markdown and TeX become HTML
     "highlight",  # code becomes coloured HTML
-    "testrun",  # one tutorial's tests run, and what they showed
-    "judge",  # every tutorial's verdict, cached or run
-    "verdicts",  # a verdict as the page shows it: status line, marks, citations
     "render",  # a page's HTML
     "notebook",  # a tutorial as a Jupyter notebook, beside its page
-    "write",  # every page, rendered once, into MkDocs' folder
+    "pages",  # every page rendered once, with its notebook, in parallel
+    "testrun",  # one tutorial's tests run, and what they showed
+    "judge",  # every tutorial's verdict, cached or run
+    "verdicts",  # a verdict as the page shows it: status line, marks, citation marks
+    "write",  # the pages with their verdicts, into MkDocs' folder
     "plugin",  # MkDocs builds what changed
     "publish",  # MkDocs' settings, and the site swapped in whole
     "build",  # the stages in order

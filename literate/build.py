@@ -19,12 +19,12 @@ from literate.site import (
     site_languages,
 )
 from literate.conventions import line_break_setting
+from literate.pages import render_pages
 from literate.testrun import verdict_problems
 from literate.judge import TutorialTestOptions, judge_tutorials
-from literate.write import render_pages, write_pages
-from literate.plugin import keep_templates_compiled, site_record
+from literate.write import write_pages
 from literate.publish import (
-    check_site_dir, load_mkdocs_config, recover_site, reproducible_build_date, run_mkdocs,
+    check_site_dir, load_mkdocs_config, recover_site, reproducible_build_date, run_mkdocs, site_record,
 )
 
 
@@ -58,18 +58,10 @@ def build_site(source_dir, site_dir, config_file, testing=None, preview=False, o
     shutil.rmtree(staging, ignore_errors=True)
     with tempfile.TemporaryDirectory(prefix="build_docs-") as docs_dir:
         cache_dir = (testing or TutorialTestOptions()).cache_dir
-        config = load_mkdocs_config(config_file, docs_dir, staging, overrides)
-        keep_templates_compiled(config, cache_dir)
+        config = load_mkdocs_config(config_file, docs_dir, staging, cache_dir, overrides)
         chapters = make_pages(source_dir, docs_dir, config, testing, preview)
-
-        def fresh_config():
-            again = load_mkdocs_config(config_file, docs_dir, staging, overrides)
-            keep_templates_compiled(again, cache_dir)
-            configure_navigation(again, chapters)
-            return again
-
         with reproducible_build_date(config_file.parent, pages_of(chapters)):
-            run_mkdocs(config, site_dir, site_record(cache_dir, site_dir), fresh_config)
+            run_mkdocs(config, site_dir, site_record(cache_dir, site_dir))
     return config
 
 

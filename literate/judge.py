@@ -24,10 +24,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from literate import ROOT
-from literate.read import BuildError, SourceError, display_path, write_if_changed
+from literate.read import BuildError, SourceError, display_path, path_digest, write_if_changed
+from literate.parse import find_test_functions
 from literate.testrun import (
-    CaseResult, NOT_RUN, PYTEST_COMMAND, RunningTests, TIMED_OUT, Verdict, find_test_functions,
-    run_tutorial_tests, verdict_summary,
+    CaseResult, NOT_RUN, PYTEST_COMMAND, RunningTests, TIMED_OUT, Verdict, run_tutorial_tests,
+    verdict_summary,
 )
 
 
@@ -131,10 +132,6 @@ def cache_key(files, runtime, timeout, folder):
 # busy the machine was than about the tutorial.
 def cache_entry(cache_dir, source):
     return Path(cache_dir) / "tutorial-tests" / f"{path_digest(source)}.json"
-
-
-def path_digest(source):
-    return hashlib.sha256(str(Path(source).resolve()).encode()).hexdigest()[:20]
 
 
 # A text-first tutorial's tests run from the code PyLit makes of it: pytest

@@ -39,7 +39,7 @@ import nbformat
 from literate.parse import parse_source, split_lines
 from literate.site import NOTEBOOK_SUFFIX, download_name, is_generator_page
 from literate.commentary import translate_series_conventions
-from literate.testrun import find_test_functions
+from literate.parse import find_test_functions
 from literate.render import without_literal_markers
 
 # The kernel Jupyter, Colab and nbclient start for the notebook: ipykernel's.

@@ -11,6 +11,7 @@ import ast
 import io
 import re
 import tokenize
+import unicodedata
 import warnings
 from dataclasses import dataclass
 
@@ -258,3 +259,26 @@ def parse_source(text):
             code_rows.append(row)
     close(len(lines) + 1)
     return sections
+
+
+# pytest collects the `test_*` functions at the top of a module; those are
+# the ones a page marks. A source Python cannot parse has none here: the
+# page stage reports its error with file and line.
+#
+# Parsing a long module takes a while, and most modules hold no test: one
+# whose text never says `test_` is not parsed. Python reads identifiers in
+# NFKC form, so a name written in other Unicode forms is looked for in it.
+def find_test_functions(text):
+    if "test_" not in (text if text.isascii() else unicodedata.normalize("NFKC", text)):
+        return []
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return []  # the page stage names what is wrong
+    return [
+        (node.name, node.decorator_list[0].lineno if node.decorator_list else node.lineno)
+        for node in tree.body
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test_")
+    ]

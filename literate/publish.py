@@ -4,21 +4,28 @@
 A complete site goes out, or none: the old one stays until the new is ready.
 
 In: `mkdocs.yml`, the folder of pages and the site folder. Out: MkDocs'
-settings loaded for this build; the site built beside the old one and
-swapped in only when complete, dated reproducibly.
+settings loaded for this build, with the plugin of this package; the site
+built beside the old one and swapped in only when complete, dated
+reproducibly; and no MkDocs run at all when nothing it reads changed.
 """
 
 import contextlib
 import ctypes
+import hashlib
+import importlib.metadata
+import json
 import logging
 import os
+import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 from literate import ROOT
-from literate.read import BuildError, display_path
-from literate.plugin import build_reusing, mkdocs_inputs, record_build, recorded_build, reusable_pages
+from literate.read import BuildError, display_path, path_digest
+from literate.site import generator_files
+from literate.plugin import LiteratePlugin
 
 
 # MkDocs reads `mkdocs.yml`, with the folder of generated pages as its
@@ -30,7 +37,12 @@ from literate.plugin import build_reusing, mkdocs_inputs, record_build, recorded
 # Paths in `mkdocs.yml` are relative to it, as MkDocs' own are; Material
 # reads its `jieba_dict_user` relative to the working directory instead, so
 # that one is made absolute here.
-def load_mkdocs_config(config_file, docs_dir, site_dir, overrides=None):
+#
+# The plugin of this package (see the previous page) is registered on the
+# settings once they are loaded, as MkDocs registers those `mkdocs.yml`
+# names; `cache_dir` is where it keeps Material's templates compiled, and
+# `overrides` replace settings of `mkdocs.yml` (`gh-deploy` sets its remote).
+def load_mkdocs_config(config_file, docs_dir, site_dir, cache_dir=None, overrides=None):
     from mkdocs.config import load_config
 
     quiet_jieba()
@@ -39,10 +51,112 @@ def load_mkdocs_config(config_file, docs_dir, site_dir, overrides=None):
     search = config.plugins.get("material/search")
     if search and search.config.jieba_dict_user:
         search.config.jieba_dict_user = str(Path(config_file).parent / search.config.jieba_dict_user)
+    config.plugins["literate"] = LiteratePlugin(cache_dir)
     return config
 
 
-def run_mkdocs(config, site_dir, record, fresh_config):
+# ## Nothing changed: MkDocs does not run
+#
+# A build keeps a record of the last build of each site folder
+# (`.cache/sites/`): a hash of everything MkDocs reads, which is the
+# generated pages, `mkdocs.yml`, the theme folder, the versions of MkDocs
+# and its themes and plugins, the generator, and the build date; and a list
+# of the site's files with their sizes and times, so that a site changed or
+# replaced since is never taken for the one recorded. When the hash is the
+# recorded one and the site is as that build left it, MkDocs does not run
+# and the site stays as it is. Anything else is a full MkDocs build, which
+# the plugin keeps short.
+SITE_RECORD_VERSION = 2
+
+
+def site_record(cache_dir, site_dir):
+    return Path(cache_dir) / "sites" / f"{path_digest(site_dir)}.json"
+
+
+def mkdocs_inputs(config):
+    digest = hashlib.sha256(mkdocs_setup_digest(config).encode())
+    digest.update(f"\0{os.environ.get('SOURCE_DATE_EPOCH')}".encode())
+    docs = Path(config["docs_dir"])
+    for path in sorted(docs.rglob("*")):
+        if path.is_file():
+            digest.update(f"\0{path.relative_to(docs).as_posix()}\0".encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
+# Everything MkDocs reads besides the pages: its settings (the plugins'
+# as this program leaves them, with the navigation it makes), files named
+# there (the jieba dictionary of Material's search), the theme folder, and
+# the versions of what MkDocs runs.
+def mkdocs_setup_digest(config):
+    from importlib.metadata import entry_points
+
+    digest = hashlib.sha256(f"{SITE_RECORD_VERSION} {sys.version}".encode())
+    plugins = json.dumps({name: plugin.config for name, plugin in config.plugins.items()}, sort_keys=True,
+                         default=lambda value: dict(value) if hasattr(value, "keys") else str(value))
+    digest.update(plugins.encode())
+    digest.update(f"\0{config.remote_branch}".encode())  # in the Colab links; `gh-deploy` may set it
+    files = [Path(config.config_file_path), *generator_files()]
+    files += [Path(name) for name in re.findall(r'"([^"]+)"', plugins) if Path(name).is_file()]
+    if config.theme.custom_dir:
+        files += sorted(path for path in Path(config.theme.custom_dir).rglob("*") if path.is_file())
+    for path in files:
+        digest.update(f"\0{path}\0".encode() + path.read_bytes())
+    distributions = {entry.dist.name for group in ("mkdocs.plugins", "mkdocs.themes")
+                     for entry in entry_points(group=group)}
+    for name in sorted(distributions | {"mkdocs", "markdown", "jinja2", "pygments", "pymdown-extensions"}):
+        try:
+            digest.update(f"\0{name} {importlib.metadata.version(name)}".encode())
+        except importlib.metadata.PackageNotFoundError:
+            pass
+    return digest.hexdigest()
+
+
+def site_listing(folder):
+    listing = {}
+    for path in sorted(Path(folder).rglob("*")):
+        if path.is_file():
+            stat = path.stat()
+            listing[path.relative_to(folder).as_posix()] = [stat.st_size, stat.st_mtime_ns]
+    return listing
+
+
+# The record of the last build, if the site is still what that build left.
+def recorded_build(record, site_dir):
+    try:
+        stored = json.loads(Path(record).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if stored.get("version") != SITE_RECORD_VERSION or not Path(site_dir).is_dir():
+        return None
+    return stored if stored.get("site") == site_listing(site_dir) else None
+
+
+def record_build(record, site_dir, inputs):
+    record = Path(record)
+    stored = {"version": SITE_RECORD_VERSION, "site_dir": str(site_dir), "inputs": inputs,
+              "site": site_listing(site_dir)}
+    partial = record.with_name(f"{record.name}.{os.getpid()}")
+    try:
+        record.parent.mkdir(parents=True, exist_ok=True)
+        partial.write_text(json.dumps(stored), encoding="utf-8")
+        os.replace(partial, record)
+        forget_removed_sites(record.parent)
+    except OSError as error:
+        print(f"warning: cannot record the build in {record.parent}: {error}", file=sys.stderr)
+
+
+# Records of sites that no longer exist (a preview's temporary folder) go.
+def forget_removed_sites(folder):
+    for record in folder.glob("*.json"):
+        try:
+            site_dir = json.loads(record.read_text(encoding="utf-8")).get("site_dir")
+        except (OSError, ValueError):
+            site_dir = None
+        if not site_dir or not Path(site_dir).exists():
+            record.unlink(missing_ok=True)
+
+
+def run_mkdocs(config, site_dir, record):
     staging = Path(config["site_dir"])
     inputs = mkdocs_inputs(config)
     previous = recorded_build(record, site_dir)
@@ -50,12 +164,18 @@ def run_mkdocs(config, site_dir, record, fresh_config):
         print(f"{display_path(site_dir)}: nothing changed since the last build")
         return
     try:
-        build_reusing(config, site_dir, reusable_pages(previous, inputs, config), fresh_config)
+        mkdocs_build(config)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     swap_in(staging, site_dir)
     record_build(record, site_dir, inputs)
+
+
+def mkdocs_build(config):
+    from mkdocs.commands.build import build
+
+    build(config)
 
 
 # On Linux the two folders trade places in one step (`renameat2` with

@@ -12,6 +12,7 @@ are written.
 """
 
 import codecs
+import hashlib
 import io
 import os
 import re
@@ -98,3 +99,9 @@ def write_if_changed(path, content):
         return
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
+
+
+# Caches (verdicts, rendered pages, site records) name an entry after the
+# path it is about.
+def path_digest(source):
+    return hashlib.sha256(str(Path(source).resolve()).encode()).hexdigest()[:20]

@@ -3,9 +3,11 @@
 
 A source's sections become a page: commentary beside the code it explains.
 
-In: a page, its code and its verdict. Out: the page as Markdown for MkDocs,
-one block of HTML with a row per section, commentary beside code; its
-title and summary, its warnings, and the files it offers to download.
+In: a page and its code. Out: the page's body for MkDocs, one block of
+HTML with a row per section, commentary beside code, where its tests start
+and which of them its commentary cites; its title and summary, its
+warnings, and the files it offers to download. What its tests showed is
+joined in when it is written.
 """
 
 import html
@@ -14,20 +16,20 @@ import json
 import posixpath
 import re
 import tokenize
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from xml.etree import ElementTree
 from pathlib import Path
 
 from markdown.inlinepatterns import HTML_RE
+from markdown.treeprocessors import Treeprocessor
 
 from literate.read import SourceError
 from literate.textfirst import LITERATE_SUFFIX, check_same, code_to_literate_text
-from literate.parse import is_code_comment, parse_source, split_lines
+from literate.parse import find_test_functions, is_code_comment, parse_source, split_lines
 from literate.site import NOTEBOOK_SUFFIX, download_name
 from literate.conventions import LIST_ITEM
 from literate.commentary import SERIES_TITLE, make_markdown, render_commentary
 from literate.highlight import highlight_code
-from literate.testrun import find_test_functions
-from literate.verdicts import cite_tests, function_marks, printed_output_html, status_line_html
 
 
 # Each page is a Markdown file whose body is one block of HTML, the sections
@@ -69,7 +71,9 @@ class CommentaryWarnings:
         return self.rows[0] if self.rows else 1
 
 
-def section_html(number, section, line_html, md, marks=""):
+# A section is two halves: the marks of the tests that start in it go
+# between them when the page is written (see "write").
+def section_html(number, section, line_html, md):
     anchor = f"section-{number}"
     docs = render_commentary(section.docs, md) if section.docs.strip() else ""
     code = "".join(
@@ -81,9 +85,10 @@ def section_html(number, section, line_html, md, marks=""):
     )
     return (
         f'<div class="lp-section" id="{anchor}">\n'
-        f'<div class="lp-docs"><a class="lp-anchor" href="#{anchor}" title="Link to this section">¶</a>\n{marks}{docs}\n</div>\n'
+        f'<div class="lp-docs"><a class="lp-anchor" href="#{anchor}" title="Link to this section">¶</a>\n',
+        f'{docs}\n</div>\n'
         f'<div class="lp-code" data-search-exclude>{code_cell}</div>\n'
-        f"</div>\n"
+        f"</div>\n",
     )
 
 
@@ -201,6 +206,58 @@ def report_raw_html_in_title(title, report):
         report(f"raw HTML is shown as text: {tag.group(0)!r}", tag.group(0))
 
 
+# ## Citing a test
+#
+# Commentary that names one of the page's test functions as inline code
+# (`` `test_softmax_gradient` ``) cites its proof: the name links to the row
+# where that test is defined, and an empty mark after it is filled, when
+# the page is written, with what the test did in this build (see
+# "verdicts"). A name that is no test function of the page is reported at
+# its line: a citation that proves nothing is a mistake, often a test
+# renamed since. The names are found in Markdown's element tree, so code
+# blocks and link texts are left alone.
+CITATION = re.compile(r"test_\w+")
+
+
+class TestCitations(Treeprocessor):
+    def __init__(self, md, rows):
+        super().__init__(md)
+        self.rows = rows  # {test function: its section number}
+
+    def run(self, root):
+        cited = [(parent, index, code) for parent in root.iter() if parent.tag not in ("pre", "a")
+                 for index, code in enumerate(parent)
+                 if code.tag == "code" and len(code) == 0 and CITATION.fullmatch(code.text or "")]
+        for _, _, code in cited:
+            if code.text not in self.rows:
+                self.md.report(f"`{code.text}` is cited but is not a test function of this page", code.text)
+        for parent, index, code in reversed(cited):
+            if code.text not in self.rows:
+                continue
+            link = ElementTree.Element("a", {"class": "lp-cite", "href": f"#section-{self.rows[code.text]}"})
+            mark = ElementTree.Element("span", {"class": "lp-cite-mark", "lang": "en", "data-search-exclude": ""})
+            mark.tail, code.tail = code.tail, None
+            parent[index] = link
+            link.append(code)
+            parent.insert(index + 1, mark)
+
+
+def section_number(line, sections):
+    return next(n for n, s in enumerate(sections, start=1) if s.first_line <= line <= s.last_line)
+
+
+# What rendering makes of a page's text. Its tests' verdict is not part of
+# it: the status line, each test's mark, the marks of its citations and
+# what the tests printed are joined in when the page is written, so that a
+# new verdict renders nothing again.
+@dataclass(frozen=True)
+class PageBody:
+    head: str  # the front matter and the opening of the page
+    rows: tuple  # each section's two halves, (before its test marks, after them)
+    tests: tuple  # (test function, the number of the section it starts in)
+    tail: str = "</div>\n"
+
+
 # `sections` is `parse_source(text)`, when the caller has parsed it already
 # (the notebook is made from the same parse).
 def render_page(page, text, sections=None):
@@ -217,19 +274,18 @@ def render_page(page, text, sections=None):
         report.enter(sections[0])
     report_raw_html_in_title(page.title, report)
     md = make_markdown(report, page.line_breaks)
-    functions = find_test_functions(text)
-    cite_tests(md, page.verdict, functions, sections)
-    marks = function_marks(page.verdict, functions, sections)
+    tests = tuple((function, section_number(line, sections)) for function, line in find_test_functions(text))
+    # After `inline` (20), which makes the code spans.
+    md.treeprocessors.register(TestCitations(md, dict(tests)), "lp_test_citations", 5)
     rows = []
     for number, section in enumerate(sections, start=1):
         report.enter(section)
-        rows.append(section_html(number, section, line_html, md, marks.get(number, "")))
+        rows.append(section_html(number, section, line_html, md))
     page.warnings.extend(report.found)
-    status, output = (status_line_html(page.verdict), printed_output_html(page.verdict)) if page.verdict else ("", "")
-    return front_matter(
+    return PageBody(front_matter(
         title=html.escape(page.title, quote=False), lang=page.lang, source_path=page.repo_path,
         hide=["navigation", "toc"], downloads=download_links(page),
-    ) + f'<div class="lp-page" lang="{page.lang}">\n{status}{"".join(rows)}{output}</div>\n'
+    ) + f'<div class="lp-page" lang="{page.lang}">\n', tuple(rows), tests)
 
 
 # Every page offers its code as a `.py` file and as literate text, both

@@ -32,10 +32,11 @@ from literate.build import build_site
 #
 # An edit is on the page before the author has looked up from the editor:
 # the server looks for changes every tenth of a second (MkDocs' default is
-# half a second), a build renders only the edited page and MkDocs builds
-# only that one (see "Building only what changed"), and the edited
-# tutorial's tests run in the background (see "Tests in the background"):
-# the page says they are running, and shows their verdict when they finish.
+# half a second), a build renders only the edited page, MkDocs reads no
+# page's code (see the plugin), and the edited tutorial's tests run in the
+# background (see "Tests in the background"): the page says they are
+# running, and shows their verdict when they finish, without being
+# rendered again.
 PREVIEW_POLLING_SECONDS = 0.1
 
 

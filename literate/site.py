@@ -103,7 +103,7 @@ class Page:
     warnings: list = field(default_factory=list)  # (line, message) pairs
     verdict: object = None  # its tests' Verdict (see testrun); None when it has no tests
     downloads: dict = field(default_factory=dict)  # file name beside the page -> bytes
-    markdown: str = None  # the page as rendered, ready to write
+    body: object = None  # the page as rendered (see render), ready to write with its verdict
     line_breaks: str = "join"  # extra.commentary.line_breaks in mkdocs.yml: "join" or "keep"
 
     @property

@@ -8,7 +8,6 @@ what pytest showed when it ran that one file in a process of its own, and
 the words that say it on the console, on the page and on "Test results".
 """
 
-import ast
 import os
 import re
 import signal
@@ -18,8 +17,6 @@ import tempfile
 import textwrap
 import threading
 import time
-import unicodedata
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree import ElementTree
@@ -71,29 +68,6 @@ class Verdict:
     runtime: list = field(default_factory=list)  # [name, version]: Python, then what it imports
     problem: str = ""  # what went wrong with the run as a whole: a timeout, an import error
     expected_failure: str = None  # the reason mkdocs.yml gives, when it lists the tutorial
-
-
-# pytest collects the `test_*` functions at the top of a module; those are
-# the ones a page marks. A source Python cannot parse has none here: the
-# page stage reports its error with file and line.
-#
-# Parsing a long module takes a while, and most modules hold no test: one
-# whose text never says `test_` is not parsed. Python reads identifiers in
-# NFKC form, so a name written in other Unicode forms is looked for in it.
-def find_test_functions(text):
-    if "test_" not in (text if text.isascii() else unicodedata.normalize("NFKC", text)):
-        return []
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            tree = ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return []  # the page stage names what is wrong
-    return [
-        (node.name, node.decorator_list[0].lineno if node.decorator_list else node.lineno)
-        for node in tree.body
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test_")
-    ]
 
 
 # ## Running pytest

@@ -3,18 +3,15 @@
 
 A tutorial's verdict, in the words and marks a page shows: the status line
 that opens the page, the mark of each `test_*` function beside its row,
-what pytest printed, and the citations that link a test named in the
-commentary to its row.
+what pytest printed, and the mark beside each citation of a test in the
+commentary.
 
-In: a verdict (from `judge`) and the test functions of a page. Out: HTML
-fragments, and a Markdown extension that links citations, for `render`.
+In: a verdict (from `judge`) and a page's body (from `render`). Out: HTML
+fragments, joined into the page when `write` writes it.
 """
 
 import html
 import re
-from xml.etree import ElementTree
-
-from markdown.treeprocessors import Treeprocessor
 
 from literate.testrun import (
     ERROR, FAILED, NOT_RUN, PASSED, RUNNING, SKIPPED, TIMED_OUT, first_line, unfinished_function, verdict_summary,
@@ -76,31 +73,23 @@ def function_mark(verdict, function):
             f"{MARKS[state]} <code>{function}</code> {html.escape(words)}</p>\n")
 
 
-def function_marks(verdict, functions, sections):
+def function_marks(verdict, tests):
     """{section number: the marks of the test functions that start in that section}"""
     marks = {}
     if verdict is None or verdict.status in (NOT_RUN, RUNNING):
         return marks
-    for function, line in functions:
-        number = section_number(line, sections)
+    for function, number in tests:
         marks[number] = marks.get(number, "") + function_mark(verdict, function)
     return marks
 
 
-def section_number(line, sections):
-    return next(n for n, s in enumerate(sections, start=1) if s.first_line <= line <= s.last_line)
-
-
 # ## Citing a test
 #
-# Commentary that names one of the page's test functions as inline code
-# (`` `test_softmax_gradient` ``) cites its proof: the name links to the row
-# where that test is defined, and a small mark beside it says what the test
-# did in this build, passed, failed or not run. A name that is no test
-# function of the page is reported at its line: a citation that proves
-# nothing is a mistake, often a test renamed since. The names are found in
-# Markdown's element tree, so code blocks and link texts are left alone.
-CITATION = re.compile(r"test_\w+")
+# `render` links each citation of a test in the commentary to the test's
+# row, with an empty mark after it; the mark says what the test did in this
+# build, passed, failed or not run. (Raw HTML in commentary is shown as
+# text, so no author's tag is taken for such a mark.)
+CITATION_MARK = re.compile(r'(<code>(test_\w+)</code></a>)<span class="lp-cite-mark"([^>]*)></span>')
 
 
 def citation_state(verdict, function):
@@ -110,35 +99,13 @@ def citation_state(verdict, function):
     return FAILED if state in (ERROR, TIMED_OUT) else state
 
 
-class TestCitations(Treeprocessor):
-    def __init__(self, md, verdict, rows):
-        super().__init__(md)
-        self.verdict, self.rows = verdict, rows  # rows: {test function: its section number}
+def mark_citations(html_text, verdict):
+    def mark(match):
+        state = citation_state(verdict, match.group(2))
+        return (f'{match.group(1)}<span class="lp-cite-mark lp-cite-mark--{state.replace(" ", "-")}"'
+                f'{match.group(3)}>{MARKS[state]} {state}</span>')
 
-    def run(self, root):
-        cited = [(parent, index, code) for parent in root.iter() if parent.tag not in ("pre", "a")
-                 for index, code in enumerate(parent)
-                 if code.tag == "code" and len(code) == 0 and CITATION.fullmatch(code.text or "")]
-        for _, _, code in cited:
-            if code.text not in self.rows:
-                self.md.report(f"`{code.text}` is cited but is not a test function of this page", code.text)
-        for parent, index, code in reversed(cited):
-            if code.text not in self.rows:
-                continue
-            state = citation_state(self.verdict, code.text)
-            link = ElementTree.Element("a", {"class": "lp-cite", "href": f"#section-{self.rows[code.text]}"})
-            mark = ElementTree.Element("span", {"class": f"lp-cite-mark lp-cite-mark--{state.replace(' ', '-')}",
-                                                "lang": "en", "data-search-exclude": ""})
-            mark.text, mark.tail, code.tail = f"{MARKS[state]} {state}", code.tail, None
-            parent[index] = link
-            link.append(code)
-            parent.insert(index + 1, mark)
-
-
-def cite_tests(md, verdict, functions, sections):
-    rows = {function: section_number(line, sections) for function, line in functions}
-    # After `inline` (20), which makes the code spans.
-    md.treeprocessors.register(TestCitations(md, verdict, rows), "lp_test_citations", 5)
+    return CITATION_MARK.sub(mark, html_text)
 
 
 def printed_output_html(verdict):

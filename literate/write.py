@@ -1,199 +1,39 @@
 """
-# Write: every page, rendered once, into MkDocs' folder
+# Write: the pages, with their verdicts, into MkDocs' folder
 
-Every page is rendered, once and in parallel, and written for MkDocs.
+Each rendered page gets what its tests showed, and goes where MkDocs reads.
 
-In: the site's chapters, judged. Out: the folder of Markdown pages MkDocs
-reads, one tree per language: each page rendered (in parallel, and only
-when its inputs changed), a notice where a translation is missing, a home
-page per language, and "Test results".
+In: the site's chapters, rendered and judged. Out: the folder of Markdown
+pages MkDocs reads, one tree per language: each page with its status line,
+test marks and citation marks, a notice where a translation is missing, a
+home page per language, "Test results", and the math font.
 """
 
-import concurrent.futures
-import functools
-import hashlib
 import html
-import importlib.metadata
 import importlib.util
 import posixpath
-import json
-import multiprocessing
-import os
-import pickle
 import re
-import sys
-from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
-from literate import STAGES
-from literate.read import BuildError, SourceError, display_path, write_if_changed
-from literate.parse import parse_source
+from literate.read import BuildError, write_if_changed
 from literate.site import (
     TEST_RESULTS_PAGE, is_generator_page, language_of, page_url, pages_of, translations, url_from, words,
 )
 from literate.commentary import make_markdown, render_commentary, sanitize
+from literate.render import front_matter
 from literate.testrun import NOT_RUN, RUNNING
-from literate.judge import path_digest
-from literate.verdicts import verdict_text
-from literate.render import collect_downloads, front_matter, render_page
-from literate.notebook import collect_notebook
+from literate.verdicts import function_marks, mark_citations, printed_output_html, status_line_html, verdict_text
 
 
-# ## Many pages: in parallel, and each only once
-#
-# What a page looks like depends on its source, on what its tests showed,
-# on its place in the site, and on the stages that render it and the
-# libraries they render with; on nothing else. A hash of all of them keys a cache of
-# rendered pages, kept with the test results (`.cache/pages/`): a page whose
-# inputs have not changed since the last build is read from there rather
-# than rendered again. Like Python's own `__pycache__`, the cache holds
-# pickles, which only this program writes.
-#
-# The pages that must be rendered are rendered in parallel, a process per
-# core, the longest sources first so that no core is left with one long
-# file at the end. The workers are forked, and so start at once with all
-# of this program loaded. The preview renders its pages itself: it runs
-# other threads (its server, tests in the background), and a fork would copy
-# any lock another thread held at that moment, while a fresh interpreter
-# would have to import all this program imports, which costs more than a
-# preview's few pages. The caller says which it is, so that a build renders
-# the same way whatever else its process happens to run.
-#
-# Every source is read before the build stops, so that one run lists every
-# file that needs fixing, a line each, in the `path:line:col: message` form
-# that editors jump to.
-@dataclass(frozen=True)
-class Rendered:
-    """What rendering makes of a page: what a worker sends back, and the cache keeps."""
-
-    title: str
-    summary: str
-    warnings: list
-    downloads: dict
-    markdown: str
-
-
-RENDERED = tuple(item.name for item in fields(Rendered))
-
-
-def render_pages(pages, texts, cache_dir, processes=True):
-    jobs = []
-    for page in pages:
-        key = render_key(page)
-        entry = Path(cache_dir) / "pages" / f"{path_digest(page.source)}.pickle"
-        stored = cached_rendering(entry, key)
-        if stored is None:
-            jobs.append((page, key, entry, texts[page.source]))
-        else:
-            apply_rendering(page, stored)
-    failed = {}
-    for (page, *_), (rendered, error) in zip(jobs, in_parallel(render_source_page, jobs, job_size, processes)):
-        if error:
-            failed[page.source] = error
-        else:
-            apply_rendering(page, rendered)
-    errors = []
-    for page in pages:
-        if page.source in failed:
-            line, col, message = failed[page.source]
-            errors.append(f"{display_path(page.source)}:{line}:{col}: {message}")
-            continue
-        for line, message in page.warnings:
-            print(f"{display_path(page.source)}:{line}: warning: {message}", file=sys.stderr)
-    if errors:
-        raise BuildError("\n".join(errors))
-
-
-def render_source_page(job):
-    """(the rendered fields, None), or (None, (line, col, message)) for a source that cannot be a page."""
-    page, key, entry, read = job
-    try:
-        if isinstance(read, SourceError):
-            raise read
-        source_text, code = read
-        collect_downloads(page, source_text, code)
-        sections = parse_source(code)
-        collect_notebook(page, code, sections)
-        page.markdown = render_page(page, code, sections)
-    except SourceError as error:
-        return None, (error.line, error.col, error.message)
-    rendered = Rendered(**{name: getattr(page, name) for name in RENDERED})
-    if key is not None:
-        store_rendering(entry, key, rendered)
-    return rendered, None
-
-
-def apply_rendering(page, rendered):
-    for name in RENDERED:
-        setattr(page, name, getattr(rendered, name))
-
-
-# The key: the stages up to this one (`literate/read.py` to
-# `literate/write.py`) and their libraries, the page's own fields
-# (its source's path, name, language, verdict: whatever is not made by
-# rendering), and the bytes of its source. A source that cannot be read
-# has no key; rendering it reports why.
-def render_key(page):
-    try:
-        source = Path(page.source).read_bytes()
-    except OSError:
-        return None
-    inputs = {name: value for name, value in asdict(page).items() if name not in RENDERED}
-    digest = hashlib.sha256(renderer_fingerprint().encode())
-    digest.update(json.dumps(inputs, default=str, sort_keys=True, ensure_ascii=False).encode())
-    digest.update(b"\0" + source)
-    return digest.hexdigest()
-
-
-@functools.lru_cache(maxsize=1)
-def renderer_fingerprint():
-    digest = hashlib.sha256()
-    for stage in STAGES[: STAGES.index("write") + 1]:
-        digest.update((Path(__file__).parent / f"{stage}.py").read_bytes())
-    for library in ("markdown", "pygments", "latex2mathml", "nh3", "pylit", "nbformat", "griffe"):
-        digest.update(f"\0{library} {importlib.metadata.version(library)}".encode())
-    digest.update(sys.version.encode())
-    return digest.hexdigest()
-
-
-# A damaged or foreign entry is a miss, whatever unpickling it raises.
-def cached_rendering(entry, key):
-    if key is None:
-        return None
-    try:
-        with open(entry, "rb") as file:
-            stored = pickle.load(file)
-        return stored["rendered"] if stored["key"] == key else None
-    except Exception:
-        return None
-
-
-def store_rendering(entry, key, rendered):
-    partial = entry.with_name(f"{entry.name}.{os.getpid()}")
-    try:
-        entry.parent.mkdir(parents=True, exist_ok=True)
-        partial.write_bytes(pickle.dumps({"key": key, "rendered": rendered}, protocol=pickle.HIGHEST_PROTOCOL))
-        os.replace(partial, entry)
-    except OSError as error:
-        print(f"warning: cannot cache rendered pages in {entry.parent}: {error}", file=sys.stderr)
-
-
-def job_size(job):
-    try:
-        return Path(job[0].source).stat().st_size
-    except OSError:
-        return 0
-
-
-def in_parallel(function, jobs, size, processes=True):
-    """[function(job) for job in jobs]: with processes, in a process per core, the largest jobs first."""
-    workers = min(len(jobs), os.cpu_count() or 1)
-    if workers < 2 or not processes:
-        return [function(job) for job in jobs]
-    order = sorted(range(len(jobs)), key=lambda index: -size(jobs[index]))
-    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        results = dict(zip(order, pool.map(function, [jobs[index] for index in order])))
-    return [results[index] for index in range(len(jobs))]
+# The page as MkDocs reads it: its body with what its tests showed joined
+# in, the status line first, each test's mark in the row where the test
+# starts, a mark beside each citation, and what the tests printed last.
+def page_markdown(page):
+    body, verdict = page.body, page.verdict
+    marks = function_marks(verdict, body.tests)
+    rows = "".join(before + marks.get(number, "") + after for number, (before, after) in enumerate(body.rows, start=1))
+    status, output = (status_line_html(verdict), printed_output_html(verdict)) if verdict else ("", "")
+    return body.head + status + mark_citations(rows, verdict) + output + body.tail
 
 
 # The "Test results" page lists every tutorial with its verdict in this
@@ -298,7 +138,7 @@ def render_notice(page, language, languages):
 def write_pages(chapters, languages, docs_dir, config):
     for chapter in chapters:
         for page in chapter.pages:
-            text = render_test_results(pages_of(chapters), languages) if page.source is None else page.markdown
+            text = render_test_results(pages_of(chapters), languages) if page.source is None else page_markdown(page)
             tree = Path(docs_dir) / page.lang
             write_if_changed(tree / f"{page.name}.md", text)
             for name, data in page.downloads.items():

@@ -367,7 +367,7 @@ KILLED_AFTER_MKDOCS = """
 import os, signal, sys
 sys.path.insert(0, sys.argv[1])
 import build_docs
-import literate.plugin as stage
+import literate.publish as stage
 build = stage.mkdocs_build
 def build_then_die(config):
     build(config)

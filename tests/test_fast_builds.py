@@ -1,6 +1,6 @@
-"""Fast builds stay right: the cache of rendered pages, the worker pool, and
-MkDocs run only for what changed all give what a clean build gives, byte
-for byte. How fast they are is measured by tests/benchmarks/bench_build.py,
+"""Fast builds stay right: the cache of rendered pages, the worker pool, the
+MkDocs plugin and MkDocs run only when something changed all give what a
+clean build gives, byte for byte. How fast they are is measured by tests/benchmarks/bench_build.py,
 not here."""
 
 import os
@@ -13,13 +13,17 @@ from pathlib import Path
 
 import pytest
 import yaml
+from mkdocs.plugins import BasePlugin, event_priority
 
 import build_docs
+import literate.build
+import literate.pages
+import literate.plugin
+import literate.publish
 import literate.read
 import literate.render
-import literate.write
-import literate.plugin
 from literate import STAGES
+from site_html import code_lines
 
 ROOT = Path(build_docs.__file__).resolve().parent
 STDLIB = Path(sysconfig.get_paths()["stdlib"])
@@ -80,13 +84,13 @@ def clean_build(project, capsys):
 
 
 class Counted:
-    """Wraps literate.render.render_page where literate.write looks it up, counting the pages rendered.
+    """Wraps literate.render.render_page where literate.pages looks it up, counting the pages rendered.
     One core: every page is then rendered in this process, where the count is kept."""
 
     def __init__(self, monkeypatch):
         self.names, self.render_page = [], literate.render.render_page
-        monkeypatch.setattr(literate.write, "render_page", self)
-        monkeypatch.setattr(literate.write.os, "cpu_count", lambda: 1)
+        monkeypatch.setattr(literate.pages, "render_page", self)
+        monkeypatch.setattr(literate.pages.os, "cpu_count", lambda: 1)
 
     def __call__(self, page, text, *parsed):
         self.names.append(page.name)
@@ -145,11 +149,37 @@ def test_a_damaged_cache_entry_is_rendered_again(project, capsys, monkeypatch):
     assert len(counted.names) == 1 and snapshot(project / "pages") == first
 
 
+# A page's verdict is joined in when the page is written: a verdict that
+# arrives (here: the tests run after a build that did not run them)
+# renders nothing again.
+def test_a_new_verdict_renders_nothing_again(project, capsys, monkeypatch):
+    write(project / "source", "tested.py", '''\
+        """
+        # Tested
+
+        A lesson with a test.
+        """
+
+
+        def test_sum():
+            assert 1 + 1 == 2
+        ''')
+    build(project, capsys)
+    assert "not run in this build" in (project / "site" / "tested" / "index.html").read_text(encoding="utf-8")
+    counted = Counted(monkeypatch)
+    assert build_docs.main(["--source", str(project / "source"), "--site-dir", str(project / "site"),
+                            "--config", str(project / "mkdocs.yml"), "--cache-dir", str(project / "cache")]) == 0
+    capsys.readouterr()
+    assert counted.names == []
+    page = (project / "site" / "tested" / "index.html").read_text(encoding="utf-8")
+    assert "1 test passed" in page and "lp-test-mark--passed" in page
+
+
 POOLED = """\
 import os, sys
 import build_docs
+import literate.pages
 import literate.render
-import literate.write
 renders = sys.argv[1]
 
 
@@ -159,8 +189,8 @@ def render_page(page, text, *parsed, render=literate.render.render_page):
     return render(page, text, *parsed)
 
 
-literate.write.render_page = render_page
-literate.write.os.cpu_count = lambda: 2
+literate.pages.render_page = render_page
+literate.pages.os.cpu_count = lambda: 2
 print("build process", os.getpid())
 sys.exit(build_docs.main(sys.argv[2:]))
 """
@@ -183,7 +213,6 @@ def test_the_worker_pool_renders_what_one_process_does(tmp_path, capsys, monkeyp
     assert len(workers) == 2 and build_process not in workers  # two workers, not the build itself
     assert sorted(sum(workers.values(), [])) == sorted(["bisect", "colorsys", "fnmatch", "shlex", "textwrap"]
                                                        + GENERATOR_PAGES)
-    monkeypatch.setattr(literate.write.os, "cpu_count", lambda: 1)
     counted = Counted(monkeypatch)
     assert build_docs.main(arguments + ["--pages-only", str(tmp_path / "alone"), "--cache-dir",
                                         str(tmp_path / "alone-cache")]) == 0
@@ -202,13 +231,13 @@ def process_of(job):
 # (a preview renders in its own process), not a consequence of whatever
 # other thread the process runs: pytest's own, a test's server.
 def test_worker_processes_render_even_while_another_thread_runs(monkeypatch):
-    monkeypatch.setattr(literate.write.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(literate.pages.os, "cpu_count", lambda: 2)
     stop = threading.Event()
     other = threading.Thread(target=stop.wait)
     other.start()
     try:
-        pooled = literate.write.in_parallel(process_of, list(range(4)), lambda job: job)
-        alone = literate.write.in_parallel(process_of, list(range(4)), lambda job: job, processes=False)
+        pooled = literate.pages.in_parallel(process_of, list(range(4)), lambda job: job)
+        alone = literate.pages.in_parallel(process_of, list(range(4)), lambda job: job, processes=False)
     finally:
         stop.set()
         other.join()
@@ -216,77 +245,91 @@ def test_worker_processes_render_even_while_another_thread_runs(monkeypatch):
     assert alone == [os.getpid()] * 4
 
 
-# ## MkDocs only for what changed
+# ## MkDocs only when something changed
 def test_nothing_changed_runs_no_mkdocs_and_leaves_the_site_alone(project, capsys, monkeypatch):
     build(project, capsys)
     before = {path: path.stat().st_mtime_ns for path in (project / "site").rglob("*")}
-    monkeypatch.setattr(literate.plugin, "mkdocs_build", lambda config: pytest.fail("MkDocs ran"))
+    monkeypatch.setattr(literate.publish, "mkdocs_build", lambda config: pytest.fail("MkDocs ran"))
     out = build(project, capsys)
     assert "nothing changed since the last build" in out
     assert {path: path.stat().st_mtime_ns for path in (project / "site").rglob("*")} == before
 
 
-def test_an_edited_page_builds_incrementally_into_what_a_clean_build_gives(project, capsys):
+def test_an_edited_page_rebuilds_into_what_a_clean_build_gives(project, capsys):
     build(project, capsys)
     write(project / "source", "beta.py", lesson("Beta", "The Beta lesson, edited: findable."))
     out = build(project, capsys)
-    # Kept, in English and as Chinese notices: alpha, gamma, the generator's
-    # pages and the test results. The home pages show beta's first line,
-    # which changed.
-    assert f"kept {2 * (2 + len(GENERATOR_PAGES) + 1)} unchanged" in out
-    incremental = snapshot(project / "site")
-    assert b"findable" in incremental["beta/index.html"]
-    assert b"findable" in incremental["search/search_index.json"]
-    assert b'"location":"alpha/"' in incremental["search/search_index.json"]  # a kept page's entry
-    clean = clean_build(project, capsys)
-    assert sorted(incremental) == sorted(clean)
-    assert [name for name in clean if incremental[name] != clean[name]] == []
+    assert "nothing changed" not in out
+    rebuilt = snapshot(project / "site")
+    assert b"findable" in rebuilt["beta/index.html"]
+    assert b"findable" in rebuilt["search/search_index.json"]
+    assert rebuilt == clean_build(project, capsys)
 
 
-def test_a_new_title_rebuilds_every_page(project, capsys):
-    build(project, capsys)
-    write(project / "source", "beta.py", lesson("Beta, renamed", "The Beta lesson."))
-    out = build(project, capsys)
-    assert "unchanged" not in out  # every page's navigation shows the title
-    assert "Beta, renamed" in (project / "site" / "alpha" / "index.html").read_text(encoding="utf-8")
-    assert snapshot(project / "site") == clean_build(project, capsys)
-
-
-def test_a_site_changed_by_hand_is_built_in_full(project, capsys):
+def test_a_site_changed_by_hand_is_built_again(project, capsys):
     build(project, capsys)
     before = snapshot(project / "site")
     (project / "site" / "gamma" / "index.html").unlink()
     out = build(project, capsys)
-    assert "nothing changed" not in out and "unchanged" not in out
+    assert "nothing changed" not in out
     assert snapshot(project / "site") == before
 
 
-def test_an_incremental_build_that_does_not_line_up_is_done_in_full(project, capsys, monkeypatch):
-    build(project, capsys)
-    monkeypatch.setattr(literate.plugin, "splice_search_indexes", lambda site_dir, staging, carried: False)
-    write(project / "source", "gamma.py", lesson("Gamma", "The Gamma lesson, edited."))
-    out = build(project, capsys)
-    assert "unchanged" not in out
-    assert snapshot(project / "site") == clean_build(project, capsys)
-
-
-# The build fails after MkDocs wrote the new site and the unchanged pages
-# were linked into it from the old one: the old site is as it was.
-def test_a_failed_incremental_build_leaves_the_site_as_it_was(project, capsys, monkeypatch):
+# The build fails after MkDocs wrote the new site, while the plugin splits
+# the search index: the old site is as it was.
+def test_a_failed_build_leaves_the_site_as_it_was(project, capsys, monkeypatch):
     build(project, capsys)
     before = snapshot(project / "site")
 
-    def fails(site_dir, staging, carried):
-        assert carried and all((staging / name).is_file() for name in carried)
+    def fails(config):
+        assert (Path(config["site_dir"]) / "beta" / "index.html").is_file()
         raise literate.read.BuildError("stopped on purpose")
 
-    monkeypatch.setattr(literate.plugin, "splice_search_indexes", fails)
+    monkeypatch.setattr(literate.plugin, "split_search_index", fails)
     write(project / "source", "beta.py", lesson("Beta", "Edited."))
     status, _, err = run(project, capsys)
     assert status == 1 and "stopped on purpose" in err
     assert snapshot(project / "site") == before
     assert sorted(path.name for path in project.iterdir()) == ["cache", "mkdocs.yml", "site", "source"]
-    monkeypatch.undo()
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    assert f"kept {2 * (2 + len(GENERATOR_PAGES) + 1)} unchanged" in build(project, capsys)
+
+
+# ## The plugin: MkDocs never reads the code column
+#
+# A plugin registered after ours sees each page as MkDocs, Markdown and
+# search do. It must find no code in the Markdown nor in the HTML that
+# search indexes, and the built pages must still hold every line.
+class Witness(BasePlugin):
+    def __init__(self):
+        super().__init__()
+        self.markdown, self.indexed = [], []
+
+    @event_priority(50)
+    def on_page_markdown(self, markdown, page, config, files):
+        self.markdown.append(markdown)
+        return markdown
+
+    @event_priority(0)
+    def on_page_context(self, context, page, config, nav):
+        self.indexed.append(page.content)
+        return context
+
+
+def test_markdown_and_search_never_read_the_code_column(project, capsys, monkeypatch):
+    witness = Witness()
+    load = literate.publish.load_mkdocs_config
+
+    def load_with_witness(*arguments):
+        config = load(*arguments)
+        config.plugins["witness"] = witness
+        return config
+
+    monkeypatch.setattr(literate.build, "load_mkdocs_config", load_with_witness)
+    # Code that looks like a marker, or like a replacement string's escapes, comes back as written.
+    code = "x = '\\1 \\g<0> <!--lp-code-column 0-->'"
+    write(project / "source", "delta.py", f"# Back slashes.\n{code}\n")
+    build(project, capsys)
+    seen = witness.markdown + witness.indexed
+    assert any('<div class="lp-code" data-search-exclude><!--lp-code-column 0--></div>' in page for page in seen)
+    assert not any('class="lp-line"' in page for page in seen), "a stage of MkDocs read the code column"
+    assert code_lines((project / "site" / "delta" / "index.html").read_text(encoding="utf-8")) == {2: code}
     assert snapshot(project / "site") == clean_build(project, capsys)

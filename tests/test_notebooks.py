@@ -107,7 +107,7 @@ def test_the_notebook_runs_like_the_file(runs, source):
     assert not errors
     printed = "".join(output.text for cell in book.cells if cell.cell_type == "code" for output in cell.outputs
                       if output.output_type == "stream" and output.name == "stdout")
-    tests = literate.testrun.find_test_functions(code_of(source))
+    tests = literate.parse.find_test_functions(code_of(source))
     if tests:
         assert printed.rstrip("\n").endswith(f"{len(tests)} passed, 0 failed")
     assert script.returncode == 0, script.stderr
@@ -188,7 +188,7 @@ def test_code_cells_are_complete_and_are_the_whole_file(path):
     else:
         with tokenize.open(path) as file:
             code = file.read()
-    tests = [name for name, _ in literate.testrun.find_test_functions(code)]
+    tests = [name for name, _ in literate.parse.find_test_functions(code)]
     cells = [text for kind, text in cells_of(code, tests) if kind == "code"]
     for text in cells:
         ast.parse(text)

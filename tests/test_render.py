@@ -10,6 +10,7 @@ import literate.highlight
 import literate.render
 import literate.site
 import literate.testrun
+import literate.write
 
 
 def render(text, line_breaks="join"):
@@ -121,7 +122,8 @@ def test_b():
 def cited_page(verdict):
     page = literate.site.Page(source=Path("citing.py"), name="citing", repo_path="citing.py", lang="en",
                            verdict=verdict)
-    return literate.render.render_page(page, CITING), page
+    page.body = literate.render.render_page(page, CITING)
+    return literate.write.page_markdown(page), page
 
 
 def citation(markdown, name):
@@ -162,5 +164,6 @@ def test_a_citation_of_a_missing_test_warns_with_its_line():
 def test_test_names_in_code_blocks_and_links_are_not_citations():
     text = '"""\n# Blocks\n\n```\ntest_a\n```\n\n[`test_a`](https://example.org)\n"""\n\n\ndef test_a():\n    pass\n'
     page = literate.site.Page(source=Path("blocks.py"), name="blocks", repo_path="blocks.py", lang="en")
-    markdown = literate.render.render_page(page, text)
+    page.body = literate.render.render_page(page, text)
+    markdown = literate.write.page_markdown(page)
     assert page.warnings == [] and "lp-cite" not in markdown and "<code>test_a</code>" in markdown

@@ -17,7 +17,7 @@ import yaml
 import build_docs
 import literate.textfirst
 import literate.site
-import literate.testrun
+import literate.parse
 import literate.render
 import literate.publish
 from literate import STAGES

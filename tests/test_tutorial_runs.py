@@ -3,6 +3,7 @@
 Every tutorial here is made in a temporary source folder; none imports
 torch, so that each run costs a Python start and little else."""
 
+import ast
 import html
 import importlib.metadata
 import re
@@ -18,6 +19,7 @@ import yaml
 import build_docs
 import literate.read
 import literate.textfirst
+import literate.parse
 import literate.site
 import literate.testrun
 import literate.judge
@@ -236,6 +238,48 @@ def test_counts_its_runs():
 '''
 
 
+# What a verdict depends on: every import form a tutorial may use leads to
+# the project's files, and what is not in the project is a library.
+def test_the_project_files_a_tutorial_runs_are_found(tmp_path):
+    source = tmp_path / "source"
+    write(source, "lesson.py", "import os\nimport torch\nfrom numpy import linalg\nimport helper\n"
+                               "from pkg import sub\nfrom pkg.sub import thing\n\n\ndef test_a():\n    import yaml\n")
+    write(source, "helper.py", "X = 1\n")
+    write(source, "conftest.py", "import pytest\n")
+    write(source, "pkg/__init__.py", "")
+    write(source, "pkg/sub.py", "from .deep import y\nthing = 1\n")
+    write(source, "pkg/deep.py", "y = 2\n")
+    write(source, "unrelated.py", "x = 1\n")
+    files, elsewhere = literate.judge.dependencies(source / "lesson.py", source)
+    expected = ["lesson.py", "helper.py", "conftest.py", "pkg/__init__.py", "pkg/sub.py", "pkg/deep.py"]
+    assert sorted(files) == sorted((source / name).resolve() for name in expected)
+    assert elsewhere == {"numpy", "pytest", "torch", "yaml"}
+
+
+# A helper Python cannot compile is still the project's: it is in the key,
+# and not taken for a library. (The standard library's `modulefinder`
+# takes it for a missing module, which is why the walk is our own.)
+def test_a_broken_helper_is_part_of_what_a_verdict_depends_on(tmp_path):
+    source = tmp_path / "source"
+    write(source, "lesson.py", "import helper\n")
+    write(source, "helper.py", "def broken(:\n")
+    files, _ = literate.judge.dependencies(source / "lesson.py", source)
+    assert (source / "helper.py").resolve() in files
+
+
+@pytest.mark.parametrize("path", sorted(path for path in (ROOT / "source").rglob("*.py")
+                                        if not path.name.startswith("__init__")), ids=lambda path: path.name)
+def test_our_tutorials_depend_on_themselves_and_the_libraries_they_import(path):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
+                for alias in node.names}
+    imported |= {node.module.split(".")[0] for node in ast.walk(tree)
+                 if isinstance(node, ast.ImportFrom) and node.module and not node.level}
+    files, elsewhere = literate.judge.dependencies(path, ROOT / "source")
+    assert list(files) == [path.resolve()]
+    assert elsewhere == imported - set(sys.stdlib_module_names)
+
+
 def test_the_cache_reruns_only_what_changed(tmp_path):
     source = tmp_path / "source"
     write(source, "counter.py", RUN_COUNTER)
@@ -389,6 +433,6 @@ def test_the_build_never_imports_the_tutorials_libraries(tmp_path):
 # The build looks for `test_` before it parses a module; Python reads
 # identifiers in NFKC form, so a test named in full-width letters counts too.
 def test_test_functions_are_found_in_any_unicode_form():
-    assert literate.testrun.find_test_functions("x = 1\n") == []
-    assert literate.testrun.find_test_functions("def ｔｅｓｔ_wide():\n    pass\n") == [("test_wide", 1)]
-    assert literate.testrun.find_test_functions("@mark\ndef test_a():\n    pass\n") == [("test_a", 1)]
+    assert literate.parse.find_test_functions("x = 1\n") == []
+    assert literate.parse.find_test_functions("def ｔｅｓｔ_wide():\n    pass\n") == [("test_wide", 1)]
+    assert literate.parse.find_test_functions("@mark\ndef test_a():\n    pass\n") == [("test_a", 1)]
