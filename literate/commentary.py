@@ -213,7 +213,7 @@ HTML_TAGS = {"a", "abbr", "blockquote", "br", "code", "dd", "div", "dl", "dt", "
              "h6", "hr", "img", "li", "ol", "p", "pre", "span", "strong", "sup", "table", "tbody", "td", "th",
              "thead", "tr", "ul"}
 COMMENTARY_ATTRIBUTES = {**HTML_ATTRIBUTES, **{tag: set(MATHML_ATTRIBUTES) for tag in MATHML_TAGS},
-                         "math": MATHML_ATTRIBUTES | {"xmlns"}, "annotation": {"encoding"}}
+                         "math": MATHML_ATTRIBUTES | {"xmlns", "alttext"}, "annotation": {"encoding"}}
 
 
 def sanitize(fragment):

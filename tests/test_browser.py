@@ -478,18 +478,20 @@ def search(page, query):
 
 # ## 5. Search
 #
-# A reader searches from a page in their language; the first result must be
-# a page in that language.
-@pytest.mark.parametrize("query, lang, first", [("反向传播", "zh", "/zh/autograd/autograd/"),
-                                                ("backward", "en", "/autograd/autograd/")])
-def test_search_finds_the_page_in_the_query_language(tutorials, visitors, query, lang, first):
+# A reader searches from a page in their language: the page that teaches
+# the word is among the results (several chapters use it, so which comes
+# first is the search's ranking), every result is in that language, and the
+# first opens a page in it.
+@pytest.mark.parametrize("query, lang, expected", [("反向传播", "zh", "/zh/autograd/autograd/"),
+                                                   ("backward", "en", "/autograd/autograd/")])
+def test_search_finds_the_page_in_the_query_language(tutorials, visitors, query, lang, expected):
     start = next((t for t in tutorials if t.lang == lang), None)
     assert start, f"no tutorial page in {lang}"
     page = visitors(DESKTOP).open(start.url)
     found = search(page, query)
     hits = [urlsplit(href).path for href in
             page.locator(".md-search-result__item a").evaluate_all("links => links.map(a => a.href)")]
-    assert hits[0] == first, f"the first result for {query!r} is {hits[0]}, not {first}"
+    assert expected in hits, f"the results for {query!r} leave out {expected}: {hits}"
     other = [hit for hit in hits if hit.startswith("/zh/") != (lang == "zh")]
     assert not other, f"results for {query!r} in another language than {lang}: {other}"
     found.click()

@@ -82,8 +82,10 @@ def test_tutorials_are_found_in_chapter_folders():
 # Run directly, a tutorial hands itself to pytest (its `if __name__ ==
 # "__main__":` block), whose summary line counts what passed and failed. A
 # text-first tutorial runs as the code PyLit makes of it, written for the
-# occasion to a temporary file. PYTHONDONTWRITEBYTECODE keeps pytest's
-# rewritten modules out of the source folder.
+# occasion to a temporary file. It runs from a temporary folder: pytest's
+# plugins leave their folders where pytest runs (pytest-benchmark its
+# `.benchmarks`, wherever it is installed), and PYTHONDONTWRITEBYTECODE
+# keeps pytest's rewritten modules out of the source folder.
 def run_directly(script, cwd):
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     return subprocess.run([sys.executable, str(script)], capture_output=True, text=True, cwd=cwd, env=env)
@@ -95,7 +97,7 @@ def test_running_a_tutorial_runs_its_checks(path, tmp_path):
     if literate.textfirst.is_literate_text(path):
         script = tmp_path / f"{literate.site.page_name(path)}.py"
         script.write_text(code_of(path), encoding="utf-8")
-    result = run_directly(script, path.parent)
+    result = run_directly(script, tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert re.search(rf"^{len(names_of_tests(path))} passed\b(?!.* failed)", result.stdout, re.MULTILINE), result.stdout
 
@@ -113,7 +115,7 @@ def test_running_a_tutorial_with_a_failing_check_exits_1(path, tmp_path):
     main = code.index('\nif __name__ == "__main__":')
     script = tmp_path / f"{literate.site.page_name(path)}.py"
     script.write_text(code[:main + 1] + FAILING + code[main + 1:], encoding="utf-8")
-    result = run_directly(script, path.parent)
+    result = run_directly(script, tmp_path)
     assert result.returncode == 1, result.stdout + result.stderr
     assert re.search(rf"^1 failed, {len(names_of_tests(path))} passed in ", result.stdout, re.M), result.stdout
 
