@@ -436,3 +436,135 @@ def test_test_functions_are_found_in_any_unicode_form():
     assert literate.parse.find_test_functions("x = 1\n") == []
     assert literate.parse.find_test_functions("def ｔｅｓｔ_wide():\n    pass\n") == [("test_wide", 1)]
     assert literate.parse.find_test_functions("@mark\ndef test_a():\n    pass\n") == [("test_a", 1)]
+
+
+# ## What the README promises of a run
+
+# Tutorials run in parallel, one per core. With two cores and three
+# tutorials: each notes how many run beside it once a second has started
+# (one at a time, none would ever get there), and none leaves before the
+# other of its pair has noted it, so the third cannot have started by then.
+MEETS = '''\
+import pathlib
+import time
+
+HERE = pathlib.Path({folder!r})
+
+
+def wait_for(folder, count):
+    deadline = time.monotonic() + 120
+    while len(list((HERE / folder).iterdir())) < count:
+        assert time.monotonic() < deadline, f"fewer than {{count}} in {{folder}}: no other tutorial ran beside this one"
+        time.sleep(0.02)
+
+
+def test_meets_another():
+    (HERE / "running" / {name!r}).touch()
+    (HERE / "started" / {name!r}).touch()
+    wait_for("started", 2)
+    (HERE / "seen" / {name!r}).write_text(str(len(list((HERE / "running").iterdir()))))
+    (HERE / "noted" / {name!r}).touch()
+    wait_for("noted", 2)
+    (HERE / "running" / {name!r}).unlink()
+'''
+
+
+def test_tutorials_run_in_parallel_one_per_core(tmp_path, monkeypatch):
+    for folder in ("started", "running", "seen", "noted"):
+        (tmp_path / folder).mkdir()
+    for name in ("one", "two", "three"):
+        write(tmp_path / "source", f"{name}.py", MEETS.format(folder=str(tmp_path), name=name))
+    monkeypatch.setattr(literate.judge.os, "cpu_count", lambda: 2)
+    verdicts = judge(tmp_path)
+    for name in ("one.py", "two.py", "three.py"):
+        assert verdicts[name].status == literate.testrun.PASSED, verdicts[name].output
+    seen = sorted(int((tmp_path / "seen" / name).read_text()) for name in ("one", "two", "three"))
+    # The first two saw each other; the third, started when one of them
+    # had left, never saw three at once.
+    assert seen in ([1, 2, 2], [2, 2, 2]), seen
+
+
+# Each test function's mark: a skipped one says so and why; what the tests
+# printed on stdout and on stderr closes the page, in a block that starts
+# collapsed.
+MIXED = '''\
+import sys
+
+import pytest
+
+
+def test_prints_to_both():
+    print("said on stdout")
+    print("said on stderr", file=sys.stderr)
+
+
+def test_left_out():
+    pytest.skip("no GPU on this machine")
+'''
+
+
+def test_a_skipped_test_and_what_went_to_stderr_are_on_the_page(tmp_path, capsys):
+    write(tmp_path / "source", "mixed.py", MIXED)
+    status, out, err = build(tmp_path, capsys)
+    assert status == 0, err
+    body = page(tmp_path, "mixed")
+    assert marks(body) == {"test_prints_to_both": marks(body)["test_prints_to_both"],
+                           "test_left_out": ("skipped", "skipped: no GPU on this machine")}
+    assert marks(body)["test_prints_to_both"][0] == "passed"
+    block = re.search(r'<details class="lp-test-output"([^>]*)>(.*?)</details>', body, re.S)
+    assert block, "no block of what the tests printed"
+    assert "said on stdout" in block.group(2) and "said on stderr" in block.group(2)
+    assert "open" not in block.group(1), "the printed output is not collapsed"
+
+
+# A tutorial that cannot be imported fails the build, as a failing test does.
+def test_a_tutorial_that_cannot_be_imported_fails_the_build(tmp_path, capsys):
+    write(tmp_path / "source", "broken.py", "import no_such_module_here\n\n\ndef test_a():\n    pass\n")
+    status, out, err = build(tmp_path, capsys)
+    assert status == 1
+    assert "broken.py" in err and "No module named 'no_such_module_here'" in err, err
+    assert not (tmp_path / "site").exists()
+
+
+# The verdict is kept while nothing it depends on changes; a conftest.py
+# beside the tutorial, its timeout, and the versions of Python, pytest and
+# the libraries it imports (here numpy, imported where it never runs) are
+# each part of that.
+def test_the_cache_reruns_when_conftest_timeout_or_a_version_changes(tmp_path, monkeypatch):
+    source = tmp_path / "source"
+    write(source, "counter.py", RUN_COUNTER + "\n\ndef never_called():\n    import numpy\n")
+    write(source, "helper.py", "def value():\n    return 1\n")
+    write(source, "conftest.py", "# nothing yet\n")
+
+    def runs(**settings):
+        assert judge(tmp_path, **settings)["counter.py"].status == literate.testrun.PASSED
+        return (source / "runs.log").read_text().count("run")
+
+    assert runs() == 1 and runs() == 1
+    write(source, "conftest.py", "# an edit\n")
+    assert runs() == 2
+    assert runs(timeout=119) == 3 and runs(timeout=119) == 3
+    real_version = importlib.metadata.version
+
+    def version(name, changed):
+        return "0.0.1" if name == changed else real_version(name)
+
+    for changed in ("numpy", "pytest"):
+        monkeypatch.setattr(literate.judge.importlib.metadata, "version", lambda name: version(name, changed))
+        assert runs(timeout=119) == (4 if changed == "numpy" else 5)
+    monkeypatch.setattr(literate.judge.importlib.metadata, "version", real_version)
+    assert runs(timeout=119) == 6  # back to the real versions: that key was overwritten
+    monkeypatch.setattr(literate.judge.platform, "python_version", lambda: "3.99.0")
+    monkeypatch.setattr(literate.judge.sys, "version", "3.99.0 (a Python of the future)")
+    assert runs(timeout=119) == 7
+
+
+# A verdict of "timed out" says how busy the machine was: it is never kept.
+def test_a_timeout_is_never_cached(tmp_path):
+    entry = literate.judge.cache_entry(tmp_path / "cache", tmp_path / "slow.py")
+    timed_out = literate.testrun.Verdict(literate.testrun.TIMED_OUT, ["test_a"], problem="test_a did not finish")
+    literate.judge.store_verdict(entry, "key", timed_out)
+    assert literate.judge.cached_verdict(entry, "key") is None
+    passed = literate.testrun.Verdict(literate.testrun.PASSED, ["test_a"])
+    literate.judge.store_verdict(entry, "key", passed)
+    assert literate.judge.cached_verdict(entry, "key").status == literate.testrun.PASSED
