@@ -253,3 +253,42 @@ def test_a_text_first_tutorial_runs_at_build_time_from_its_code(tmp_path):
     assert outcomes == {"test_doubles": (literate.testrun.PASSED, 0), "test_wrong": (literate.testrun.FAILED, wrong_line)}
     assert [path.name for path in source.glob("*.py")] == ["helper.py"]
     assert [path.name for path in (tmp_path / "cache" / "text-first").rglob("*.py")] == ["lesson.py"]
+
+
+# A conftest.py beside a text-first tutorial is not loaded: its tests run
+# from the code in the cache folder. They still run from the source's folder
+# (a data file there is found by its bare name) and import its neighbours.
+def test_a_text_first_tutorial_runs_without_the_conftest_beside_it(tmp_path):
+    source = tmp_path / "source"
+    source.mkdir()
+    (tmp_path / "docs").mkdir()
+    (source / "lesson.py.txt").write_text(
+        "Neighbours\n==========\n\nIt reads a file beside it::\n\n    from helper import double\n\n"
+        "    def test_reads_its_folder_and_imports_its_neighbour():\n"
+        "        assert double(int(open('data.txt').read())) == 42\n", encoding="utf-8")
+    (source / "helper.py").write_text("def double(x):\n    return 2 * x\n", encoding="utf-8")
+    (source / "data.txt").write_text("21", encoding="utf-8")
+    (source / "conftest.py").write_text('raise RuntimeError("conftest.py beside the text was loaded")\n',
+                                        encoding="utf-8")
+    config = literate.publish.load_mkdocs_config(ROOT / "mkdocs.yml", tmp_path / "docs", tmp_path / "site")
+    pages = literate.site.pages_of(literate.site.find_chapters(source, tmp_path, literate.site.site_languages(config)))
+    options = literate.judge.TutorialTestOptions(cache_dir=tmp_path / "cache")
+    literate.judge.judge_tutorials(pages, literate.textfirst.read_pages(pages), source, config, options)
+    verdict = next(page.verdict for page in pages if page.name == "lesson")
+    assert verdict.status == literate.testrun.PASSED, verdict.output
+    assert "conftest.py beside the text was loaded" not in verdict.output
+
+
+# The warning a code-first page gets when its text would not come back
+# unchanged, a text-first page gets too, at the line of its text.
+def test_a_text_first_source_that_would_not_come_back_warns_at_its_line(tmp_path, capsys):
+    source = tmp_path / "source"
+    source.mkdir()
+    (source / "tabbed.py.txt").write_text("Tabbed\n======\n\nA dict::\n\n    x = {\n\t1: 2}\n", encoding="utf-8")
+    (source / "fine.py.txt").write_text("Fine\n====\n\nCode::\n\n    x = 1\n", encoding="utf-8")
+    status = build_docs.main(["--no-run", "--source", str(source), "--site-dir", str(tmp_path / "site"),
+                              "--cache-dir", str(tmp_path / "cache")])
+    err = capsys.readouterr().err
+    assert status == 0, err
+    assert re.search(r"tabbed\.py\.txt:7: warning: text -> code -> text changes this line", err), err
+    assert "fine.py.txt" not in err
