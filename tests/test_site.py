@@ -534,3 +534,89 @@ def test_a_source_tree_that_cannot_be_published_is_refused_by_name(tmp_path, fil
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert re.search(message, result.stderr), result.stderr
     assert not (tmp_path / "site").exists()
+
+
+# ## Languages beyond two, pages outside chapters, and --pages-only
+#
+# The generated Markdown shows these without MkDocs: `--pages-only` on a
+# small tree, once for each order of the languages in mkdocs.yml.
+LANGUAGE_TREE = {
+    "zz_outside.py": '"""\n# Outside\n\nIn no chapter.\n"""\nx = 1\n',
+    "01_c/lesson.py": '"""\n# Lesson\n\nIn English.\n"""\nx = 1\n',
+    "01_c/lesson_fr.py": '"""\n# Leçon\n\nEn français.\n"""\nx = 1\n',
+    "01_c/lesson_zh.py": '"""\n# 课\n\n用中文。\n"""\nx = 1\n',
+}
+LANGUAGE_NAMES = {"en": "English", "fr": "Français", "zh": "中文"}
+
+
+def write_tree(source, files):
+    for name, text in files.items():
+        (source / name).parent.mkdir(parents=True, exist_ok=True)
+        (source / name).write_text(text, encoding="utf-8")
+
+
+def config_with_languages(folder, locales):
+    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
+    config["theme"]["custom_dir"] = str(ROOT / "site_templates")
+    for plugin in config["plugins"]:
+        if isinstance(plugin, dict) and "search" in plugin:
+            plugin["search"]["jieba_dict_user"] = str(ROOT / plugin["search"]["jieba_dict_user"])
+        if isinstance(plugin, dict) and "i18n" in plugin:
+            plugin["i18n"]["languages"] = [
+                {"locale": locale, "name": LANGUAGE_NAMES[locale], "fixed_link": "./" if locale == "en" else f"{locale}/",
+                 **({"default": True} if locale == "en" else {})} for locale in locales]
+    path = folder / "mkdocs.yml"
+    path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def pages_only(tmp_path, capsys, config, pages_dir, cache):
+    """The generator's own pages come from the run's cache after the first time."""
+    status = build_docs.main(["--no-run", "--source", str(tmp_path / "source"), "--config", str(config),
+                              "--pages-only", str(pages_dir), "--cache-dir", str(cache)])
+    out, err = capsys.readouterr()
+    assert status == 0, err
+    return out
+
+
+@pytest.mark.parametrize("locales", [["en", "fr", "zh"], ["en", "zh", "fr"]])
+def test_another_language_reads_its_own_files_and_the_links_follow_mkdocs_yml(tmp_path, capsys, test_cache, locales):
+    write_tree(tmp_path / "source", LANGUAGE_TREE)
+    pages_only(tmp_path, capsys, config_with_languages(tmp_path, locales), tmp_path / "pages", test_cache)
+    french = (tmp_path / "pages" / "fr" / "c" / "lesson.md").read_text(encoding="utf-8")
+    assert "En français." in french and "In English." not in french
+    for locale in locales:
+        home = (tmp_path / "pages" / locale / "index.md").read_text(encoding="utf-8")
+        links = re.search(r"^- \[[^]]*\]\(c/lesson\.md\): .*· (.*)$", home, re.M)
+        assert links, home
+        assert re.findall(r"\[([^]]+)\]", links.group(1)) == [LANGUAGE_NAMES[name] for name in locales]
+
+
+# Files directly in source/ are pages outside any chapter, listed first,
+# though `zz_outside` sorts after the chapter's name.
+def test_pages_outside_any_chapter_are_listed_first(tmp_path, capsys, test_cache):
+    write_tree(tmp_path / "source", LANGUAGE_TREE)
+    pages_only(tmp_path, capsys, config_with_languages(tmp_path, ["en", "zh"]), tmp_path / "pages", test_cache)
+    home = (tmp_path / "pages" / "en" / "index.md").read_text(encoding="utf-8")
+    entries = re.findall(r"^(## .*|- \[[^]]*\])", home, re.M)
+    assert entries[:3] == ["- [Outside]", "## C", "- [Lesson]"], entries
+
+
+# --pages-only overwrites what is there, removes nothing, and builds no site.
+def test_pages_only_overwrites_removes_nothing_and_builds_no_site(tmp_path, capsys, monkeypatch, test_cache):
+    write_tree(tmp_path / "source", LANGUAGE_TREE)
+    config = config_with_languages(tmp_path, ["en", "zh"])
+    pages_dir = tmp_path / "pages"
+    (pages_dir / "en").mkdir(parents=True)
+    (pages_dir / "en" / "mine.txt").write_text("the reader's own file", encoding="utf-8")
+    monkeypatch.setattr(literate.publish, "mkdocs_build", lambda config: pytest.fail("MkDocs ran"))
+    monkeypatch.chdir(tmp_path)  # where a site/ would appear by default
+    pages_only(tmp_path, capsys, config, pages_dir, test_cache)
+    (tmp_path / "source" / "zz_outside.py").unlink()
+    write_tree(tmp_path / "source", {"01_c/lesson.py": '"""\n# Lesson\n\nIn English, edited.\n"""\nx = 1\n'})
+    pages_only(tmp_path, capsys, config, pages_dir, test_cache)
+    assert "In English, edited." in (pages_dir / "en" / "c" / "lesson.md").read_text(encoding="utf-8")
+    assert (pages_dir / "en" / "zz_outside.md").exists(), "a page no longer in the sources was removed"
+    assert (pages_dir / "en" / "mine.txt").read_text(encoding="utf-8") == "the reader's own file"
+    assert not any(path.name == "sitemap.xml" for path in tmp_path.rglob("*")), "a site was built"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["mkdocs.yml", "pages", "source"]

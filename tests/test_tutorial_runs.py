@@ -511,7 +511,7 @@ def test_a_skipped_test_and_what_went_to_stderr_are_on_the_page(tmp_path, capsys
     assert marks(body) == {"test_prints_to_both": marks(body)["test_prints_to_both"],
                            "test_left_out": ("skipped", "skipped: no GPU on this machine")}
     assert marks(body)["test_prints_to_both"][0] == "passed"
-    block = re.search(r'<details class="lp-test-output"([^>]*)>(.*?)</details>', body, re.S)
+    block = re.search(r'<details([^>]*class="lp-test-output"[^>]*)>(.*?)</details>', body, re.S)
     assert block, "no block of what the tests printed"
     assert "said on stdout" in block.group(2) and "said on stderr" in block.group(2)
     assert "open" not in block.group(1), "the printed output is not collapsed"
