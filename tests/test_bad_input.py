@@ -23,7 +23,7 @@ import literate.read
 import literate.parse
 import literate.site
 import literate.publish
-from site_html import code_lines, code_rows_of, visible_text
+from site_html import code_lines, code_rows_of, squeeze, visible_text
 
 ROOT = Path(build_docs.__file__).resolve().parent
 GOOD = "# Fine.\nx = 1\n"
@@ -143,6 +143,8 @@ COMMENTARY = (
     "z = 3\n"
     "# Raw HTML: <div class=\"oops\"> never closed\n"
     "w = 4\n"
+    "# Bold <b>words</b> and a <!-- hidden --> remark.\n"
+    "v = 5\n"
 )
 
 
@@ -251,6 +253,14 @@ def test_broken_commentary_warns_at_its_line_and_shows_its_source(odd_site):
     assert "$$a + b" in text and "$$\\notacommand x$$" in text and '<div class="oops">' in text
     # The unclosed <div> is text, so the page's own divs still balance.
     assert body.count("<div") == body.count("</div>")
+
+
+def test_bold_tags_and_html_comments_in_commentary_are_shown_as_text(odd_site):
+    work, stderr = odd_site
+    assert re.search(r"^source/commentary\.py:9: warning: raw HTML is shown as text", stderr, re.M), stderr
+    body = page(work / "site", "commentary")
+    assert "Bold <b>words</b> and a <!-- hidden --> remark." in squeeze(visible_text(body))
+    assert "<b>words" not in body and "<!-- hidden" not in body
 
 
 def test_raw_html_in_a_title_is_text_everywhere_the_title_is(odd_site):
