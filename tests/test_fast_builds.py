@@ -333,3 +333,131 @@ def test_markdown_and_search_never_read_the_code_column(project, capsys, monkeyp
     assert not any('class="lp-line"' in page for page in seen), "a stage of MkDocs read the code column"
     assert code_lines((project / "site" / "delta" / "index.html").read_text(encoding="utf-8")) == {2: code}
     assert snapshot(project / "site") == clean_build(project, capsys)
+
+
+# ## What the README promises of rendering and templates
+
+# Pages are rendered in a process per core, the longest sources first. Each
+# job notes that it started, then waits until as many as there are workers
+# have started: no worker is free before then, so the first ones to start
+# are exactly the first ones handed out.
+def started_after_the_others(job):
+    name, size, folder = job
+    (Path(folder) / name).write_text(str(os.getpid()))
+    while len(list(Path(folder).iterdir())) < 2:
+        pass
+    return name
+
+
+def test_pages_are_rendered_a_process_per_core_the_longest_first(tmp_path, monkeypatch):
+    monkeypatch.setattr(literate.pages.os, "cpu_count", lambda: 2)
+    sizes = {"small": 1, "largest": 50, "middle": 20, "tiny": 0, "large": 30}
+    jobs = [(name, size, str(tmp_path)) for name, size in sizes.items()]
+    first_two = []
+
+    def watch():
+        while len(first_two) < 2:
+            first_two[:] = sorted(path.name for path in tmp_path.iterdir())
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        assert literate.pages.in_parallel(started_after_the_others, jobs, lambda job: job[1]) == list(sizes)
+    finally:
+        first_two.extend(["", ""])
+        watcher.join()
+    assert first_two[:2] == ["large", "largest"]
+    processes = {path.read_text() for path in tmp_path.iterdir()}
+    assert len(processes) == 2 and str(os.getpid()) not in processes
+
+
+# The key of a rendered page covers the stages that render, read.py to
+# pages.py, and the libraries they render with; editing build_docs.py or a
+# later stage keeps every rendered page. Seen on a copy of the generator.
+FINGERPRINTS = """\
+import json, sys
+from pathlib import Path
+import literate.pages as pages
+
+def fingerprint():
+    pages.renderer_fingerprint.cache_clear()
+    return pages.renderer_fingerprint()
+
+found = {"": fingerprint()}
+for name in sys.argv[1:]:
+    path = Path(name)
+    before = path.read_bytes()
+    path.write_bytes(before + b"\\n# an edit\\n")
+    found[name] = fingerprint()
+    path.write_bytes(before)
+print(json.dumps(found))
+"""
+
+
+def test_rendered_pages_depend_on_the_rendering_stages_only(tmp_path):
+    import shutil
+    shutil.copytree(ROOT / "literate", tmp_path / "literate", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "build_docs.py", tmp_path)
+    rendering = STAGES[: STAGES.index("pages") + 1]
+    files = ["build_docs.py"] + [f"literate/{stage}.py" for stage in STAGES]
+    result = subprocess.run([sys.executable, "-c", FINGERPRINTS, *files], capture_output=True, text=True,
+                            cwd=tmp_path, env=dict(os.environ, PYTHONPATH=str(tmp_path), PYTHONDONTWRITEBYTECODE="1"))
+    assert result.returncode == 0, result.stderr
+    found = __import__("json").loads(result.stdout)
+    changed = sorted(name for name in files if found[name] != found[""])
+    assert changed == sorted(f"literate/{stage}.py" for stage in rendering)
+
+
+@pytest.mark.parametrize("library", ["markdown", "pygments", "latex2mathml", "nh3", "pylit", "nbformat", "griffe"])
+def test_rendered_pages_depend_on_the_libraries_that_render(library, monkeypatch):
+    literate.pages.renderer_fingerprint.cache_clear()
+    before = literate.pages.renderer_fingerprint()
+    real = literate.pages.importlib.metadata.version
+    monkeypatch.setattr(literate.pages.importlib.metadata, "version",
+                        lambda name: "0.0.1" if name == library else real(name))
+    literate.pages.renderer_fingerprint.cache_clear()
+    try:
+        assert literate.pages.renderer_fingerprint() != before
+    finally:
+        monkeypatch.undo()
+        literate.pages.renderer_fingerprint.cache_clear()
+
+
+# Jinja keeps Material's templates compiled in the cache's templates/: a
+# build after the first compiles none, and a template edited in between is
+# compiled again, and its edit is on the pages. Material's search plugin
+# reads its language settings through an environment of its own, before the
+# plugin's `on_env`: those two templates are compiled on every build.
+SEARCH_SETTINGS = {"language.html", "en.html"}
+class Compiles:
+    def __init__(self, monkeypatch):
+        import jinja2
+        self.files, compile_ = [], jinja2.Environment.compile
+
+        def counted(environment, source, name=None, filename=None, *rest, **options):
+            if filename:
+                self.files.append(Path(filename).name)
+            return compile_(environment, source, name, filename, *rest, **options)
+        monkeypatch.setattr(jinja2.Environment, "compile", counted)
+
+
+def test_templates_stay_compiled_and_an_edited_one_is_compiled_again(project, capsys, monkeypatch):
+    import shutil
+    templates = project / "templates"
+    shutil.copytree(ROOT / "site_templates", templates)
+    config = yaml.safe_load((project / "mkdocs.yml").read_text(encoding="utf-8"))
+    config["theme"]["custom_dir"] = str(templates)
+    (project / "mkdocs.yml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    compiles = Compiles(monkeypatch)
+    build(project, capsys)
+    assert "main.html" in compiles.files and list((project / "cache" / "templates").iterdir())
+    compiles.files.clear()
+    write(project / "source", "beta.py", lesson("Beta", "An edit, so that MkDocs runs again."))
+    build(project, capsys)
+    assert set(compiles.files) == SEARCH_SETTINGS, compiles.files
+    main = templates / "main.html"
+    main.write_text(main.read_text(encoding="utf-8").replace(
+        '<aside class="md-grid lp-feedback"', '<aside data-edited="yes" class="md-grid lp-feedback"'),
+        encoding="utf-8")
+    build(project, capsys)
+    assert [name for name in compiles.files if name not in SEARCH_SETTINGS] == ["main.html"]
+    assert 'data-edited="yes"' in (project / "site" / "beta" / "index.html").read_text(encoding="utf-8")
