@@ -4,6 +4,7 @@ Every tutorial here is made in a temporary source folder; none imports
 torch, so that each run costs a Python start and little else."""
 
 import ast
+import concurrent.futures
 import html
 import importlib.metadata
 import re
@@ -475,7 +476,17 @@ def test_tutorials_run_in_parallel_one_per_core(tmp_path, monkeypatch):
     for name in ("one", "two", "three"):
         write(tmp_path / "source", f"{name}.py", MEETS.format(folder=str(tmp_path), name=name))
     monkeypatch.setattr(literate.judge.os, "cpu_count", lambda: 2)
+    pools = []
+
+    class Pool(concurrent.futures.ThreadPoolExecutor):
+        def __init__(self, max_workers=None, *arguments, **options):
+            pools.append(max_workers)
+            super().__init__(max_workers, *arguments, **options)
+    monkeypatch.setattr(literate.judge.concurrent.futures, "ThreadPoolExecutor", Pool)
     verdicts = judge(tmp_path)
+    # Whether a third would have started beside them, had the pool been
+    # larger, depends on how fast pytest starts: the pool's size says it.
+    assert pools == [2]
     for name in ("one.py", "two.py", "three.py"):
         assert verdicts[name].status == literate.testrun.PASSED, verdicts[name].output
     seen = sorted(int((tmp_path / "seen" / name).read_text()) for name in ("one", "two", "three"))
