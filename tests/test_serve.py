@@ -10,6 +10,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+import yaml
+
 import build_docs
 
 ROOT = Path(build_docs.__file__).resolve().parent
@@ -18,12 +20,12 @@ ROOT = Path(build_docs.__file__).resolve().parent
 # The preview is started on port 0 and announces the port the system gave
 # it; its log goes to a file, which nothing has to keep reading.
 @contextlib.contextmanager
-def preview(source, tmp_path, env=None):
+def preview(source, tmp_path, env=None, *options):
     log = tmp_path / "serve.log"
     with open(log, "w", encoding="utf-8") as stderr:
         server = subprocess.Popen(
             [sys.executable, str(ROOT / "build_docs.py"), "serve", "--source", str(source),
-             "--cache-dir", str(tmp_path / "cache"), "--dev-addr", "127.0.0.1:0"],
+             "--cache-dir", str(tmp_path / "cache"), "--dev-addr", "127.0.0.1:0", *options],
             stdout=subprocess.DEVNULL, stderr=stderr, env=env)
     try:
         wait_until(lambda: "Serving on http://" in log.read_text(encoding="utf-8") or server.poll() is not None,
@@ -140,3 +142,85 @@ def test_serve_shows_an_edit_before_its_tests_finish(tmp_path):
         for path in pids.iterdir():
             if alive(int(path.name)):
                 os.kill(int(path.name), signal.SIGKILL)
+
+
+# ## What else the preview promises
+#
+# One preview of a small project with its own mkdocs.yml and theme folder
+# beside it: an edit to a template or to mkdocs.yml is built and the browser
+# told to reload (MkDocs' live-reload script asks /livereload/<epoch>/<id>,
+# which answers a newer epoch once a build has finished); a source that
+# breaks prints its error while the previous pages stay served; a tutorial
+# whose tests fail is reported and shown, and the preview goes on; Ctrl-C
+# (SIGINT) ends it and removes its temporary site.
+FAILING = """\
+def test_holds():
+    assert True
+
+
+def test_wrong():
+    assert 2 + 2 == 5, "two and two make five, says this test"
+"""
+
+
+def reload_epoch(address, epoch, timeout):
+    """What the live-reload script's poll answers; the browser reloads when it exceeds epoch."""
+    with urllib.request.urlopen(f"{address}livereload/{epoch}/1", timeout=timeout) as response:
+        return int(response.read())
+
+
+def test_serve_rebuilds_on_templates_and_settings_and_survives_failures(tmp_path):
+    import shutil
+    source = tmp_path / "source"
+    source.mkdir()
+    lesson = source / "lesson.py"
+    lesson.write_text("# First words.\nx = 1\n", encoding="utf-8")
+    (source / "failing.py").write_text(FAILING, encoding="utf-8")
+    templates = tmp_path / "site_templates"  # where serve watches: beside mkdocs.yml
+    shutil.copytree(ROOT / "site_templates", templates)
+    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
+    config["theme"]["custom_dir"] = str(templates)
+    for plugin in config["plugins"]:
+        if isinstance(plugin, dict) and "search" in plugin:
+            plugin["search"]["jieba_dict_user"] = str(ROOT / plugin["search"]["jieba_dict_user"])
+    config_file = tmp_path / "mkdocs.yml"
+    config_file.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    log = tmp_path / "serve.log"
+    with preview(source, tmp_path, dict(os.environ, TMPDIR=str(scratch)), "--config", str(config_file)) as (
+            server, address):
+        url = address + "lesson/"
+        first = fetch_until(url, "First words.", timeout=60)
+        epoch = int(re.search(r"livereload\((\d+), \d+\);", first).group(1))
+
+        main = templates / "main.html"
+        main.write_text(main.read_text(encoding="utf-8").replace(
+            '<aside class="md-grid lp-feedback"', '<aside data-edited="template" class="md-grid lp-feedback"'),
+            encoding="utf-8")
+        fetch_until(url, 'data-edited="template"', timeout=60)
+        after_template = reload_epoch(address, epoch, timeout=60)
+        assert after_template > epoch, "the browser was not told to reload after a template edit"
+
+        config["site_name"] = "A renamed preview"
+        config_file.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+        fetch_until(url, "A renamed preview", timeout=60)
+        assert reload_epoch(address, after_template, timeout=60) > after_template
+
+        fetch_until(address + "failing/", "lp-tests--failed", timeout=120)
+        wait_until(lambda: "test_wrong failed" in log.read_text(encoding="utf-8"), timeout=60)
+        assert "two and two make five" in log.read_text(encoding="utf-8")
+        assert server.poll() is None, "a failing tutorial stopped the preview"
+
+        lesson.write_text("# Broken words.\nx = (\n", encoding="utf-8")
+        wait_until(lambda: re.search(r"lesson\.py:2:\d+: ", log.read_text(encoding="utf-8")), timeout=60)
+        assert server.poll() is None, "a failed build stopped the preview"
+        kept = fetch_until(url, "First words.", timeout=10)
+        assert "Broken words." not in kept and "A renamed preview" in kept
+        lesson.write_text("# Mended words.\nx = 2\n", encoding="utf-8")
+        fetch_until(url, "Mended words.", timeout=60)
+
+        assert list(scratch.glob("build_docs-*")), "the preview keeps its site in a temporary folder"
+        server.send_signal(signal.SIGINT)
+        server.wait(timeout=60)
+    assert not list(scratch.glob("build_docs-*")), "Ctrl-C leaves the temporary site behind"
