@@ -9,6 +9,7 @@ import sys
 import sysconfig
 import textwrap
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -338,14 +339,18 @@ def test_markdown_and_search_never_read_the_code_column(project, capsys, monkeyp
 # ## What the README promises of rendering and templates
 
 # Pages are rendered in a process per core, the longest sources first. Each
-# job notes that it started, then waits until as many as there are workers
-# have started: no worker is free before then, so the first ones to start
-# are exactly the first ones handed out.
+# job notes its process and how many jobs had started with it, then waits
+# until two have started: no worker of the two is free before then, so the
+# jobs that saw at most two are exactly the first two handed out.
 def started_after_the_others(job):
     name, size, folder = job
-    (Path(folder) / name).write_text(str(os.getpid()))
+    mine = Path(folder) / name
+    mine.write_text(str(os.getpid()))
+    mine.write_text(f"{os.getpid()} {len(list(Path(folder).iterdir()))}")
+    deadline = time.monotonic() + 120
     while len(list(Path(folder).iterdir())) < 2:
-        pass
+        assert time.monotonic() < deadline, f"{name} ran alone"
+        time.sleep(0.01)
     return name
 
 
@@ -353,20 +358,10 @@ def test_pages_are_rendered_a_process_per_core_the_longest_first(tmp_path, monke
     monkeypatch.setattr(literate.pages.os, "cpu_count", lambda: 2)
     sizes = {"small": 1, "largest": 50, "middle": 20, "tiny": 0, "large": 30}
     jobs = [(name, size, str(tmp_path)) for name, size in sizes.items()]
-    first_two = []
-
-    def watch():
-        while len(first_two) < 2:
-            first_two[:] = sorted(path.name for path in tmp_path.iterdir())
-    watcher = threading.Thread(target=watch)
-    watcher.start()
-    try:
-        assert literate.pages.in_parallel(started_after_the_others, jobs, lambda job: job[1]) == list(sizes)
-    finally:
-        first_two.extend(["", ""])
-        watcher.join()
-    assert first_two[:2] == ["large", "largest"]
-    processes = {path.read_text() for path in tmp_path.iterdir()}
+    assert literate.pages.in_parallel(started_after_the_others, jobs, lambda job: job[1]) == list(sizes)
+    noted = {path.name: path.read_text().split() for path in tmp_path.iterdir()}
+    assert sorted(name for name, (_, seen) in noted.items() if int(seen) <= 2) == ["large", "largest"]
+    processes = {process for process, _ in noted.values()}
     assert len(processes) == 2 and str(os.getpid()) not in processes
 
 
