@@ -18,7 +18,14 @@ ROOT = Path(build_docs.__file__).resolve().parent
 
 
 # The preview is started on port 0 and announces the port the system gave
-# it; its log goes to a file, which nothing has to keep reading.
+# it; its log goes to a file, which nothing has to keep reading. It gets
+# SIGINT's default disposition, as a command typed at a terminal does, also
+# when pytest runs as a shell's background job, which ignores SIGINT and
+# hands that on to its children (Python then never turns it into Ctrl-C).
+def interruptible():
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @contextlib.contextmanager
 def preview(source, tmp_path, env=None, *options):
     log = tmp_path / "serve.log"
@@ -26,7 +33,7 @@ def preview(source, tmp_path, env=None, *options):
         server = subprocess.Popen(
             [sys.executable, str(ROOT / "build_docs.py"), "serve", "--source", str(source),
              "--cache-dir", str(tmp_path / "cache"), "--dev-addr", "127.0.0.1:0", *options],
-            stdout=subprocess.DEVNULL, stderr=stderr, env=env)
+            stdout=subprocess.DEVNULL, stderr=stderr, env=env, preexec_fn=interruptible)
     try:
         wait_until(lambda: "Serving on http://" in log.read_text(encoding="utf-8") or server.poll() is not None,
                    timeout=120)
