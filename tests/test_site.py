@@ -259,6 +259,7 @@ def test_tutorial_pages_show_their_tests_verdict(site):
         assert count, f"{source.name} has no tests"
         body = page(site, url_of(source))
         status = re.search(r'<p class="lp-tests lp-tests--passed"[^>]*>(.*?)</p>', body, re.S)
+        assert status, f"{source.name}: its page has no status line saying its tests passed"
         line = squeeze(visible_text(status.group(1)))
         assert line.startswith(f"✓ {count} tests passed in ")
         for library in ("torch", "numpy"):
