@@ -239,7 +239,7 @@ def colour_tokens(out, tokens, starts, base, soft_keywords, lines=None):
                 previous, importing, decorating = "", None, False
             continue
         start = base + starts[token.start[0] - 1] + token.start[1]
-        end = base + starts[token.end[0] - 1] + token.end[1]
+        end = start + len(text)  # Python 3.12.1 counts some ends in bytes
         if kind == tokenize.NAME:
             if text in KEYWORD_CLASSES:
                 name = KEYWORD_CLASSES[text]
@@ -270,7 +270,8 @@ def colour_tokens(out, tokens, starts, base, soft_keywords, lines=None):
             continue
         elif kind in FSTRING_START:
             index = fstring_end(tokens, index)
-            end = base + starts[tokens[index - 1].end[0] - 1] + tokens[index - 1].end[1]
+            closing = tokens[index - 1]
+            end = base + starts[closing.start[0] - 1] + closing.start[1] + len(closing.string)
             colour_string(out, start, end)
             previous = text
             continue

@@ -140,7 +140,7 @@ def test_type_is_a_keyword_only_in_a_type_statement():
 @pytest.mark.skipif(sys.version_info < (3, 12), reason="f-strings nest their own quotes since Python 3.12")
 def test_nested_fstrings_of_python_3_12():
     code, spans = marked('x = f"«{»f"«{»«len»(y)«}»"«}» «{»z«:»«>»«{»w«}}»"\n')
-    assert classes_at(coloured_characters(code), spans) == ["si", "si", "nb", "si", "si", "si", "s2", "si", "si"]
+    assert classes_at(coloured_characters(code), spans) == ["si", "si", "nb", "si", "si", "si", "si", "s2", "si", "si"]
 
 
 # Every character of every line comes back, whatever it is.
