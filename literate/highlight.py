@@ -18,20 +18,20 @@ import tokenize
 from literate.parse import find_soft_keywords, tokenize_lines
 
 
-# ## Why not Pygments
+# ## Colouring the parser's tokens
 #
-# Pygments lexed each file again with its regular expressions: over a
-# hundred standard-library modules that was more than half of the time it
-# takes to render their pages. Yet the parser has already cut every file
-# into Python's own tokens, with `tokenize`, and has its syntax tree from
-# `ast`: both are handed on here, so colouring a page costs one pass over
-# tokens that exist anyway. (tree-sitter would colour faster than Pygments
-# too, but it is two more wheels and a third parse of every file.)
+# To colour `def area(r):`, a highlighter first cuts it into tokens: the
+# keyword `def`, the name `area`, the punctuation `(`, and so on. The
+# parser has done that already, with Python's own `tokenize`, and has the
+# syntax tree from `ast` too; both are handed on here, so a page's colours
+# cost one pass over tokens that exist anyway. Pygments, which coloured the
+# code before, lexed every file a second time with regular expressions,
+# and that was most of the time a page took to render. (tree-sitter is
+# fast too, but it is two more wheels and one more parse of every file.)
 #
-# The colours stay Pygments' short class names (`k` a keyword, `nf` a
-# function being defined, `s2` a double-quoted string ...), since those
-# are what Material's light and dark schemes style, and the CSS of the
-# site keeps working unchanged.
+# Each token gets Pygments' short class name (`k` a keyword, `nf` a
+# function being defined, `s2` a double-quoted string ...): those are what
+# Material's light and dark schemes colour, so the site's CSS is unchanged.
 #
 # Python's keywords come from `keyword`, its built-in names from
 # `builtins`: a built-in function or type is `nb`, an exception `ne`, and
@@ -229,7 +229,7 @@ def line_starts(lines):
 # `match` stays a name.
 def colour_tokens(out, tokens, starts, base, soft_keywords, lines=None):
     previous, importing, decorating = "", None, False
-    index = 0
+    index, colour = 0, out.colour
     while index < len(tokens):
         token = tokens[index]
         kind, text = token.type, token.string
@@ -281,7 +281,7 @@ def colour_tokens(out, tokens, starts, base, soft_keywords, lines=None):
             name = "ch" if token.start == (1, 0) and text.startswith("#!") and lines is not None else "c1"
         else:
             name = ""
-        out.colour(start, end, name)
+        colour(start, end, name)
         if kind != tokenize.COMMENT:
             previous = "" if text == ";" else text
             importing = None if text == ";" else importing
