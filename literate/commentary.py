@@ -184,7 +184,7 @@ def render_commentary(text, md):
         return "<p>" + html.escape(text).replace("\n", "<br />\n") + "</p>"
 
 
-# ### Nothing a source says can run
+# ## Nothing a source says can run
 #
 # Whatever Markdown and TeX make of a comment, the page gets only what an
 # allow-list keeps (nh3, a binding of the Rust sanitizer ammonia): the tags
