@@ -20,8 +20,8 @@ through them:
    its own, checked (`site`);
 4. **render the commentary** from Markdown and TeX to HTML, math included,
    at build time: the site needs no network to show a formula
-   (`commentary`), and **highlight the code** with Pygments, keeping the
-   source's own line numbers (`highlight`);
+   (`commentary`), and **highlight the code**, colouring the parser's own
+   tokens, keeping the source's own line numbers (`highlight`);
 5. **render each page** once, and a tutorial's Jupyter notebook with it, in
    a process per core, and keep them in a cache that no verdict touches
    (`render`, `notebook`, `pages`);

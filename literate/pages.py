@@ -23,7 +23,7 @@ from pathlib import Path
 
 from literate import STAGES
 from literate.read import BuildError, SourceError, display_path, path_digest
-from literate.parse import parse_source
+from literate.parse import parse_code
 from literate.render import PageBody, collect_downloads, render_page
 from literate.notebook import collect_notebook
 
@@ -103,9 +103,9 @@ def render_source_page(job):
             raise read
         source_text, code = read
         collect_downloads(page, source_text, code)
-        sections = parse_source(code)
-        collect_notebook(page, code, sections)
-        page.body = render_page(page, code, sections)
+        parsed = parse_code(code)
+        collect_notebook(page, code, parsed.sections)
+        page.body = render_page(page, code, parsed)
     except SourceError as error:
         return None, (error.line, error.col, error.message)
     rendered = Rendered(**{name: getattr(page, name) for name in RENDERED})

@@ -167,8 +167,7 @@ def docstring_text(literal):
 # A full-line comment inside brackets annotates one element of an expression
 # (`f(a,  # why a` on its own line): it stays in the code, where it is read
 # together with the expression, rather than cutting the statement in two.
-def classify_lines(lines):
-    tree, tokens = tokenize_lines(lines)
+def classify_lines(lines, tree, tokens):
     kinds = [Line(BLANK if not line.strip() else CODE) for line in lines]
     depth = 0
     comments = {}
@@ -208,13 +207,28 @@ def classify_lines(lines):
 #
 # Blank lines between commentary and the first code of a section are left
 # out of the code column; every other blank line stays in it.
+#
+# The tokens and the syntax tree go on with the sections: highlighting
+# colours the same tokens.
+@dataclass(frozen=True)
+class Parsed:
+    sections: list
+    tokens: list
+    tree: ast.Module
+
+
 def parse_source(text):
+    return parse_code(text).sections
+
+
+def parse_code(text):
     lines = split_lines(text)
     if lines and lines[0].startswith("\ufeff"):
         tokenizable = [lines[0][1:]] + lines[1:]
     else:
         tokenizable = lines
-    kinds = classify_lines(tokenizable)
+    tree, tokens = tokenize_lines(tokenizable)
+    kinds = classify_lines(tokenizable, tree, tokens)
     sections = []
     docs, code_rows, first = [], [], 1
     in_header = False
@@ -258,7 +272,7 @@ def parse_source(text):
                 in_header = True
             code_rows.append(row)
     close(len(lines) + 1)
-    return sections
+    return Parsed(sections, tokens, tree)
 
 
 # pytest collects the `test_*` functions at the top of a module; those are
@@ -282,3 +296,43 @@ def find_test_functions(text):
         for node in tree.body
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test_")
     ]
+
+
+# The soft keywords `match`, `case`, `_` and `type` are keywords only where
+# Python reads them so, and only the syntax tree knows where: a variable
+# named `match` is a name. Their places are given as tokens give them,
+# (row, column) in characters (the tree counts UTF-8 bytes). Most files
+# have no such statement, and their tree is not walked.
+SOFT_KEYWORD_STATEMENT = re.compile(r"^[ \t\f]*(match|type)\b", re.MULTILINE)
+TYPE_ALIAS = getattr(ast, "TypeAlias", ())  # `type X = ...`, since Python 3.12
+
+
+def find_soft_keywords(tree, lines, source):
+    if not SOFT_KEYWORD_STATEMENT.search(source):
+        return frozenset()
+    keywords, pending = set(), [tree]
+
+    def at(node):
+        line = lines[node.lineno - 1]
+        return node.lineno, len(line.encode("utf-8")[:node.col_offset].decode("utf-8", "replace"))
+
+    def case_before(pattern):  # `case` is no node of the tree: it is the word before a pattern
+        row, column = at(pattern)
+        before = lines[row - 1][:column].rstrip(" \t([{")
+        return row, len(before) - 4 if before.endswith("case") else -1
+
+    while pending:
+        node = pending.pop()
+        if isinstance(node, ast.Match):
+            keywords.add(at(node))
+            for case in node.cases:
+                keywords.add(case_before(case.pattern))
+                keywords.update(at(wildcard) for wildcard in ast.walk(case.pattern)
+                                if isinstance(wildcard, ast.MatchAs) and wildcard.pattern is wildcard.name is None)
+        elif isinstance(node, TYPE_ALIAS):
+            keywords.add(at(node))
+        for name in STATEMENT_LISTS:
+            children = getattr(node, name, ())
+            if isinstance(children, list):
+                pending.extend(children)
+    return frozenset(keywords)

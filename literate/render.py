@@ -25,7 +25,7 @@ from markdown.treeprocessors import Treeprocessor
 
 from literate.read import SourceError
 from literate.textfirst import LITERATE_SUFFIX, check_same, code_to_literate_text
-from literate.parse import find_test_functions, is_code_comment, parse_source, split_lines
+from literate.parse import find_test_functions, is_code_comment, parse_code, split_lines
 from literate.site import NOTEBOOK_SUFFIX, download_name
 from literate.conventions import LIST_ITEM
 from literate.commentary import SERIES_TITLE, make_markdown, render_commentary
@@ -258,17 +258,18 @@ class PageBody:
     tail: str = "</div>\n"
 
 
-# `sections` is `parse_source(text)`, when the caller has parsed it already
+# `parsed` is `parse_code(text)`, when the caller has parsed it already
 # (the notebook is made from the same parse).
-def render_page(page, text, sections=None):
+def render_page(page, text, parsed=None):
     lines = split_lines(text)
-    sections = parse_source(text) if sections is None else list(sections)
+    parsed = parse_code(text) if parsed is None else parsed
+    sections = list(parsed.sections)
     if page.text_first:
         sections = [without_literal_markers(section) for section in sections]
     page.title, page.summary = title_and_summary(sections, posixpath.basename(page.name), opens_with_docstring(text))
     if sections:
         sections[0] = without_title(sections[0], page.title)
-    line_html = highlight_code(lines)
+    line_html = highlight_code(lines, parsed.tokens, parsed.tree)
     report = CommentaryWarnings(lines)
     if sections:
         report.enter(sections[0])

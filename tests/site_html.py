@@ -56,6 +56,13 @@ def code_lines(page_html):
     return found
 
 
+def text_of(html_line):
+    """The characters a line of HTML holds, exactly: tags dropped, every character reference decoded
+    (a browser shows `&#133;` as U+2026, as HTML says it must)."""
+    text = re.sub(r"<[^>]+>", "", html_line)
+    return html.unescape(re.sub(r"&#(\d+);", lambda reference: chr(int(reference.group(1))), text))
+
+
 def unescape_like_a_browser(text):
     """html.unescape, except that `&#2;` is U+0002 as in a browser, not dropped."""
     control = re.sub(r"&#(\d+);", lambda m: chr(int(m.group(1))) if int(m.group(1)) < 32 else m.group(0), text)

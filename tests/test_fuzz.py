@@ -15,10 +15,12 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import build_docs
+import literate.highlight
 import literate.parse
 import literate.site
 import literate.render
 from contract import check_contract
+from site_html import text_of
 
 FUZZ = settings(max_examples=300, derandomize=True, database=None, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow])
@@ -250,3 +252,14 @@ def test_rendering_generated_sources_never_fails(text):
     literate.render.render_page(page, text)
     lines = literate.parse.split_lines(text)
     assert all(1 <= line <= len(lines) for line, _ in page.warnings), page.warnings
+
+
+# Highlighting keeps every character of every line, whatever the source
+# holds, and gives each line its own HTML.
+@settings(FUZZ, max_examples=100)
+@given(python_source())
+def test_highlighting_generated_sources_keeps_every_character(text):
+    parsed = literate.parse.parse_code(text)
+    lines = literate.parse.split_lines(text)
+    rendered = literate.highlight.highlight_code(lines, parsed.tokens, parsed.tree)
+    assert [text_of(line) for line in rendered] == lines

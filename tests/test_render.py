@@ -83,7 +83,7 @@ def test_tabs_and_markdown_placeholders_reach_the_page_as_written():
     # MkDocs runs pages through Markdown, which expands tabs and deletes
     # \x02 and \x03: the code column holds them as character references.
     line = "\tx = '\t\x02\x03'"
-    rendered = literate.highlight.highlight_code([line])[0]
+    rendered = literate.highlight.highlight_code(["if y:", line])[1]
     assert not {"\t", "\x02", "\x03"} & set(rendered)
     assert "&#9;" in rendered and "&#2;" in rendered and "&#3;" in rendered
 
@@ -92,9 +92,9 @@ def test_tabs_and_markdown_placeholders_reach_the_page_as_written():
 # builds. Whitespace has no colour and needs no tag; neighbouring tokens
 # of one class share one.
 def test_highlighting_spends_no_tags_on_whitespace_or_repeated_classes():
-    rendered = literate.highlight.highlight_code(["print((1))  # two  spaces", "    return  x"])
-    assert rendered == [
-        '<span class="nb">print</span><span class="p">((</span><span class="mi">1</span>'
+    rendered = literate.highlight.highlight_code(["def f():", "    print((1))  # two  spaces", "    return  x"])
+    assert rendered[1:] == [
+        '    <span class="nb">print</span><span class="p">((</span><span class="mi">1</span>'
         '<span class="p">))</span>  <span class="c1"># two  spaces</span>',
         '    <span class="k">return</span>  <span class="n">x</span>',
     ]
