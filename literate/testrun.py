@@ -86,6 +86,14 @@ class Verdict:
 # the processes a tutorial started too; the flip side is that the
 # terminal's Ctrl-C does not reach them, so the build stops the runs still
 # going when it is interrupted itself (see `judge_tutorials`).
+#
+# A shell starts a background job (`python build_docs.py &`) with the
+# interrupt ignored, and a child inherits that: its pytest would never see
+# the interrupt, be killed instead, and say nothing of where it was stuck.
+# Only then is the child given the interrupt's default back before pytest
+# starts. (A function that runs between fork and exec can in principle
+# deadlock in a program with threads, as the build is; so it is not used
+# where it is not needed.)
 PYTEST_COMMAND = ("-m", "pytest", "-p", "no:cacheprovider", "-p", "no:benchmark", "-q", "-rA")
 GRACE_SECONDS = 5
 
@@ -119,9 +127,11 @@ def run_pytest(script, folder, timeout, running):
         report = Path(scratch) / "report.xml"
         command = [sys.executable, *PYTEST_COMMAND, f"--junitxml={report}", os.path.relpath(script, folder)]
         environment = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", PYTHONIOENCODING="utf-8", COLUMNS="80")
+        interruptible = signal.getsignal(signal.SIGINT) is not signal.SIG_IGN
         process = subprocess.Popen(
             command, cwd=folder, env=environment, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT, encoding="utf-8", errors="replace", start_new_session=True,
+            preexec_fn=None if interruptible else restore_the_interrupt,
         )
         running.started(process, script)
         started = time.perf_counter()
@@ -135,6 +145,10 @@ def run_pytest(script, folder, timeout, running):
         seconds = time.perf_counter() - started
         junit = report.read_text(encoding="utf-8") if report.exists() else None
     return process.returncode, output, junit, seconds, timed_out
+
+
+def restore_the_interrupt():
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def interrupt(process):

@@ -8,6 +8,7 @@ import concurrent.futures
 import html
 import importlib.metadata
 import re
+import signal
 import subprocess
 import sys
 import textwrap
@@ -345,7 +346,18 @@ def test_hangs():
 '''
 
 
-def test_a_hanging_tutorial_is_stopped_at_its_timeout(tmp_path, capsys, monkeypatch):
+# A shell's background job (`python build_docs.py &`) starts with the
+# interrupt ignored; the build must still interrupt a tutorial at its timeout.
+@pytest.fixture(params=["as usual", "ignored by the build"])
+def interrupt(request):
+    previous = signal.getsignal(signal.SIGINT)
+    if request.param == "ignored by the build":
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
+def test_a_hanging_tutorial_is_stopped_at_its_timeout(tmp_path, capsys, monkeypatch, interrupt):
     started = tmp_path / "started"
     write(tmp_path / "source", "hangs.py", HANGS.format(started=str(started)))
     timed_from(started, monkeypatch)
