@@ -27,11 +27,11 @@ def interruptible():
 
 
 @contextlib.contextmanager
-def preview(source, tmp_path, env=None, *options):
+def preview(source, tmp_path, env=None, *options, generator=ROOT):
     log = tmp_path / "serve.log"
     with open(log, "w", encoding="utf-8") as stderr:
         server = subprocess.Popen(
-            [sys.executable, str(ROOT / "build_docs.py"), "serve", "--source", str(source),
+            [sys.executable, str(generator / "build_docs.py"), "serve", "--source", str(source),
              "--cache-dir", str(tmp_path / "cache"), "--dev-addr", "127.0.0.1:0", *options],
             stdout=subprocess.DEVNULL, stderr=stderr, env=env, preexec_fn=interruptible)
     try:
@@ -231,3 +231,30 @@ def test_serve_rebuilds_on_templates_and_settings_and_survives_failures(tmp_path
         server.send_signal(signal.SIGINT)
         server.wait(timeout=60)
     assert not list(scratch.glob("build_docs-*")), "Ctrl-C leaves the temporary site behind"
+
+
+# The generator is a chapter of the site, its pages made from build_docs.py
+# and literate/: the preview rebuilds when they are edited. A copy of the
+# generator is edited here, never the checkout's.
+def test_serve_rebuilds_when_the_generator_is_edited(tmp_path):
+    import shutil
+    generator = tmp_path / "generator"
+    generator.mkdir()
+    shutil.copy2(ROOT / "build_docs.py", generator)
+    for folder in ("literate", "site_templates"):
+        shutil.copytree(ROOT / folder, generator / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy2(ROOT / "mkdocs.yml", generator)
+    source = generator / "source"
+    source.mkdir()
+    shutil.copy2(ROOT / "source" / "search_words_zh.txt", source)
+    (source / "lesson.py").write_text("# Words.\nx = 1\n", encoding="utf-8")
+    with preview(source, tmp_path, generator=generator) as (server, address):
+        for edited, url in [(generator / "build_docs.py", "build_docs/"),
+                            (generator / "literate" / "highlight.py", "literate/highlight/")]:
+            fetch_until(address + url, "</html>", timeout=120)
+            text = edited.read_text(encoding="utf-8")
+            first_line = text.index("\n", text.index("\n# ") + 1)
+            edited.write_text(text[:first_line] + "\n\nA sentence added in the preview." + text[first_line:],
+                              encoding="utf-8")
+            fetch_until(address + url, "A sentence added in the preview.", timeout=60)
+        assert server.poll() is None
