@@ -24,6 +24,7 @@ import json
 import re
 import sys
 import threading
+import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -625,6 +626,17 @@ def test_section_permalinks_scroll_to_their_row(tutorials, visitors):
 # source lines the block shows: no line numbers, nothing added or lost.
 # Material trims the end of what it copies, so the blank lines that close a
 # section are not copied; every other character is.
+# The copy button writes to the clipboard asynchronously: on a busy machine
+# the text arrives a moment after the click.
+def copied_text(page, seconds=10):
+    deadline = time.monotonic() + seconds
+    while True:
+        clipboard = page.evaluate("() => navigator.clipboard.readText()")
+        if clipboard != "(nothing copied)" or time.monotonic() > deadline:
+            return clipboard
+        page.wait_for_timeout(50)
+
+
 def test_copy_button_copies_the_blocks_source_lines(tutorials, base_url, visitors):
     visitor = visitors(DESKTOP)
     visitor.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base_url)
@@ -632,13 +644,13 @@ def test_copy_button_copies_the_blocks_source_lines(tutorials, base_url, visitor
     for tutorial in tutorials:
         lines = tutorial.source_lines
         page = visitor.open(tutorial.url)
-        page.evaluate("() => navigator.clipboard.writeText('(nothing copied)')")
         for block in tutorial.sample(page.locator(".lp-code pre").all()):
             numbers = [int(n) for n in block.evaluate(
                 "pre => [...pre.querySelectorAll('.lp-line')].map(line => line.dataset.ln)")]
             expected = "\n".join(lines[n - 1] for n in numbers).rstrip()
+            page.evaluate("() => navigator.clipboard.writeText('(nothing copied)')")
             block.locator("button[data-md-type=copy]").click()
-            clipboard = page.evaluate("() => navigator.clipboard.readText()")
+            clipboard = copied_text(page)
             copied += 1
             if clipboard != expected:
                 problems.append(f"{tutorial.url}: the block of lines {numbers[0]}-{numbers[-1]} "
