@@ -22,6 +22,7 @@ import threading
 import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from literate import ROOT
 from literate.read import BuildError, SourceError, display_path, path_digest, write_if_changed
@@ -69,8 +70,9 @@ def project_module_files(dotted, root):
     return files
 
 
-def dependencies(script, folder):
-    """The project files the tests of `script` run, and the top-level modules it imports from elsewhere."""
+def dependencies(script, folder, read):
+    """The project files the tests of `script` run, and the top-level modules it imports from elsewhere.
+    `read` holds the bytes already read of some of them, {resolved path: bytes}."""
     roots = list(dict.fromkeys([Path(script).parent, Path(folder)]))
     queue = [Path(script)] + [root / "conftest.py" for root in roots if (root / "conftest.py").is_file()]
     files, elsewhere = {}, set()
@@ -78,7 +80,7 @@ def dependencies(script, folder):
         path = queue.pop()
         if path.resolve() in files:
             continue
-        files[path.resolve()] = path.read_bytes()
+        files[path.resolve()] = read.get(path.resolve()) or path.read_bytes()
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -147,6 +149,13 @@ def tests_script(page, code, cache_dir):
     return script
 
 
+def still_as_read(files):
+    try:
+        return all(Path(path).read_bytes() == data for path, data in files.items())
+    except OSError:
+        return False
+
+
 def cached_verdict(entry, key):
     try:
         stored = json.loads(entry.read_text(encoding="utf-8"))
@@ -159,8 +168,11 @@ def cached_verdict(entry, key):
     return verdict
 
 
-def store_verdict(entry, key, verdict):
-    if verdict.status == TIMED_OUT:
+# A verdict is cached only when the files it was keyed on still hold the
+# bytes of the key once the run is over: a save during the run may be what
+# ran, and its verdict must not pass for the version that was read.
+def store_verdict(entry, key, verdict, files):
+    if verdict.status == TIMED_OUT or not still_as_read(files):
         return
     record = {"key": key, "verdict": {**asdict(verdict), "expected_failure": None}}
     partial = entry.with_name(f"{entry.name}.{os.getpid()}.{threading.get_ident()}")
@@ -218,12 +230,23 @@ def tutorial_test_settings(config, names_with_tests):
 # A page's verdict comes from the cache when nothing it depends on changed,
 # and from a run otherwise. The runs go in parallel, one process per core;
 # the console gets one line a tutorial.
+class PendingRun(NamedTuple):
+    page: object
+    script: Path
+    functions: list
+    timeout: float
+    runtime: list
+    key: str
+    entry: Path
+    files: dict  # the bytes the key was made of, {path: bytes}
+
+
 def judge_tutorials(pages, texts, source_dir, config, options):
     tested = []
     for page in pages:
         if isinstance(texts[page.source], SourceError):
             continue  # the page stage reports it
-        code = texts[page.source][1]
+        code = texts[page.source].code
         functions = [name for name, _ in find_test_functions(code)]
         if functions:
             tested.append((page, code, functions, Path(os.path.relpath(page.source, source_dir)).as_posix()))
@@ -234,13 +257,13 @@ def judge_tutorials(pages, texts, source_dir, config, options):
             page.verdict = Verdict(NOT_RUN, functions)
             continue
         script = tests_script(page, code, options.cache_dir)
-        files, elsewhere = dependencies(script, page.source.parent)
+        files, elsewhere = dependencies(script, page.source.parent, {Path(page.source).resolve(): texts[page.source].data})
         runtime = runtime_versions(elsewhere)
         key = cache_key(files, runtime, timeouts[name], page.source.parent)
         entry = cache_entry(options.cache_dir, page.source)
         page.verdict = cached_verdict(entry, key) or (options.background and options.background.verdict(entry, key))
         if page.verdict is None:
-            pending.append((page, script, functions, timeouts[name], runtime, key, entry))
+            pending.append(PendingRun(page, script, functions, timeouts[name], runtime, key, entry, files))
         else:
             print(f"{display_path(page.source)}: {verdict_summary(page.verdict)} (cached)")
     if options.background is None:
@@ -256,17 +279,17 @@ def run_in_parallel(pending):
     running = RunningTests()
     with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         runs = {
-            pool.submit(run_tutorial_tests, script, display_path(page.source), page.source.parent,
-                        functions, timeout, running): (page, runtime, key, entry)
-            for page, script, functions, timeout, runtime, key, entry in pending
+            pool.submit(run_tutorial_tests, job.script, display_path(job.page.source), job.page.source.parent,
+                        job.functions, job.timeout, running): job
+            for job in pending
         }
         try:
             for future in concurrent.futures.as_completed(runs):
-                page, runtime, key, entry = runs[future]
-                page.verdict = future.result()
-                page.verdict.runtime = runtime
-                store_verdict(entry, key, page.verdict)
-                print(f"{display_path(page.source)}: {verdict_summary(page.verdict)}")
+                job = runs[future]
+                job.page.verdict = future.result()
+                job.page.verdict.runtime = job.runtime
+                store_verdict(job.entry, job.key, job.page.verdict, job.files)
+                print(f"{display_path(job.page.source)}: {verdict_summary(job.page.verdict)}")
         except BaseException:  # Ctrl-C above all: the runs would go on to their timeouts
             pool.shutdown(wait=False, cancel_futures=True)
             running.stop()

@@ -70,11 +70,12 @@ RENDERED = tuple(item.name for item in fields(Rendered))
 def render_pages(pages, texts, cache_dir, processes=True):
     jobs = []
     for page in pages:
-        key = render_key(page)
+        read = texts[page.source]
+        key = None if isinstance(read, SourceError) else render_key(page, read.data)
         entry = Path(cache_dir) / "pages" / f"{path_digest(page.source)}.pickle"
         stored = cached_rendering(entry, key)
         if stored is None:
-            jobs.append((page, key, entry, texts[page.source]))
+            jobs.append((page, key, entry, read))
         else:
             apply_rendering(page, stored)
     failed = {}
@@ -101,11 +102,10 @@ def render_source_page(job):
     try:
         if isinstance(read, SourceError):
             raise read
-        source_text, code = read
-        collect_downloads(page, source_text, code)
-        parsed = parse_code(code)
-        collect_notebook(page, code, parsed.sections)
-        page.body = render_page(page, code, parsed)
+        collect_downloads(page, read)
+        parsed = parse_code(read.code)
+        collect_notebook(page, read.code, parsed.sections)
+        page.body = render_page(page, read.code, parsed)
     except SourceError as error:
         return None, (error.line, error.col, error.message)
     rendered = Rendered(**{name: getattr(page, name) for name in RENDERED})
@@ -127,11 +127,7 @@ def apply_rendering(page, rendered):
 PAGE_IDENTITY = ("source", "name", "repo_path", "lang", "line_breaks")
 
 
-def render_key(page):
-    try:
-        source = Path(page.source).read_bytes()
-    except OSError:
-        return None
+def render_key(page, source):
     identity = [str(getattr(page, name)) for name in PAGE_IDENTITY]
     digest = hashlib.sha256(renderer_fingerprint().encode())
     digest.update(json.dumps(identity, ensure_ascii=False).encode())

@@ -3,8 +3,9 @@
 
 A source is read as Python reads it, or refused with its line and column.
 
-In: the path of a source file. Out: its text, decoded the way Python
-decodes a source, or a `SourceError` that names the line and column.
+In: the path of a source file, or the bytes read from it. Out: its text,
+decoded the way Python decodes a source, or a `SourceError` that names the
+line and column.
 
 Here too are what every later stage shares: the error that stops a build
 (`BuildError`), the way paths are shown in messages, and the one way files
@@ -33,10 +34,17 @@ class SourceError(Exception):
 # would refuse gets an error that names the file, the line and the column,
 # never a traceback.
 def read_source(path):
+    return decode_source(read_source_bytes(path))
+
+
+def read_source_bytes(path):
     try:
-        data = Path(path).read_bytes()
+        return Path(path).read_bytes()
     except OSError as error:
         raise SourceError(f"cannot be read: {error.strerror}") from None
+
+
+def decode_source(data):
     try:
         encoding = tokenize.detect_encoding(io.BytesIO(data).readline)[0]
     except SyntaxError as error:

@@ -18,7 +18,6 @@ import re
 import tokenize
 from dataclasses import dataclass, replace
 from xml.etree import ElementTree
-from pathlib import Path
 
 from markdown.inlinepatterns import HTML_RE
 from markdown.treeprocessors import Treeprocessor
@@ -297,19 +296,19 @@ def render_page(page, text, parsed=None):
 # PyLit made of it. A conversion that would not come back unchanged is
 # reported; a code-first page then offers no literate text rather than a
 # wrong one.
-def collect_downloads(page, source_text, code):
+def collect_downloads(page, read):
     name = download_name(page)
     if page.text_first:
-        page.downloads[f"{name}.py"] = code.encode("utf-8")
-        page.downloads[name + LITERATE_SUFFIX] = Path(page.source).read_bytes()
+        page.downloads[f"{name}.py"] = read.code.encode("utf-8")
+        page.downloads[name + LITERATE_SUFFIX] = read.data
         try:
-            check_same(source_text, code_to_literate_text(code), "text -> code -> text changes this line")
+            check_same(read.text, code_to_literate_text(read.code), "text -> code -> text changes this line")
         except SourceError as error:
             page.warnings.append((error.line, error.message))
         return
-    page.downloads[f"{name}.py"] = Path(page.source).read_bytes()
+    page.downloads[f"{name}.py"] = read.data
     try:
-        page.downloads[name + LITERATE_SUFFIX] = code_to_literate_text(code).encode("utf-8")
+        page.downloads[name + LITERATE_SUFFIX] = code_to_literate_text(read.code).encode("utf-8")
     except SourceError as error:
         page.warnings.append((error.line, f"{error.message}; the page offers no literate text"))
 

@@ -115,37 +115,35 @@ class BackgroundTests:
 
     def run(self, pending):
         for job in pending:
-            page, script, functions, _, _, key, entry = job
-            page.verdict = Verdict(RUNNING, functions)
+            job.page.verdict = Verdict(RUNNING, job.functions)
             with self.lock:
-                if self.made.get(entry, [None])[0] == key:
+                if self.made.get(job.entry, [None])[0] == job.key:
                     continue  # already running
-                self.made[entry] = [key, None]
-            self.running.stop(script)
+                self.made[job.entry] = [job.key, None]
+            self.running.stop(job.script)
             if self.pool is None:
                 self.pool = concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 1)
             self.pool.submit(self.run_one, job)
-            print(f"{display_path(page.source)}: tests running in the background")
+            print(f"{display_path(job.page.source)}: tests running in the background")
 
     def still_wanted(self, entry, key):
         with self.lock:
             return self.made.get(entry, [None])[0] == key
 
     def run_one(self, job):
-        page, script, functions, timeout, runtime, key, entry = job
-        if not self.still_wanted(entry, key):
+        if not self.still_wanted(job.entry, job.key):
             return  # a newer edit came first
-        verdict = run_tutorial_tests(script, display_path(page.source), page.source.parent, functions, timeout,
-                                     self.running)
-        verdict.runtime = runtime
+        verdict = run_tutorial_tests(job.script, display_path(job.page.source), job.page.source.parent,
+                                     job.functions, job.timeout, self.running)
+        verdict.runtime = job.runtime
         with self.lock:
-            if self.made.get(entry, [None])[0] != key:
+            if self.made.get(job.entry, [None])[0] != job.key:
                 return  # stopped for a newer edit
-            self.made[entry][1] = verdict
-        store_verdict(entry, key, verdict)
-        print(f"{display_path(page.source)}: {verdict_summary(verdict)}")
+            self.made[job.entry][1] = verdict
+        store_verdict(job.entry, job.key, verdict, job.files)
+        print(f"{display_path(job.page.source)}: {verdict_summary(verdict)}")
         self.notify_dir.mkdir(parents=True, exist_ok=True)
-        (self.notify_dir / entry.name).write_text(key, encoding="utf-8")
+        (self.notify_dir / job.entry.name).write_text(job.key, encoding="utf-8")
 
     def stop(self):
         with self.lock:

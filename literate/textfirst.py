@@ -13,6 +13,7 @@ import itertools
 import re
 import warnings
 from pathlib import Path
+from typing import NamedTuple
 
 
 
@@ -25,7 +26,7 @@ with warnings.catch_warnings():
     import pylit
 
 
-from literate.read import SourceError, read_source
+from literate.read import SourceError, decode_source, read_source_bytes
 
 
 # Some authors think in prose first. A source named `x.py.txt` (PyLit's
@@ -213,13 +214,25 @@ def check_same(expected, got, message):
 # a text-first source. Each page is read once in a build, before its tests
 # run and its page is rendered; a page that cannot be read keeps its error,
 # which rendering reports.
+class SourceRead(NamedTuple):
+    data: bytes  # as read from the file
+    text: str  # as Python decodes those bytes
+    code: str  # the text itself, or the code PyLit makes of a text-first source
+
+
+# A build reads each source once. Its page, the key of its rendering, its
+# downloads and the key of its tests' verdict all come from those bytes: an
+# edit saved while a build runs (the preview builds while the author types)
+# is either wholly in this build or wholly in the next, never rendered from
+# one version and cached under the other.
 def read_pages(pages):
-    """{source: (its text, its code)}, or the SourceError reading it raised."""
+    """{source: its SourceRead}, or the SourceError reading it raised."""
     texts = {}
     for page in pages:
         try:
-            source_text = read_source(page.source)
-            texts[page.source] = source_text, text_first_code(source_text) if page.text_first else source_text
+            data = read_source_bytes(page.source)
+            text = decode_source(data)
+            texts[page.source] = SourceRead(data, text, text_first_code(text) if page.text_first else text)
         except SourceError as error:
             texts[page.source] = error
     return texts

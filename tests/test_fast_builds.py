@@ -128,6 +128,30 @@ def test_a_warm_build_renders_only_the_edited_page(project, capsys, monkeypatch)
     assert "The Beta lesson, edited." in (project / "pages" / "en" / "beta.md").read_text(encoding="utf-8")
 
 
+# The preview builds while the author types. A save that lands after the
+# build has read the sources is in the next build, and never makes this
+# build cache the page it read under the bytes it did not read.
+def test_an_edit_saved_while_a_build_reads_the_sources_is_on_the_next_build(project, capsys, monkeypatch):
+    pages = ("site", "cache", "--pages-only", str(project / "pages"))
+    build(project, capsys, *pages)
+    read_pages = literate.build.read_pages
+
+    def read_then_save(sources):
+        texts = read_pages(sources)
+        write(project / "source", "beta.py", lesson("Beta", "Saved while the build ran."))
+        return texts
+
+    monkeypatch.setattr(literate.build, "read_pages", read_then_save)
+    write(project / "source", "beta.py", lesson("Beta", "Read by the build."))
+    build(project, capsys, *pages)
+    beta = project / "pages" / "en" / "beta.md"
+    assert "Read by the build." in beta.read_text(encoding="utf-8")
+    assert (project / "pages" / "en" / "beta.py").read_text(encoding="utf-8") == lesson("Beta", "Read by the build.")
+    monkeypatch.setattr(literate.build, "read_pages", read_pages)
+    build(project, capsys, *pages)
+    assert "Saved while the build ran." in beta.read_text(encoding="utf-8")
+
+
 def test_warnings_of_a_cached_page_are_printed_again(project, capsys, monkeypatch):
     write(project / "source", "alpha.py", lesson("Alpha", r"Bad math: $\notacommand$."))
     pages = ("site", "cache", "--pages-only", str(project / "pages"))

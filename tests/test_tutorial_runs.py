@@ -252,7 +252,7 @@ def test_the_project_files_a_tutorial_runs_are_found(tmp_path):
     write(source, "pkg/sub.py", "from .deep import y\nthing = 1\n")
     write(source, "pkg/deep.py", "y = 2\n")
     write(source, "unrelated.py", "x = 1\n")
-    files, elsewhere = literate.judge.dependencies(source / "lesson.py", source)
+    files, elsewhere = literate.judge.dependencies(source / "lesson.py", source, {})
     expected = ["lesson.py", "helper.py", "conftest.py", "pkg/__init__.py", "pkg/sub.py", "pkg/deep.py"]
     assert sorted(files) == sorted((source / name).resolve() for name in expected)
     assert elsewhere == {"numpy", "pytest", "torch", "yaml"}
@@ -265,7 +265,7 @@ def test_a_broken_helper_is_part_of_what_a_verdict_depends_on(tmp_path):
     source = tmp_path / "source"
     write(source, "lesson.py", "import helper\n")
     write(source, "helper.py", "def broken(:\n")
-    files, _ = literate.judge.dependencies(source / "lesson.py", source)
+    files, _ = literate.judge.dependencies(source / "lesson.py", source, {})
     assert (source / "helper.py").resolve() in files
 
 
@@ -277,7 +277,7 @@ def test_our_tutorials_depend_on_themselves_and_the_libraries_they_import(path):
                 for alias in node.names}
     imported |= {node.module.split(".")[0] for node in ast.walk(tree)
                  if isinstance(node, ast.ImportFrom) and node.module and not node.level}
-    files, elsewhere = literate.judge.dependencies(path, ROOT / "source")
+    files, elsewhere = literate.judge.dependencies(path, ROOT / "source", {})
     assert list(files) == [path.resolve()]
     assert elsewhere == imported - set(sys.stdlib_module_names)
 
@@ -307,6 +307,35 @@ def test_the_cache_reruns_only_what_changed(tmp_path):
     write(source, "tools/deep.py", "ONE = 2 - 1\n")
     judge(tmp_path)
     assert runs() == 4
+
+
+SAVED_DURING_ITS_RUN = '''\
+from pathlib import Path
+
+
+def test_saved_meanwhile():
+    with open("runs.log", "a") as log:
+        log.write("run\\n")
+    if not Path("saved").exists():
+        Path("saved").write_text("once")
+        Path(__file__).write_text(Path(__file__).read_text() + "# saved while its tests ran\\n")
+'''
+
+
+# A tutorial saved while its tests run (the preview runs them while the
+# author types) may have run either version, so that verdict is kept for
+# no version: the version the build read, back on disk, is run again.
+def test_a_tutorial_saved_while_its_tests_run_is_run_again(tmp_path):
+    source = tmp_path / "source"
+    tutorial = write(source, "lesson.py", SAVED_DURING_ITS_RUN)
+
+    def runs():
+        return (source / "runs.log").read_text().count("run")
+
+    assert judge(tmp_path)["lesson.py"].status == literate.testrun.PASSED and runs() == 1
+    tutorial.write_text(SAVED_DURING_ITS_RUN, encoding="utf-8")
+    assert judge(tmp_path)["lesson.py"].status == literate.testrun.PASSED and runs() == 2
+    assert judge(tmp_path)["lesson.py"].status == literate.testrun.PASSED and runs() == 2
 
 
 # A timeout counts from the moment the test that hangs has started: the
@@ -586,8 +615,8 @@ def test_the_cache_reruns_when_conftest_timeout_or_a_version_changes(tmp_path, m
 def test_a_timeout_is_never_cached(tmp_path):
     entry = literate.judge.cache_entry(tmp_path / "cache", tmp_path / "slow.py")
     timed_out = literate.testrun.Verdict(literate.testrun.TIMED_OUT, ["test_a"], problem="test_a did not finish")
-    literate.judge.store_verdict(entry, "key", timed_out)
+    literate.judge.store_verdict(entry, "key", timed_out, {})
     assert literate.judge.cached_verdict(entry, "key") is None
     passed = literate.testrun.Verdict(literate.testrun.PASSED, ["test_a"])
-    literate.judge.store_verdict(entry, "key", passed)
+    literate.judge.store_verdict(entry, "key", passed, {})
     assert literate.judge.cached_verdict(entry, "key").status == literate.testrun.PASSED
