@@ -15,7 +15,7 @@ import keyword
 import re
 import tokenize
 
-from literate.parse import find_soft_keywords, tokenize_lines
+from literate.parse import find_soft_keywords
 
 
 # ## Colouring the parser's tokens
@@ -321,14 +321,12 @@ def escaped(text):
     return text.translate(ESCAPES) if NEEDS_ESCAPES.search(text) else text
 
 
-# `tokens` and `tree` are what `parse.tokenize_lines` made of the lines
-# (without a byte-order mark), when the caller has them already.
-def highlight_code(lines, tokens=None, tree=None):
+# `tokens` and `tree` are what the parser made of the lines (without a
+# byte-order mark): `Parsed.tokens` and `Parsed.tree`.
+def highlight_code(lines, tokens, tree):
     bom = "\ufeff" if lines and lines[0].startswith("\ufeff") else ""
     if bom:
         lines = [lines[0][1:]] + lines[1:]
-    if tokens is None:
-        tree, tokens = tokenize_lines(lines)
     source = "".join(line + "\n" for line in lines)
     soft_keywords = find_soft_keywords(tree, lines, source)
     out = Colouring(source)

@@ -23,11 +23,17 @@ from test_parser import STDLIB_FILES
 SPAN = re.compile(r'<span class="([a-z0-9]+)">(.*?)</span>|([^<]+)')
 
 
+def highlighted(lines):
+    """The lines coloured as a page colours them: from the tokens the parser made."""
+    parsed = literate.parse.parse_code("".join(line + "\n" for line in lines))
+    return literate.highlight.highlight_code(lines, parsed.tokens, parsed.tree)
+
+
 def coloured_characters(code):
     """[(character, class)] of the code as highlighted, over all its lines."""
     lines = literate.parse.split_lines(code)
     found = []
-    for line in literate.highlight.highlight_code(lines):
+    for line in highlighted(lines):
         for name, inside, plain in SPAN.findall(line):
             found.extend((character, name) for character in text_of(inside or plain))
         found.append(("\n", ""))
@@ -161,12 +167,12 @@ EDGE_CASES = {
 def test_every_character_of_every_line_is_kept(name):
     code = EDGE_CASES[name]
     lines = literate.parse.split_lines(code)
-    rendered = literate.highlight.highlight_code(lines)
+    rendered = highlighted(lines)
     assert [text_of(line) for line in rendered] == lines
 
 
 def test_a_byte_order_mark_leaves_the_colours_in_place():
-    rendered = literate.highlight.highlight_code(["\ufeff#!/usr/bin/env python", "x = 1"])
+    rendered = highlighted(["\ufeff#!/usr/bin/env python", "x = 1"])
     assert rendered == ['\ufeff<span class="ch">#!/usr/bin/env python</span>',
                         '<span class="n">x</span> <span class="o">=</span> <span class="mi">1</span>']
 
@@ -175,24 +181,7 @@ def test_a_source_python_refuses_is_refused_before_it_is_coloured():
     with pytest.raises(SourceError):
         literate.parse.parse_code("x = (\n")
     with pytest.raises(SourceError):
-        literate.highlight.highlight_code(["x = '"])
-
-
-# The page is coloured from the parser's own tokens, not from a second
-# reading of the file.
-def test_the_page_colours_the_tokens_the_parser_made(monkeypatch):
-    import literate.render
-    import literate.site
-    from pathlib import Path
-
-    def no_second_reading(lines):
-        raise AssertionError("the code was tokenized again")
-
-    page = literate.site.Page(Path("x.py"), "x", "x.py", "en")
-    parsed = literate.parse.parse_code("# Why.\nx = len(y)\n")
-    monkeypatch.setattr(literate.highlight, "tokenize_lines", no_second_reading)
-    body = literate.render.render_page(page, "# Why.\nx = len(y)\n", parsed)
-    assert '<span class="nb">len</span>' in "".join(row[1] for row in body.rows)
+        literate.parse.parse_code("x = '\n")
 
 
 def lossless_or_why(path):

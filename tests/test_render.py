@@ -4,13 +4,12 @@ import html
 import re
 from pathlib import Path
 
-import build_docs
 import literate.commentary
-import literate.highlight
 import literate.render
 import literate.site
 import literate.testrun
 import literate.write
+from test_highlight import highlighted
 
 
 def render(text, line_breaks="join"):
@@ -73,7 +72,7 @@ def test_series_link_and_double_backticks():
 
 def test_highlighting_keeps_every_line_and_escapes_html():
     lines = ['s = """</script>', "<!-- {{ x }} {% y %} &amp;", '"""', "x = 1"]
-    rendered = literate.highlight.highlight_code(lines)
+    rendered = highlighted(lines)
     assert len(rendered) == len(lines)
     assert [html.unescape(re.sub(r"<[^>]+>", "", line)) for line in rendered] == lines
     assert "</script>" not in "".join(rendered)
@@ -83,7 +82,7 @@ def test_tabs_and_markdown_placeholders_reach_the_page_as_written():
     # MkDocs runs pages through Markdown, which expands tabs and deletes
     # \x02 and \x03: the code column holds them as character references.
     line = "\tx = '\t\x02\x03'"
-    rendered = literate.highlight.highlight_code(["if y:", line])[1]
+    rendered = highlighted(["if y:", line])[1]
     assert not {"\t", "\x02", "\x03"} & set(rendered)
     assert "&#9;" in rendered and "&#2;" in rendered and "&#3;" in rendered
 
@@ -92,7 +91,7 @@ def test_tabs_and_markdown_placeholders_reach_the_page_as_written():
 # builds. Whitespace has no colour and needs no tag; neighbouring tokens
 # of one class share one.
 def test_highlighting_spends_no_tags_on_whitespace_or_repeated_classes():
-    rendered = literate.highlight.highlight_code(["def f():", "    print((1))  # two  spaces", "    return  x"])
+    rendered = highlighted(["def f():", "    print((1))  # two  spaces", "    return  x"])
     assert rendered[1:] == [
         '    <span class="nb">print</span><span class="p">((</span><span class="mi">1</span>'
         '<span class="p">))</span>  <span class="c1"># two  spaces</span>',
