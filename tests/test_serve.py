@@ -3,6 +3,7 @@
 import contextlib
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -177,7 +178,6 @@ def reload_epoch(address, epoch, timeout):
 
 
 def test_serve_rebuilds_on_templates_and_settings_and_survives_failures(tmp_path):
-    import shutil
     source = tmp_path / "source"
     source.mkdir()
     lesson = source / "lesson.py"
@@ -237,7 +237,6 @@ def test_serve_rebuilds_on_templates_and_settings_and_survives_failures(tmp_path
 # and literate/: the preview rebuilds when they are edited. A copy of the
 # generator is edited here, never the checkout's.
 def test_serve_rebuilds_when_the_generator_is_edited(tmp_path):
-    import shutil
     generator = tmp_path / "generator"
     generator.mkdir()
     shutil.copy2(ROOT / "build_docs.py", generator)

@@ -163,7 +163,7 @@ def test_header_links_and_view_code_on_github(site):
     assert resolve("zh/autograd/autograd/", home) == "zh/", "HOME leads to the home page of the page's language"
     expected = f'{CONFIG["repo_url"]}/blob/{CONFIG["extra"]["repo_branch"]}/source/02_autograd/autograd_zh.py'
     assert f'href="{expected}">View code on GitHub' in body
-    assert f'/blob/main/build_docs.py">View code on GitHub' in page(site, "build_docs")
+    assert '/blob/main/build_docs.py">View code on GitHub' in page(site, "build_docs")
 
 
 def test_a_text_first_source_is_a_page_like_any_other(site):
