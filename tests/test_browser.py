@@ -440,13 +440,15 @@ def test_math_is_drawn_in_the_served_math_font_only_on_pages_with_math(tutorials
 # ## 4. Offline
 #
 # A whole visit at both sizes: load, scroll to the end, open the search and
-# run a query (which loads the search worker and its index).
+# run a query (which loads the search worker and its index), then wait
+# until the network has been idle for half a second: what the scroll and
+# the search fetched is in by then.
 def test_offline_no_request_leaves_the_machine_and_nothing_fails(tutorials, base_url, visitors):
     problems = []
     for viewport in (DESKTOP, PHONE):
         visitor = visitors(viewport)
         for url in [base_url + "/"] + [tutorial.url for tutorial in tutorials]:
-            page = visitor.open(url, wait_until="networkidle")
+            page = visitor.open(url)
             page.evaluate("() => window.scrollTo(0, document.documentElement.scrollHeight)")
             search(page, "autograd")
             page.wait_for_load_state("networkidle")
@@ -460,20 +462,23 @@ def test_offline_no_request_leaves_the_machine_and_nothing_fails(tutorials, base
 # Playwright enters characters that have no key (Chinese) as inserted text,
 # with no key events; Material reads the box on key release, as an input
 # method's last key gives it. So the query is inserted, then a key released.
+# The results come once the search worker has loaded its index, which may
+# be after the query was typed ("Initializing search" until then).
 def search(page, query):
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError  # imported where a page exists
+
     toggle = page.locator("label[for=__search]").first
     if toggle.is_visible():
         toggle.click()
     page.locator(".md-search__input").click()
-    placeholder = page.locator(".md-search-result__meta").inner_text()
     page.keyboard.insert_text(query)
     page.keyboard.press("End")
-    page.wait_for_function(
-        "placeholder => document.querySelector('.md-search-result__meta').innerText !== placeholder",
-        arg=placeholder)
     results = page.locator(".md-search-result__item a")
-    assert results.count(), (f"searching {query!r} on {page.url} finds nothing: "
-                             f"{page.locator('.md-search-result__meta').inner_text()!r}")
+    try:
+        results.first.wait_for(timeout=30_000)
+    except PlaywrightTimeoutError:
+        pytest.fail(f"searching {query!r} on {page.url} finds nothing in 30 s: "
+                    f"{page.locator('.md-search-result__meta').inner_text()!r}")
     return results.first
 
 
