@@ -229,7 +229,8 @@ def tutorial_test_settings(config, names_with_tests):
 #
 # A page's verdict comes from the cache when nothing it depends on changed,
 # and from a run otherwise. The runs go in parallel, one process per core;
-# the console gets one line a tutorial.
+# the console gets one line a tutorial (a preview, which builds on every
+# edit, tells each verdict once).
 class PendingRun(NamedTuple):
     page: object
     script: Path
@@ -264,8 +265,10 @@ def judge_tutorials(pages, texts, source_dir, config, options):
         page.verdict = cached_verdict(entry, key) or (options.background and options.background.verdict(entry, key))
         if page.verdict is None:
             pending.append(PendingRun(page, script, functions, timeouts[name], runtime, key, entry, files))
-        else:
+        elif options.background is None:
             print(f"{display_path(page.source)}: {verdict_summary(page.verdict)} (cached)")
+        else:
+            options.background.tell(entry, key, f"{display_path(page.source)}: {verdict_summary(page.verdict)} (cached)")
     if options.background is None:
         run_in_parallel(pending)
     else:

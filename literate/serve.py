@@ -105,6 +105,7 @@ class BackgroundTests:
         self.notify_dir = Path(notify_dir)
         self.lock = threading.Lock()
         self.made = {}  # cache entry -> [key of the verdict being made, the verdict once made]
+        self.told = {}  # cache entry -> key of the verdict last printed
         self.pool = None  # started with the first run
         self.running = RunningTests()
 
@@ -126,6 +127,14 @@ class BackgroundTests:
             self.pool.submit(self.run_one, job)
             print(f"{display_path(job.page.source)}: tests running in the background")
 
+    # A preview builds on every edit: each verdict is printed once, not once
+    # a build.
+    def tell(self, entry, key, line):
+        with self.lock:
+            told, self.told[entry] = self.told.get(entry), key
+        if told != key:
+            print(line)
+
     def still_wanted(self, entry, key):
         with self.lock:
             return self.made.get(entry, [None])[0] == key
@@ -141,7 +150,7 @@ class BackgroundTests:
                 return  # stopped for a newer edit
             self.made[job.entry][1] = verdict
         store_verdict(job.entry, job.key, verdict, job.files)
-        print(f"{display_path(job.page.source)}: {verdict_summary(verdict)}")
+        self.tell(job.entry, job.key, f"{display_path(job.page.source)}: {verdict_summary(verdict)}")
         self.notify_dir.mkdir(parents=True, exist_ok=True)
         (self.notify_dir / job.entry.name).write_text(job.key, encoding="utf-8")
 

@@ -27,6 +27,7 @@ import literate.testrun
 import literate.judge
 import literate.write
 import literate.publish
+import literate.serve
 from site_html import squeeze, visible_text
 
 ROOT = Path(build_docs.__file__).resolve().parent
@@ -131,14 +132,14 @@ def row_of_line(body, line):
     return next(row for row in rows if f'data-ln="{line}"' in row)
 
 
-def judge(tmp_path, run=True, **tutorial_tests):
+def judge(tmp_path, run=True, background=None, **tutorial_tests):
     """The test stage alone, without writing a site: {file name: verdict}."""
     docs = tmp_path / "docs"
     docs.mkdir(exist_ok=True)
     config = literate.publish.load_mkdocs_config(write_config(tmp_path, **tutorial_tests), docs, tmp_path / "site")
     chapters = literate.site.find_chapters(tmp_path / "source", tmp_path, literate.site.site_languages(config))
     pages = literate.site.pages_of(chapters)
-    options = literate.judge.TutorialTestOptions(run=run, cache_dir=tmp_path / "cache")
+    options = literate.judge.TutorialTestOptions(run=run, cache_dir=tmp_path / "cache", background=background)
     literate.judge.judge_tutorials(pages, literate.textfirst.read_pages(pages), tmp_path / "source", config, options)
     return {page.source.name: page.verdict for page in pages}
 
@@ -336,6 +337,28 @@ def test_a_tutorial_saved_while_its_tests_run_is_run_again(tmp_path):
     tutorial.write_text(SAVED_DURING_ITS_RUN, encoding="utf-8")
     assert judge(tmp_path)["lesson.py"].status == literate.testrun.PASSED and runs() == 2
     assert judge(tmp_path)["lesson.py"].status == literate.testrun.PASSED and runs() == 2
+
+
+# A preview builds on every edit, and tells each verdict once: when it is
+# made, or the first time it comes from the cache, not again on each build.
+def test_a_preview_prints_each_verdict_once(tmp_path, capsys):
+    tutorial = write(tmp_path / "source", "good.py", GOOD)
+    judge(tmp_path)
+    capsys.readouterr()
+    background = literate.serve.BackgroundTests(tmp_path / "notify")
+    try:
+        judge(tmp_path, background=background)
+        assert capsys.readouterr().out.count("good.py: 2 tests passed") == 1
+        judge(tmp_path, background=background)
+        assert "good.py" not in capsys.readouterr().out
+        tutorial.write_text(GOOD + "\n# An edit.\n", encoding="utf-8")
+        judge(tmp_path, background=background)
+        background.pool.shutdown(wait=True)
+        assert capsys.readouterr().out.count("good.py: 2 tests passed") == 1
+        assert judge(tmp_path, background=background)["good.py"].status == literate.testrun.PASSED
+        assert "good.py" not in capsys.readouterr().out
+    finally:
+        background.stop()
 
 
 # A timeout counts from the moment the test that hangs has started: the
