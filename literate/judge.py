@@ -80,7 +80,7 @@ def dependencies(script, folder, read):
         path = queue.pop()
         if path.resolve() in files:
             continue
-        files[path.resolve()] = read.get(path.resolve()) or path.read_bytes()
+        files[path.resolve()] = read[path.resolve()] if path.resolve() in read else path.read_bytes()
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -225,12 +225,7 @@ def tutorial_test_settings(config, names_with_tests):
     return {name: timeouts.get(name, default) for name in names_with_tests}, expected
 
 
-# ## Judging every tutorial
-#
-# A page's verdict comes from the cache when nothing it depends on changed,
-# and from a run otherwise. The runs go in parallel, one process per core;
-# the console gets one line a tutorial (a preview, which builds on every
-# edit, tells each verdict once).
+# A run to make: what to run, and what its verdict will be cached under.
 class PendingRun(NamedTuple):
     page: object
     script: Path
@@ -242,6 +237,12 @@ class PendingRun(NamedTuple):
     files: dict  # the bytes the key was made of, {path: bytes}
 
 
+# ## Judging every tutorial
+#
+# A page's verdict comes from the cache when nothing it depends on changed,
+# and from a run otherwise. The runs go in parallel, one process per core;
+# the console gets one line a tutorial (a preview, which builds on every
+# edit, tells each verdict once).
 def judge_tutorials(pages, texts, source_dir, config, options):
     tested = []
     for page in pages:
@@ -258,17 +259,20 @@ def judge_tutorials(pages, texts, source_dir, config, options):
             page.verdict = Verdict(NOT_RUN, functions)
             continue
         script = tests_script(page, code, options.cache_dir)
-        files, elsewhere = dependencies(script, page.source.parent, {Path(page.source).resolve(): texts[page.source].data})
+        read = {Path(page.source).resolve(): texts[page.source].data}
+        files, elsewhere = dependencies(script, page.source.parent, read)
         runtime = runtime_versions(elsewhere)
         key = cache_key(files, runtime, timeouts[name], page.source.parent)
         entry = cache_entry(options.cache_dir, page.source)
         page.verdict = cached_verdict(entry, key) or (options.background and options.background.verdict(entry, key))
         if page.verdict is None:
             pending.append(PendingRun(page, script, functions, timeouts[name], runtime, key, entry, files))
-        elif options.background is None:
-            print(f"{display_path(page.source)}: {verdict_summary(page.verdict)} (cached)")
+            continue
+        line = f"{display_path(page.source)}: {verdict_summary(page.verdict)} (cached)"
+        if options.background is None:
+            print(line)
         else:
-            options.background.tell(entry, key, f"{display_path(page.source)}: {verdict_summary(page.verdict)} (cached)")
+            options.background.tell(entry, key, line)
     if options.background is None:
         run_in_parallel(pending)
     else:
