@@ -211,20 +211,19 @@ def check_same(expected, got, message):
 
 
 # A page's source and its code: the same text, or the code PyLit makes of
-# a text-first source. Each page is read once in a build, before its tests
-# run and its page is rendered; a page that cannot be read keeps its error,
-# which rendering reports.
+# a text-first source. A build reads each source once, before its tests run
+# and its page is rendered. Its page, the key of its rendering, its
+# downloads and the key of its tests' verdict all come from those bytes: an
+# edit saved while a build runs (the preview builds while the author types)
+# is either wholly in this build or wholly in the next, never rendered from
+# one version and cached under the other. A page that cannot be read keeps
+# its error, which rendering reports.
 class SourceRead(NamedTuple):
     data: bytes  # as read from the file
     text: str  # as Python decodes those bytes
     code: str  # the text itself, or the code PyLit makes of a text-first source
 
 
-# A build reads each source once. Its page, the key of its rendering, its
-# downloads and the key of its tests' verdict all come from those bytes: an
-# edit saved while a build runs (the preview builds while the author types)
-# is either wholly in this build or wholly in the next, never rendered from
-# one version and cached under the other.
 def read_pages(pages):
     """{source: its SourceRead}, or the SourceError reading it raised."""
     texts = {}

@@ -246,6 +246,7 @@ def serve_round(work, edits):
                 tutorial.write_text(original + f"\n# {marker}\n", encoding="utf-8")
                 seconds = wait_for(url, marker, timeout=120)
                 if seconds is None:
+                    log.seek(0)  # serve's writes moved the shared offset to the end
                     raise SystemExit(f"{url} never showed edit {number}; what serve printed:\n{log.read()[-6000:]}")
                 latencies.append(seconds)
         finally:
@@ -286,10 +287,11 @@ def report(results, serve, serve_what, files, lines, repeats, load_before):
     print()
     print(f"{'':40} {'median':>10} {'min':>7} {'max':>7}  {'vs Pycco':>8} {'peak MB':>8} {'all procs':>9}")
     medians = {}
-    pycco = statistics.median(m.seconds for m in results["pycco"]) if repeats else None
-    for key, label in labels.items() if repeats else ():
-        medians[key], row = describe(results[key], pycco)
-        print(f"{label:40} {row}")
+    if repeats:
+        pycco = statistics.median(m.seconds for m in results["pycco"])
+        for key, label in labels.items():
+            medians[key], row = describe(results[key], pycco)
+            print(f"{label:40} {row}")
     if serve:
         serve_median, row = describe(serve, None)
         print(f"{'serve: edit saved -> page served':40} {row}")
@@ -307,6 +309,7 @@ def report(results, serve, serve_what, files, lines, repeats, load_before):
     if serve:
         print(f"  serve: an edit visible within 0.5 s:          {max(m.seconds for m in serve):.2f} s (slowest), "
               f"{serve_median:.2f} s (median)")
+
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
