@@ -81,13 +81,7 @@ def dependencies(script, folder, read):
         if path.resolve() in files:
             continue
         files[path.resolve()] = read[path.resolve()] if path.resolve() in read else path.read_bytes()
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                tree = ast.parse(files[path.resolve()])
-        except (SyntaxError, ValueError):
-            continue
-        for base, dotted in imported_names(tree, path):
+        for base, dotted in imports_in(files[path.resolve()], path):
             found = next(filter(None, (project_module_files(dotted, root) for root in ([base] if base else roots))), [])
             queue.extend(found)
             if not found and base is None:
@@ -95,23 +89,50 @@ def dependencies(script, folder, read):
     return files, elsewhere - set(sys.stdlib_module_names)
 
 
+# A preview judges every tutorial on every edit, and parsing them and their
+# modules for imports was most of it: what a file imports is kept by its
+# bytes and its place (a relative import depends on it), so a file is
+# parsed again only when it changed.
+@functools.lru_cache(maxsize=1024)
+def imports_in(data, path):
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(data)
+    except (SyntaxError, ValueError):
+        return ()
+    return tuple(imported_names(tree, path))
+
+
+@functools.lru_cache(maxsize=1024)
+def names_of_tests(code):
+    return tuple(name for name, _ in find_test_functions(code))
+
+
 # A library's version is asked of its installed metadata, never by
 # importing it: the build itself must not load torch. Most distributions
 # are named like the module they install; for the others (`yaml` comes from
 # PyYAML) the full map of installed files is read, once, and only then:
 # it takes a second.
-def runtime_versions(modules):
+# Reading a version parses the distribution's metadata: a build asks once
+# for each library, however many tutorials import it (`known`).
+def runtime_versions(modules, known=None):
+    known = {} if known is None else known
     versions = [["Python", platform.python_version()]]
     for module in sorted(modules):
-        try:
-            versions.append([module, importlib.metadata.version(module)])
-            continue
-        except importlib.metadata.PackageNotFoundError:
-            pass
-        distribution = (installed_modules().get(module) or [None])[0]
-        version = importlib.metadata.version(distribution) if distribution else "not installed"
-        versions.append([distribution or module, version])
+        if module not in known:
+            known[module] = installed_version(module)
+        versions.append(known[module])
     return versions
+
+
+def installed_version(module):
+    try:
+        return [module, importlib.metadata.version(module)]
+    except importlib.metadata.PackageNotFoundError:
+        pass
+    distribution = (installed_modules().get(module) or [None])[0]
+    return [distribution or module, importlib.metadata.version(distribution) if distribution else "not installed"]
 
 
 @functools.lru_cache(maxsize=1)
@@ -249,11 +270,11 @@ def judge_tutorials(pages, texts, source_dir, config, options):
         if isinstance(texts[page.source], SourceError):
             continue  # the page stage reports it
         code = texts[page.source].code
-        functions = [name for name, _ in find_test_functions(code)]
+        functions = list(names_of_tests(code))
         if functions:
             tested.append((page, code, functions, Path(os.path.relpath(page.source, source_dir)).as_posix()))
     timeouts, expected = tutorial_test_settings(config, {name for _, _, _, name in tested})
-    pending = []
+    pending, versions = [], {}
     for page, code, functions, name in tested:
         if not options.run:
             page.verdict = Verdict(NOT_RUN, functions)
@@ -261,7 +282,7 @@ def judge_tutorials(pages, texts, source_dir, config, options):
         script = tests_script(page, code, options.cache_dir)
         read = {Path(page.source).resolve(): texts[page.source].data}
         files, elsewhere = dependencies(script, page.source.parent, read)
-        runtime = runtime_versions(elsewhere)
+        runtime = runtime_versions(elsewhere, versions)
         key = cache_key(files, runtime, timeouts[name], page.source.parent)
         entry = cache_entry(options.cache_dir, page.source)
         page.verdict = cached_verdict(entry, key) or (options.background and options.background.verdict(entry, key))
