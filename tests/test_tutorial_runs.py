@@ -9,6 +9,7 @@ import html
 import importlib.metadata
 import re
 import signal
+import os
 import subprocess
 import sys
 import textwrap
@@ -359,6 +360,29 @@ def test_a_preview_prints_each_verdict_once(tmp_path, capsys):
         assert "good.py" not in capsys.readouterr().out
     finally:
         background.stop()
+
+
+# A preview's tests yield the processor to its builds; a build's do not.
+def test_a_preview_runs_its_tests_at_a_lower_priority(tmp_path):
+    seen = tmp_path / "niceness"
+    write(tmp_path / "source", "lesson.py", f"""\
+        import os
+
+
+        def test_priority():
+            with open({str(seen)!r}, "a") as record:
+                record.write(f"{{os.nice(0)}} ")
+        """)
+    judge(tmp_path)
+    background = literate.serve.BackgroundTests(tmp_path / "notify")
+    try:
+        write(tmp_path / "source", "lesson.py", (tmp_path / "source" / "lesson.py").read_text() + "# An edit.\n")
+        judge(tmp_path, background=background)
+        background.pool.shutdown(wait=True)
+    finally:
+        background.stop()
+    ours = os.nice(0)
+    assert seen.read_text().split() == [str(ours), str(min(19, ours + literate.serve.PREVIEW_TEST_NICENESS))]
 
 
 # A timeout counts from the moment the test that hangs has started: the
