@@ -79,6 +79,7 @@ class LiteratePlugin(BasePlugin):
     def on_env(self, env, config, files):
         if self.templates is not None:
             env.bytecode_cache = self.templates
+        forget_the_last_pages_languages(config)
         return env
 
     # mkdocs-static-i18n builds each further language inside its own
@@ -88,6 +89,17 @@ class LiteratePlugin(BasePlugin):
         i18n = config.plugins.get("i18n")
         if i18n is None or not i18n.building:
             split_search_index(config)
+
+
+# mkdocs-static-i18n points each page's language selector at the page's
+# translations by setting `config.extra.alternate` as an attribute, which
+# templates read before the setting of that name, and leaves it set. The
+# site's own templates, built after the pages of a language, would link to
+# the translations of the last page built (the 404 page offered
+# `/tensors/broadcasting/` as its English version): before them, the
+# selector goes back to the home pages of `mkdocs.yml`.
+def forget_the_last_pages_languages(config):
+    vars(config.extra).pop("alternate", None)
 
 
 # Jinja compiles Material's templates, some ninety of them, on every build

@@ -4,6 +4,7 @@ clean build gives, byte for byte. How fast they are is measured by tests/benchma
 not here."""
 
 import os
+import re
 import subprocess
 import sys
 import sysconfig
@@ -316,6 +317,16 @@ def test_a_failed_build_leaves_the_site_as_it_was(project, capsys, monkeypatch):
     assert status == 1 and "stopped on purpose" in err
     assert snapshot(project / "site") == before
     assert sorted(path.name for path in project.iterdir()) == ["cache", "mkdocs.yml", "site", "source"]
+
+
+# mkdocs-static-i18n leaves the language selector of the last page built
+# in MkDocs' settings; the 404 page, built after it, must offer the home
+# pages instead.
+def test_the_404_page_offers_the_home_page_of_each_language(project, capsys):
+    build(project, capsys)
+    page = (project / "site" / "404.html").read_text(encoding="utf-8")
+    languages = re.findall(r'<a href="([^"]*)" hreflang="(\w+)" class="md-select__link">', page)
+    assert [(lang, href.rstrip("./")) for href, lang in languages] == [("en", ""), ("zh", "/zh")]
 
 
 # ## The plugin: MkDocs never reads the code column
