@@ -49,8 +49,11 @@ def judged_chapters(source_dir, config_dir, config, testing):
     return chapters, texts
 
 
-def build_site(source_dir, site_dir, config_file, testing=None, preview=False, overrides=None):
-    """Build the site; returns the MkDocs settings it was built with (`overrides` replace mkdocs.yml's)."""
+def build_site(source_dir, site_dir, config_file, testing=None, preview=False, overrides=None, preview_site=None):
+    """Build the site; returns the MkDocs settings it was built with (`overrides` replace mkdocs.yml's).
+
+    A preview passes the same `preview_site` (`publish.PreviewSite`) to each of its builds.
+    """
     config_file, site_dir = Path(config_file).resolve(), Path(site_dir).resolve()
     check_site_dir(site_dir, source_dir, config_file.parent)
     recover_site(site_dir)
@@ -61,7 +64,7 @@ def build_site(source_dir, site_dir, config_file, testing=None, preview=False, o
         config = load_mkdocs_config(config_file, docs_dir, staging, cache_dir, overrides)
         chapters = make_pages(source_dir, docs_dir, config, testing, preview)
         with reproducible_build_date(config_file.parent, pages_of(chapters)):
-            run_mkdocs(config, site_dir, site_record(cache_dir, site_dir))
+            run_mkdocs(config, site_dir, site_record(cache_dir, site_dir), preview_site)
     return config
 
 

@@ -6,7 +6,8 @@ A complete site goes out, or none: the old one stays until the new is ready.
 In: `mkdocs.yml`, the folder of pages and the site folder. Out: MkDocs'
 settings loaded for this build, with the plugin of this package; the site
 built beside the old one and swapped in only when complete, dated
-reproducibly; and no MkDocs run at all when nothing it reads changed.
+reproducibly; no MkDocs run at all when nothing it reads changed; and in
+a preview, only the pages an edit changed built again.
 """
 
 import contextlib
@@ -25,7 +26,7 @@ from pathlib import Path
 from literate import ROOT
 from literate.read import BuildError, display_path, path_digest
 from literate.site import generator_files
-from literate.plugin import LiteratePlugin
+from literate.plugin import LiteratePlugin, build_pages_again
 
 
 # MkDocs reads `mkdocs.yml`, with the folder of generated pages as its
@@ -65,7 +66,7 @@ def load_mkdocs_config(config_file, docs_dir, site_dir, cache_dir=None, override
 # replaced since is never taken for the one recorded. When the hash is the
 # recorded one and the site is as that build left it, MkDocs does not run
 # and the site stays as it is. Anything else is a full MkDocs build, which
-# the plugin keeps short.
+# the plugin keeps short, or in a preview perhaps a few pages (below).
 SITE_RECORD_VERSION = 2
 
 
@@ -73,8 +74,8 @@ def site_record(cache_dir, site_dir):
     return Path(cache_dir) / "sites" / f"{path_digest(site_dir)}.json"
 
 
-def mkdocs_inputs(config):
-    digest = hashlib.sha256(mkdocs_setup_digest(config).encode())
+def mkdocs_inputs(config, setup):
+    digest = hashlib.sha256(setup.encode())
     digest.update(f"\0{os.environ.get('SOURCE_DATE_EPOCH')}".encode())
     docs = Path(config["docs_dir"])
     for path in sorted(docs.rglob("*")):
@@ -156,19 +157,27 @@ def forget_removed_sites(folder):
             record.unlink(missing_ok=True)
 
 
-def run_mkdocs(config, site_dir, record):
+def run_mkdocs(config, site_dir, record, preview=None):
     staging = Path(config["site_dir"])
-    inputs = mkdocs_inputs(config)
+    setup = mkdocs_setup_digest(config)
+    inputs = mkdocs_inputs(config, setup)
     previous = recorded_build(record, site_dir)
     if previous is not None and previous["inputs"] == inputs:
         print(f"{display_path(site_dir)}: nothing changed since the last build")
         return
+    if previous is not None and preview is not None and preview.build_edit(config, setup, site_dir):
+        record_build(record, site_dir, inputs)
+        return
+    if preview is not None:
+        preview.take_pages(config)
     try:
         mkdocs_build(config)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     swap_in(staging, site_dir)
+    if preview is not None:
+        preview.keep(config, setup, site_dir)
     record_build(record, site_dir, inputs)
 
 
@@ -176,6 +185,58 @@ def mkdocs_build(config):
     from mkdocs.commands.build import build
 
     build(config)
+
+
+# ## A preview: only what an edit changed
+#
+# A preview keeps, between its builds, the pages MkDocs read last and the
+# settings it read them with (with the plugins, which keep what each
+# language was built with). When an edit leaves the set of pages and
+# everything else MkDocs reads as it was, only the pages and files whose
+# bytes changed are built again, into the site as it is (see the plugin's
+# last section). Anything else, or anything that goes wrong on the way,
+# is a whole build, whose error is the one reported.
+class PreviewSite:
+    """What a preview keeps from its last build, in `folder`, for the next."""
+
+    def __init__(self, folder):
+        self.docs_dir = Path(folder) / "pages"
+        self.config = None  # the settings of the last whole build; None until there is one to build on
+        self.setup = None
+
+    def take_pages(self, config):
+        shutil.rmtree(self.docs_dir, ignore_errors=True)
+        shutil.copytree(config["docs_dir"], self.docs_dir)
+        config["docs_dir"] = str(self.docs_dir)
+        self.config = None
+
+    def keep(self, config, setup, site_dir):
+        config["site_dir"] = str(site_dir)
+        self.config, self.setup = config, setup
+
+    def build_edit(self, config, setup, site_dir):
+        if self.config is None or setup != self.setup:
+            return False
+        before, now = file_contents(self.docs_dir), file_contents(config["docs_dir"])
+        if before.keys() != now.keys():
+            return False
+        changed = sorted(path for path in now if now[path] != before[path])
+        for path in changed:
+            (self.docs_dir / path).write_bytes(now[path])
+        kept, self.config = self.config, None  # built on only if this succeeds
+        try:
+            if not build_pages_again(kept, changed, site_dir):
+                return False
+        except Exception:
+            return False
+        self.config = kept
+        return True
+
+
+def file_contents(folder):
+    folder = Path(folder)
+    return {path.relative_to(folder).as_posix(): path.read_bytes()
+            for path in sorted(folder.rglob("*")) if path.is_file()}
 
 
 # On Linux the two folders trade places in one step (`renameat2` with

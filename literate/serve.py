@@ -20,6 +20,7 @@ from literate import ROOT
 from literate.read import BuildError, display_path
 from literate.testrun import RUNNING, RunningTests, Verdict, run_tutorial_tests, verdict_summary
 from literate.judge import TutorialTestOptions, store_verdict
+from literate.publish import PreviewSite
 from literate.build import build_site
 
 
@@ -32,11 +33,12 @@ from literate.build import build_site
 #
 # An edit is on the page before the author has looked up from the editor:
 # the server looks for changes every tenth of a second (MkDocs' default is
-# half a second), a build renders only the edited page, MkDocs reads no
-# page's code (see the plugin), and the edited tutorial's tests run in the
-# background (see "Tests in the background"): the page says they are
-# running, and shows their verdict when they finish, without being
-# rendered again.
+# half a second), a build renders only the edited page, MkDocs builds only
+# the pages that changed, into the site of the build before (the preview
+# keeps what that build made: see `PreviewSite` in "Publish"), and the
+# edited tutorial's tests run in the background (see "Tests in the
+# background"): the page says they are running, and shows their verdict
+# when they finish, without being rendered again.
 PREVIEW_POLLING_SECONDS = 0.1
 
 
@@ -52,12 +54,13 @@ def serve_site(source_dir, config_file, address, testing=None):
     with tempfile.TemporaryDirectory(prefix="build_docs-serve-") as folder:
         site_dir = Path(folder) / "site"
         background = BackgroundTests(Path(folder) / "verdicts")
+        preview_site = PreviewSite(folder)
         background.notify_dir.mkdir()
         testing = replace(testing or TutorialTestOptions(), background=background)
 
         def rebuild():
             try:
-                build_site(source_dir, site_dir, config_file, testing, preview=True)
+                build_site(source_dir, site_dir, config_file, testing, preview=True, preview_site=preview_site)
             except (BuildError, MkDocsException) as error:
                 print(error, file=sys.stderr)
 

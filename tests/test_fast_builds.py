@@ -3,6 +3,7 @@ MkDocs plugin and MkDocs run only when something changed all give what a
 clean build gives, byte for byte. How fast they are is measured by tests/benchmarks/bench_build.py,
 not here."""
 
+import json
 import os
 import re
 import subprocess
@@ -19,10 +20,12 @@ from mkdocs.plugins import BasePlugin, event_priority
 
 import build_docs
 import literate.build
+import literate.judge
 import literate.pages
 import literate.plugin
 import literate.publish
 import literate.read
+from literate.render import collect_downloads
 import literate.render
 from literate import STAGES
 from site_html import code_lines
@@ -317,6 +320,96 @@ def test_a_failed_build_leaves_the_site_as_it_was(project, capsys, monkeypatch):
     assert status == 1 and "stopped on purpose" in err
     assert snapshot(project / "site") == before
     assert sorted(path.name for path in project.iterdir()) == ["cache", "mkdocs.yml", "site", "source"]
+
+
+# ## A preview builds only what an edit changed
+#
+# `serve` keeps a PreviewSite between its builds; an edit that changes no
+# title and no set of files builds only the pages whose Markdown changed,
+# and the site must still be the one a whole build makes.
+def preview_build(project, preview):
+    testing = literate.judge.TutorialTestOptions(run=False, cache_dir=project / "cache")
+    literate.build.build_site(project / "source", project / "site", project / "mkdocs.yml", testing,
+                              preview=True, preview_site=preview)
+
+
+def in_both_languages(project):
+    write(project / "source", "beta_zh.py", lesson("贝塔", "贝塔这一课。"))
+    return literate.publish.PreviewSite(project / "preview")
+
+
+def test_a_preview_builds_only_the_edited_pages_into_what_a_whole_build_gives(project, capsys, monkeypatch):
+    preview = in_both_languages(project)
+    preview_build(project, preview)
+    write(project / "source", "beta.py", lesson("Beta", "The Beta lesson.").replace("x = 1", "x = 2").replace(
+        "Some words about x.", "Some words about x, edited: findable."))
+    write(project / "source", "beta_zh.py", lesson("贝塔", "贝塔这一课。").replace("Some words about x.", "关于 x，改过了。"))
+    # Outside git the build date is the newest source's time, which a save moves (see `publish`).
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700086400")
+    built, build_page = [], literate.plugin._build_page
+    with monkeypatch.context() as patch:
+        patch.setattr(literate.publish, "mkdocs_build", lambda config: pytest.fail("MkDocs built every page"))
+        patch.setattr(literate.plugin, "_build_page",
+                      lambda page, *rest: built.append(page.file.src_uri) or build_page(page, *rest))
+        preview_build(project, preview)
+    assert sorted(built) == ["en/beta.md", "zh/beta.md"]
+    site = snapshot(project / "site")
+    assert "x = 2" in code_lines(site["beta/index.html"].decode()).values()
+    assert b"findable" in site["search/search_index.json"]
+    chinese = json.loads(site["zh/search/search_index.json"])["docs"]
+    assert any("改过了" in entry["text"].replace("\u200b", "") for entry in chinese)  # jieba marks the words
+    assert site == clean_build(project, capsys)
+
+
+def with_a_data_file(page, read):
+    collect_downloads(page, read)
+    if page.source.name == "beta.py":
+        page.downloads["beta.csv"] = b"x,f\n1,1\n"
+
+
+@pytest.mark.parametrize("edit", ["a title", "a new page", "a new download"])
+def test_a_preview_edit_that_other_pages_show_builds_every_page(edit, project, capsys, monkeypatch):
+    preview = in_both_languages(project)
+    preview_build(project, preview)
+    if edit == "a title":  # shown in every page's navigation
+        write(project / "source", "beta.py", lesson("Beta, renamed", "The Beta lesson."))
+    elif edit == "a new page":
+        write(project / "source", "delta.py", lesson("Delta", "The Delta lesson."))
+    else:  # a file MkDocs did not know, beside a page that keeps its title
+        monkeypatch.setattr(literate.pages, "collect_downloads", with_a_data_file)
+        write(project / "source", "beta.py", lesson("Beta", "The Beta lesson, with data."))
+    whole, mkdocs_build = [], literate.publish.mkdocs_build
+    with monkeypatch.context() as patch:
+        patch.setattr(literate.publish, "mkdocs_build", lambda config: whole.append(1) or mkdocs_build(config))
+        preview_build(project, preview)
+    assert whole == [1]
+    site = snapshot(project / "site")
+    assert site == clean_build(project, capsys)
+    assert ("beta.csv" in site) == (edit == "a new download")
+
+
+# What goes wrong while the edited pages are built again (here, splitting
+# the search index) is found again by the whole build that follows, which
+# reports it; the preview's site stays as it was.
+def test_a_preview_edit_that_fails_leaves_the_site_as_it_was(project, capsys, monkeypatch):
+    preview = in_both_languages(project)
+    preview_build(project, preview)
+    before = snapshot(project / "site")
+    write(project / "source", "beta.py", lesson("Beta", "Edited."))
+    attempts = []
+
+    def fails(config):
+        attempts.append(config["site_dir"])
+        raise literate.read.BuildError("stopped on purpose")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(literate.plugin, "split_search_index", fails)
+        with pytest.raises(literate.read.BuildError, match="stopped on purpose"):
+            preview_build(project, preview)
+    assert len(attempts) == 2  # the edited pages alone, then every page
+    assert snapshot(project / "site") == before
+    preview_build(project, preview)
+    assert snapshot(project / "site") == clean_build(project, capsys)
 
 
 # mkdocs-static-i18n leaves the language selector of the last page built
