@@ -94,7 +94,10 @@ def serve_site(source_dir, config_file, address, testing=None):
 #
 # A preview must not keep the author waiting for tests. There, a tutorial
 # whose verdict is not in the cache is shown at once as RUNNING, and its
-# tests run in a pool of threads, a run per core. A verdict, when made, goes
+# tests run in a pool of threads, a run per core but one, which is left to
+# the preview's builds; the tutorial saved last runs first (on a cold
+# cache every tutorial waits for a run, and the one being edited would
+# otherwise wait for all of them). A verdict, when made, goes
 # to the cache and is kept here too (a timeout is never cached), and a file
 # named after the tutorial is written in `notify_dir`: the preview watches
 # that folder, and builds the site again with the verdict. An edit made
@@ -117,6 +120,7 @@ class BackgroundTests:
         self.made = {}  # cache entry -> [key of the verdict being made, the verdict once made]
         self.told = {}  # cache entry -> key of the verdict last printed
         self.pool = None  # started with the first run
+        self.waiting = []  # runs not started yet, the newest last
         self.running = RunningTests(niceness=PREVIEW_TEST_NICENESS)
 
     def verdict(self, entry, key):
@@ -131,10 +135,11 @@ class BackgroundTests:
                 if self.made.get(job.entry, [None])[0] == job.key:
                     continue  # already running
                 self.made[job.entry] = [job.key, None]
+                self.waiting.append(job)
             self.running.stop(job.script)
             if self.pool is None:
-                self.pool = concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 1)
-            self.pool.submit(self.run_one, job)
+                self.pool = concurrent.futures.ThreadPoolExecutor(max_workers=max(1, (os.cpu_count() or 1) - 1))
+            self.pool.submit(self.run_newest)
             print(f"{display_path(job.page.source)}: tests running in the background")
 
     # A preview builds on every edit: each verdict is printed once, not once
@@ -148,6 +153,11 @@ class BackgroundTests:
     def still_wanted(self, entry, key):
         with self.lock:
             return self.made.get(entry, [None])[0] == key
+
+    def run_newest(self):
+        with self.lock:
+            job = self.waiting.pop()
+        self.run_one(job)
 
     def run_one(self, job):
         if not self.still_wanted(job.entry, job.key):
@@ -167,6 +177,7 @@ class BackgroundTests:
     def stop(self):
         with self.lock:
             self.made.clear()
+            self.waiting.clear()
         if self.pool is not None:
             self.pool.shutdown(wait=False, cancel_futures=True)
         self.running.stop()

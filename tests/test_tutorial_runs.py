@@ -13,6 +13,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 
@@ -383,6 +384,33 @@ def test_a_preview_runs_its_tests_at_a_lower_priority(tmp_path):
         background.stop()
     ours = os.nice(0)
     assert seen.read_text().split() == [str(ours), str(min(19, ours + literate.serve.PREVIEW_TEST_NICENESS))]
+
+
+# On two cores a preview runs one tutorial at a time, leaving the other core
+# to its builds, and the tutorial saved last first: here `a.py` and `b.py`
+# wait while `first.py` runs, and `b.py`, saved after `a.py`, goes first.
+def test_a_preview_runs_the_tutorial_saved_last_first(tmp_path, monkeypatch):
+    monkeypatch.setattr(literate.serve.os, "cpu_count", lambda: 2)
+    order, release = [], threading.Event()
+
+    def run_tutorial_tests(script, name, folder, functions, timeout, running):
+        order.append(Path(script).name)
+        assert release.wait(60)
+        return literate.testrun.Verdict(literate.testrun.PASSED, functions)
+
+    monkeypatch.setattr(literate.serve, "run_tutorial_tests", run_tutorial_tests)
+    background = literate.serve.BackgroundTests(tmp_path / "notify")
+    try:
+        write(tmp_path / "source", "first.py", GOOD)
+        judge(tmp_path, background=background)
+        for name in ("a.py", "b.py"):
+            write(tmp_path / "source", name, GOOD)
+            judge(tmp_path, background=background)
+        release.set()
+        background.pool.shutdown(wait=True)
+    finally:
+        background.stop()
+    assert order == ["first.py", "b.py", "a.py"]
 
 
 # A timeout counts from the moment the test that hangs has started: the
