@@ -32,14 +32,16 @@ from literate.build import build_site
 # is reported and shown on its page rather than stopping the preview.
 #
 # An edit is on the page before the author has looked up from the editor:
-# the server looks for changes every tenth of a second (MkDocs' default is
-# half a second), a build renders only the edited page, MkDocs builds only
-# the pages that changed, into the site of the build before (the preview
-# keeps what that build made: see `PreviewSite` in "Publish"), and the
-# edited tutorial's tests run in the background (see "Tests in the
+# the server looks for changes every twentieth of a second, and waits as
+# long for a save to settle before it builds (MkDocs' defaults are half a
+# second and a tenth; a save caught half-written is built again as soon as
+# the rest lands). A build renders only the edited page, MkDocs builds
+# only the pages that changed, into the site of the build before (the
+# preview keeps what that build made: see `PreviewSite` in "Publish"), and
+# the edited tutorial's tests run in the background (see "Tests in the
 # background"): the page says they are running, and shows their verdict
 # when they finish, without being rendered again.
-PREVIEW_POLLING_SECONDS = 0.1
+PREVIEW_POLLING_SECONDS = 0.05
 
 
 def serve_site(source_dir, config_file, address, testing=None):
@@ -68,6 +70,7 @@ def serve_site(source_dir, config_file, address, testing=None):
             rebuild()
             server = LiveReloadServer(builder=rebuild, host=host, port=int(port), root=str(site_dir),
                                       polling_interval=PREVIEW_POLLING_SECONDS)
+            server.build_delay = PREVIEW_POLLING_SECONDS
             # Port 0 lets the system choose a free port: the address announced
             # is the one bound, once it is bound.
             bind = server.server_bind
