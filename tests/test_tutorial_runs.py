@@ -310,6 +310,14 @@ def test_the_cache_reruns_only_what_changed(tmp_path):
     write(source, "tools/deep.py", "ONE = 2 - 1\n")
     judge(tmp_path)
     assert runs() == 4
+    # A module the helper imports only since its last edit is followed too.
+    write(source, "tools/other.py", "TWO = 2\n")
+    write(source, "helper.py", "from tools import deep, other\n\n\ndef value():\n    return deep.ONE\n")
+    judge(tmp_path)
+    assert runs() == 5
+    write(source, "tools/other.py", "TWO = 1 + 1\n")
+    judge(tmp_path)
+    assert runs() == 6
 
 
 SAVED_DURING_ITS_RUN = '''\
