@@ -100,8 +100,9 @@ GRACE_SECONDS = 5
 
 # The runs going on are kept by whoever starts them (a build, a preview),
 # so that it can stop them. Runs start and end in a pool's threads, so the
-# record is locked. A preview runs them at a lower priority (`niceness`, as
-# `nice` sets it): its builds come first, and the tests take what is left.
+# record is locked. A preview runs them at a lower priority (`niceness`
+# added to its own, as `nice` adds it): its builds come first, and the
+# tests take what is left.
 class RunningTests:
     def __init__(self, niceness=0):
         self.lock, self.processes = threading.Lock(), {}  # process -> the script it tests
@@ -110,7 +111,8 @@ class RunningTests:
     def started(self, process, script):
         if self.niceness and hasattr(os, "setpriority"):
             try:
-                os.setpriority(os.PRIO_PROCESS, process.pid, self.niceness)
+                lower = min(19, os.getpriority(os.PRIO_PROCESS, 0) + self.niceness)
+                os.setpriority(os.PRIO_PROCESS, process.pid, lower)
             except OSError:
                 pass  # it has ended already
         with self.lock:
