@@ -296,28 +296,22 @@ def test_the_cache_reruns_only_what_changed(tmp_path):
     def runs():
         return (source / "runs.log").read_text().count("run")
 
+    def runs_after(*edits):
+        for name, text in edits:
+            write(source, name, text)
+        judge(tmp_path)
+        return runs()
+
     assert judge(tmp_path)["counter.py"].status == literate.testrun.PASSED and runs() == 1
     assert judge(tmp_path)["counter.py"].status == literate.testrun.PASSED and runs() == 1
-    write(source, "unrelated.py", "x = 2\n")
-    judge(tmp_path)
-    assert runs() == 1
-    write(source, "counter.py", RUN_COUNTER + "# an edit\n")
-    judge(tmp_path)
-    assert runs() == 2
-    write(source, "helper.py", "from tools import deep\n\n\ndef value():\n    return deep.ONE * 1\n")
-    judge(tmp_path)
-    assert runs() == 3
-    write(source, "tools/deep.py", "ONE = 2 - 1\n")
-    judge(tmp_path)
-    assert runs() == 4
+    assert runs_after(("unrelated.py", "x = 2\n")) == 1
+    assert runs_after(("counter.py", RUN_COUNTER + "# an edit\n")) == 2
+    assert runs_after(("helper.py", "from tools import deep\n\n\ndef value():\n    return deep.ONE * 1\n")) == 3
+    assert runs_after(("tools/deep.py", "ONE = 2 - 1\n")) == 4
     # A module the helper imports only since its last edit is followed too.
-    write(source, "tools/other.py", "TWO = 2\n")
-    write(source, "helper.py", "from tools import deep, other\n\n\ndef value():\n    return deep.ONE\n")
-    judge(tmp_path)
-    assert runs() == 5
-    write(source, "tools/other.py", "TWO = 1 + 1\n")
-    judge(tmp_path)
-    assert runs() == 6
+    assert runs_after(("tools/other.py", "TWO = 2\n"),
+                      ("helper.py", "from tools import deep, other\n\n\ndef value():\n    return deep.ONE\n")) == 5
+    assert runs_after(("tools/other.py", "TWO = 1 + 1\n")) == 6
 
 
 SAVED_DURING_ITS_RUN = '''\
