@@ -109,15 +109,9 @@ def names_of_tests(code):
     return tuple(name for name, _ in find_test_functions(code))
 
 
-# A library's version is asked of its installed metadata, never by
-# importing it: the build itself must not load torch. Most distributions
-# are named like the module they install; for the others (`yaml` comes from
-# PyYAML) the full map of installed files is read, once, and only then:
-# it takes a second.
 # Reading a version parses the distribution's metadata: a build asks once
 # for each library, however many tutorials import it (`known`).
-def runtime_versions(modules, known=None):
-    known = {} if known is None else known
+def runtime_versions(modules, known):
     versions = [["Python", platform.python_version()]]
     for module in sorted(modules):
         if module not in known:
@@ -126,6 +120,11 @@ def runtime_versions(modules, known=None):
     return versions
 
 
+# A library's version is asked of its installed metadata, never by
+# importing it: the build itself must not load torch. Most distributions
+# are named like the module they install; for the others (`yaml` comes from
+# PyYAML) the full map of installed files is read, once, and only then:
+# it takes a second.
 def installed_version(module):
     try:
         return [module, importlib.metadata.version(module)]

@@ -207,12 +207,13 @@ def build_pages_again(config, changed, site_dir):
     warnings = CountHandler()
     warnings.setLevel(logging.WARNING)
     logging.getLogger("mkdocs").addHandler(warnings)
+    edited = {language: [file for file in map(built.files.get_file_from_path, changed) if file is not None]
+              for language, built in plugin.built.items()}
     with tempfile.TemporaryDirectory(prefix=".edit-", dir=site_dir.parent) as scratch:
         config["site_dir"] = scratch
         try:
             for language, built in plugin.built.items():
-                pages = [file for file in map(built.files.get_file_from_path, changed)
-                         if file is not None and file.is_documentation_page()]
+                pages = [file for file in edited[language] if file.is_documentation_page()]
                 if not pages and language != last_language(plugin):
                     continue
                 if i18n is not None:
@@ -225,12 +226,10 @@ def build_pages_again(config, changed, site_dir):
                         return False
                 for file in built.files.documentation_pages():
                     file.page.validate_anchor_links(files=built.files, log_level=config.validation.links.anchors)
-            for path in changed:
-                for built in plugin.built.values():
-                    file = built.files.get_file_from_path(path)
-                    if file is not None and not file.is_documentation_page():
-                        point_at(file, scratch)
-                        file.copy_file()
+            for file in (file for files in edited.values() for file in files):
+                if not file.is_documentation_page():
+                    point_at(file, scratch)
+                    file.copy_file()
             if warnings.get_counts():
                 raise Abort(f"Aborted with {len(warnings.counts)} warnings in strict mode!")
             if i18n is not None:
@@ -242,11 +241,8 @@ def build_pages_again(config, changed, site_dir):
         finally:
             config["site_dir"] = str(site_dir)
             logging.getLogger("mkdocs").removeHandler(warnings)
-            for built in plugin.built.values():
-                for path in changed:
-                    file = built.files.get_file_from_path(path)
-                    if file is not None:
-                        point_at(file, site_dir)
+            for file in (file for files in edited.values() for file in files):
+                point_at(file, site_dir)
     return True
 
 
