@@ -22,7 +22,7 @@ from literate.conventions import line_break_setting
 from literate.pages import render_pages
 from literate.testrun import verdict_problems
 from literate.judge import TutorialTestOptions, judge_tutorials
-from literate.write import write_pages
+from literate.write import page_files, write_files
 from literate.publish import (
     check_site_dir, load_mkdocs_config, recover_site, reproducible_build_date, run_mkdocs, site_record,
 )
@@ -62,13 +62,15 @@ def build_site(source_dir, site_dir, config_file, testing=None, preview=False, o
     with tempfile.TemporaryDirectory(prefix="build_docs-") as docs_dir:
         cache_dir = (testing or TutorialTestOptions()).cache_dir
         config = load_mkdocs_config(config_file, docs_dir, staging, cache_dir, overrides)
-        chapters = make_pages(source_dir, docs_dir, config, testing, preview)
+        chapters, files = make_pages(source_dir, config, testing, preview)
         with reproducible_build_date(config_file.parent, pages_of(chapters)):
-            run_mkdocs(config, site_dir, site_record(cache_dir, site_dir), preview_site)
+            run_mkdocs(config, files, site_dir, site_record(cache_dir, site_dir), preview_site)
     return config
 
 
-def make_pages(source_dir, docs_dir, config, testing, preview=False):
+# The pages come out in memory (see "Write"): MkDocs' folder gets them only
+# when MkDocs is to read them.
+def make_pages(source_dir, config, testing, preview=False):
     testing = testing or TutorialTestOptions()
     chapters, texts = judged_chapters(source_dir, Path(config.config_file_path).parent, config, testing)
     problems = verdict_problems(pages_of(chapters))
@@ -77,9 +79,9 @@ def make_pages(source_dir, docs_dir, config, testing, preview=False):
     for problem in problems:
         print(problem, file=sys.stderr)
     render_pages(pages_of(chapters), texts, testing.cache_dir, processes=not preview)
-    write_pages(chapters, site_languages(config), docs_dir, config)
+    files = page_files(chapters, site_languages(config), config)
     configure_navigation(config, chapters)
-    return chapters
+    return chapters, files
 
 
 # `--pages-only DIR` stops before MkDocs, with the pages and their downloads
@@ -89,4 +91,4 @@ def write_pages_only(source_dir, pages_dir, config_file, testing=None):
     pages_dir = Path(pages_dir).resolve()
     pages_dir.mkdir(parents=True, exist_ok=True)
     config = load_mkdocs_config(Path(config_file).resolve(), pages_dir, pages_dir.with_name(f".{pages_dir.name}.site"))
-    make_pages(source_dir, pages_dir, config, testing)
+    write_files(make_pages(source_dir, config, testing)[1], pages_dir)

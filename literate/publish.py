@@ -3,7 +3,7 @@
 
 A complete site goes out, or none: the old one stays until the new is ready.
 
-In: `mkdocs.yml`, the folder of pages and the site folder. Out: MkDocs'
+In: `mkdocs.yml`, the pages (in memory) and the site folder. Out: MkDocs'
 settings loaded for this build, with the plugin of this package; the site
 built beside the old one and swapped in only when complete, dated
 reproducibly; no MkDocs run at all when nothing it reads changed; and in
@@ -26,6 +26,7 @@ from pathlib import Path
 from literate import ROOT
 from literate.read import BuildError, display_path, path_digest
 from literate.site import generator_files
+from literate.write import write_files
 from literate.plugin import LiteratePlugin, build_pages_again
 
 
@@ -74,13 +75,11 @@ def site_record(cache_dir, site_dir):
     return Path(cache_dir) / "sites" / f"{path_digest(site_dir)}.json"
 
 
-def mkdocs_inputs(config, setup):
+def mkdocs_inputs(files, setup):
     digest = hashlib.sha256(setup.encode())
     digest.update(f"\0{os.environ.get('SOURCE_DATE_EPOCH')}".encode())
-    docs = Path(config["docs_dir"])
-    for path in sorted(docs.rglob("*")):
-        if path.is_file():
-            digest.update(f"\0{path.relative_to(docs).as_posix()}\0".encode() + path.read_bytes())
+    for path in sorted(files):
+        digest.update(f"\0{path}\0".encode() + files[path])
     return digest.hexdigest()
 
 
@@ -157,19 +156,23 @@ def forget_removed_sites(folder):
             record.unlink(missing_ok=True)
 
 
-def run_mkdocs(config, site_dir, record, preview=None):
+# `files` are the pages MkDocs is to read (see "Write"); they are written
+# into its folder only when it runs.
+def run_mkdocs(config, files, site_dir, record, preview=None):
     staging = Path(config["site_dir"])
     setup = mkdocs_setup_digest(config)
-    inputs = mkdocs_inputs(config, setup)
+    inputs = mkdocs_inputs(files, setup)
     previous = recorded_build(record, site_dir)
     if previous is not None and previous["inputs"] == inputs:
         print(f"{display_path(site_dir)}: nothing changed since the last build")
         return
-    if previous is not None and preview is not None and preview.build_edit(config, setup, site_dir):
+    if previous is not None and preview is not None and preview.build_edit(config, setup, files, site_dir):
         record_build(record, site_dir, inputs)
         return
     if preview is not None:
-        preview.take_pages(config)
+        preview.take_pages(config, files)
+    else:
+        write_files(files, config["docs_dir"])
     try:
         mkdocs_build(config)
     except BaseException:
@@ -177,7 +180,7 @@ def run_mkdocs(config, site_dir, record, preview=None):
         raise
     swap_in(staging, site_dir)
     if preview is not None:
-        preview.keep(config, setup, site_dir)
+        preview.keep(config, setup, files, site_dir)
     record_build(record, site_dir, inputs)
 
 
@@ -201,42 +204,34 @@ class PreviewSite:
 
     def __init__(self, folder):
         self.docs_dir = Path(folder) / "pages"
+        self.files = None  # the pages MkDocs read last, as `run_mkdocs` had them
         self.config = None  # the settings of the last whole build; None until there is one to build on
         self.setup = None
 
-    def take_pages(self, config):
+    def take_pages(self, config, files):
         shutil.rmtree(self.docs_dir, ignore_errors=True)
-        shutil.copytree(config["docs_dir"], self.docs_dir)
+        write_files(files, self.docs_dir)
         config["docs_dir"] = str(self.docs_dir)
         self.config = None
 
-    def keep(self, config, setup, site_dir):
+    def keep(self, config, setup, files, site_dir):
         config["site_dir"] = str(site_dir)
-        self.config, self.setup = config, setup
+        self.config, self.setup, self.files = config, setup, files
 
-    def build_edit(self, config, setup, site_dir):
-        if self.config is None or setup != self.setup:
+    def build_edit(self, config, setup, files, site_dir):
+        if self.config is None or setup != self.setup or files.keys() != self.files.keys():
             return False
-        before, now = file_contents(self.docs_dir), file_contents(config["docs_dir"])
-        if before.keys() != now.keys():
-            return False
-        changed = sorted(path for path in now if now[path] != before[path])
+        changed = sorted(path for path in files if files[path] != self.files[path])
         for path in changed:
-            (self.docs_dir / path).write_bytes(now[path])
+            (self.docs_dir / path).write_bytes(files[path])
         kept, self.config = self.config, None  # built on only if this succeeds
         try:
             if not build_pages_again(kept, changed, site_dir):
                 return False
         except Exception:
             return False
-        self.config = kept
+        self.config, self.files = kept, files
         return True
-
-
-def file_contents(folder):
-    folder = Path(folder)
-    return {path.relative_to(folder).as_posix(): path.read_bytes()
-            for path in sorted(folder.rglob("*")) if path.is_file()}
 
 
 # On Linux the two folders trade places in one step (`renameat2` with

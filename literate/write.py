@@ -3,8 +3,8 @@
 
 Each rendered page gets what its tests showed, and goes where MkDocs reads.
 
-In: the site's chapters, rendered and judged. Out: the folder of Markdown
-pages MkDocs reads, one tree per language: each page with its status line,
+In: the site's chapters, rendered and judged. Out: the files of MkDocs'
+folder, in memory, one tree per language: each page with its status line,
 test marks and citation marks, a notice where a translation is missing, a
 home page per language, "Test results", and the math font.
 """
@@ -135,25 +135,34 @@ def render_notice(page, language, languages):
 # mkdocs-static-i18n publishes as that language's tree, each page with its
 # downloads beside it. Every page gets a file in every language, real or a
 # notice. "Test results" comes last, when every tutorial has its title.
-def write_pages(chapters, languages, docs_dir, config):
+#
+# The files are made in memory, as paths in MkDocs' folder and their bytes:
+# a build that finds them as the last one left them does not write them at
+# all, and a preview writes only the ones an edit changed (see "Publish").
+def page_files(chapters, languages, config):
+    files = {}
     for chapter in chapters:
         for page in chapter.pages:
             text = render_test_results(pages_of(chapters), languages) if page.source is None else page_markdown(page)
-            tree = Path(docs_dir) / page.lang
-            write_if_changed(tree / f"{page.name}.md", text)
+            files[f"{page.lang}/{page.name}.md"] = text.encode("utf-8")
             for name, data in page.downloads.items():
-                write_if_changed(tree / name, data)
+                files[f"{page.lang}/{name}"] = data
         for versions in translations(chapter.pages):
             page = next(iter(versions.values()))
             for language in languages:
                 if language.locale not in versions:
-                    write_if_changed(Path(docs_dir) / language.locale / f"{page.name}.md",
-                                     render_notice(page, language, languages))
+                    notice = render_notice(page, language, languages)
+                    files[f"{language.locale}/{page.name}.md"] = notice.encode("utf-8")
     for language in languages:
-        write_if_changed(Path(docs_dir) / language.locale / "index.md",
-                         render_index(chapters, language, languages, config))
+        files[f"{language.locale}/index.md"] = render_index(chapters, language, languages, config).encode("utf-8")
     default = next(language.locale for language in languages if not language.folder)
-    write_if_changed(Path(docs_dir) / default / MATH_FONT_URL, math_font().read_bytes())
+    files[f"{default}/{MATH_FONT_URL}"] = math_font().read_bytes()
+    return files
+
+
+def write_files(files, folder):
+    for path, data in files.items():
+        write_if_changed(Path(folder) / path, data)
 
 
 # Formulas are drawn in STIX Two Math, an OpenType math font (SIL Open Font

@@ -128,10 +128,10 @@ def test_the_mkdocs_setting_reaches_every_page(tmp_path, setting):
     testing = literate.judge.TutorialTestOptions(run=False, cache_dir=tmp_path / "cache")
     if setting == "nl2br":
         with pytest.raises(literate.read.BuildError, match=r"mkdocs\.yml: extra\.commentary\.line_breaks must be"):
-            literate.build.make_pages(CORPUS, tmp_path / "docs", config, testing)
+            literate.build.make_pages(CORPUS, config, testing)
         return
-    literate.build.make_pages(CORPUS, tmp_path / "docs", config, testing)
-    page = (tmp_path / "docs" / "zh" / "chapter10_appendix" / "line_breaks.md").read_text(encoding="utf-8")
+    _, files = literate.build.make_pages(CORPUS, config, testing)
+    page = files["zh/chapter10_appendix/line_breaks.md"].decode("utf-8")
     assert "而这一行和下一行<br>\n连成一段" in page
 
 

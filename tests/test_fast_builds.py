@@ -279,6 +279,7 @@ def test_nothing_changed_runs_no_mkdocs_and_leaves_the_site_alone(project, capsy
     build(project, capsys)
     before = {path: path.stat().st_mtime_ns for path in (project / "site").rglob("*")}
     monkeypatch.setattr(literate.publish, "mkdocs_build", lambda config: pytest.fail("MkDocs ran"))
+    monkeypatch.setattr(literate.publish, "write_files", lambda files, folder: pytest.fail("the pages were written"))
     out = build(project, capsys)
     assert "nothing changed since the last build" in out
     assert {path: path.stat().st_mtime_ns for path in (project / "site").rglob("*")} == before
@@ -341,6 +342,7 @@ def in_both_languages(project):
 def test_a_preview_builds_only_the_edited_pages_into_what_a_whole_build_gives(project, capsys, monkeypatch):
     preview = in_both_languages(project)
     preview_build(project, preview)
+    pages_before = {path: path.stat().st_mtime_ns for path in preview.docs_dir.rglob("*") if path.is_file()}
     write(project / "source", "beta.py", lesson("Beta", "The Beta lesson.").replace("x = 1", "x = 2").replace(
         "Some words about x.", "Some words about x, edited: findable."))
     write(project / "source", "beta_zh.py", lesson("贝塔", "贝塔这一课。").replace("Some words about x.", "关于 x，改过了。"))
@@ -353,6 +355,10 @@ def test_a_preview_builds_only_the_edited_pages_into_what_a_whole_build_gives(pr
                       lambda page, *rest: built.append(page.file.src_uri) or build_page(page, *rest))
         preview_build(project, preview)
     assert sorted(built) == ["en/beta.md", "zh/beta.md"]
+    rewritten = [path.relative_to(preview.docs_dir).as_posix() for path, mtime in pages_before.items()
+                 if path.stat().st_mtime_ns != mtime]
+    assert sorted(rewritten) == ["en/beta.ipynb", "en/beta.md", "en/beta.py", "en/beta.py.txt",  # the page, its downloads
+                                 "zh/beta.md", "zh/beta_zh.ipynb", "zh/beta_zh.py", "zh/beta_zh.py.txt"]
     site = snapshot(project / "site")
     assert "x = 2" in code_lines(site["beta/index.html"].decode()).values()
     assert b"findable" in site["search/search_index.json"]

@@ -26,6 +26,7 @@ import literate.render
 import literate.site
 import literate.testrun
 import literate.textfirst
+import literate.write
 from literate import ROOT, notebook
 
 # Discovered, not listed: a chapter added tomorrow is tested too.
@@ -45,7 +46,8 @@ def pages(tmp_path_factory):
     (folder / "pages").mkdir()
     config = literate.publish.load_mkdocs_config(ROOT / "mkdocs.yml", folder / "pages", folder / "site")
     testing = literate.judge.TutorialTestOptions(run=False, cache_dir=folder / "cache")
-    chapters = literate.build.make_pages(ROOT / "source", folder / "pages", config, testing)
+    chapters, files = literate.build.make_pages(ROOT / "source", config, testing)
+    literate.write.write_files(files, folder / "pages")
     return {
         page.source: (page, folder / "pages" / page.lang / (literate.site.download_name(page) + literate.site.NOTEBOOK_SUFFIX))
         for page in literate.site.pages_of(chapters)
