@@ -9,6 +9,7 @@ test marks and citation marks, a notice where a translation is missing, a
 home page per language, "Test results", and the math font.
 """
 
+import functools
 import html
 import importlib.util
 import posixpath
@@ -75,19 +76,18 @@ def render_test_results(pages, languages):
 # several languages gets a link to each ("中文 | English"); one that is not
 # translated into this language is listed in the language it has.
 def render_index(chapters, language, languages, config):
-    md = make_markdown(lambda message, quote: None)  # the pages report them
     body = [f"# {config['site_name']}"]
     for chapter in chapters:
         if chapter.headings:
             title, intro = chapter.headings[language.locale]
-            body += [f"## {markdown_text(title)}", commentary_in_markdown(render_commentary(intro, md)) if intro else ""]
-        entries = [index_entry(versions, language, languages, md) for versions in translations(chapter.pages)]
+            body += [f"## {markdown_text(title)}", commentary_in_markdown(index_commentary(intro)) if intro else ""]
+        entries = [index_entry(versions, language, languages) for versions in translations(chapter.pages)]
         body.append("\n".join(entries))
     return front_matter(title=words(language.locale)["home"], lang=language.locale,
                         hide=["navigation", "toc"]) + "\n\n".join(part for part in body if part) + "\n"
 
 
-def index_entry(versions, language, languages, md):
+def index_entry(versions, language, languages):
     page = versions.get(language.locale) or next(iter(versions.values()))
 
     def link(version):
@@ -97,11 +97,19 @@ def index_entry(versions, language, languages, md):
     if page.lang != language.locale:
         entry += f" ({language_of(page, languages).name})"
     if page.summary:
-        entry += ": " + commentary_in_markdown(re.sub(r"^<p>|</p>$", "", render_commentary(page.summary, md)))
+        entry += ": " + commentary_in_markdown(re.sub(r"^<p>|</p>$", "", index_commentary(page.summary)))
     if len(versions) > 1:
         entry += " · " + " | ".join(f"[{other.name}]({link(versions[other.locale])})"
                                     for other in languages if other.locale in versions)
     return entry
+
+
+# Each language's home page shows the same introductions and summaries,
+# and a preview's build all of them again after every edit: each text is
+# rendered once. Problems in them are reported by the pages they are from.
+@functools.lru_cache(maxsize=4096)
+def index_commentary(text):
+    return render_commentary(text, make_markdown(lambda message, quote: None))
 
 
 # The home page is Markdown that MkDocs reads once more, and commentary
