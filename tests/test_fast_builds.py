@@ -418,6 +418,20 @@ def test_a_preview_edit_that_fails_leaves_the_site_as_it_was(project, capsys, mo
     assert snapshot(project / "site") == clean_build(project, capsys)
 
 
+# The home pages keep their texts rendered between a preview's builds: an
+# edited summary must reach both languages' home pages all the same.
+def test_a_preview_shows_an_edited_summary_on_the_home_pages(project, capsys):
+    preview = in_both_languages(project)
+    preview_build(project, preview)
+    write(project / "source", "beta.py", lesson("Beta", "The *edited* Beta lesson."))
+    write(project / "source", "beta_zh.py", lesson("贝塔", "贝塔这一课，*改过了*。"))
+    preview_build(project, preview)
+    site = snapshot(project / "site")
+    assert "The <em>edited</em> Beta lesson." in site["index.html"].decode()
+    assert "贝塔这一课，<em>改过了</em>。" in site["zh/index.html"].decode()
+    assert site == clean_build(project, capsys)
+
+
 # mkdocs-static-i18n leaves the language selector of the last page built
 # in MkDocs' settings; the 404 page, built after it, must offer the home
 # pages instead.
