@@ -156,7 +156,7 @@ def record_build(record, site_dir, inputs):
         print(f"warning: cannot record the build in {record.parent}: {error}", file=sys.stderr)
 
 
-# Records of sites that no longer exist (a preview's temporary folder) go.
+# Records of sites that no longer exist (a temporary folder's) go.
 def forget_removed_sites(folder):
     for record in folder.glob("*.json"):
         try:
@@ -168,17 +168,18 @@ def forget_removed_sites(folder):
 
 
 # `files` are the pages MkDocs is to read (see "Write"); they are written
-# into its folder only when it runs.
+# into its folder only when it runs. A preview's site is its own, in a
+# folder of its own: the preview remembers what it built there instead of
+# recording it.
 def run_mkdocs(config, files, site_dir, record, preview=None):
     staging = Path(config["site_dir"])
     setup = mkdocs_setup_digest(config)
     inputs = mkdocs_inputs(files, setup)
-    previous = recorded_build(record, site_dir)
+    previous = recorded_build(record, site_dir) if preview is None else {"inputs": preview.inputs}
     if previous is not None and previous["inputs"] == inputs:
         print(f"{display_path(site_dir)}: nothing changed since the last build")
         return
-    if previous is not None and preview is not None and preview.build_edit(config, setup, files, site_dir):
-        record_build(record, site_dir, inputs)
+    if preview is not None and preview.build_edit(config, setup, files, inputs, site_dir):
         return
     if preview is not None:
         preview.take_pages(config, files)
@@ -191,8 +192,9 @@ def run_mkdocs(config, files, site_dir, record, preview=None):
         raise
     swap_in(staging, site_dir)
     if preview is not None:
-        preview.keep(config, setup, files, site_dir)
-    record_build(record, site_dir, inputs)
+        preview.keep(config, setup, files, inputs, site_dir)
+    else:
+        record_build(record, site_dir, inputs)
 
 
 def mkdocs_build(config):
@@ -216,6 +218,7 @@ class PreviewSite:
     def __init__(self, folder):
         self.docs_dir = Path(folder) / "pages"
         self.files = None  # the pages MkDocs read last, as `run_mkdocs` had them
+        self.inputs = None  # the digest of all MkDocs read for the site as it is; None until there is one
         self.config = None  # the settings of the last whole build; None until there is one to build on
         self.setup = None
 
@@ -223,13 +226,13 @@ class PreviewSite:
         shutil.rmtree(self.docs_dir, ignore_errors=True)
         write_files(files, self.docs_dir)
         config["docs_dir"] = str(self.docs_dir)
-        self.config = None
+        self.config = self.inputs = None
 
-    def keep(self, config, setup, files, site_dir):
+    def keep(self, config, setup, files, inputs, site_dir):
         config["site_dir"] = str(site_dir)
-        self.config, self.setup, self.files = config, setup, files
+        self.config, self.setup, self.files, self.inputs = config, setup, files, inputs
 
-    def build_edit(self, config, setup, files, site_dir):
+    def build_edit(self, config, setup, files, inputs, site_dir):
         if self.config is None or setup != self.setup or files.keys() != self.files.keys():
             return False
         changed = sorted(path for path in files if files[path] != self.files[path])
@@ -241,7 +244,7 @@ class PreviewSite:
                 return False
         except Exception:
             return False
-        self.config, self.files = kept, files
+        self.config, self.files, self.inputs = kept, files, inputs
         return True
 
 

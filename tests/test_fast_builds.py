@@ -418,6 +418,21 @@ def test_a_preview_edit_that_fails_leaves_the_site_as_it_was(project, capsys, mo
     assert snapshot(project / "site") == clean_build(project, capsys)
 
 
+# A preview remembers what it built in its own folder, rather than
+# recording it in the cache as a build does.
+def test_a_preview_with_nothing_changed_builds_nothing_and_records_nothing(project, capsys, monkeypatch):
+    preview = in_both_languages(project)
+    preview_build(project, preview)
+    before = {path: path.stat().st_mtime_ns for path in (project / "site").rglob("*")}
+    with monkeypatch.context() as patch:
+        patch.setattr(literate.publish, "mkdocs_build", lambda config: pytest.fail("MkDocs built every page"))
+        patch.setattr(literate.publish, "build_pages_again", lambda *arguments: pytest.fail("MkDocs built pages"))
+        preview_build(project, preview)
+    assert "nothing changed since the last build" in capsys.readouterr().out
+    assert {path: path.stat().st_mtime_ns for path in (project / "site").rglob("*")} == before
+    assert not (project / "cache" / "sites").exists()
+
+
 # The home pages keep their texts rendered between a preview's builds: an
 # edited summary must reach both languages' home pages all the same.
 def test_a_preview_shows_an_edited_summary_on_the_home_pages(project, capsys):
