@@ -11,6 +11,7 @@ language with its own search index; and, for a preview, the few pages an
 edit changed built again into the site of the last build.
 """
 
+import html
 import json
 import logging
 import os
@@ -48,6 +49,22 @@ CODE_COLUMN = re.compile(
     re.S)
 MARKER = re.compile(r"<!--lp-code-column (\d+)-->")
 
+# The rest of a tutorial's page is HTML too, which Markdown passes through
+# unchanged (but for the blank lines around it), after two more parsers
+# have read it: Python-Markdown's, to find where the HTML ends, and
+# MkDocs', to collect the anchors that links may point to. So the whole
+# page goes around Markdown, a marker in its place, and comes back as the
+# HTML Markdown would have made of it, with its anchors: the `id` of any
+# element and the `name` of a link, as MkDocs collects them. Every
+# attribute of the page is quoted with `"`: `render` writes them so, and
+# the sanitizer writes the commentary's so. What another plugin adds to
+# the Markdown around the marker is Markdown's, as before; a marker that
+# does not come back once stops the build.
+PAGE_BODY = '<div class="lp-page" '
+BODY_MARKER = "<!--lp-page-body-->"
+START_TAG = re.compile(r'<([a-zA-Z][^\s/>]*)((?:\s+[^\s/>="]+(?:="[^"]*")?)*)\s*/?>')
+ATTRIBUTE = re.compile(r'([^\s/>="]+)(?:="([^"]*)")?')
+
 
 class LiteratePlugin(BasePlugin):
     """Registered by `publish.load_mkdocs_config` on the settings it loads, as `literate`."""
@@ -55,6 +72,7 @@ class LiteratePlugin(BasePlugin):
     def __init__(self, cache_dir=None):
         super().__init__()
         self.columns = {}  # id(page) -> the code of its columns, in order, while MkDocs reads the page
+        self.bodies = {}  # id(page) -> its HTML, while Markdown reads the marker in its place
         self.templates = template_cache(cache_dir)
         self.built = {}  # language -> its LanguageBuild, in the order MkDocs built them
 
@@ -68,7 +86,23 @@ class LiteratePlugin(BasePlugin):
             columns.append(match.group(2))
             return f"{match.group(1)}<!--lp-code-column {len(columns) - 1}-->{match.group(3)}"
 
-        return CODE_COLUMN.sub(lift, markdown)
+        markdown = CODE_COLUMN.sub(lift, markdown)
+        if markdown.lstrip("\n").startswith(PAGE_BODY):
+            self.bodies[id(page)] = markdown.strip("\n")
+            return BODY_MARKER
+        return markdown
+
+    # Before any other plugin sees the page's HTML, Material's search first.
+    @event_priority(100)
+    def on_page_content(self, content, page, config, files):
+        body = self.bodies.pop(id(page), None)
+        if body is None:
+            return content
+        if content.count(BODY_MARKER) != 1:
+            raise PluginError(f"{page.file.src_uri}: the page's HTML went out of it, "
+                              f"and came back {content.count(BODY_MARKER)} times")
+        page.present_anchor_ids = (page.present_anchor_ids or set()) | anchors(body)
+        return content.replace(BODY_MARKER, body)
 
     # Material's search indexes the page at 0 and the template reads the
     # page after this event: in between, the code goes back. The code is
@@ -108,6 +142,15 @@ class LiteratePlugin(BasePlugin):
         i18n = config.plugins.get("i18n")
         if i18n is None or not i18n.building:
             split_search_index(config)
+
+
+def anchors(body):
+    found = set()
+    for tag in START_TAG.finditer(body):
+        for name, value in ATTRIBUTE.findall(tag.group(2)):
+            if name == "id" or (name == "name" and tag.group(1) == "a"):
+                found.add(html.unescape(value))
+    return found
 
 
 # mkdocs-static-i18n points each page's language selector at the page's

@@ -463,22 +463,25 @@ def test_the_404_page_offers_the_home_page_of_each_language(project, capsys):
 # search do. It must find no code in the Markdown nor in the HTML that
 # search indexes, and the built pages must still hold every line.
 class Witness(BasePlugin):
+    """What Markdown (after the plugin, at 50) and search (at 0) got of each page, and the anchors MkDocs kept."""
+
     def __init__(self):
         super().__init__()
-        self.markdown, self.indexed = [], []
+        self.markdown, self.indexed, self.anchors = {}, {}, {}
 
     @event_priority(50)
     def on_page_markdown(self, markdown, page, config, files):
-        self.markdown.append(markdown)
+        self.markdown[page.file.src_uri] = markdown
         return markdown
 
     @event_priority(0)
     def on_page_context(self, context, page, config, nav):
-        self.indexed.append(page.content)
+        self.indexed[page.file.src_uri] = page.content
+        self.anchors[page.file.src_uri] = page.present_anchor_ids
         return context
 
 
-def test_markdown_and_search_never_read_the_code_column(project, capsys, monkeypatch):
+def test_markdown_never_reads_a_tutorial_and_search_never_its_code(project, capsys, monkeypatch):
     witness = Witness()
     load = literate.publish.load_mkdocs_config
 
@@ -489,14 +492,70 @@ def test_markdown_and_search_never_read_the_code_column(project, capsys, monkeyp
 
     monkeypatch.setattr(literate.build, "load_mkdocs_config", load_with_witness)
     # Code that looks like a marker, or like a replacement string's escapes, comes back as written.
-    code = "x = '\\1 \\g<0> <!--lp-code-column 0-->'"
-    write(project / "source", "delta.py", f"# Back slashes.\n{code}\n")
+    code = "x = '\\1 \\g<0> <!--lp-code-column 0--> <!--lp-page-body-->'"
+    write(project / "source", "delta.py", f"# Back slashes.[^1]\n#\n# [^1]: And markers.\n{code}\n")
     build(project, capsys)
-    seen = witness.markdown + witness.indexed
-    assert any('<div class="lp-code" data-search-exclude><!--lp-code-column 0--></div>' in page for page in seen)
-    assert not any('class="lp-line"' in page for page in seen), "a stage of MkDocs read the code column"
-    assert code_lines((project / "site" / "delta" / "index.html").read_text(encoding="utf-8")) == {2: code}
+    assert witness.markdown["en/delta.md"] == "<!--lp-page-body-->"
+    assert "# Test results" in witness.markdown["en/test-results.md"]  # Markdown pages are Markdown's
+    indexed = witness.indexed["en/delta.md"]
+    assert "Back slashes." in indexed
+    assert '<div class="lp-code" data-search-exclude><!--lp-code-column 0--></div>' in indexed
+    assert not any('class="lp-line"' in page for page in witness.indexed.values()), "search read the code column"
+    assert witness.anchors["en/delta.md"] == {"section-1", "fn:1", "fnref:1"}
+    assert code_lines((project / "site" / "delta" / "index.html").read_text(encoding="utf-8")) == {4: code}
     assert snapshot(project / "site") == clean_build(project, capsys)
+
+
+# What the plugin gives back for a tutorial's page is what Markdown would
+# have made of it, on every page of this site: Markdown reads it as one
+# block of HTML and changes nothing.
+def test_markdown_would_pass_every_tutorial_page_through_unchanged(tmp_path):
+    import markdown
+
+    (tmp_path / "docs").mkdir()
+    config = literate.publish.load_mkdocs_config(ROOT / "mkdocs.yml", tmp_path / "docs", tmp_path / "site")
+    testing = literate.judge.TutorialTestOptions(run=False, cache_dir=tmp_path / "cache")
+    _, files = literate.build.make_pages(ROOT / "source", config, testing)
+    pages = [data.decode("utf-8").split("\n---\n", 1)[1] for path, data in files.items() if path.endswith(".md")]
+    bodies = [page for page in pages if page.lstrip("\n").startswith(literate.plugin.PAGE_BODY)]
+    assert len(bodies) > 20
+    for body in bodies:
+        converter = markdown.Markdown(extensions=config["markdown_extensions"], extension_configs=config["mdx_configs"])
+        assert converter.convert(body) == body.strip("\n")
+
+
+class Framing(BasePlugin):
+    """Adds a paragraph of Markdown after each page, or with `drop`, takes the page's Markdown away."""
+
+    def __init__(self, drop=False):
+        super().__init__()
+        self.drop = drop
+
+    @event_priority(40)
+    def on_page_markdown(self, markdown, page, config, files):
+        return "Gone." if self.drop else f"{markdown}\n\nAdded *after* the page.\n"
+
+
+@pytest.mark.parametrize("drop", [False, True])
+def test_another_plugins_markdown_around_a_tutorial_is_kept_and_its_loss_stops_the_build(drop, project, capsys,
+                                                                                         caplog, monkeypatch):
+    load = literate.publish.load_mkdocs_config
+
+    def load_with_framing(*arguments):
+        config = load(*arguments)
+        config.plugins["framing"] = Framing(drop)
+        return config
+
+    monkeypatch.setattr(literate.build, "load_mkdocs_config", load_with_framing)
+    status, _, err = run(project, capsys)
+    if drop:
+        assert status == 1 and "Aborted" in err
+        assert "en/alpha.md: the page's HTML went out of it, and came back 0 times" in caplog.text
+        return
+    assert status == 0, err
+    page = (project / "site" / "alpha" / "index.html").read_text(encoding="utf-8")
+    assert re.search(r"</div>\n\n<p>Added <em>after</em> the page.</p>", page)
+    assert "The Alpha lesson." in page
 
 
 # ## What the README promises of rendering and templates
