@@ -18,7 +18,6 @@ import re
 import unicodedata
 from xml.etree import ElementTree
 
-import griffe
 import markdown
 from markdown.inlinepatterns import InlineProcessor
 from markdown.preprocessors import Preprocessor
@@ -244,7 +243,12 @@ def trailing_blanks(body):
     return [""] * (len(body) - len("\n".join(body).rstrip().split("\n")))
 
 
+# griffe is imported when a docstring section is first read, not with
+# this module: a build that finds every page in its cache (`pages`) renders
+# no commentary, and its import takes 40 ms.
 def render_section(title, style, body):
+    import griffe
+
     kind = SECTION_TITLES[title.lower()]
     body = [re.sub(r"^(\s*)- ", r"\1", line) for line in (sphinx_roles_to_markdown(line) for line in body)]
     # griffe reads the first line of a docstring as its summary, never as a
@@ -288,6 +292,8 @@ def as_code(text):
 
 
 def examples_markdown(parts):
+    import griffe
+
     out = []
     for kind, text in parts:
         if kind is griffe.DocstringSectionKind.examples:

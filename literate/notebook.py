@@ -34,8 +34,6 @@ Its bytes depend on the source alone: cell ids are numbered, not random.
 import ast
 import posixpath
 
-import nbformat
-
 from literate.parse import parse_source, split_lines
 from literate.site import NOTEBOOK_SUFFIX, download_name, is_generator_page
 from literate.commentary import translate_series_conventions
@@ -172,8 +170,14 @@ def is_main_block(node):
 # nbformat 4.5; numbering them keeps two builds' bytes the same. The
 # notebook is validated once, whole (nbformat's `new_*_cell` would validate
 # each cell as it is made, which costs more than making the notebook).
+#
+# nbformat, with the jsonschema it validates with, takes a tenth of a
+# second to import: only a page rendered anew needs it, so a build that
+# finds every page in its cache (`pages`) never loads it.
 def notebook_bytes(lines, sections, tests, text_first, lang, script):
     """The .ipynb file of a tutorial, as bytes; `script` is the name of its .py download."""
+    import nbformat
+
     cells = notebook_cells(lines, sections, tests, text_first)
     if tests:
         cells.append(("markdown", CHECKS_WORDS.get(lang, CHECKS_WORDS["en"]).format(script=script)))

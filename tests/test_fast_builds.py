@@ -119,6 +119,24 @@ def test_the_build_imports_neither_torch_nor_numpy(tmp_path):
     assert "after a build: 0 []" in result.stdout
 
 
+# A build that finds every page in its cache renders nothing, and does not
+# load what only rendering needs (nbformat with jsonschema, griffe: a
+# quarter of a second of a warm build's imports).
+def test_a_build_from_the_cache_loads_no_renderer_of_notebooks_or_docstrings(tmp_path):
+    script = textwrap.dedent("""\
+        import sys
+        import build_docs
+        status = build_docs.main(["--no-run", "--site-dir", sys.argv[1], "--cache-dir", sys.argv[2]])
+        print("loaded:", status, sorted(name for name in ("nbformat", "griffe") if name in sys.modules))
+    """)
+    for _ in range(2):  # a cold build, then a warm one
+        result = subprocess.run([sys.executable, "-c", script, str(tmp_path / "site"), str(tmp_path / "cache")],
+                                capture_output=True, text=True, cwd=ROOT)
+        assert result.returncode == 0, result.stderr
+    assert "nothing changed since the last build" in result.stdout
+    assert result.stdout.strip().splitlines()[-1] == "loaded: 0 []"
+
+
 # ## The cache of rendered pages
 def test_a_warm_build_renders_only_the_edited_page(project, capsys, monkeypatch):
     build(project, capsys, "site", "cache", "--pages-only", str(project / "pages"))
