@@ -130,6 +130,15 @@ def title_and_summary(sections, fallback, docstring_first=False):
     return title, (lines[0] if lines else "")
 
 
+# The home pages show the summary, rendered with the page and kept with it
+# in the cache, rather than on every build. Its problems are those of the
+# introduction, which the page reports.
+def summary_html(summary):
+    if not summary:
+        return ""
+    return re.sub(r"^<p>|</p>$", "", render_commentary(summary, make_markdown(lambda message, quote: None)))
+
+
 # Whether the first thing Python reads is a string: the module docstring,
 # not a comment (the shebang and other comments that tools read aside).
 def opens_with_docstring(text):
@@ -265,7 +274,8 @@ def render_page(page, text, parsed=None):
     sections = list(parsed.sections)
     if page.text_first:
         sections = [without_literal_markers(section) for section in sections]
-    page.title, page.summary = title_and_summary(sections, posixpath.basename(page.name), opens_with_docstring(text))
+    page.title, summary = title_and_summary(sections, posixpath.basename(page.name), opens_with_docstring(text))
+    page.summary = summary_html(summary)
     if sections:
         sections[0] = without_title(sections[0], page.title)
     line_html = highlight_code(lines, parsed.tokens, parsed.tree)

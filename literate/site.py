@@ -99,7 +99,7 @@ class Page:
     repo_path: str  # its path in the repository, for "View code on GitHub"
     lang: str
     title: str = ""
-    summary: str = ""
+    summary: str = ""  # the first line of its introduction, rendered, for the home page
     warnings: list = field(default_factory=list)  # (line, message) pairs
     verdict: object = None  # its tests' Verdict (see testrun); None when it has no tests
     downloads: dict = field(default_factory=dict)  # file name beside the page -> bytes

@@ -9,7 +9,6 @@ test marks and citation marks, a notice where a translation is missing, a
 home page per language, "Test results", and the math font.
 """
 
-import functools
 import html
 import importlib.util
 import posixpath
@@ -76,28 +75,20 @@ def render_test_results(pages, languages):
 # several languages gets a link to each ("中文 | English"); one that is not
 # translated into this language is listed in the language it has.
 def render_index(chapters, language, languages, config):
-    outline = [(chapter.headings[language.locale] if chapter.headings else None, list(translations(chapter.pages)))
-               for chapter in chapters]
-    texts = [heading[1] for heading, _ in outline if heading]
-    texts += [listed_version(versions, language).summary for _, entries in outline for versions in entries]
-    texts = tuple(text for text in texts if text)
-    rendered = dict(zip(texts, index_commentary(texts)))
+    md = make_markdown(lambda message, quote: None)  # the pages report them
     body = [f"# {config['site_name']}"]
-    for heading, entries in outline:
-        if heading:
-            title, intro = heading
-            body += [f"## {markdown_text(title)}", commentary_in_markdown(rendered[intro]) if intro else ""]
-        body.append("\n".join(index_entry(versions, language, languages, rendered) for versions in entries))
+    for chapter in chapters:
+        if chapter.headings:
+            title, intro = chapter.headings[language.locale]
+            body += [f"## {markdown_text(title)}", commentary_in_markdown(render_commentary(intro, md)) if intro else ""]
+        entries = [index_entry(versions, language, languages) for versions in translations(chapter.pages)]
+        body.append("\n".join(entries))
     return front_matter(title=words(language.locale)["home"], lang=language.locale,
                         hide=["navigation", "toc"]) + "\n\n".join(part for part in body if part) + "\n"
 
 
-def listed_version(versions, language):
-    return versions.get(language.locale) or next(iter(versions.values()))
-
-
-def index_entry(versions, language, languages, rendered):
-    page = listed_version(versions, language)
+def index_entry(versions, language, languages):
+    page = versions.get(language.locale) or next(iter(versions.values()))
 
     def link(version):
         return f"{version.name}.md" if version.lang == language.locale else url_from(language.folder, version, languages)
@@ -106,21 +97,11 @@ def index_entry(versions, language, languages, rendered):
     if page.lang != language.locale:
         entry += f" ({language_of(page, languages).name})"
     if page.summary:
-        entry += ": " + commentary_in_markdown(re.sub(r"^<p>|</p>$", "", rendered[page.summary]))
+        entry += ": " + commentary_in_markdown(page.summary)
     if len(versions) > 1:
         entry += " · " + " | ".join(f"[{other.name}]({link(versions[other.locale])})"
                                     for other in languages if other.locale in versions)
     return entry
-
-
-# A preview builds the home pages again after every edit, which seldom
-# changes an introduction or a summary: they are rendered again only when
-# one of a home page's texts changed. Problems in them are reported by the
-# pages they are from.
-@functools.lru_cache(maxsize=8)
-def index_commentary(texts):
-    md = make_markdown(lambda message, quote: None)
-    return tuple(render_commentary(text, md) for text in texts)
 
 
 # The home page is Markdown that MkDocs reads once more, and commentary
