@@ -280,10 +280,16 @@ def parse_code(text):
 # page stage reports its error with file and line.
 #
 # Parsing a long module takes a while, and most modules hold no test: one
-# whose text never says `test_` is not parsed. Python reads identifiers in
-# NFKC form, so a name written in other Unicode forms is looked for in it.
+# whose text never says `def` then `test_`, with only the blanks and line
+# continuations Python allows between a keyword and a name, cannot define
+# one, and is not parsed. (The text may say it elsewhere, in a string or a
+# comment: then the parse decides.) Python reads identifiers in NFKC form,
+# so a name written in other Unicode forms is looked for in that form.
+MAY_DEFINE_A_TEST = re.compile(r"def(?:[ \t\f]|\\(?:\r\n|\r|\n))+test_")
+
+
 def find_test_functions(text):
-    if "test_" not in (text if text.isascii() else unicodedata.normalize("NFKC", text)):
+    if not MAY_DEFINE_A_TEST.search(text if text.isascii() else unicodedata.normalize("NFKC", text)):
         return []
     try:
         with warnings.catch_warnings():

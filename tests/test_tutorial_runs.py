@@ -549,12 +549,25 @@ def test_the_build_never_imports_the_tutorials_libraries(tmp_path):
     assert "verdict: passed [['Python', " in result.stdout
 
 
-# The build looks for `test_` before it parses a module; Python reads
-# identifiers in NFKC form, so a test named in full-width letters counts too.
-def test_test_functions_are_found_in_any_unicode_form():
-    assert literate.parse.find_test_functions("x = 1\n") == []
-    assert literate.parse.find_test_functions("def ｔｅｓｔ_wide():\n    pass\n") == [("test_wide", 1)]
-    assert literate.parse.find_test_functions("@mark\ndef test_a():\n    pass\n") == [("test_a", 1)]
+# The build looks for `def test_` before it parses a module; Python reads
+# identifiers in NFKC form, so a test named in full-width letters counts
+# too, and so does one whose name follows `def` after a tab, a form feed or
+# a line continuation. A module that says `def test_` only in a string is
+# parsed, and has no test.
+def test_test_functions_are_found_in_any_unicode_form_and_any_spacing():
+    find = literate.parse.find_test_functions
+    assert find("x = 1\n") == []
+    assert find("def ｔｅｓｔ_wide():\n    pass\n") == [("test_wide", 1)]
+    assert find("@mark\ndef test_a():\n    pass\n") == [("test_a", 1)]
+    assert find("async def\ttest_b():\n    pass\n") == [("test_b", 1)]
+    for continuation in ("\\\n", "\\\r\n", "\f\\\r"):
+        assert find(f"def {continuation}  test_c():\n    pass\n") == [("test_c", 1)]
+    assert find("x = 'def test_d(): pass'\n") == []
+
+
+def test_a_module_that_never_defines_a_test_is_not_parsed(monkeypatch):
+    monkeypatch.setattr(literate.parse.ast, "parse", lambda *arguments, **options: pytest.fail("parsed"))
+    assert literate.parse.find_test_functions("run_test_suite = test_all = 1  # test_ everywhere\n") == []
 
 
 # ## What the README promises of a run
