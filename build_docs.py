@@ -31,7 +31,8 @@ through them:
 7. **write the pages**, each with its verdict, as Markdown files that
    Material for MkDocs publishes, one tree per language, each page with its
    code, its literate text and, for a tutorial, its notebook beside it to
-   download (`verdicts`, `write`);
+   download (`verdicts`, `write`); they are made in memory, and go to disk
+   only for MkDocs to read;
 8. **run MkDocs** into a fresh folder, with the package's plugin keeping
    the code column away from Markdown and search (`plugin`), and swap the
    new site in only when it succeeded (`publish`).
