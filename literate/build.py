@@ -91,4 +91,5 @@ def write_pages_only(source_dir, pages_dir, config_file, testing=None):
     pages_dir = Path(pages_dir).resolve()
     pages_dir.mkdir(parents=True, exist_ok=True)
     config = load_mkdocs_config(Path(config_file).resolve(), pages_dir, pages_dir.with_name(f".{pages_dir.name}.site"))
-    write_files(make_pages(source_dir, config, testing)[1], pages_dir)
+    _, files = make_pages(source_dir, config, testing)
+    write_files(files, pages_dir)

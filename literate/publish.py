@@ -131,15 +131,16 @@ def site_listing(folder):
     return listing
 
 
-# The record of the last build, if the site is still what that build left.
-def recorded_build(record, site_dir):
+# What the last build recorded MkDocs read, if the site is still what that
+# build left.
+def recorded_inputs(record, site_dir):
     try:
         stored = json.loads(Path(record).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     if stored.get("version") != SITE_RECORD_VERSION or not Path(site_dir).is_dir():
         return None
-    return stored if stored.get("site") == site_listing(site_dir) else None
+    return stored.get("inputs") if stored.get("site") == site_listing(site_dir) else None
 
 
 def record_build(record, site_dir, inputs):
@@ -175,8 +176,8 @@ def run_mkdocs(config, files, site_dir, record, preview=None):
     staging = Path(config["site_dir"])
     setup = mkdocs_setup_digest(config)
     inputs = mkdocs_inputs(files, setup)
-    previous = recorded_build(record, site_dir) if preview is None else {"inputs": preview.inputs}
-    if previous is not None and previous["inputs"] == inputs:
+    built = recorded_inputs(record, site_dir) if preview is None else preview.inputs
+    if built == inputs:
         print(f"{display_path(site_dir)}: nothing changed since the last build")
         return
     if preview is not None and preview.build_edit(config, setup, files, inputs, site_dir):
