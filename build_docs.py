@@ -39,7 +39,7 @@ through them:
 
 `build` runs them, reading each source once and judging the tutorials
 before any page is written; `serve` runs them again on every edit, and
-has MkDocs build only the pages the edit changed;
+has MkDocs build only the pages the edit changed (`rebuild`);
 `deploy` (`python build_docs.py gh-deploy`) builds and pushes the site to
 GitHub Pages. A build does again only what changed since the last one: a
 tutorial's tests, a page, and MkDocs not at all when nothing it reads

@@ -24,7 +24,8 @@ STAGES = (
     "judge",  # every tutorial's verdict, cached or run
     "verdicts",  # a verdict as the page shows it: status line, marks, citation marks
     "write",  # the pages with their verdicts, into MkDocs' folder
-    "plugin",  # MkDocs builds what changed
+    "plugin",  # MkDocs reads only what it is for
+    "rebuild",  # an edit in a preview: its pages built again
     "publish",  # MkDocs' settings, and the site swapped in whole
     "build",  # the stages in order
     "deploy",  # the site published to GitHub Pages

@@ -7,24 +7,19 @@ In: MkDocs' events, while it builds the folder of pages. Out: the site
 MkDocs would build from those pages, with each page's code column taken
 out before Markdown, mkdocs-static-i18n and search read the page, and put
 back once search has indexed it; Material's templates kept compiled; each
-language with its own search index; and, for a preview, the few pages an
-edit changed built again into the site of the last build.
+language with its own search index; and what each language was built
+with, for a preview to build the pages an edit changed again (`rebuild`).
 """
 
 import html
 import json
-import logging
-import os
 import re
-import tempfile
 from pathlib import Path
 from typing import NamedTuple
 
 import jinja2
-from mkdocs.commands.build import _build_page, _build_theme_template, _populate_page
-from mkdocs.exceptions import Abort, PluginError
+from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
-from mkdocs.utils import CountHandler, get_build_date
 
 from literate.read import write_if_changed
 from literate.site import site_languages
@@ -119,9 +114,8 @@ class LiteratePlugin(BasePlugin):
         return context
 
     # The objects each language was built with are kept, for a preview to
-    # build its edited pages again (see the end of this page). The
-    # navigation is the one mkdocs-static-i18n made (at -100) for the
-    # language being built.
+    # build its edited pages again (see the next page). The navigation is
+    # the one mkdocs-static-i18n made (at -100) for the language being built.
     @event_priority(-200)
     def on_nav(self, nav, config, files):
         self.built[building_language(config)] = LanguageBuild(files, nav, None)
@@ -204,33 +198,8 @@ def split_search_index(config):
                          json.dumps(dict(index, docs=docs), separators=(",", ":")))
 
 
-# ## An edit in a preview: its pages built again
-#
-# A preview builds the site on every edit, and an edit changes a page or
-# two: the tutorial, its notebook, the test results. MkDocs builds every
-# page of both languages, about two seconds on our site. But MkDocs' own
-# steps can build just those pages: read each one and convert its Markdown
-# (`_populate_page`), then render it with the navigation, the files and the
-# templates of the build before (`_build_page`), with every plugin's events
-# as a whole build runs them. The site is then the one a whole build would
-# make, byte for byte (`tests/test_fast_builds.py` compares them), as long
-# as nothing an edit changes is read by other pages:
-#
-# - the settings, the templates and the set of files are the same: a page
-#   added or removed changes the navigation of every page (the caller
-#   checks these);
-# - each page keeps its title, which the navigation, the previous and next
-#   links and the search entries of other pages show. A changed title is
-#   found only once the page is read: this returns False, for a whole build.
-#
-# Each language is built as mkdocs-static-i18n builds it, its settings put
-# back by its `on_config`; the last one also builds the site's own pages
-# (404, `sitemap.xml` with the build date, which a save moves outside git).
-# The search entries of a page built again take the place of its old ones,
-# among all the languages' entries that the plugin merges into the index,
-# which is then split per language again. Everything is written beside the
-# site and moved in only when every page is built and MkDocs warned of
-# nothing (a preview builds in strict mode too).
+# The objects each language was built with, which a preview builds its
+# edited pages again with (see the next page).
 class LanguageBuild(NamedTuple):
     files: object
     nav: object
@@ -240,100 +209,3 @@ class LanguageBuild(NamedTuple):
 def building_language(config):
     i18n = config.plugins.get("i18n")
     return i18n.current_language if i18n is not None else None
-
-
-def build_pages_again(config, changed, site_dir):
-    """Build the files at the paths `changed` (relative to `docs_dir`) again into `site_dir`."""
-    plugin, i18n = config.plugins["literate"], config.plugins.get("i18n")
-    search = config.plugins.get("material/search") or config.plugins.get("search")
-    site_dir = Path(site_dir)
-    warnings = CountHandler()
-    warnings.setLevel(logging.WARNING)
-    logging.getLogger("mkdocs").addHandler(warnings)
-    edited = {language: [file for file in map(built.files.get_file_from_path, changed) if file is not None]
-              for language, built in plugin.built.items()}
-    with tempfile.TemporaryDirectory(prefix=".edit-", dir=site_dir.parent) as scratch:
-        config["site_dir"] = scratch
-        try:
-            for language, built in plugin.built.items():
-                pages = [file for file in edited[language] if file.is_documentation_page()]
-                if not pages and language != last_language(plugin):
-                    continue
-                if i18n is not None:
-                    i18n.current_language = language
-                    i18n.on_config(config)
-                if language == last_language(plugin):
-                    build_the_sites_own_pages(config, built, plugin)
-                for file in pages:
-                    if not build_page_again(file, config, built, search, i18n):
-                        return False
-                for file in built.files.documentation_pages():
-                    file.page.validate_anchor_links(files=built.files, log_level=config.validation.links.anchors)
-            for file in (file for files in edited.values() for file in files):
-                if not file.is_documentation_page():
-                    point_at(file, scratch)
-                    file.copy_file()
-            if warnings.get_counts():
-                raise Abort(f"Aborted with {len(warnings.counts)} warnings in strict mode!")
-            if i18n is not None:
-                i18n.reconfigure_search_index(config)
-            elif search is not None:
-                search.on_post_build(config=config)
-            split_search_index(config)
-            move_into(Path(scratch), site_dir)
-        finally:
-            config["site_dir"] = str(site_dir)
-            logging.getLogger("mkdocs").removeHandler(warnings)
-            for file in (file for files in edited.values() for file in files):
-                point_at(file, site_dir)
-    return True
-
-
-def last_language(plugin):
-    return list(plugin.built)[-1]
-
-
-def build_the_sites_own_pages(config, built, plugin):
-    built_on = get_build_date()
-    for kept in plugin.built.values():
-        for file in kept.files.documentation_pages():
-            file.page.update_date = built_on  # as MkDocs gives it to each page it makes
-    forget_the_last_pages_languages(config)
-    for template in config.theme.static_templates:
-        _build_theme_template(template, built.env, built.files, config, built.nav)
-
-
-def build_page_again(file, config, built, search, i18n):
-    page, title = file.page, file.page.title
-    point_at(file, config["site_dir"])
-    _populate_page(page, config, built.files)
-    if page.title != title:
-        return False
-    indexed = search.search_index.entries if search is not None else []
-    before = len(indexed)
-    _build_page(page, config, built.files.documentation_pages(), built.nav, built.env)
-    fresh = indexed[before:]
-    del indexed[before:]
-    entries = i18n.search_entries if i18n is not None else indexed
-
-    def on_this_page(entry):
-        return entry["location"].split("#")[0] == page.url
-
-    at = next((number for number, entry in enumerate(entries) if on_this_page(entry)), len(entries))
-    entries[:] = entries[:at] + fresh + [entry for entry in entries[at:] if not on_this_page(entry)]
-    return True
-
-
-# MkDocs computes a file's destination once, from the site folder of the
-# build that made the file.
-def point_at(file, site_dir):
-    file.dest_dir = str(site_dir)
-    file.__dict__.pop("abs_dest_path", None)
-
-
-def move_into(scratch, site_dir):
-    for path in sorted(scratch.rglob("*")):
-        if path.is_file():
-            target = site_dir / path.relative_to(scratch)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(path, target)

@@ -28,7 +28,8 @@ from literate import ROOT
 from literate.read import BuildError, display_path, path_digest
 from literate.site import generator_files
 from literate.write import write_files
-from literate.plugin import LiteratePlugin, build_pages_again
+from literate.plugin import LiteratePlugin
+from literate.rebuild import build_pages_again
 
 
 # MkDocs reads `mkdocs.yml`, with the folder of generated pages as its
@@ -41,7 +42,7 @@ from literate.plugin import LiteratePlugin, build_pages_again
 # reads its `jieba_dict_user` relative to the working directory instead, so
 # that one is made absolute here.
 #
-# The plugin of this package (see the previous page) is registered on the
+# The plugin of this package (see "The MkDocs plugin") is registered on the
 # settings once they are loaded, as MkDocs registers those `mkdocs.yml`
 # names; `cache_dir` is where it keeps Material's templates compiled, and
 # `overrides` replace settings of `mkdocs.yml` (`gh-deploy` sets its remote).
@@ -210,8 +211,8 @@ def mkdocs_build(config):
 # settings it read them with (with the plugins, which keep what each
 # language was built with). When an edit leaves the set of pages and
 # everything else MkDocs reads as it was, only the pages and files whose
-# bytes changed are built again, into the site as it is (see the plugin's
-# last section). Anything else, or anything that goes wrong on the way,
+# bytes changed are built again, into the site as it is (see "Rebuild").
+# Anything else, or anything that goes wrong on the way,
 # is a whole build, whose error is the one reported.
 class PreviewSite:
     """What a preview keeps from its last build, in `folder`, for the next."""

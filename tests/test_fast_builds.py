@@ -23,6 +23,7 @@ import literate.build
 import literate.judge
 import literate.pages
 import literate.plugin
+import literate.rebuild
 import literate.publish
 import literate.read
 from literate.render import collect_downloads
@@ -366,10 +367,10 @@ def test_a_preview_builds_only_the_edited_pages_into_what_a_whole_build_gives(pr
     write(project / "source", "beta_zh.py", lesson("贝塔", "贝塔这一课。").replace("Some words about x.", "关于 x，改过了。"))
     # Outside git the build date is the newest source's time, which a save moves (see `publish`).
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700086400")
-    built, build_page = [], literate.plugin._build_page
+    built, build_page = [], literate.rebuild._build_page
     with monkeypatch.context() as patch:
         patch.setattr(literate.publish, "mkdocs_build", lambda config: pytest.fail("MkDocs built every page"))
-        patch.setattr(literate.plugin, "_build_page",
+        patch.setattr(literate.rebuild, "_build_page",
                       lambda page, *rest: built.append(page.file.src_uri) or build_page(page, *rest))
         preview_build(project, preview)
     assert sorted(built) == ["en/beta.md", "zh/beta.md"]
@@ -427,7 +428,8 @@ def test_a_preview_edit_that_fails_leaves_the_site_as_it_was(project, capsys, mo
         raise literate.read.BuildError("stopped on purpose")
 
     with monkeypatch.context() as patch:
-        patch.setattr(literate.plugin, "split_search_index", fails)
+        for stage in (literate.rebuild, literate.plugin):  # the edited pages alone, then every page
+            patch.setattr(stage, "split_search_index", fails)
         with pytest.raises(literate.read.BuildError, match="stopped on purpose"):
             preview_build(project, preview)
     assert len(attempts) == 2  # the edited pages alone, then every page
