@@ -34,8 +34,9 @@ through them:
    download (`verdicts`, `write`); they are made in memory, and go to disk
    only for MkDocs to read;
 8. **run MkDocs** into a fresh folder, with the package's plugin keeping
-   the code column away from Markdown and search (`plugin`), and swap the
-   new site in only when it succeeded (`publish`).
+   the code column away from Markdown and search and building the
+   languages side by side (`plugin`), and swap the new site in only when
+   it succeeded (`publish`).
 
 `build` runs them, reading each source once and judging the tutorials
 before any page is written; `serve` runs them again on every edit, and

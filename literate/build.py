@@ -61,7 +61,7 @@ def build_site(source_dir, site_dir, config_file, testing=None, preview=False, o
     shutil.rmtree(staging, ignore_errors=True)
     with tempfile.TemporaryDirectory(prefix="build_docs-") as docs_dir:
         cache_dir = (testing or TutorialTestOptions()).cache_dir
-        config = load_mkdocs_config(config_file, docs_dir, staging, cache_dir, overrides)
+        config = load_mkdocs_config(config_file, docs_dir, staging, cache_dir, overrides, processes=not preview)
         chapters, files = make_pages(source_dir, config, testing, preview)
         with reproducible_build_date(config_file.parent, pages_of(chapters)):
             run_mkdocs(config, files, site_dir, site_record(cache_dir, site_dir), preview_site)

@@ -6,18 +6,27 @@ MkDocs reads each page's commentary; the code column goes around it.
 In: MkDocs' events, while it builds the folder of pages. Out: the site
 MkDocs would build from those pages, with each page's code column taken
 out before Markdown, mkdocs-static-i18n and search read the page, and put
-back once search has indexed it; Material's templates kept compiled; each
-language with its own search index; and what each language was built
-with, for a preview to build the pages an edit changed again (`rebuild`).
+back once search has indexed it; Material's templates kept compiled; the
+languages after the first built by a process of their own, meanwhile;
+each language with its own search index; and what each language was
+built with, for a preview to build the pages an edit changed again
+(`rebuild`).
 """
 
+import ctypes
 import html
 import json
+import os
+import pickle
 import re
+import shutil
+import signal
+import sys
 from pathlib import Path
 from typing import NamedTuple
 
 import jinja2
+from mkdocs.commands.build import build
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 
@@ -64,12 +73,14 @@ ATTRIBUTE = re.compile(r'([^\s/>="]+)(?:="([^"]*)")?')
 class LiteratePlugin(BasePlugin):
     """Registered by `publish.load_mkdocs_config` on the settings it loads, as `literate`."""
 
-    def __init__(self, cache_dir=None):
+    def __init__(self, cache_dir=None, processes=True):
         super().__init__()
         self.columns = {}  # id(page) -> the code of its columns, in order, while MkDocs reads the page
         self.bodies = {}  # id(page) -> its HTML, while Markdown reads the marker in its place
         self.templates = template_cache(cache_dir)
         self.built = {}  # language -> its LanguageBuild, in the order MkDocs built them
+        self.processes = processes and hasattr(os, "fork") and (os.cpu_count() or 1) > 1
+        self.other_languages = None  # the OtherLanguages being built beside the first language
 
     # Events of one priority run in the order the plugins were registered;
     # mkdocs-static-i18n cuts each page into lines at 50.
@@ -121,12 +132,18 @@ class LiteratePlugin(BasePlugin):
         self.built[building_language(config)] = LanguageBuild(files, nav, None)
         return nav
 
+    # Last of every plugin's `on_env`: the other languages start from the
+    # state the first one's pages are built in (see the end of this page).
+    @event_priority(-300)
     def on_env(self, env, config, files):
         if self.templates is not None:
             env.bytecode_cache = self.templates
         language = building_language(config)
         self.built[language] = self.built[language]._replace(env=env)
         forget_the_last_pages_languages(config)
+        i18n = config.plugins.get("i18n")
+        if self.processes and i18n is not None and not i18n.building and len(i18n.build_languages) > 1:
+            self.other_languages = OtherLanguages(config, i18n)
         return env
 
     # mkdocs-static-i18n builds each further language inside its own
@@ -134,8 +151,16 @@ class LiteratePlugin(BasePlugin):
     @event_priority(-200)
     def on_post_build(self, config):
         i18n = config.plugins.get("i18n")
+        if self.other_languages is not None:
+            self.other_languages, other_languages = None, self.other_languages
+            other_languages.join(config, i18n)
         if i18n is None or not i18n.building:
             split_search_index(config)
+
+    def on_build_error(self, error):
+        if self.other_languages is not None:
+            self.other_languages, other_languages = None, self.other_languages
+            other_languages.stop()
 
 
 def anchors(body):
@@ -209,3 +234,92 @@ class LanguageBuild(NamedTuple):
 def building_language(config):
     i18n = config.plugins.get("i18n")
     return i18n.current_language if i18n is not None else None
+
+
+# ## The other languages, in a process of their own
+#
+# mkdocs-static-i18n builds the default language, then each other language
+# inside its `on_post_build`, one after the other, in one process, while
+# the second core idles: on the benchmark's corpus, the second language is
+# about 3 s of a 15 s build. So once the first
+# language's pages are read, a forked process builds the other languages
+# as the i18n plugin would, into a folder of its own inside the new site,
+# while the first language's pages are built. At `on_post_build` (once
+# the i18n plugin has kept the first language's search entries, and found
+# itself marked as building, so that it builds no language again) the
+# other languages' files join the site, where their build would have
+# written them over the first's, and their search entries join the first's,
+# which the i18n plugin merges into one index as after its own builds. The
+# site is the one a single process builds, byte for byte
+# (`tests/test_fast_builds.py`). A failure in either process fails the
+# build with its own error; the process is stopped with the build, and
+# with this program if it is killed (`PR_SET_PDEATHSIG`).
+#
+# A preview builds its languages in one process: it keeps each language's
+# objects for its edits, and it runs other threads, whose locks a fork
+# would copy (the reason `pages` renders a preview's pages itself).
+class OtherLanguages:
+    """The languages after the first, built by a forked process into `site_dir/.other-languages/`."""
+
+    def __init__(self, config, i18n):
+        self.folder = Path(config["site_dir"]) / ".other-languages"
+        self.folder.mkdir(parents=True)
+        languages = [language for language in i18n.build_languages if language != i18n.current_language]
+        self.pid = os.fork()
+        if self.pid == 0:
+            build_in_this_process(config, i18n, languages, self.folder)
+        i18n.building = True
+
+    def join(self, config, i18n):
+        _, status = os.waitpid(self.pid, 0)
+        try:
+            outcome, value = pickle.loads((self.folder / "outcome.pickle").read_bytes())
+        except (OSError, pickle.UnpicklingError, EOFError):
+            outcome, value = "error", PluginError(f"the process that built the other languages ended "
+                                                   f"with status {os.waitstatus_to_exitcode(status)}")
+        i18n.building = False
+        if outcome == "error":
+            shutil.rmtree(self.folder, ignore_errors=True)
+            raise value
+        move_into(self.folder / "site", Path(config["site_dir"]))
+        shutil.rmtree(self.folder)
+        i18n.search_entries.extend(value)
+        i18n.reconfigure_search_index(config)
+
+    def stop(self):
+        os.kill(self.pid, signal.SIGKILL)
+        os.waitpid(self.pid, 0)
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def build_in_this_process(config, i18n, languages, folder):
+    code = 0
+    try:
+        if sys.platform == "linux":
+            ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        config["site_dir"] = str(folder / "site")
+        i18n.building = True
+        for language in languages:
+            i18n.current_language = language
+            build(config)
+        outcome = pickle.dumps(("built", i18n.search_entries))
+    except BaseException as error:
+        code = 1
+        try:
+            outcome = pickle.dumps(("error", error))
+        except Exception:
+            outcome = pickle.dumps(("error", PluginError(f"{type(error).__name__}: {error}")))
+    try:
+        (folder / "outcome.pickle").write_bytes(outcome)
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+
+
+def move_into(folder, site_dir):
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            target = site_dir / path.relative_to(folder)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(path, target)

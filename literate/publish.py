@@ -44,9 +44,11 @@ from literate.rebuild import build_pages_again
 #
 # The plugin of this package (see "The MkDocs plugin") is registered on the
 # settings once they are loaded, as MkDocs registers those `mkdocs.yml`
-# names; `cache_dir` is where it keeps Material's templates compiled, and
-# `overrides` replace settings of `mkdocs.yml` (`gh-deploy` sets its remote).
-def load_mkdocs_config(config_file, docs_dir, site_dir, cache_dir=None, overrides=None):
+# names; `cache_dir` is where it keeps Material's templates compiled,
+# `overrides` replace settings of `mkdocs.yml` (`gh-deploy` sets its
+# remote), and with `processes` the plugin builds the languages after the
+# first in a process of their own.
+def load_mkdocs_config(config_file, docs_dir, site_dir, cache_dir=None, overrides=None, processes=True):
     from mkdocs.config import load_config
 
     quiet_jieba()
@@ -55,7 +57,7 @@ def load_mkdocs_config(config_file, docs_dir, site_dir, cache_dir=None, override
     search = config.plugins.get("material/search")
     if search and search.config.jieba_dict_user:
         search.config.jieba_dict_user = str(Path(config_file).parent / search.config.jieba_dict_user)
-    config.plugins["literate"] = LiteratePlugin(cache_dir)
+    config.plugins["literate"] = LiteratePlugin(cache_dir, processes)
     return config
 
 

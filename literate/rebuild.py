@@ -12,7 +12,6 @@ site that build would make.
 """
 
 import logging
-import os
 import tempfile
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from mkdocs.commands.build import _build_page, _build_theme_template, _populate_
 from mkdocs.exceptions import Abort
 from mkdocs.utils import CountHandler, get_build_date
 
-from literate.plugin import forget_the_last_pages_languages, split_search_index
+from literate.plugin import forget_the_last_pages_languages, move_into, split_search_index
 
 
 # A preview builds the site on every edit, and an edit changes a page or
@@ -135,11 +134,3 @@ def build_page_again(file, config, built, search, i18n):
 def point_at(file, site_dir):
     file.dest_dir = str(site_dir)
     file.__dict__.pop("abs_dest_path", None)
-
-
-def move_into(scratch, site_dir):
-    for path in sorted(scratch.rglob("*")):
-        if path.is_file():
-            target = site_dir / path.relative_to(scratch)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(path, target)

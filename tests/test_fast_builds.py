@@ -505,8 +505,8 @@ def test_markdown_never_reads_a_tutorial_and_search_never_its_code(project, caps
     witness = Witness()
     load = literate.publish.load_mkdocs_config
 
-    def load_with_witness(*arguments):
-        config = load(*arguments)
+    def load_with_witness(*arguments, **options):
+        config = load(*arguments, **options)
         config.plugins["witness"] = witness
         return config
 
@@ -561,8 +561,8 @@ def test_another_plugins_markdown_around_a_tutorial_is_kept_and_its_loss_stops_t
                                                                                          caplog, monkeypatch):
     load = literate.publish.load_mkdocs_config
 
-    def load_with_framing(*arguments):
-        config = load(*arguments)
+    def load_with_framing(*arguments, **options):
+        config = load(*arguments, **options)
         config.plugins["framing"] = Framing(drop)
         return config
 
@@ -576,6 +576,84 @@ def test_another_plugins_markdown_around_a_tutorial_is_kept_and_its_loss_stops_t
     page = (project / "site" / "alpha" / "index.html").read_text(encoding="utf-8")
     assert re.search(r"</div>\n\n<p>Added <em>after</em> the page.</p>", page)
     assert "The Alpha lesson." in page
+
+
+# ## The other languages, in a process of their own
+#
+# A build forks a process for the languages after the first; a preview and
+# a machine of one core build them in one process. Either way the site is
+# the same, byte for byte.
+def built_in_one_process(monkeypatch):
+    plugin = literate.plugin.LiteratePlugin
+    monkeypatch.setattr(literate.publish, "LiteratePlugin", lambda cache_dir, processes: plugin(cache_dir, False))
+
+
+def test_the_other_languages_are_built_in_a_process_of_their_own_into_the_same_site(project, capsys,
+                                                                                     monkeypatch):
+    write(project / "source", "beta_zh.py", lesson("贝塔", "贝塔这一课。"))
+    witness, build_language = project / "built-by", literate.plugin.build
+
+    def build_and_say_where(config):
+        witness.write_text(f"{os.getpid()} {config.plugins['i18n'].current_language}")
+        build_language(config)
+
+    monkeypatch.setattr(literate.plugin, "build", build_and_say_where)
+    build(project, capsys)
+    pid, language = witness.read_text().split()
+    assert int(pid) != os.getpid() and language == "zh"
+    site = snapshot(project / "site")
+    assert "贝塔这一课" in site["zh/beta/index.html"].decode()
+    for index, words in (("zh/search/search_index.json", "贝塔这一课"), ("search/search_index.json", "The Beta lesson")):
+        assert any(words in entry["text"].replace("\u200b", "") for entry in json.loads(site[index])["docs"])
+    assert not any(".other-languages" in path for path in site)
+    with monkeypatch.context() as patch:
+        built_in_one_process(patch)
+        witness.unlink()
+        assert site == clean_build(project, capsys)
+        assert not witness.exists()
+
+
+# What stops the other languages' process stops the build, with its own
+# error, or with how the process ended when it could not say; what stops
+# the first language stops the other process. The old site stays.
+@pytest.mark.parametrize("failure", ["an error", "an exit", "the first language"])
+def test_a_failure_in_either_process_stops_the_build_and_the_other_process(failure, project, capsys, caplog,
+                                                                          monkeypatch):
+    build(project, capsys)
+    before = snapshot(project / "site")
+    started, parent, on_page_context = [], os.getpid(), literate.plugin.LiteratePlugin.on_page_context
+
+    def other_languages_fail(config):
+        if failure == "an error":
+            raise literate.read.BuildError("the other languages stopped on purpose")
+        os._exit(3)
+
+    @event_priority(-100)
+    def first_language_fails(plugin, context, page, config, nav):
+        if os.getpid() == parent:
+            raise literate.read.BuildError("the first language stopped on purpose")
+        return on_page_context(plugin, context, page, config, nav)
+
+    class Recorded(literate.plugin.OtherLanguages):
+        def __init__(self, *arguments):
+            super().__init__(*arguments)
+            started.append(self.pid)
+
+    monkeypatch.setattr(literate.plugin, "OtherLanguages", Recorded)
+    if failure == "the first language":
+        monkeypatch.setattr(literate.plugin.LiteratePlugin, "on_page_context", first_language_fails)
+    else:
+        monkeypatch.setattr(literate.plugin, "build", other_languages_fail)
+    write(project / "source", "beta.py", lesson("Beta", "Edited."))
+    status, _, err = run(project, capsys)
+    assert status == 1 and len(started) == 1
+    assert {"an error": "the other languages stopped on purpose",
+            "an exit": "the process that built the other languages ended with status 3",
+            "the first language": "the first language stopped on purpose"}[failure] in err + caplog.text
+    with pytest.raises(ChildProcessError):  # reaped, not left to finish or to linger
+        os.waitpid(started[0], os.WNOHANG)
+    assert snapshot(project / "site") == before
+    assert sorted(path.name for path in project.iterdir()) == ["cache", "mkdocs.yml", "site", "source"]
 
 
 # ## What the README promises of rendering and templates
