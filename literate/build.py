@@ -7,6 +7,9 @@ In: the source folder, the site folder and `mkdocs.yml`. Out: the site,
 or a `BuildError` that says what to fix, with the previous site untouched.
 """
 
+import hashlib
+import json
+import os
 import shutil
 import sys
 import tempfile
@@ -24,7 +27,8 @@ from literate.testrun import verdict_problems
 from literate.judge import TutorialTestOptions, judge_tutorials
 from literate.write import page_files, write_files
 from literate.publish import (
-    check_site_dir, load_mkdocs_config, recover_site, reproducible_build_date, run_mkdocs, site_record,
+    check_site_dir, last_change, load_mkdocs_config, mkdocs_setup_digest, recorded_build, recover_site,
+    reproducible_build_date, run_mkdocs, site_record,
 )
 
 
@@ -60,12 +64,60 @@ def build_site(source_dir, site_dir, config_file, testing=None, preview=False, o
     staging = site_dir.with_name(f".{site_dir.name}.building")
     shutil.rmtree(staging, ignore_errors=True)
     with tempfile.TemporaryDirectory(prefix="build_docs-") as docs_dir:
-        cache_dir = (testing or TutorialTestOptions()).cache_dir
-        config = load_mkdocs_config(config_file, docs_dir, staging, cache_dir, overrides, processes=not preview)
-        chapters, files = make_pages(source_dir, config, testing, preview)
+        testing = testing or TutorialTestOptions()
+        config = load_mkdocs_config(config_file, docs_dir, staging, testing.cache_dir, overrides,
+                                    processes=not preview)
+        record = site_record(testing.cache_dir, site_dir)
+        sources = None if preview else sources_digest(source_dir, config, testing, overrides)
+        recorded = recorded_build(record, site_dir) if sources is not None else {}
+        if sources is not None and recorded.get("sources") == sources:
+            for warning in recorded["warnings"]:
+                print(warning, file=sys.stderr)
+            print(f"{display_path(site_dir)}: nothing changed since the last build")
+            return config
+        chapters, files, warnings = make_pages(source_dir, config, testing, preview)
         with reproducible_build_date(config_file.parent, pages_of(chapters)):
-            run_mkdocs(config, files, site_dir, site_record(cache_dir, site_dir), preview_site)
+            run_mkdocs(config, files, site_dir, record, preview_site, {"sources": sources, "warnings": warnings})
     return config
+
+
+# ## Nothing changed: nothing is read again
+#
+# MkDocs does not run when nothing it reads changed (see "Publish"), but
+# to know that, a build reads and judges every source and takes every page
+# from the cache: most of a second on the benchmark's corpus, for nothing.
+# So a build first hashes what the site is made from: every file of the
+# source folder (but Python's `__pycache__`) and where it is; what MkDocs
+# reads besides the pages (`mkdocs.yml`, the files it names, the theme
+# folder, the generator, MkDocs' versions); the packages installed, by the
+# names of their metadata folders (`torch-2.13.0.dist-info`), which carry
+# their versions: those that render and those the tutorials' tests import;
+# whether the tests run; the overrides; and the build date. When the last
+# build of this site recorded the same hash and the site is as it left it,
+# the build stops there and prints the warnings that build printed. The
+# verdicts would be those of the last build too: the judge keys them on the
+# same files and versions.
+def sources_digest(source_dir, config, testing, overrides):
+    source_dir = Path(source_dir).resolve()
+    files = sorted(path for path in source_dir.rglob("*") if path.is_file() and "__pycache__" not in path.parts)
+    digest = hashlib.sha256(mkdocs_setup_digest(config).encode())
+    facts = [str(source_dir), testing.run, overrides, installed_packages(),
+             os.environ.get("SOURCE_DATE_EPOCH") or last_change(Path(config.config_file_path).parent, files)]
+    digest.update(json.dumps(facts, sort_keys=True, default=str).encode())
+    for path in files:
+        digest.update(f"\0{path.relative_to(source_dir).as_posix()}\0".encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
+def installed_packages():
+    found = []
+    for folder in sys.path:
+        try:
+            with os.scandir(folder or ".") as entries:
+                found += [entry.name for entry in entries if entry.name.endswith((".dist-info", ".egg-info"))]
+        except OSError:
+            pass
+    return found
 
 
 # The pages come out in memory (see "Write"): MkDocs' folder gets them only
@@ -78,10 +130,10 @@ def make_pages(source_dir, config, testing, preview=False):
         raise BuildError("\n".join(problems))
     for problem in problems:
         print(problem, file=sys.stderr)
-    render_pages(pages_of(chapters), texts, testing.cache_dir, processes=not preview)
+    warnings = render_pages(pages_of(chapters), texts, testing.cache_dir, processes=not preview)
     files = page_files(chapters, site_languages(config), config)
     configure_navigation(config, chapters)
-    return chapters, files
+    return chapters, files, warnings
 
 
 # `--pages-only DIR` stops before MkDocs, with the pages and their downloads
@@ -91,5 +143,5 @@ def write_pages_only(source_dir, pages_dir, config_file, testing=None):
     pages_dir = Path(pages_dir).resolve()
     pages_dir.mkdir(parents=True, exist_ok=True)
     config = load_mkdocs_config(Path(config_file).resolve(), pages_dir, pages_dir.with_name(f".{pages_dir.name}.site"))
-    _, files = make_pages(source_dir, config, testing)
+    _, files, _ = make_pages(source_dir, config, testing)
     write_files(files, pages_dir)

@@ -84,16 +84,18 @@ def render_pages(pages, texts, cache_dir, processes=True):
             failed[page.source] = error
         else:
             apply_rendering(page, rendered)
-    errors = []
+    errors, warnings = [], []
     for page in pages:
         if page.source in failed:
             line, col, message = failed[page.source]
             errors.append(f"{display_path(page.source)}:{line}:{col}: {message}")
             continue
         for line, message in page.warnings:
-            print(f"{display_path(page.source)}:{line}: warning: {message}", file=sys.stderr)
+            warnings.append(f"{display_path(page.source)}:{line}: warning: {message}")
+            print(warnings[-1], file=sys.stderr)
     if errors:
         raise BuildError("\n".join(errors))
+    return warnings
 
 
 def render_source_page(job):

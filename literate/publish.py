@@ -68,11 +68,12 @@ def load_mkdocs_config(config_file, docs_dir, site_dir, cache_dir=None, override
 # generated pages, `mkdocs.yml`, the theme folder, the versions of MkDocs
 # and its themes and plugins, the generator, and the build date; and a list
 # of the site's files with their sizes and times, so that a site changed or
-# replaced since is never taken for the one recorded. When the hash is the
-# recorded one and the site is as that build left it, MkDocs does not run
-# and the site stays as it is. Anything else is a full MkDocs build, which
-# the plugin keeps short, or in a preview perhaps a few pages (below).
-SITE_RECORD_VERSION = 2
+# replaced since is never taken for the one recorded; and what "Build"
+# needs to stop before it reads a source. When the hash is the recorded one
+# and the site is as that build left it, MkDocs does not run and the site
+# stays as it is. Anything else is a full MkDocs build, which the plugin
+# keeps short, or in a preview perhaps a few pages (below).
+SITE_RECORD_VERSION = 3
 
 
 def site_record(cache_dir, site_dir):
@@ -134,22 +135,22 @@ def site_listing(folder):
     return listing
 
 
-# What the last build recorded MkDocs read, if the site is still what that
-# build left.
-def recorded_inputs(record, site_dir):
+# What the last build recorded, if the site is still what that build left;
+# else nothing.
+def recorded_build(record, site_dir):
     try:
         stored = json.loads(Path(record).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return None
+        return {}
     if stored.get("version") != SITE_RECORD_VERSION or not Path(site_dir).is_dir():
-        return None
-    return stored.get("inputs") if stored.get("site") == site_listing(site_dir) else None
+        return {}
+    return stored if stored.get("site") == site_listing(site_dir) else {}
 
 
-def record_build(record, site_dir, inputs):
+def record_build(record, site_dir, inputs, facts):
     record = Path(record)
     stored = {"version": SITE_RECORD_VERSION, "site_dir": str(site_dir), "inputs": inputs,
-              "site": site_listing(site_dir)}
+              "site": site_listing(site_dir), **facts}
     partial = record.with_name(f"{record.name}.{os.getpid()}")
     try:
         record.parent.mkdir(parents=True, exist_ok=True)
@@ -172,16 +173,18 @@ def forget_removed_sites(folder):
 
 
 # `files` are the pages MkDocs is to read (see "Write"); they are written
-# into its folder only when it runs. A preview's site is its own, in a
-# folder of its own: the preview remembers what it built there instead of
-# recording it.
-def run_mkdocs(config, files, site_dir, record, preview=None):
+# into its folder only when it runs; `facts` go into the record. A
+# preview's site is its own, in a folder of its own: the preview remembers
+# what it built there instead of recording it.
+def run_mkdocs(config, files, site_dir, record, preview=None, facts=None):
     staging = Path(config["site_dir"])
     setup = mkdocs_setup_digest(config)
     inputs = mkdocs_inputs(files, setup)
-    built = recorded_inputs(record, site_dir) if preview is None else preview.inputs
-    if built == inputs:
+    recorded = recorded_build(record, site_dir) if preview is None else {"inputs": preview.inputs}
+    if recorded.get("inputs") == inputs:
         print(f"{display_path(site_dir)}: nothing changed since the last build")
+        if preview is None and any(recorded.get(name) != value for name, value in (facts or {}).items()):
+            record_build(record, site_dir, inputs, facts)
         return
     if preview is not None and preview.build_edit(config, setup, files, inputs, site_dir):
         return
@@ -198,7 +201,7 @@ def run_mkdocs(config, files, site_dir, record, preview=None):
     if preview is not None:
         preview.keep(config, setup, files, inputs, site_dir)
     else:
-        record_build(record, site_dir, inputs)
+        record_build(record, site_dir, inputs, facts or {})
 
 
 def mkdocs_build(config):
@@ -299,7 +302,7 @@ def recover_site(site_dir):
 def reproducible_build_date(config_dir, pages):
     saved = os.environ.get("SOURCE_DATE_EPOCH")
     if saved is None:
-        os.environ["SOURCE_DATE_EPOCH"] = str(last_change(config_dir, pages))
+        os.environ["SOURCE_DATE_EPOCH"] = str(last_change(config_dir, [page.source for page in pages]))
     try:
         yield
     finally:
@@ -307,13 +310,13 @@ def reproducible_build_date(config_dir, pages):
             del os.environ["SOURCE_DATE_EPOCH"]
 
 
-def last_change(config_dir, pages):
+def last_change(config_dir, sources):
     try:
         log = subprocess.run(["git", "-C", str(config_dir), "log", "-1", "--format=%ct"],
                              capture_output=True, text=True, check=True)
         return int(log.stdout)
     except (OSError, subprocess.CalledProcessError, ValueError):
-        return max(int(Path(page.source).stat().st_mtime) for page in pages)
+        return max((int(Path(source).stat().st_mtime) for source in sources), default=0)
 
 
 # Material's search segments Chinese with jieba when it is installed, and

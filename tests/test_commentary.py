@@ -130,7 +130,7 @@ def test_the_mkdocs_setting_reaches_every_page(tmp_path, setting):
         with pytest.raises(literate.read.BuildError, match=r"mkdocs\.yml: extra\.commentary\.line_breaks must be"):
             literate.build.make_pages(CORPUS, config, testing)
         return
-    _, files = literate.build.make_pages(CORPUS, config, testing)
+    _, files, _ = literate.build.make_pages(CORPUS, config, testing)
     page = files["zh/chapter10_appendix/line_breaks.md"].decode("utf-8")
     assert "而这一行和下一行<br>\n连成一段" in page
 

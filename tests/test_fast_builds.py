@@ -304,6 +304,57 @@ def test_nothing_changed_runs_no_mkdocs_and_leaves_the_site_alone(project, capsy
     assert {path: path.stat().st_mtime_ns for path in (project / "site").rglob("*")} == before
 
 
+# With nothing changed, not even the sources are read again (see "Build"):
+# the build prints the warnings the last one printed, and stops.
+class MadePages:
+    """Counts the builds that went as far as making the pages."""
+
+    def __init__(self, monkeypatch):
+        self.count, self.make_pages = 0, literate.build.make_pages
+        monkeypatch.setattr(literate.build, "make_pages", self)
+
+    def __call__(self, *arguments):
+        self.count += 1
+        return self.make_pages(*arguments)
+
+
+def test_nothing_changed_reads_no_source_and_repeats_the_last_warnings(project, capsys, monkeypatch):
+    write(project / "source", "beta.py", lesson("Beta", "Open <URL> in a browser."))
+    _, _, err = run(project, capsys)
+    where = literate.read.display_path(project / "source" / "beta.py")
+    warning = f"{where}:4: warning: raw HTML is shown as text: '<URL>'"
+    assert warning in err.splitlines()
+    made = MadePages(monkeypatch)
+    status, out, err = run(project, capsys)
+    assert status == 0 and made.count == 0
+    assert "nothing changed since the last build" in out and warning in err.splitlines()
+
+
+@pytest.mark.parametrize("change", ["a file of the source folder", "a package installed", "the tests run",
+                                    "the build date", "mkdocs.yml"])
+def test_whatever_a_site_is_made_from_is_read_again_when_it_changes(change, project, capsys, monkeypatch):
+    write(project / "source", "data.csv", "x,f\n1,1\n")
+    build(project, capsys)
+    made = MadePages(monkeypatch)
+    if change == "a file of the source folder":
+        write(project / "source", "data.csv", "x,f\n1,2\n")
+    elif change == "a package installed":
+        installed = literate.build.installed_packages()
+        monkeypatch.setattr(literate.build, "installed_packages", lambda: installed + ["newly-1.0.dist-info"])
+    elif change == "the tests run":
+        monkeypatch.setattr(build_docs, "TutorialTestOptions",
+                            lambda run, cache_dir: literate.judge.TutorialTestOptions(True, cache_dir))
+    elif change == "the build date":
+        monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000001")
+    else:
+        with open(project / "mkdocs.yml", "a", encoding="utf-8") as settings:
+            settings.write("# edited\n")
+    build(project, capsys)
+    assert made.count == 1
+    build(project, capsys)
+    assert made.count == 1  # recorded, even when MkDocs had nothing to do
+
+
 def test_an_edited_page_rebuilds_into_what_a_clean_build_gives(project, capsys):
     build(project, capsys)
     write(project / "source", "beta.py", lesson("Beta", "The Beta lesson, edited: findable."))
@@ -535,7 +586,7 @@ def test_markdown_would_pass_every_tutorial_page_through_unchanged(tmp_path):
     (tmp_path / "docs").mkdir()
     config = literate.publish.load_mkdocs_config(ROOT / "mkdocs.yml", tmp_path / "docs", tmp_path / "site")
     testing = literate.judge.TutorialTestOptions(run=False, cache_dir=tmp_path / "cache")
-    _, files = literate.build.make_pages(ROOT / "source", config, testing)
+    _, files, _ = literate.build.make_pages(ROOT / "source", config, testing)
     pages = [data.decode("utf-8").split("\n---\n", 1)[1] for path, data in files.items() if path.endswith(".md")]
     bodies = [page for page in pages if page.lstrip("\n").startswith(literate.plugin.PAGE_BODY)]
     assert len(bodies) > 20

@@ -46,7 +46,7 @@ def pages(tmp_path_factory):
     (folder / "pages").mkdir()
     config = literate.publish.load_mkdocs_config(ROOT / "mkdocs.yml", folder / "pages", folder / "site")
     testing = literate.judge.TutorialTestOptions(run=False, cache_dir=folder / "cache")
-    chapters, files = literate.build.make_pages(ROOT / "source", config, testing)
+    chapters, files, _ = literate.build.make_pages(ROOT / "source", config, testing)
     literate.write.write_files(files, folder / "pages")
     return {
         page.source: (page, folder / "pages" / page.lang / (literate.site.download_name(page) + literate.site.NOTEBOOK_SUFFIX))
