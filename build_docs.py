@@ -43,8 +43,10 @@ before any page is written; `serve` runs them again on every edit, and
 has MkDocs build only the pages the edit changed (`rebuild`);
 `deploy` (`python build_docs.py gh-deploy`) builds and pushes the site to
 GitHub Pages. A build does again only what changed since the last one: a
-tutorial's tests, a page, and MkDocs not at all when nothing it reads
-changed. Whatever it reuses, it gives the bytes a build from nothing would.
+tutorial's tests, a page, MkDocs not at all when nothing it reads
+changed, and nothing at all, not even reading the sources, when nothing
+the site is made from changed. Whatever it reuses, it gives the bytes a
+build from nothing would.
 
 Run `python build_docs.py --help` for the options.
 """
