@@ -114,7 +114,7 @@ def installed_packages():
     for folder in sys.path:
         try:
             with os.scandir(folder or ".") as entries:
-                found += [entry.name for entry in entries if entry.name.endswith((".dist-info", ".egg-info"))]
+                found += sorted(entry.name for entry in entries if entry.name.endswith((".dist-info", ".egg-info")))
         except OSError:
             pass
     return found
