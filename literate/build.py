@@ -69,15 +69,16 @@ def build_site(source_dir, site_dir, config_file, testing=None, preview=False, o
                                     processes=not preview)
         record = site_record(testing.cache_dir, site_dir)
         sources = None if preview else sources_digest(source_dir, config, testing, overrides)
-        recorded = recorded_build(record, site_dir) if sources is not None else {}
-        if sources is not None and recorded.get("sources") == sources:
+        recorded = {} if preview else recorded_build(record, site_dir)
+        if not preview and recorded.get("sources") == sources:
             for warning in recorded["warnings"]:
                 print(warning, file=sys.stderr)
             print(f"{display_path(site_dir)}: nothing changed since the last build")
             return config
         chapters, files, warnings = make_pages(source_dir, config, testing, preview)
+        facts = {"sources": sources, "warnings": warnings}
         with reproducible_build_date(config_file.parent, pages_of(chapters)):
-            run_mkdocs(config, files, site_dir, record, preview_site, {"sources": sources, "warnings": warnings})
+            run_mkdocs(config, files, site_dir, record, recorded, facts, preview_site)
     return config
 
 

@@ -172,18 +172,19 @@ def forget_removed_sites(folder):
             record.unlink(missing_ok=True)
 
 
-# `files` are the pages MkDocs is to read (see "Write"); they are written
-# into its folder only when it runs; `facts` go into the record. A
-# preview's site is its own, in a folder of its own: the preview remembers
-# what it built there instead of recording it.
-def run_mkdocs(config, files, site_dir, record, preview=None, facts=None):
+# `files` are the pages MkDocs is to read (see "Write"), written into its
+# folder only when it runs; `recorded` is the last build's record, `facts`
+# go into this one's. A preview's site is its own, in a folder of its own:
+# the preview remembers what it built there instead of recording it.
+def run_mkdocs(config, files, site_dir, record, recorded, facts, preview=None):
     staging = Path(config["site_dir"])
     setup = mkdocs_setup_digest(config)
     inputs = mkdocs_inputs(files, setup)
-    recorded = recorded_build(record, site_dir) if preview is None else {"inputs": preview.inputs}
+    if preview is not None:
+        recorded = {"inputs": preview.inputs}
     if recorded.get("inputs") == inputs:
         print(f"{display_path(site_dir)}: nothing changed since the last build")
-        if preview is None and any(recorded.get(name) != value for name, value in (facts or {}).items()):
+        if preview is None and any(recorded.get(name) != value for name, value in facts.items()):
             record_build(record, site_dir, inputs, facts)
         return
     if preview is not None and preview.build_edit(config, setup, files, inputs, site_dir):
@@ -201,7 +202,7 @@ def run_mkdocs(config, files, site_dir, record, preview=None, facts=None):
     if preview is not None:
         preview.keep(config, setup, files, inputs, site_dir)
     else:
-        record_build(record, site_dir, inputs, facts or {})
+        record_build(record, site_dir, inputs, facts)
 
 
 def mkdocs_build(config):
