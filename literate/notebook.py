@@ -72,13 +72,13 @@ assert not failed, "failed: " + ", ".join(failed)
 # generator's own pages are not tutorials. The Markdown cells hold the
 # commentary as the page reads it, before it is rendered: Jupyter renders
 # it, math included, itself.
-def collect_notebook(page, code, sections):
+def collect_notebook(page, code, parsed):
     if is_generator_page(page):
         return
     name = download_name(page)
     tests = [function for function, _ in find_test_functions(code)]
     page.downloads[name + NOTEBOOK_SUFFIX] = notebook_bytes(
-        split_lines(code), sections, tests, page.text_first, page.lang, posixpath.basename(name) + ".py")
+        split_lines(code), parsed, tests, page.text_first, page.lang, posixpath.basename(name) + ".py")
 
 
 def notebook_markdown(text, text_first):
@@ -99,11 +99,13 @@ def notebook_markdown(text, text_first):
 # before it and becomes one Markdown cell, read by the page's own parser,
 # so that a comment shows the same words here as on the page. A top-level statement that starts a section of the page (a `def`
 # whose docstring is commentary) starts a cell of its own too, so that the
-# notebook is cut where the page is.
-def notebook_cells(lines, sections, tests, text_first=False):
-    """[(cell type, text)] of a source parsed into `sections`; `tests` are its test_* function names."""
+# notebook is cut where the page is. The statements are those of the
+# page's own syntax tree (`parse.Parsed`): parsing the source again cost
+# as much as the rest of the notebook.
+def notebook_cells(lines, parsed, tests, text_first=False):
+    """[(cell type, text)] of a source and its `parse.Parsed`; `tests` are its test_* function names."""
     lines = [lines[0].lstrip("\ufeff"), *lines[1:]] if lines else lines
-    tree = ast.parse("\n".join(lines))
+    sections, tree = parsed.sections, parsed.tree
     code_rows = {row for section in sections for row in section.code_line_numbers}
     section_starts = {section.code_line_numbers[0] for section in sections if section.code_line_numbers}
     statement_rows, left_out, cuts = set(), set(), set()
@@ -174,11 +176,11 @@ def is_main_block(node):
 # nbformat, with the jsonschema it validates with, takes a tenth of a
 # second to import: only a page rendered anew needs it, so a build that
 # finds every page in its cache (`pages`) never loads it.
-def notebook_bytes(lines, sections, tests, text_first, lang, script):
+def notebook_bytes(lines, parsed, tests, text_first, lang, script):
     """The .ipynb file of a tutorial, as bytes; `script` is the name of its .py download."""
     import nbformat
 
-    cells = notebook_cells(lines, sections, tests, text_first)
+    cells = notebook_cells(lines, parsed, tests, text_first)
     if tests:
         cells.append(("markdown", CHECKS_WORDS.get(lang, CHECKS_WORDS["en"]).format(script=script)))
         cells.append(("code", RUN_CHECKS.format(names=", ".join(tests)).rstrip("\n")))

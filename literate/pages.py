@@ -106,7 +106,7 @@ def render_source_page(job):
             raise read
         collect_downloads(page, read)
         parsed = parse_code(read.code)
-        collect_notebook(page, read.code, parsed.sections)
+        collect_notebook(page, read.code, parsed)
         page.body = render_page(page, read.code, parsed)
     except SourceError as error:
         return None, (error.line, error.col, error.message)

@@ -128,7 +128,7 @@ def test_the_notebook_runs_like_the_file(runs, source):
 
 
 def cells_of(code, tests=()):
-    return notebook.notebook_cells(literate.parse.split_lines(code), literate.parse.parse_source(code), list(tests))
+    return notebook.notebook_cells(literate.parse.split_lines(code), literate.parse.parse_code(code), list(tests))
 
 
 SAMPLE = '''"""
@@ -175,8 +175,8 @@ def test_the_main_block_stays_when_nothing_replaces_it():
 
 
 def test_the_last_cell_runs_the_checks_and_says_it_in_the_pages_language():
-    lines, sections = literate.parse.split_lines(SAMPLE), literate.parse.parse_source(SAMPLE)
-    book = nbformat.reads(notebook.notebook_bytes(lines, sections, ["test_add"], False, "zh", "sums_zh.py").decode(),
+    lines, parsed = literate.parse.split_lines(SAMPLE), literate.parse.parse_code(SAMPLE)
+    book = nbformat.reads(notebook.notebook_bytes(lines, parsed, ["test_add"], False, "zh", "sums_zh.py").decode(),
                           as_version=4)
     assert book.cells[-2].source.startswith("## 检查") and "`python sums_zh.py`" in book.cells[-2].source
     namespace = {}
@@ -212,3 +212,10 @@ def test_code_cells_are_complete_and_are_the_whole_file(path):
         expected = [node for node in expected if not notebook.is_main_block(node)]
     got = [node for text in cells for node in ast.parse(text).body]
     assert [ast.dump(node) for node in got] == [ast.dump(node) for node in expected]
+
+
+def test_a_notebook_that_nbformat_finds_invalid_stops_the_page(monkeypatch):
+    monkeypatch.setattr(notebook, "cell", lambda number, kind, text: {"cell_type": kind, "source": text})
+    with pytest.raises(nbformat.ValidationError):
+        notebook.notebook_bytes(literate.parse.split_lines(SAMPLE), literate.parse.parse_code(SAMPLE), [], False,
+                                "en", "sums.py")
