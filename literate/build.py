@@ -26,6 +26,7 @@ from literate.pages import render_pages
 from literate.testrun import verdict_problems
 from literate.judge import TutorialTestOptions, judge_tutorials
 from literate.write import page_files, write_files
+from literate.plugin import load_search_dictionary
 from literate.publish import (
     check_site_dir, last_change, load_mkdocs_config, mkdocs_setup_digest, recorded_build, recover_site,
     reproducible_build_date, run_mkdocs, site_record,
@@ -75,7 +76,8 @@ def build_site(source_dir, site_dir, config_file, testing=None, preview=False, o
                 print(warning, file=sys.stderr)
             print(f"{display_path(site_dir)}: nothing changed since the last build")
             return config
-        chapters, files, warnings = make_pages(source_dir, config, testing, preview)
+        chapters, files, warnings = make_pages(source_dir, config, testing, preview,
+                                               meanwhile=lambda: load_search_dictionary(config))
         facts = {"sources": sources, "warnings": warnings}
         with reproducible_build_date(config_file.parent, pages_of(chapters)):
             run_mkdocs(config, files, site_dir, record, recorded, facts, preview_site)
@@ -122,8 +124,8 @@ def installed_packages():
 
 
 # The pages come out in memory (see "Write"): MkDocs' folder gets them only
-# when MkDocs is to read them.
-def make_pages(source_dir, config, testing, preview=False):
+# when MkDocs is to read them. While they render, `meanwhile()` runs.
+def make_pages(source_dir, config, testing, preview=False, meanwhile=None):
     testing = testing or TutorialTestOptions()
     chapters, texts = judged_chapters(source_dir, Path(config.config_file_path).parent, config, testing)
     problems = verdict_problems(pages_of(chapters))
@@ -131,7 +133,8 @@ def make_pages(source_dir, config, testing, preview=False):
         raise BuildError("\n".join(problems))
     for problem in problems:
         print(problem, file=sys.stderr)
-    warnings = render_pages(pages_of(chapters), texts, testing.cache_dir, processes=not preview)
+    warnings = render_pages(pages_of(chapters), texts, testing.cache_dir, processes=not preview,
+                            meanwhile=meanwhile)
     files = page_files(chapters, site_languages(config), config)
     configure_navigation(config, chapters)
     return chapters, files, warnings

@@ -43,12 +43,15 @@ from literate.notebook import collect_notebook
 # The pages that must be rendered are rendered in parallel, a process per
 # core, the longest sources first so that no core is left with one long
 # file at the end. The workers are forked, and so start at once with all
-# of this program loaded. The preview renders its pages itself: it runs
-# other threads (its server, tests in the background), and a fork would copy
-# any lock another thread held at that moment, while a fresh interpreter
-# would have to import all this program imports, which costs more than a
-# preview's few pages. The caller says which it is, so that a build renders
-# the same way whatever else its process happens to run.
+# of this program loaded. This process would only wait for them: the
+# caller may give it something to do meanwhile (a build loads what MkDocs
+# will need, see "The MkDocs plugin"). The preview renders its pages
+# itself: it runs other threads (its server, tests in the background), and
+# a fork would copy any lock another thread held at that moment, while a
+# fresh interpreter would have to import all this program imports, which
+# costs more than a preview's few pages. The caller says which it is, so
+# that a build renders the same way whatever else its process happens to
+# run.
 #
 # Every source is read before the build stops, so that one run lists every
 # file that needs fixing, a line each, in the `path:line:col: message` form
@@ -67,7 +70,7 @@ class Rendered:
 RENDERED = tuple(item.name for item in fields(Rendered))
 
 
-def render_pages(pages, texts, cache_dir, processes=True):
+def render_pages(pages, texts, cache_dir, processes=True, meanwhile=None):
     jobs = []
     for page in pages:
         read = texts[page.source]
@@ -79,7 +82,8 @@ def render_pages(pages, texts, cache_dir, processes=True):
         else:
             apply_rendering(page, stored)
     failed = {}
-    for (page, *_), (rendered, error) in zip(jobs, in_parallel(render_source_page, jobs, job_size, processes)):
+    outcomes = in_parallel(render_source_page, jobs, job_size, processes, meanwhile)
+    for (page, *_), (rendered, error) in zip(jobs, outcomes):
         if error:
             failed[page.source] = error
         else:
@@ -177,12 +181,21 @@ def job_size(job):
         return 0
 
 
-def in_parallel(function, jobs, size, processes=True):
-    """[function(job) for job in jobs]: with processes, in a process per core, the largest jobs first."""
+def in_parallel(function, jobs, size, processes=True, meanwhile=None):
+    """[function(job) for job in jobs]: with processes, in a process per core, the largest jobs first.
+
+    `meanwhile()`, if given, runs in this process while the jobs run, or after them without processes.
+    """
     workers = min(len(jobs), os.cpu_count() or 1)
     if workers < 2 or not processes:
-        return [function(job) for job in jobs]
+        results = [function(job) for job in jobs]
+        if meanwhile:
+            meanwhile()
+        return results
     order = sorted(range(len(jobs)), key=lambda index: -size(jobs[index]))
     with concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        results = dict(zip(order, pool.map(function, [jobs[index] for index in order])))
+        running = pool.map(function, [jobs[index] for index in order])
+        if meanwhile:
+            meanwhile()
+        results = dict(zip(order, running))
     return [results[index] for index in range(len(jobs))]

@@ -198,6 +198,24 @@ def template_cache(cache_dir):
     return jinja2.FileSystemBytecodeCache(str(folder))
 
 
+# Material's search cuts Chinese into words with jieba, and loads jieba's
+# dictionary in its `on_config` (most of a second), when MkDocs starts and
+# one core of two idles. jieba loads it once a process, at its first use or
+# at `jieba.initialize()`: the build calls that while the workers render
+# the pages (see "Pages"), and the plugin finds the dictionary loaded. Not
+# when the settings name a main dictionary of their own (`jieba_dict`),
+# which the plugin would load anew.
+def load_search_dictionary(config):
+    search = config.plugins.get("material/search")
+    if search is None or search.config.jieba_dict:
+        return
+    try:
+        import jieba
+    except ImportError:
+        return
+    jieba.initialize()
+
+
 # Material's scripts load the search index from `search/` under the base of
 # the site, and mkdocs-static-i18n fills that one index with every
 # language. Readers search in their own language, so the index is split:

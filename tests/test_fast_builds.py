@@ -293,6 +293,51 @@ def test_worker_processes_render_even_while_another_thread_runs(monkeypatch):
     assert alone == [os.getpid()] * 4
 
 
+# While the workers render, this process does what it is given: the jobs
+# wait for what it writes, so they see it only if it runs meanwhile.
+def waits_for_the_meanwhile(folder):
+    deadline = time.monotonic() + 15
+    while not (Path(folder) / "meanwhile").exists():
+        if time.monotonic() > deadline:
+            return "alone"
+        time.sleep(0.01)
+    return "meanwhile"
+
+
+def test_this_process_does_what_it_is_given_while_the_workers_render(tmp_path, monkeypatch):
+    monkeypatch.setattr(literate.pages.os, "cpu_count", lambda: 2)
+    meanwhile = lambda: (tmp_path / "meanwhile").write_text(str(os.getpid()))  # noqa: E731
+    jobs = [str(tmp_path)] * 3
+    assert literate.pages.in_parallel(waits_for_the_meanwhile, jobs, len, meanwhile=meanwhile) == ["meanwhile"] * 3
+    assert (tmp_path / "meanwhile").read_text() == str(os.getpid())
+    (tmp_path / "meanwhile").unlink()
+    assert literate.pages.in_parallel(len, jobs, len, processes=False, meanwhile=meanwhile) == [len(jobs[0])] * 3
+    assert (tmp_path / "meanwhile").exists()
+
+
+# Search's dictionary is loaded by the build before MkDocs starts, not by
+# Material's search when it does; but not when the settings name one of
+# their own, which Material would load anew.
+def test_searchs_dictionary_is_loaded_while_the_pages_render(project, capsys, monkeypatch):
+    import jieba
+    from material.plugins.search.plugin import SearchPlugin
+
+    monkeypatch.setattr(literate.pages.os, "cpu_count", lambda: 2)
+    happened = []
+    load = jieba.initialize
+    monkeypatch.setattr(jieba, "initialize", lambda: (happened.append("dictionary loaded"), load()))
+    on_config = SearchPlugin.on_config
+    monkeypatch.setattr(SearchPlugin, "on_config",
+                        lambda self, config: (happened.append("search configured"), on_config(self, config))[1])
+    build(project, capsys)
+    assert happened == ["dictionary loaded", "search configured"]
+    config = literate.publish.load_mkdocs_config(project / "mkdocs.yml", project / "source", project / "elsewhere")
+    config.plugins["material/search"].config.jieba_dict = str(project / "words.txt")
+    happened.clear()
+    literate.plugin.load_search_dictionary(config)
+    assert happened == []
+
+
 # ## MkDocs only when something changed
 def test_nothing_changed_runs_no_mkdocs_and_leaves_the_site_alone(project, capsys, monkeypatch):
     build(project, capsys)
@@ -313,9 +358,9 @@ class MadePages:
         self.count, self.make_pages = 0, literate.build.make_pages
         monkeypatch.setattr(literate.build, "make_pages", self)
 
-    def __call__(self, *arguments):
+    def __call__(self, *arguments, **options):
         self.count += 1
-        return self.make_pages(*arguments)
+        return self.make_pages(*arguments, **options)
 
 
 def test_nothing_changed_reads_no_source_and_repeats_the_last_warnings(project, capsys, monkeypatch):
