@@ -24,7 +24,8 @@ through them:
    tokens, keeping the source's own line numbers (`highlight`);
 5. **render each page** once, and a tutorial's Jupyter notebook with it, in
    a process per core, and keep them in a cache that no verdict touches
-   (`render`, `notebook`, `pages`);
+   (`render`, `notebook`, `pages`); meanwhile the build's own process loads
+   what MkDocs' search will need (`plugin`);
 6. **run the tutorials' tests**, each tutorial in a pytest process of its
    own, so that its page can show what they proved on this build
    (`testrun`, `judge`);
