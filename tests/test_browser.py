@@ -977,11 +977,26 @@ def test_language_switch_works_from_the_keyboard(tutorials, visitors):
     assert page.evaluate("() => document.querySelector('.lp-page').lang") == "zh", page.url
 
 
+# Typed a key at a time, the query is searched at each key, and each
+# answer replaces the list of results, and with it a result that had the
+# focus: the first key goes down once the list stops changing.
+SETTLED = """([selector, quiet]) => {
+    const list = document.querySelector(selector);
+    const now = performance.now();
+    if (!list || !list.querySelector('a')) return false;
+    if (window.lpLastResults !== list.innerHTML) {
+        window.lpLastResults = list.innerHTML;
+        window.lpResultsSince = now;
+    }
+    return now - window.lpResultsSince >= quiet;
+}"""
+
+
 def test_search_works_from_the_keyboard(base_url, visitors):
     page = visitors(DESKTOP).open(base_url + "/")
     focus_by_tab(page, "e.matches('.md-search__input')", "the search box")
     page.keyboard.type("backward")
-    page.wait_for_selector(".md-search-result__item a")
+    page.wait_for_function(SETTLED, arg=[".md-search-result__list", 500], polling=50, timeout=30_000)
     page.keyboard.press("ArrowDown")
     target = page.evaluate("() => document.activeElement.matches('.md-search-result__item a') "
                            "&& document.activeElement.href")
