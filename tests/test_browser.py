@@ -665,6 +665,46 @@ def test_copy_button_copies_the_blocks_source_lines(tutorials, base_url, visitor
     report(problems)
 
 
+# Material's "Copied to clipboard" notice shows for two seconds at the bottom
+# right, where the code column's copy buttons are. One block is scrolled so
+# that its button sits under the notice, and the mouse clicks it there.
+NOTICE_SETTLED_JS = """() => {
+  const notice = document.querySelector('.md-dialog--active');
+  return notice !== null && notice.getAnimations().length === 0;
+}"""
+
+
+def test_a_copy_button_under_the_copied_notice_still_copies(tutorials, base_url, visitors):
+    visitor = visitors(DESKTOP)
+    visitor.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base_url)
+    tutorial = next(t for t in tutorials if t.source.is_relative_to(ROOT / "source"))
+    page = visitor.open(tutorial.url)
+    blocks = page.locator(".lp-code pre").all()
+    assert len(blocks) > 4, f"{tutorial.url}: too few code blocks to scroll one under the notice"
+    blocks[0].locator("button[data-md-type=copy]").click()
+    page.wait_for_function(NOTICE_SETTLED_JS)
+    notice = page.locator(".md-dialog").bounding_box()
+
+    block = blocks[len(blocks) // 2]
+    button = block.locator("button[data-md-type=copy]")
+    box = button.bounding_box()
+    page.evaluate("dy => window.scrollBy({top: dy, behavior: 'instant'})",
+                  box["y"] + box["height"] / 2 - (notice["y"] + notice["height"] / 2))
+    box = button.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    assert (notice["x"] < x < notice["x"] + notice["width"]
+            and notice["y"] < y < notice["y"] + notice["height"]), \
+        f"{tutorial.url}: the button at ({x}, {y}) is not under the notice {notice}"
+    assert page.evaluate(NOTICE_SETTLED_JS), "the notice went before the click"
+
+    numbers = [int(n) for n in block.evaluate(
+        "pre => [...pre.querySelectorAll('.lp-line')].map(line => line.dataset.ln)")]
+    page.evaluate("() => navigator.clipboard.writeText('(nothing copied)')")
+    page.mouse.click(x, y)
+    assert copied_text(page, seconds=3) == "\n".join(
+        tutorial.source_lines[n - 1] for n in numbers).rstrip()
+
+
 # ## 8. Dark mode
 #
 # Contrast is computed from the colours the browser rendered: each element
