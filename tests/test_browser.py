@@ -642,17 +642,28 @@ def copied_text(page, seconds=10):
         page.wait_for_timeout(50)
 
 
-def test_copy_button_copies_the_blocks_source_lines(tutorials, base_url, visitors):
+def clipboard_visitor(visitors, base_url):
     visitor = visitors(DESKTOP)
     visitor.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base_url)
+    return visitor
+
+
+def block_source(block, lines):
+    """The source line numbers a code block shows, and the text its copy
+    button must give: those lines of the source, verbatim."""
+    numbers = [int(n) for n in block.evaluate(
+        "pre => [...pre.querySelectorAll('.lp-line')].map(line => line.dataset.ln)")]
+    return numbers, "\n".join(lines[n - 1] for n in numbers).rstrip()
+
+
+def test_copy_button_copies_the_blocks_source_lines(tutorials, base_url, visitors):
+    visitor = clipboard_visitor(visitors, base_url)
     problems, copied = [], 0
     for tutorial in tutorials:
         lines = tutorial.source_lines
         page = visitor.open(tutorial.url)
         for block in tutorial.sample(page.locator(".lp-code pre").all()):
-            numbers = [int(n) for n in block.evaluate(
-                "pre => [...pre.querySelectorAll('.lp-line')].map(line => line.dataset.ln)")]
-            expected = "\n".join(lines[n - 1] for n in numbers).rstrip()
+            numbers, expected = block_source(block, lines)
             page.evaluate("() => navigator.clipboard.writeText('(nothing copied)')")
             block.locator("button[data-md-type=copy]").click()
             clipboard = copied_text(page)
@@ -675,8 +686,7 @@ NOTICE_SETTLED_JS = """() => {
 
 
 def test_a_copy_button_under_the_copied_notice_still_copies(tutorials, base_url, visitors):
-    visitor = visitors(DESKTOP)
-    visitor.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base_url)
+    visitor = clipboard_visitor(visitors, base_url)
     tutorial = next(t for t in tutorials if t.source.is_relative_to(ROOT / "source"))
     page = visitor.open(tutorial.url)
     blocks = page.locator(".lp-code pre").all()
@@ -697,12 +707,10 @@ def test_a_copy_button_under_the_copied_notice_still_copies(tutorials, base_url,
         f"{tutorial.url}: the button at ({x}, {y}) is not under the notice {notice}"
     assert page.evaluate(NOTICE_SETTLED_JS), "the notice went before the click"
 
-    numbers = [int(n) for n in block.evaluate(
-        "pre => [...pre.querySelectorAll('.lp-line')].map(line => line.dataset.ln)")]
+    _, expected = block_source(block, tutorial.source_lines)
     page.evaluate("() => navigator.clipboard.writeText('(nothing copied)')")
     page.mouse.click(x, y)
-    assert copied_text(page, seconds=3) == "\n".join(
-        tutorial.source_lines[n - 1] for n in numbers).rstrip()
+    assert copied_text(page, seconds=3) == expected
 
 
 # ## 8. Dark mode
