@@ -269,7 +269,7 @@ def building_language(config):
 # written them over the first's, and their search entries join the first's,
 # which the i18n plugin merges into one index as after its own builds. The
 # site is the one a single process builds, byte for byte
-# (`tests/test_fast_builds.py`). A failure in either process fails the
+# (`tests/test_plugin.py`). A failure in either process fails the
 # build with its own error; the process is stopped with the build, and
 # with this program if it is killed (`PR_SET_PDEATHSIG`).
 #

@@ -29,7 +29,7 @@ from literate.plugin import forget_the_last_pages_languages, move_into, split_se
 # (`_populate_page`), then render it with the navigation, the files and the
 # templates of the build before (`_build_page`), with every plugin's events
 # as a whole build runs them. The site is then the one a whole build would
-# make, byte for byte (`tests/test_fast_builds.py` compares them), as long
+# make, byte for byte (`tests/test_rebuild.py` compares them), as long
 # as nothing an edit changes is read by other pages:
 #
 # - the settings, the templates and the set of files are the same: a page

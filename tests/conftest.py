@@ -1,16 +1,23 @@
-"""What every test file shares: the import path, the markers, a cache of
-this run's own, and the real site, built once per run.
+"""What every test file shares: the import path, a cache of this run's
+own, the real site, built once per run, and the browser.
 
 Tests never write into the working tree. Every build a test starts is given
 a `--cache-dir` (or `TutorialTestOptions(cache_dir=...)`) and a site folder
 under pytest's temporary folder; `working_tree_untouched` fails the run if
 anything new appeared in the checkout all the same.
+
+Under pytest-xdist each worker is a process with its own session; what is
+made once per run (the real site, the browser pass) is made by the first
+worker that asks, in a folder all workers share, while the others wait.
 """
 
+import fcntl
+import importlib.util
 import os
 import shutil
 import sys
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -22,6 +29,8 @@ for folder in (ROOT, ROOT / "tests"):
         sys.path.insert(0, str(folder))
 
 import build_docs  # noqa: E402  (needs the path above)
+from needs import unavailable  # noqa: E402
+from support import CHROMIUM, DESKTOP, Visitor, chromium, lesson, project_config, served, write  # noqa: E402
 
 # Folders that Python and pytest themselves keep beside what they run.
 THEIR_OWN = {".git", "__pycache__", ".pytest_cache"}
@@ -29,8 +38,6 @@ THEIR_OWN = {".git", "__pycache__", ".pytest_cache"}
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config):
-    config.addinivalue_line("markers", "slow: runs over the whole standard library (left out by -m 'not slow')")
-    config.addinivalue_line("markers", "browser: drives Chromium over the built site (left out by -m 'not browser')")
     # pytest-benchmark, where installed, makes its folder where pytest runs;
     # no test here saves a benchmark.
     if getattr(config.option, "benchmark_storage", None) == "file://./.benchmarks":
@@ -41,6 +48,20 @@ def pytest_configure(config):
 
     config.hypothesis_home = tempfile.mkdtemp(prefix="pytest-hypothesis-")
     set_hypothesis_home_dir(config.hypothesis_home)
+
+
+# The quick tier (`pytest -m quick`, its tests marked `quick`) builds no
+# site and opens no browser; a test marked so that needs either is a
+# mistake in the marks, named before anything runs.
+NOT_QUICK = {"real_site", "once_per_run", "browser", "visits"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.get_closest_marker("quick"):
+            heavy = NOT_QUICK & set(getattr(item, "fixturenames", ()))
+            if heavy or item.get_closest_marker("slow"):
+                raise pytest.UsageError(f"{item.nodeid} is marked quick but is slow or needs {sorted(heavy)}")
 
 
 def pytest_unconfigure(config):
@@ -64,6 +85,53 @@ def working_tree_untouched():
     assert not new, f"the tests wrote into the working tree: {new[:20]}"
 
 
+# ## A small project of three lessons
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    """Three lessons, the project's mkdocs.yml and theme, one build date."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    for name, title in (("alpha", "Alpha"), ("beta", "Beta"), ("gamma", "Gamma")):
+        write(tmp_path / "source", f"{name}.py", lesson(title, f"The {title} lesson."))
+    project_config(tmp_path)
+    return tmp_path
+
+
+# ## Made once per run
+@pytest.fixture(scope="session")
+def run_folder(tmp_path_factory):
+    """A folder of this run's, the same for every xdist worker (their own
+    temporary folders are inside the run's)."""
+    own = tmp_path_factory.getbasetemp()
+    return own.parent if os.environ.get("PYTEST_XDIST_WORKER") else own
+
+
+@contextmanager
+def locked(path):
+    with open(path, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+@pytest.fixture(scope="session")
+def once_per_run(run_folder):
+    """`once_per_run(name, make)`: the folder `make(folder)` filled, made by
+    whichever worker asks first; a worker that asks meanwhile waits for it.
+    A `make` that raised is tried again by the next to ask."""
+    def made(name, make):
+        folder = run_folder / name
+        with locked(run_folder / f"{name}.lock"):
+            if not (folder / ".made").exists():
+                shutil.rmtree(folder, ignore_errors=True)
+                folder.mkdir()
+                make(folder)
+                (folder / ".made").touch()
+        return folder
+    return made
+
+
 @pytest.fixture(scope="session", autouse=True)
 def test_cache(tmp_path_factory):
     """This run's cache of verdicts, rendered pages and compiled templates,
@@ -78,12 +146,60 @@ def testing(test_cache):
 
 
 @pytest.fixture(scope="session")
-def real_site(tmp_path_factory, testing):
-    """The project's own site, built once, in this process, for every test
-    that reads it. The date in it comes from git or the sources, as on a
-    machine without SOURCE_DATE_EPOCH."""
-    site_dir = tmp_path_factory.mktemp("real") / "site"
-    with pytest.MonkeyPatch.context() as patch:
-        patch.delenv("SOURCE_DATE_EPOCH", raising=False)
-        build_docs.build_site(ROOT / "source", site_dir, ROOT / "mkdocs.yml", testing)
-    return site_dir
+def real_site(once_per_run, testing):
+    """The project's own site, built once per run, for every test that reads
+    it. The date in it comes from git or the sources, as on a machine
+    without SOURCE_DATE_EPOCH."""
+    def make(folder):
+        with pytest.MonkeyPatch.context() as patch:
+            patch.delenv("SOURCE_DATE_EPOCH", raising=False)
+            build_docs.build_site(ROOT / "source", folder / "site", ROOT / "mkdocs.yml", testing)
+
+    return once_per_run("real", make) / "site"
+
+
+# ## The browser
+@pytest.fixture(scope="session")
+def artifacts(run_folder):
+    """Screenshots and axe's findings: in `screenshots/` under pytest's
+    temporary folder, never in the checkout."""
+    folder = run_folder / "screenshots"
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def browser_available():
+    """Skips (fails in CI) a test that needs Chromium or Playwright where they are missing."""
+    for package in ("playwright", "axe_playwright_python"):
+        if importlib.util.find_spec(package) is None:
+            unavailable(f"the {package} package is missing: pip install -r requirements.txt")
+    if not CHROMIUM.exists():
+        unavailable(f"{CHROMIUM} is missing: apt-get install chromium")
+
+
+@pytest.fixture(scope="session")
+def browser(browser_available):
+    with chromium() as launched:
+        yield launched
+
+
+@pytest.fixture(scope="session")
+def base_url(real_site):
+    with served(real_site) as base:
+        yield base
+
+
+@pytest.fixture
+def visitors(browser):
+    """`visitors(viewport, **context options)`: a fresh browser profile,
+    closed after the test."""
+    opened = []
+
+    def visit(viewport=DESKTOP, **options):
+        opened.append(Visitor(browser, viewport, **options))
+        return opened[-1]
+
+    yield visit
+    for visitor in opened:
+        visitor.close()

@@ -24,25 +24,14 @@ import literate.parse
 import literate.site
 import literate.publish
 from site_html import code_lines, code_rows_of, squeeze, visible_text
+from support import ROOT, page, run_command, snapshot
 
-ROOT = Path(build_docs.__file__).resolve().parent
 GOOD = "# Fine.\nx = 1\n"
 
 
 def build(workdir, *, source="source", site="site", env=None):
-    return subprocess.run([sys.executable, str(ROOT / "build_docs.py"), "--source", str(source), "--site-dir",
-                           str(site), "--cache-dir", str(Path(workdir) / ".cache")],
-                          cwd=workdir, capture_output=True, text=True, env=env)
-
-
-def snapshot(folder):
-    folder = Path(folder)
-    return {path.relative_to(folder).as_posix(): path.read_bytes()
-            for path in sorted(folder.rglob("*")) if path.is_file()}
-
-
-def page(site, name):
-    return (Path(site) / name / "index.html").read_text(encoding="utf-8")
+    return run_command("--source", source, "--site-dir", site, "--cache-dir", Path(workdir) / ".cache",
+                       cwd=workdir, env=env)
 
 
 def make_sources(folder, files):
@@ -302,6 +291,7 @@ def test_pages_with_the_same_url_are_an_error(tmp_path, previous_site):
 LANGUAGES = [literate.site.Language("en", "English", ""), literate.site.Language("zh", "中文", "zh/")]
 
 
+@pytest.mark.quick
 def test_a_page_beside_a_folder_of_pages_is_an_error():
     def pages(*names):
         return [literate.site.Page(Path(f"source/{name}.py"), name, "", "en") for name in names]
@@ -314,6 +304,7 @@ def test_a_page_beside_a_folder_of_pages_is_an_error():
 
 # Each language is published in a tree of its own: an English chapter named
 # `zh` would land in the Chinese tree.
+@pytest.mark.quick
 def test_pages_clash_across_the_language_trees():
     english = literate.site.Page(Path("source/zh/x.py"), "zh/x", "", "en")
     chinese = literate.site.Page(Path("source/x_zh.py"), "x", "", "zh")

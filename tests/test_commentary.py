@@ -17,8 +17,8 @@ import literate.read
 import literate.write
 from literate import conventions
 from site_html import squeeze, visible_text
+from support import ROOT, page
 
-ROOT = Path(__file__).resolve().parent.parent
 CORPUS = Path(__file__).resolve().parent / "corpus"
 
 
@@ -28,10 +28,6 @@ def site(tmp_path_factory):
     testing = literate.judge.TutorialTestOptions(run=False, cache_dir=folder / "cache")
     build_docs.build_site(CORPUS, folder / "site", ROOT / "mkdocs.yml", testing)
     return folder / "site"
-
-
-def page(site, url):
-    return (site / url / "index.html").read_text(encoding="utf-8")
 
 
 def commentary(site, url):
@@ -74,6 +70,7 @@ def test_the_seed_page_list_is_a_list(site_of_our_own):
     assert "方法。通过继承" in docs
 
 
+@pytest.mark.quick
 def test_a_dash_inside_a_fenced_code_block_stays_code():
     out = render("Text\n```\n- not an item\n```")
     assert "<li>" not in out and "- not an item" in out
@@ -106,12 +103,14 @@ def test_two_spaces_or_a_backslash_at_the_end_keep_the_break(site):
     assert "保持分行，<br>" in chinese and "也是，<br>" in chinese and "下一行连成一段" in chinese
 
 
+@pytest.mark.quick
 def test_code_spans_and_math_keep_their_line_breaks():
     out = render("中文 `代码\n代码` 中文\n$$甲\n乙$$")
     assert "<code>代码\n代码</code>" in out
     assert "<annotation encoding=\"application/x-tex\">甲\n乙</annotation>" in out
 
 
+@pytest.mark.quick
 def test_keep_every_line_break_when_the_site_says_so():
     assert "中文<br>\n中文" in render("中文\n中文", line_breaks="keep")
     assert conventions.line_break_setting({"commentary": {"line_breaks": "keep"}}, "mkdocs.yml") == "keep"
@@ -179,6 +178,7 @@ def test_numpy_style_sections_are_definition_lists(site):
         assert "----------" not in docs
 
 
+@pytest.mark.quick
 def test_a_sphinx_role_in_prose_is_inline_code():
     assert render("A :obj:`namedtuple`, a :py:class:`torch.Tensor` and :math:`T^2`.").startswith(
         "<p>A <code>namedtuple</code>, a <code>torch.Tensor</code> and <math")
@@ -206,6 +206,7 @@ def test_chapters_in_natural_order_with_readable_names(site):
     assert headings == ["Chapter 1: Overview", "Chapter 2: Losses", "Chapter 10: Appendix", "The generator", "About this site"]
 
 
+@pytest.mark.quick
 @pytest.mark.parametrize("folder, readable", [
     ("tensors", "Tensors"), ("chapter1_overview", "Chapter 1: Overview"), ("chapter10", "Chapter 10"),
     ("part-2-more_math", "Part 2: More math"), ("misc", "Misc"),

@@ -7,6 +7,7 @@ ending. Broken variants of them must give a SourceError, never a crash.
 The runs are derandomized: CI sees the same few hundred examples each time.
 """
 
+import pytest
 import ast
 import warnings
 from pathlib import Path
@@ -21,6 +22,8 @@ import literate.site
 import literate.render
 from contract import check_contract
 from site_html import text_of
+
+pytestmark = pytest.mark.quick
 
 FUZZ = settings(max_examples=300, derandomize=True, database=None, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow])

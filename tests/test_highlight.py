@@ -4,11 +4,8 @@ Pygments coloured the code column before; it is the reference here. Where
 the new colours differ on purpose, the case says what Pygments gave and why.
 """
 
-import multiprocessing
-import os
 import re
 import sys
-from concurrent.futures import ProcessPoolExecutor
 
 import pytest
 from pygments.lexers import PythonLexer
@@ -18,7 +15,8 @@ import literate.highlight
 import literate.parse
 from literate.read import SourceError
 from site_html import text_of
-from test_parser import STDLIB_FILES
+
+pytestmark = pytest.mark.quick
 
 SPAN = re.compile(r'<span class="([a-z0-9]+)">(.*?)</span>|([^<]+)')
 
@@ -182,28 +180,3 @@ def test_a_source_python_refuses_is_refused_before_it_is_coloured():
         literate.parse.parse_code("x = (\n")
     with pytest.raises(SourceError):
         literate.parse.parse_code("x = '\n")
-
-
-def lossless_or_why(path):
-    text = path.read_bytes().decode("utf-8", "replace")
-    try:
-        parsed = literate.parse.parse_code(text)
-    except SourceError:
-        return "refused"
-    lines = literate.parse.split_lines(text)
-    rendered = literate.highlight.highlight_code(lines, parsed.tokens, parsed.tree)
-    shown = [text_of(line) for line in rendered]
-    wrong = next((row for row, (a, b) in enumerate(zip(shown, lines), start=1) if a != b), None)
-    if len(shown) != len(lines) or wrong:
-        return f"{path}:{wrong}: {shown[wrong - 1]!r} != {lines[wrong - 1]!r}" if wrong else f"{path}: line count"
-    return "ok"
-
-
-@pytest.mark.slow
-def test_every_line_of_the_standard_library_is_kept():
-    workers = min(2, os.cpu_count() or 1)
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        results = list(pool.map(lossless_or_why, STDLIB_FILES, chunksize=25))
-    failures = [result for result in results if result not in ("ok", "refused")]
-    assert not failures, f"{len(failures)} of {len(STDLIB_FILES)} files:\n" + "\n".join(failures[:20])
-    assert results.count("ok") > 600

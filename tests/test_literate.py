@@ -1,14 +1,12 @@
-"""Literate text with PyLit: lossless both ways, on the standard library,
-on our sources and on each construct that PyLit alone gets wrong."""
+"""Literate text with PyLit: lossless both ways on our sources and on each
+construct that PyLit alone gets wrong (on the standard library:
+test_standard_library.py)."""
 
 import os
 import re
 import subprocess
 import sys
-import sysconfig
-import tokenize
 import warnings
-from pathlib import Path
 
 import pytest
 
@@ -19,13 +17,12 @@ import literate.testrun
 import literate.judge
 import literate.render
 import literate.publish
+from support import ROOT, run_command
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     import pylit
 
-ROOT = Path(build_docs.__file__).resolve().parent
-STDLIB_FILES = sorted(Path(sysconfig.get_paths()["stdlib"]).glob("*.py"))
 CODE_SOURCES = sorted((ROOT / "source").rglob("*.py")) + [ROOT / "build_docs.py"] + sorted((ROOT / "literate").glob("*.py"))
 TEXT_SOURCES = sorted((ROOT / "source").rglob("*" + literate.textfirst.LITERATE_SUFFIX))
 
@@ -43,43 +40,19 @@ def round_trip(code):
     return build_docs.literate_text_to_code(build_docs.code_to_literate_text(code))
 
 
-def test_the_standard_library_is_there():
-    assert len(STDLIB_FILES) > 150
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("path", STDLIB_FILES, ids=lambda path: path.name)
-def test_code_text_code_is_identical_on_the_standard_library(path):
-    with tokenize.open(path) as file:
-        code = file.read()
-    assert round_trip(code) == code
-
-
-# Lossless is not enough: keeping every comment as code would be lossless
-# too. Our text is PyLit's own, but for the marked blank lines, in all but a
-# few modules (those with a comment block that PyLit would misread).
-@pytest.mark.slow
-def test_the_text_is_pylits_own_but_for_marked_blank_lines():
-    changed = []
-    for path in STDLIB_FILES:
-        with tokenize.open(path) as file:
-            code = file.read()
-        ours = build_docs.code_to_literate_text(code).replace(literate.textfirst.OTHER_BLANK, "\n")
-        if ours != str(pylit.Code2Text(code.splitlines(True), **literate.textfirst.PYLIT_OPTIONS)):
-            changed.append(path.name)
-    assert len(changed) <= len(STDLIB_FILES) // 50, changed
-
-
+@pytest.mark.quick
 @pytest.mark.parametrize("path", CODE_SOURCES, ids=lambda path: path.name)
 def test_code_text_code_is_identical_on_every_code_source(path):
     code = build_docs.read_source(path)
     assert round_trip(code) == code
 
 
+@pytest.mark.quick
 def test_there_is_a_text_first_source():
     assert TEXT_SOURCES
 
 
+@pytest.mark.quick
 @pytest.mark.parametrize("path", TEXT_SOURCES, ids=lambda path: path.name)
 def test_text_code_text_is_identical_on_every_text_source(path):
     text = build_docs.read_source(path)
@@ -103,6 +76,7 @@ HARD_CASES = {
 }
 
 
+@pytest.mark.quick
 @pytest.mark.parametrize("code", HARD_CASES.values(), ids=HARD_CASES.keys())
 def test_what_pylit_alone_changes_comes_back_identical(code):
     assert pylit_alone(code) != code
@@ -117,17 +91,20 @@ EASY_CASES = [
 ]
 
 
+@pytest.mark.quick
 @pytest.mark.parametrize("code", EASY_CASES)
 def test_where_pylit_is_lossless_the_text_is_pylits(code):
     assert pylit_alone(code) == code
     assert build_docs.code_to_literate_text(code) == str(pylit.Code2Text(code.splitlines(True), **literate.textfirst.PYLIT_OPTIONS))
 
 
+@pytest.mark.quick
 def test_the_marks_in_the_text_are_blank_to_restructuredtext():
     text = build_docs.code_to_literate_text("# One.\n\n# Two.\n\nx = 1\n")
     assert text == "One.\n \nTwo.\n \n::\n\n    x = 1\n"
 
 
+@pytest.mark.quick
 def test_a_double_colon_the_author_wrote_stays():
     code = "# Explicit marker\n#\n# ::\n\nx = 1\n"
     assert round_trip(code) == code
@@ -135,6 +112,7 @@ def test_a_double_colon_the_author_wrote_stays():
     assert build_docs.code_to_literate_text(build_docs.literate_text_to_code(text)) == text
 
 
+@pytest.mark.quick
 @pytest.mark.parametrize("code, line", [
     ("# Tab.\n\nx = {\n\t1: 2}\n", 4),  # PyLit expands tabs
     ("x = 1\n \ny = 2\n", 2),  # one space: the text's own mark for "the other blank line"
@@ -146,6 +124,7 @@ def test_what_cannot_round_trip_is_an_error_at_its_line(code, line):
     assert "would not give back this line" in error.value.message
 
 
+@pytest.mark.quick
 def test_a_code_block_indented_less_than_the_first_is_an_error_at_its_line():
     text = "Intro::\n\n        x = 1\n\nMore::\n\n    y = 2\n"
     with pytest.raises(build_docs.SourceError) as error:
@@ -153,6 +132,7 @@ def test_a_code_block_indented_less_than_the_first_is_an_error_at_its_line():
     assert error.value.line == 7
 
 
+@pytest.mark.quick
 def test_a_syntax_error_in_a_text_first_source_is_shown_at_its_text_line():
     text = "Intro\n \n::\n\n    x = 1\n\nMore::\n\n    y = (\n"
     with pytest.raises(build_docs.SourceError) as error:
@@ -160,11 +140,13 @@ def test_a_syntax_error_in_a_text_first_source_is_shown_at_its_text_line():
     assert error.value.line == 9
 
 
+@pytest.mark.quick
 def test_literal_markers_are_not_shown_on_a_text_first_page():
     section = build_docs.Section("Code::\nSee ::\n\n::\nEnd.\n.. note::", "x = 1", 1, 7, (7,))
     assert literate.render.without_literal_markers(section).docs == "Code:\nSee\n\nEnd.\n.. note::"
 
 
+@pytest.mark.quick
 def test_an_underlined_heading_is_the_title():
     sections = build_docs.parse_source("# Title\n# =====\n#\n# Summary line.\nx = 1\n")
     assert literate.render.title_and_summary(sections, "fallback") == ("Title", "Summary line.")
@@ -184,17 +166,12 @@ def test_importing_pylit_shows_no_warning_even_under_w_error(tmp_path):
     assert ours.returncode == 0 and ours.stderr == ""
 
 
-def run_build(*arguments):
-    return subprocess.run([sys.executable, str(ROOT / "build_docs.py"), *arguments],
-                          capture_output=True, text=True, cwd=ROOT)
-
-
 def test_the_build_names_a_file_it_cannot_round_trip_and_writes_no_text_for_it(tmp_path):
     source, site_dir = tmp_path / "source", tmp_path / "site"
     source.mkdir()
     (source / "tabs.py").write_text("# Tabbed.\n\nif True:\n\tx = 1\n", encoding="utf-8")
     (source / "fine.py").write_text("# Fine.\n\nx = 1\n", encoding="utf-8")
-    result = run_build("--source", str(source), "--site-dir", str(site_dir), "--cache-dir", str(tmp_path / "cache"))
+    result = run_command("--source", str(source), "--site-dir", str(site_dir), "--cache-dir", str(tmp_path / "cache"))
     assert result.returncode == 0, result.stderr
     assert re.search(r"tabs\.py:4: warning: .*no literate text", result.stderr)
     assert "fine.py" not in result.stderr
@@ -209,7 +186,7 @@ def test_a_page_from_both_a_py_and_a_py_txt_is_an_error(tmp_path):
     source.mkdir()
     (source / "twice.py").write_text("x = 1\n", encoding="utf-8")
     (source / "twice.py.txt").write_text("Text::\n\n    x = 1\n", encoding="utf-8")
-    result = run_build("--source", str(source), "--site-dir", str(site_dir), "--cache-dir", str(tmp_path / "cache"))
+    result = run_command("--source", str(source), "--site-dir", str(site_dir), "--cache-dir", str(tmp_path / "cache"))
     assert result.returncode == 1
     assert "twice.py.txt: page 'twice' already comes from" in result.stderr
     assert "Traceback" not in result.stderr

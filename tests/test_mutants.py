@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from literate import ROOT
 from mutants import equivalent_mutants, failing_test, mutants, tutorials
+from support import ROOT
 
 EQUIVALENT = Path(__file__).with_name("equivalent_mutants.txt")
 TUTORIALS = tutorials(ROOT / "source")

@@ -27,7 +27,8 @@ import literate.site
 import literate.testrun
 import literate.textfirst
 import literate.write
-from literate import ROOT, notebook
+from literate import notebook
+from support import ROOT
 
 # Discovered, not listed: a chapter added tomorrow is tested too.
 TUTORIALS = sorted(

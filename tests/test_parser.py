@@ -1,37 +1,12 @@
-"""The parser contract on the standard library and on each hard case."""
+"""The parser contract on each hard case (on the standard library: test_standard_library.py)."""
 
-import multiprocessing
-import os
-import sysconfig
-from concurrent.futures import ProcessPoolExecutor
-from pathlib import Path
 
 import pytest
 
 import build_docs
-from contract import check_contract, check_file
+from contract import check_contract
 
-STDLIB = Path(sysconfig.get_paths()["stdlib"])
-# Every module of the standard library, its packages and their tests
-# included; installed third-party packages are not the standard library.
-STDLIB_FILES = sorted(path for path in STDLIB.rglob("*.py")
-                      if not {"site-packages", "dist-packages"} & set(path.parts))
-
-
-@pytest.mark.slow
-def test_contract_on_the_whole_standard_library():
-    """One test for some 1,800 files, spread over the machine's cores; it
-    lists every failure at once."""
-    assert len(STDLIB_FILES) > 600 and any(len(p.relative_to(STDLIB).parts) > 2 for p in STDLIB_FILES)
-    workers = min(4, os.cpu_count() or 1)
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        results = list(pool.map(check_file, STDLIB_FILES, chunksize=25))
-    failures = [result for result in results if result not in ("ok", "refused")]
-    assert not failures, f"{len(failures)} of {len(STDLIB_FILES)} files:\n" + "\n".join(failures)
-    print(f"contract held on {results.count('ok')} files; {results.count('refused')} that Python "
-          f"itself refuses were refused too")
-    assert results.count("refused") < 30
-
+pytestmark = pytest.mark.quick
 
 def docs_and_code(text):
     return [(s.docs, s.code) for s in check_contract(text)]

@@ -9,11 +9,9 @@ import subprocess
 import sys
 
 import pytest
-import yaml
+from support import ROOT, CONFIG
 
-from literate import ROOT
 
-CONFIG = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
 OWNER_REPO = re.match(r"https://github\.com/([^/]+/[^/]+?)/?$", CONFIG["repo_url"]).group(1)
 
 ADDING = '''"""

@@ -4,12 +4,16 @@ import html
 import re
 from pathlib import Path
 
+import pytest
+
 import literate.commentary
 import literate.render
 import literate.site
 import literate.testrun
 import literate.write
 from test_highlight import highlighted
+
+pytestmark = pytest.mark.quick
 
 
 def render(text, line_breaks="join"):

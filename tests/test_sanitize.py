@@ -17,8 +17,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from literate import ROOT
 from literate.commentary import MATHML_TAGS, make_markdown, render_commentary
+from support import ROOT
 
 
 # Each vector calls alert(): its number says which one ran, were one to run.
@@ -246,6 +246,7 @@ def test_a_link_that_markdown_would_read_twice_stays_text_on_the_home_page(site)
     assert "[x](javascript:alert(28))" in re.sub(r"&#(\d+);", lambda m: chr(int(m.group(1))), home)
 
 
+@pytest.mark.quick
 @pytest.mark.parametrize("vector", VECTORS)
 def test_sanitize_keeps_no_vector_live(vector):
     md = make_markdown(lambda message, quote: None)

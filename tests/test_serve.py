@@ -13,9 +13,8 @@ from pathlib import Path
 
 import yaml
 
-import build_docs
+from support import ROOT, project_config, wait_until
 
-ROOT = Path(build_docs.__file__).resolve().parent
 
 
 # The preview is started on port 0 and announces the port the system gave
@@ -36,8 +35,8 @@ def preview(source, tmp_path, env=None, *options, generator=ROOT):
              "--cache-dir", str(tmp_path / "cache"), "--dev-addr", "127.0.0.1:0", *options],
             stdout=subprocess.DEVNULL, stderr=stderr, env=env, preexec_fn=interruptible)
     try:
-        wait_until(lambda: "Serving on http://" in log.read_text(encoding="utf-8") or server.poll() is not None,
-                   timeout=120)
+        waited(lambda: "Serving on http://" in log.read_text(encoding="utf-8") or server.poll() is not None,
+               120, "the preview to announce its address")
         announced = re.search(r"Serving on (http://127\.0\.0\.1:[1-9]\d*/)", log.read_text(encoding="utf-8"))
         assert announced, f"the preview gave no address:\n{log.read_text(encoding='utf-8')}"
         yield server, announced.group(1)
@@ -108,11 +107,8 @@ def alive(pid):
     return stat[stat.rindex(")") + 2] != "Z"
 
 
-def wait_until(condition, timeout):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.1)
+def waited(condition, timeout, what):
+    assert wait_until(condition, timeout, interval=0.1), f"waited {timeout} s for {what}"
 
 
 # The page shows an edit while the tutorial's tests still run, and their
@@ -128,24 +124,24 @@ def test_serve_shows_an_edit_before_its_tests_finish(tmp_path):
         with preview(source, tmp_path) as (server, address):
             url = address + "lesson/"
             assert "lp-tests--running" in fetch_until(url, "First version.", timeout=60)
-            wait_until(lambda: list(pids.iterdir()), timeout=60)
+            waited(lambda: list(pids.iterdir()), 60, "the first version's tests to start")
             first_run = int(next(pids.iterdir()).name)
             tutorial.write_text(SLOW_LESSON.format(words="Second version.", pids=str(pids), seconds=3),
                                 encoding="utf-8")
             # With a slow rebuild the 3 s run may have ended by the time the edit is seen.
             assert re.search(r"lp-tests--(running|passed)", fetch_until(url, "Second version.", timeout=30))
-            wait_until(lambda: not alive(first_run), timeout=10)
+            waited(lambda: not alive(first_run), 10, "the first version's tests to be stopped")
             fetch_until(url, "1 test passed", timeout=60)
             tutorial.write_text(SLOW_LESSON.format(words="Third version.", pids=str(pids), seconds=120),
                                 encoding="utf-8")
             fetch_until(url, "Third version.", timeout=30)
-            wait_until(lambda: len(list(pids.iterdir())) == 3, timeout=60)
+            waited(lambda: len(list(pids.iterdir())) == 3, 60, "the third version's tests to start")
             last_run = max((int(path.name) for path in pids.iterdir() if int(path.name) != first_run),
                            key=lambda pid: (pids / str(pid)).stat().st_mtime_ns)
             assert alive(last_run)
             server.terminate()
             server.wait(timeout=10)
-            wait_until(lambda: not alive(last_run), timeout=10)
+            waited(lambda: not alive(last_run), 10, "the last tests to be stopped with the preview")
     finally:
         for path in pids.iterdir():
             if alive(int(path.name)):
@@ -185,13 +181,7 @@ def test_serve_rebuilds_on_templates_and_settings_and_survives_failures(tmp_path
     (source / "failing.py").write_text(FAILING, encoding="utf-8")
     templates = tmp_path / "site_templates"  # where serve watches: beside mkdocs.yml
     shutil.copytree(ROOT / "site_templates", templates)
-    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
-    config["theme"]["custom_dir"] = str(templates)
-    for plugin in config["plugins"]:
-        if isinstance(plugin, dict) and "search" in plugin:
-            plugin["search"]["jieba_dict_user"] = str(ROOT / plugin["search"]["jieba_dict_user"])
-    config_file = tmp_path / "mkdocs.yml"
-    config_file.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    config_file = project_config(tmp_path, lambda config: config["theme"].update(custom_dir=str(templates)))
     scratch = tmp_path / "tmp"
     scratch.mkdir()
     log = tmp_path / "serve.log"
@@ -209,18 +199,19 @@ def test_serve_rebuilds_on_templates_and_settings_and_survives_failures(tmp_path
         after_template = reload_epoch(address, epoch, timeout=60)
         assert after_template > epoch, "the browser was not told to reload after a template edit"
 
+        config = yaml.safe_load(config_file.read_text(encoding="utf-8"))
         config["site_name"] = "A renamed preview"
         config_file.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
         fetch_until(url, "A renamed preview", timeout=60)
         assert reload_epoch(address, after_template, timeout=60) > after_template
 
         fetch_until(address + "failing/", "lp-tests--failed", timeout=120)
-        wait_until(lambda: "test_wrong failed" in log.read_text(encoding="utf-8"), timeout=60)
+        waited(lambda: "test_wrong failed" in log.read_text(encoding="utf-8"), 60, "the log to name the failing test")
         assert "two and two make five" in log.read_text(encoding="utf-8")
         assert server.poll() is None, "a failing tutorial stopped the preview"
 
         lesson.write_text("# Broken words.\nx = (\n", encoding="utf-8")
-        wait_until(lambda: re.search(r"lesson\.py:2:\d+: ", log.read_text(encoding="utf-8")), timeout=60)
+        waited(lambda: re.search(r"lesson\.py:2:\d+: ", log.read_text(encoding="utf-8")), 60, "the log to name the broken line")
         assert server.poll() is None, "a failed build stopped the preview"
         kept = fetch_until(url, "First words.", timeout=10)
         assert "Broken words." not in kept and "A renamed preview" in kept

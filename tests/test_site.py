@@ -7,12 +7,8 @@ import json
 import html
 import posixpath
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
-import yaml
 
 import build_docs
 import literate.textfirst
@@ -23,16 +19,14 @@ import literate.publish
 from literate import STAGES
 from needs import unavailable
 from site_html import code_lines, code_rows_of, source_formulas, squeeze, tex_annotations, visible_text
+from support import CONFIG, ROOT, SOURCE, page, project_config, run_command
 
-ROOT = Path(build_docs.__file__).resolve().parent
 SEED = ROOT.parent / "shared" / "seed" / "000_e00b43d080c0dd34.txt"
-SOURCE_DIR = ROOT / "source"
-SOURCES = sorted(path for path in SOURCE_DIR.rglob("*.py") if not path.name.startswith("__init__"))
-TEXT_FIRST = sorted(SOURCE_DIR.rglob("*" + literate.textfirst.LITERATE_SUFFIX))
+SOURCES = sorted(path for path in SOURCE.rglob("*.py") if not path.name.startswith("__init__"))
+TEXT_FIRST = sorted(SOURCE.rglob("*" + literate.textfirst.LITERATE_SUFFIX))
 # The generator's own pages: build_docs.py, then each stage of literate/ in pipeline order.
 GENERATOR = [ROOT / "build_docs.py"] + [ROOT / "literate" / f"{stage}.py" for stage in STAGES]
 GENERATOR_URLS = ["build_docs/"] + [f"literate/{stage}/" for stage in STAGES]
-CONFIG = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
 
 
 def title_and_summary(source):
@@ -47,7 +41,7 @@ def url_of(source):
     the generator's files at their paths in the repository."""
     if source in GENERATOR:
         return GENERATOR_URLS[GENERATOR.index(source)]
-    *chapters, name = source.relative_to(SOURCE_DIR).parts
+    *chapters, name = source.relative_to(SOURCE).parts
     stem = name.removesuffix(literate.textfirst.LITERATE_SUFFIX).removesuffix(".py")
     chinese = stem.endswith("_zh")
     parts = [re.sub(r"^\d+_", "", part) for part in (*chapters, stem[:-3] if chinese else stem)]
@@ -57,10 +51,6 @@ def url_of(source):
 @pytest.fixture(scope="session")
 def site(real_site):
     return real_site
-
-
-def page(site, url):
-    return (site / url / "index.html").read_text(encoding="utf-8")
 
 
 def resolve(page_url, href):
@@ -321,11 +311,7 @@ def test_every_page_unmarks_what_material_would_fetch_before_its_script_runs(sit
             assert 0 <= body.find(step) < bundle.start(), f"{path}: {step} missing or after Material's script"
 
 
-def run_build(*arguments):
-    return subprocess.run([sys.executable, str(ROOT / "build_docs.py"), *arguments],
-                          capture_output=True, text=True, cwd=ROOT)
-
-
+@pytest.mark.quick
 def test_mkdocs_runs_in_strict_mode(tmp_path):
     (tmp_path / "docs").mkdir()
     assert literate.publish.load_mkdocs_config(ROOT / "mkdocs.yml", tmp_path / "docs", tmp_path / "site")["strict"] is True
@@ -337,7 +323,7 @@ def test_mkdocs_runs_in_strict_mode(tmp_path):
 def test_the_home_page_lists_each_chapter_with_its_title_and_introduction(site, home, suffix):
     text = squeeze(visible_text(page(site, home)))
     at = 0
-    for chapter in sorted(path for path in SOURCE_DIR.iterdir() if path.is_dir()):
+    for chapter in sorted(path for path in SOURCE.iterdir() if path.is_dir()):
         docstring = ast.get_docstring(ast.parse((chapter / f"__init__{suffix}.py").read_text(encoding="utf-8")))
         title, introduction = docstring.split("\n", 1)
         for words in (title.removeprefix("# "), squeeze(introduction)):
@@ -347,7 +333,7 @@ def test_the_home_page_lists_each_chapter_with_its_title_and_introduction(site, 
 
 
 def test_help_lists_the_options():
-    result = run_build("--help")
+    result = run_command("--help")
     assert result.returncode == 0
     for option in ("--source", "--site-dir", "--config", "--dev-addr", "--no-run", "--cache-dir", "--pages-only",
                    "serve"):
@@ -358,10 +344,10 @@ def test_syntax_error_names_file_line_and_keeps_the_old_site(tmp_path):
     source, site_dir = tmp_path / "source", tmp_path / "site"
     source.mkdir()
     (source / "good.py").write_text("# Fine.\nx = 1\n", encoding="utf-8")
-    assert run_build("--source", str(source), "--site-dir", str(site_dir), "--cache-dir", str(tmp_path / "cache")).returncode == 0
+    assert run_command("--source", str(source), "--site-dir", str(site_dir), "--cache-dir", str(tmp_path / "cache")).returncode == 0
     before = {p: p.read_bytes() for p in site_dir.rglob("*") if p.is_file()}
     (source / "good.py").write_text("# Broken.\nx = (1,\n", encoding="utf-8")
-    result = run_build("--source", str(source), "--site-dir", str(site_dir), "--cache-dir", str(tmp_path / "cache"))
+    result = run_command("--source", str(source), "--site-dir", str(site_dir), "--cache-dir", str(tmp_path / "cache"))
     assert result.returncode == 1
     assert re.search(r"good\.py:2:\d+: .+", result.stderr.strip())
     assert "Traceback" not in result.stderr
@@ -531,7 +517,7 @@ def test_a_source_tree_that_cannot_be_published_is_refused_by_name(tmp_path, fil
     for name, text in files.items():
         (source / name).parent.mkdir(parents=True, exist_ok=True)
         (source / name).write_text(text, encoding="utf-8")
-    result = run_build("--source", str(source), "--site-dir", str(tmp_path / "site"), "--cache-dir", str(tmp_path / "cache"))
+    result = run_command("--source", str(source), "--site-dir", str(tmp_path / "site"), "--cache-dir", str(tmp_path / "cache"))
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert re.search(message, result.stderr), result.stderr
     assert not (tmp_path / "site").exists()
@@ -557,18 +543,12 @@ def write_tree(source, files):
 
 
 def config_with_languages(folder, locales):
-    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
-    config["theme"]["custom_dir"] = str(ROOT / "site_templates")
-    for plugin in config["plugins"]:
-        if isinstance(plugin, dict) and "search" in plugin:
-            plugin["search"]["jieba_dict_user"] = str(ROOT / plugin["search"]["jieba_dict_user"])
-        if isinstance(plugin, dict) and "i18n" in plugin:
-            plugin["i18n"]["languages"] = [
-                {"locale": locale, "name": LANGUAGE_NAMES[locale], "fixed_link": "./" if locale == "en" else f"{locale}/",
-                 **({"default": True} if locale == "en" else {})} for locale in locales]
-    path = folder / "mkdocs.yml"
-    path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
-    return path
+    def languages(config):
+        i18n = next(plugin["i18n"] for plugin in config["plugins"] if isinstance(plugin, dict) and "i18n" in plugin)
+        i18n["languages"] = [
+            {"locale": locale, "name": LANGUAGE_NAMES[locale], "fixed_link": "./" if locale == "en" else f"{locale}/",
+             **({"default": True} if locale == "en" else {})} for locale in locales]
+    return project_config(folder, languages)
 
 
 def pages_only(tmp_path, capsys, config, pages_dir, cache):

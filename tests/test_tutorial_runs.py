@@ -18,7 +18,6 @@ import time
 from pathlib import Path
 
 import pytest
-import yaml
 
 import build_docs
 import literate.read
@@ -31,8 +30,9 @@ import literate.write
 import literate.publish
 import literate.serve
 from site_html import squeeze, visible_text
+import support
+from support import ROOT, project_config, write
 
-ROOT = Path(build_docs.__file__).resolve().parent
 
 GOOD = '''\
 """
@@ -81,24 +81,9 @@ x = 1
 '''
 
 
-def write(folder, name, text):
-    path = Path(folder) / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(textwrap.dedent(text), encoding="utf-8")
-    return path
-
-
 def write_config(tmp_path, **tutorial_tests):
     """mkdocs.yml as the project has it, with these extra.tutorial_tests."""
-    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
-    config["theme"]["custom_dir"] = str(ROOT / "site_templates")
-    for plugin in config["plugins"]:
-        if isinstance(plugin, dict) and "search" in plugin:
-            plugin["search"]["jieba_dict_user"] = str(ROOT / plugin["search"]["jieba_dict_user"])
-    config["extra"]["tutorial_tests"] = tutorial_tests
-    path = tmp_path / "mkdocs.yml"
-    path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
-    return path
+    return project_config(tmp_path, lambda config: config["extra"].update(tutorial_tests=tutorial_tests))
 
 
 def build(tmp_path, capsys, *options, **tutorial_tests):
@@ -113,7 +98,7 @@ def build(tmp_path, capsys, *options, **tutorial_tests):
 
 
 def page(tmp_path, name):
-    return (tmp_path / "site" / name / "index.html").read_text(encoding="utf-8")
+    return support.page(tmp_path / "site", name)
 
 
 def status_line(body):

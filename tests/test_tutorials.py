@@ -15,15 +15,14 @@ import re
 import subprocess
 import sys
 import types
-from pathlib import Path
 
 import pytest
 
 import build_docs
 import literate.textfirst
 import literate.site
+from support import SOURCE
 
-SOURCE = Path(__file__).resolve().parent.parent / "source"
 TUTORIALS = sorted(path for pattern in ("*.py", "*" + literate.textfirst.LITERATE_SUFFIX) for path in SOURCE.rglob(pattern)
                    if not path.name.startswith("__init__"))
 _modules = {}

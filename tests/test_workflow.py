@@ -4,12 +4,11 @@ carries it, so this runs offline), and doing what README.md says it does."""
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 import yaml
+from support import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.y*ml"))
 
 

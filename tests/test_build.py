@@ -1,0 +1,151 @@
+"""The build as a whole: what it imports, and a build that stops before
+it reads anything when nothing it is made from has changed."""
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import build_docs
+import literate.build
+import literate.judge
+import literate.read
+from support import ROOT, build_project, clean_build, lesson, run_build, snapshot, write
+
+
+
+# ## Importing the build
+def test_the_build_imports_neither_torch_nor_numpy(tmp_path):
+    script = textwrap.dedent("""\
+        import sys
+        import build_docs
+        imported = sorted(name for name in ("torch", "numpy") if name in sys.modules)
+        print("on import:", imported)
+        status = build_docs.main(["--no-run", "--site-dir", sys.argv[1], "--cache-dir", sys.argv[2]])
+        print("after a build:", status, sorted(name for name in ("torch", "numpy") if name in sys.modules))
+    """)
+    result = subprocess.run([sys.executable, "-c", script, str(tmp_path / "site"), str(tmp_path / "cache")],
+                            capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    assert "on import: []" in result.stdout
+    assert "after a build: 0 []" in result.stdout
+
+
+# A build that finds every page in its cache renders nothing, and does not
+# load what only rendering needs (nbformat with jsonschema, griffe: a
+# quarter of a second of a warm build's imports).
+def test_a_build_from_the_cache_loads_no_renderer_of_notebooks_or_docstrings(tmp_path):
+    script = textwrap.dedent("""\
+        import sys
+        import build_docs
+        status = build_docs.main(["--no-run", "--site-dir", sys.argv[1], "--cache-dir", sys.argv[2]])
+        print("loaded:", status, sorted(name for name in ("nbformat", "griffe") if name in sys.modules))
+    """)
+    for _ in range(2):  # a cold build, then a warm one
+        result = subprocess.run([sys.executable, "-c", script, str(tmp_path / "site"), str(tmp_path / "cache")],
+                                capture_output=True, text=True, cwd=ROOT)
+        assert result.returncode == 0, result.stderr
+    assert "nothing changed since the last build" in result.stdout
+    assert result.stdout.strip().splitlines()[-1] == "loaded: 0 []"
+
+
+# ## MkDocs only when something changed
+def test_nothing_changed_runs_no_mkdocs_and_leaves_the_site_alone(project, capsys, monkeypatch):
+    build_project(project, capsys)
+    before = {path: path.stat().st_mtime_ns for path in (project / "site").rglob("*")}
+    monkeypatch.setattr(literate.publish, "mkdocs_build", lambda config: pytest.fail("MkDocs ran"))
+    monkeypatch.setattr(literate.publish, "write_files", lambda files, folder: pytest.fail("the pages were written"))
+    out = build_project(project, capsys)
+    assert "nothing changed since the last build" in out
+    assert {path: path.stat().st_mtime_ns for path in (project / "site").rglob("*")} == before
+
+
+# With nothing changed, not even the sources are read again (see "Build"):
+# the build prints the warnings the last one printed, and stops.
+class MadePages:
+    """Counts the builds that went as far as making the pages."""
+
+    def __init__(self, monkeypatch):
+        self.count, self.make_pages = 0, literate.build.make_pages
+        monkeypatch.setattr(literate.build, "make_pages", self)
+
+    def __call__(self, *arguments, **options):
+        self.count += 1
+        return self.make_pages(*arguments, **options)
+
+
+def test_nothing_changed_reads_no_source_and_repeats_the_last_warnings(project, capsys, monkeypatch):
+    write(project / "source", "beta.py", lesson("Beta", "Open <URL> in a browser."))
+    _, _, err = run_build(project, capsys)
+    where = literate.read.display_path(project / "source" / "beta.py")
+    warning = f"{where}:4: warning: raw HTML is shown as text: '<URL>'"
+    assert warning in err.splitlines()
+    made = MadePages(monkeypatch)
+    status, out, err = run_build(project, capsys)
+    assert status == 0 and made.count == 0
+    assert "nothing changed since the last build" in out and warning in err.splitlines()
+
+
+@pytest.mark.parametrize("change", ["a file of the source folder", "a package installed", "the tests run",
+                                    "the build date", "mkdocs.yml"])
+def test_whatever_a_site_is_made_from_is_read_again_when_it_changes(change, project, capsys, monkeypatch):
+    write(project / "source", "data.csv", "x,f\n1,1\n")
+    build_project(project, capsys)
+    made = MadePages(monkeypatch)
+    if change == "a file of the source folder":
+        write(project / "source", "data.csv", "x,f\n1,2\n")
+    elif change == "a package installed":
+        installed = literate.build.installed_packages()
+        monkeypatch.setattr(literate.build, "installed_packages", lambda: installed + ["newly-1.0.dist-info"])
+    elif change == "the tests run":
+        monkeypatch.setattr(build_docs, "TutorialTestOptions",
+                            lambda run, cache_dir: literate.judge.TutorialTestOptions(True, cache_dir))
+    elif change == "the build date":
+        monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000001")
+    else:
+        with open(project / "mkdocs.yml", "a", encoding="utf-8") as settings:
+            settings.write("# edited\n")
+    build_project(project, capsys)
+    assert made.count == 1
+    build_project(project, capsys)
+    assert made.count == 1  # recorded, even when MkDocs had nothing to do
+
+
+def test_an_edited_page_rebuilds_into_what_a_clean_build_gives(project, capsys):
+    build_project(project, capsys)
+    write(project / "source", "beta.py", lesson("Beta", "The Beta lesson, edited: findable."))
+    out = build_project(project, capsys)
+    assert "nothing changed" not in out
+    rebuilt = snapshot(project / "site")
+    assert b"findable" in rebuilt["beta/index.html"]
+    assert b"findable" in rebuilt["search/search_index.json"]
+    assert rebuilt == clean_build(project, capsys)
+
+
+def test_a_site_changed_by_hand_is_built_again(project, capsys):
+    build_project(project, capsys)
+    before = snapshot(project / "site")
+    (project / "site" / "gamma" / "index.html").unlink()
+    out = build_project(project, capsys)
+    assert "nothing changed" not in out
+    assert snapshot(project / "site") == before
+
+
+# The build fails after MkDocs wrote the new site, while the plugin splits
+# the search index: the old site is as it was.
+def test_a_failed_build_leaves_the_site_as_it_was(project, capsys, monkeypatch):
+    build_project(project, capsys)
+    before = snapshot(project / "site")
+
+    def fails(config):
+        assert (Path(config["site_dir"]) / "beta" / "index.html").is_file()
+        raise literate.read.BuildError("stopped on purpose")
+
+    monkeypatch.setattr(literate.plugin, "split_search_index", fails)
+    write(project / "source", "beta.py", lesson("Beta", "Edited."))
+    status, _, err = run_build(project, capsys)
+    assert status == 1 and "stopped on purpose" in err
+    assert snapshot(project / "site") == before
+    assert sorted(path.name for path in project.iterdir()) == ["cache", "mkdocs.yml", "site", "source"]

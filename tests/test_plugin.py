@@ -1,0 +1,235 @@
+"""The MkDocs plugin: MkDocs never reads the code column, the other
+languages are built in a process of their own, and templates stay compiled."""
+
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from mkdocs.plugins import BasePlugin, event_priority
+
+import literate.build
+import literate.judge
+import literate.plugin
+import literate.publish
+import literate.read
+from site_html import code_lines
+from support import ROOT, build_project, clean_build, lesson, run_build, snapshot, write
+
+
+
+# ## The plugin: MkDocs never reads the code column
+#
+# A plugin registered after ours sees each page as MkDocs, Markdown and
+# search do. It must find no code in the Markdown nor in the HTML that
+# search indexes, and the built pages must still hold every line.
+class Witness(BasePlugin):
+    """What Markdown (after the plugin, at 50) and search (at 0) got of each page, and the anchors MkDocs kept."""
+
+    def __init__(self):
+        super().__init__()
+        self.markdown, self.indexed, self.anchors = {}, {}, {}
+
+    @event_priority(50)
+    def on_page_markdown(self, markdown, page, config, files):
+        self.markdown[page.file.src_uri] = markdown
+        return markdown
+
+    @event_priority(0)
+    def on_page_context(self, context, page, config, nav):
+        self.indexed[page.file.src_uri] = page.content
+        self.anchors[page.file.src_uri] = page.present_anchor_ids
+        return context
+
+
+def test_markdown_never_reads_a_tutorial_and_search_never_its_code(project, capsys, monkeypatch):
+    witness = Witness()
+    load = literate.publish.load_mkdocs_config
+
+    def load_with_witness(*arguments, **options):
+        config = load(*arguments, **options)
+        config.plugins["witness"] = witness
+        return config
+
+    monkeypatch.setattr(literate.build, "load_mkdocs_config", load_with_witness)
+    # Code that looks like a marker, or like a replacement string's escapes, comes back as written.
+    code = "x = '\\1 \\g<0> <!--lp-code-column 0--> <!--lp-page-body-->'"
+    write(project / "source", "delta.py", f"# Back slashes.[^1]\n#\n# [^1]: And markers.\n{code}\n")
+    build_project(project, capsys)
+    assert witness.markdown["en/delta.md"] == "<!--lp-page-body-->"
+    assert "# Test results" in witness.markdown["en/test-results.md"]  # Markdown pages are Markdown's
+    indexed = witness.indexed["en/delta.md"]
+    assert "Back slashes." in indexed
+    assert '<div class="lp-code" data-search-exclude><!--lp-code-column 0--></div>' in indexed
+    assert not any('class="lp-line"' in page for page in witness.indexed.values()), "search read the code column"
+    assert witness.anchors["en/delta.md"] == {"section-1", "fn:1", "fnref:1"}
+    assert code_lines((project / "site" / "delta" / "index.html").read_text(encoding="utf-8")) == {4: code}
+    assert snapshot(project / "site") == clean_build(project, capsys)
+
+
+# What the plugin gives back for a tutorial's page is what Markdown would
+# have made of it, on every page of this site: Markdown reads it as one
+# block of HTML and changes nothing.
+def test_markdown_would_pass_every_tutorial_page_through_unchanged(tmp_path):
+    import markdown
+
+    (tmp_path / "docs").mkdir()
+    config = literate.publish.load_mkdocs_config(ROOT / "mkdocs.yml", tmp_path / "docs", tmp_path / "site")
+    testing = literate.judge.TutorialTestOptions(run=False, cache_dir=tmp_path / "cache")
+    _, files, _ = literate.build.make_pages(ROOT / "source", config, testing)
+    pages = [data.decode("utf-8").split("\n---\n", 1)[1] for path, data in files.items() if path.endswith(".md")]
+    bodies = [page for page in pages if page.lstrip("\n").startswith(literate.plugin.PAGE_BODY)]
+    assert len(bodies) > 20
+    for body in bodies:
+        converter = markdown.Markdown(extensions=config["markdown_extensions"], extension_configs=config["mdx_configs"])
+        assert converter.convert(body) == body.strip("\n")
+
+
+class Framing(BasePlugin):
+    """Adds a paragraph of Markdown after each page, or with `drop`, takes the page's Markdown away."""
+
+    def __init__(self, drop=False):
+        super().__init__()
+        self.drop = drop
+
+    @event_priority(40)
+    def on_page_markdown(self, markdown, page, config, files):
+        return "Gone." if self.drop else f"{markdown}\n\nAdded *after* the page.\n"
+
+
+@pytest.mark.parametrize("drop", [False, True])
+def test_another_plugins_markdown_around_a_tutorial_is_kept_and_its_loss_stops_the_build(drop, project, capsys,
+                                                                                         caplog, monkeypatch):
+    load = literate.publish.load_mkdocs_config
+
+    def load_with_framing(*arguments, **options):
+        config = load(*arguments, **options)
+        config.plugins["framing"] = Framing(drop)
+        return config
+
+    monkeypatch.setattr(literate.build, "load_mkdocs_config", load_with_framing)
+    status, _, err = run_build(project, capsys)
+    if drop:
+        assert status == 1 and "Aborted" in err
+        assert "en/alpha.md: the page's HTML went out of it, and came back 0 times" in caplog.text
+        return
+    assert status == 0, err
+    page = (project / "site" / "alpha" / "index.html").read_text(encoding="utf-8")
+    assert re.search(r"</div>\n\n<p>Added <em>after</em> the page.</p>", page)
+    assert "The Alpha lesson." in page
+
+
+# ## The other languages, in a process of their own
+#
+# A build forks a process for the languages after the first; a preview and
+# a machine of one core build them in one process. Either way the site is
+# the same, byte for byte.
+def built_in_one_process(monkeypatch):
+    plugin = literate.plugin.LiteratePlugin
+    monkeypatch.setattr(literate.publish, "LiteratePlugin", lambda cache_dir, processes: plugin(cache_dir, False))
+
+
+def test_the_other_languages_are_built_in_a_process_of_their_own_into_the_same_site(project, capsys,
+                                                                                     monkeypatch):
+    write(project / "source", "beta_zh.py", lesson("贝塔", "贝塔这一课。"))
+    witness, build_language = project / "built-by", literate.plugin.build
+
+    def build_and_say_where(config):
+        witness.write_text(f"{os.getpid()} {config.plugins['i18n'].current_language}")
+        build_language(config)
+
+    monkeypatch.setattr(literate.plugin, "build", build_and_say_where)
+    build_project(project, capsys)
+    pid, language = witness.read_text().split()
+    assert int(pid) != os.getpid() and language == "zh"
+    site = snapshot(project / "site")
+    assert "贝塔这一课" in site["zh/beta/index.html"].decode()
+    for index, words in (("zh/search/search_index.json", "贝塔这一课"), ("search/search_index.json", "The Beta lesson")):
+        assert any(words in entry["text"].replace("\u200b", "") for entry in json.loads(site[index])["docs"])
+    assert not any(".other-languages" in path for path in site)
+    with monkeypatch.context() as patch:
+        built_in_one_process(patch)
+        witness.unlink()
+        assert site == clean_build(project, capsys)
+        assert not witness.exists()
+
+
+# What stops the other languages' process stops the build, with its own
+# error, or with how the process ended when it could not say; what stops
+# the first language stops the other process. The old site stays.
+@pytest.mark.parametrize("failure", ["an error", "an exit", "the first language"])
+def test_a_failure_in_either_process_stops_the_build_and_the_other_process(failure, project, capsys, caplog,
+                                                                          monkeypatch):
+    build_project(project, capsys)
+    before = snapshot(project / "site")
+    started, parent, on_page_context = [], os.getpid(), literate.plugin.LiteratePlugin.on_page_context
+
+    def other_languages_fail(config):
+        if failure == "an error":
+            raise literate.read.BuildError("the other languages stopped on purpose")
+        os._exit(3)
+
+    @event_priority(-100)
+    def first_language_fails(plugin, context, page, config, nav):
+        if os.getpid() == parent:
+            raise literate.read.BuildError("the first language stopped on purpose")
+        return on_page_context(plugin, context, page, config, nav)
+
+    class Recorded(literate.plugin.OtherLanguages):
+        def __init__(self, *arguments):
+            super().__init__(*arguments)
+            started.append(self.pid)
+
+    monkeypatch.setattr(literate.plugin, "OtherLanguages", Recorded)
+    if failure == "the first language":
+        monkeypatch.setattr(literate.plugin.LiteratePlugin, "on_page_context", first_language_fails)
+    else:
+        monkeypatch.setattr(literate.plugin, "build", other_languages_fail)
+    write(project / "source", "beta.py", lesson("Beta", "Edited."))
+    status, _, err = run_build(project, capsys)
+    assert status == 1 and len(started) == 1
+    assert {"an error": "the other languages stopped on purpose",
+            "an exit": "the process that built the other languages ended with status 3",
+            "the first language": "the first language stopped on purpose"}[failure] in err + caplog.text
+    with pytest.raises(ChildProcessError):  # reaped, not left to finish or to linger
+        os.waitpid(started[0], os.WNOHANG)
+    assert snapshot(project / "site") == before
+    assert sorted(path.name for path in project.iterdir()) == ["cache", "mkdocs.yml", "site", "source"]
+
+
+SEARCH_SETTINGS = {"language.html", "en.html"}
+class Compiles:
+    def __init__(self, monkeypatch):
+        import jinja2
+        self.files, compile_ = [], jinja2.Environment.compile
+
+        def counted(environment, source, name=None, filename=None, *rest, **options):
+            if filename:
+                self.files.append(Path(filename).name)
+            return compile_(environment, source, name, filename, *rest, **options)
+        monkeypatch.setattr(jinja2.Environment, "compile", counted)
+
+
+def test_templates_stay_compiled_and_an_edited_one_is_compiled_again(project, capsys, monkeypatch):
+    import shutil
+    templates = project / "templates"
+    shutil.copytree(ROOT / "site_templates", templates)
+    config = yaml.safe_load((project / "mkdocs.yml").read_text(encoding="utf-8"))
+    config["theme"]["custom_dir"] = str(templates)
+    (project / "mkdocs.yml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    compiles = Compiles(monkeypatch)
+    build_project(project, capsys)
+    assert "main.html" in compiles.files and list((project / "cache" / "templates").iterdir())
+    compiles.files.clear()
+    write(project / "source", "beta.py", lesson("Beta", "An edit, so that MkDocs runs again."))
+    build_project(project, capsys)
+    assert set(compiles.files) == SEARCH_SETTINGS, compiles.files
+    main = templates / "main.html"
+    main.write_text(main.read_text(encoding="utf-8").replace(
+        '<aside class="md-grid lp-feedback"', '<aside data-edited="yes" class="md-grid lp-feedback"'),
+        encoding="utf-8")
+    build_project(project, capsys)
+    assert [name for name in compiles.files if name not in SEARCH_SETTINGS] == ["main.html"]
+    assert 'data-edited="yes"' in (project / "site" / "beta" / "index.html").read_text(encoding="utf-8")

@@ -1,0 +1,151 @@
+"""A preview builds only what an edit changed, into what a whole build gives."""
+
+import json
+import re
+
+import pytest
+
+import literate.build
+import literate.judge
+import literate.rebuild
+import literate.publish
+import literate.read
+from literate.render import collect_downloads
+from site_html import code_lines
+from support import build_project, clean_build, lesson, snapshot, write
+
+
+
+# ## A preview builds only what an edit changed
+#
+# `serve` keeps a PreviewSite between its builds; an edit that changes no
+# title and no set of files builds only the pages whose Markdown changed,
+# and the site must still be the one a whole build makes.
+def preview_build(project, preview):
+    testing = literate.judge.TutorialTestOptions(run=False, cache_dir=project / "cache")
+    literate.build.build_site(project / "source", project / "site", project / "mkdocs.yml", testing,
+                              preview=True, preview_site=preview)
+
+
+def in_both_languages(project):
+    write(project / "source", "beta_zh.py", lesson("贝塔", "贝塔这一课。"))
+    return literate.publish.PreviewSite(project / "preview")
+
+
+def test_a_preview_builds_only_the_edited_pages_into_what_a_whole_build_gives(project, capsys, monkeypatch):
+    preview = in_both_languages(project)
+    preview_build(project, preview)
+    pages_before = {path: path.stat().st_mtime_ns for path in preview.docs_dir.rglob("*") if path.is_file()}
+    write(project / "source", "beta.py", lesson("Beta", "The Beta lesson.").replace("x = 1", "x = 2").replace(
+        "Some words about x.", "Some words about x, edited: findable."))
+    write(project / "source", "beta_zh.py", lesson("贝塔", "贝塔这一课。").replace("Some words about x.", "关于 x，改过了。"))
+    # Outside git the build date is the newest source's time, which a save moves (see `publish`).
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700086400")
+    built, build_page = [], literate.rebuild._build_page
+    with monkeypatch.context() as patch:
+        patch.setattr(literate.publish, "mkdocs_build", lambda config: pytest.fail("MkDocs built every page"))
+        patch.setattr(literate.rebuild, "_build_page",
+                      lambda page, *rest: built.append(page.file.src_uri) or build_page(page, *rest))
+        preview_build(project, preview)
+    assert sorted(built) == ["en/beta.md", "zh/beta.md"]
+    rewritten = [path.relative_to(preview.docs_dir).as_posix() for path, mtime in pages_before.items()
+                 if path.stat().st_mtime_ns != mtime]
+    assert sorted(rewritten) == ["en/beta.ipynb", "en/beta.md", "en/beta.py", "en/beta.py.txt",  # the page, its downloads
+                                 "zh/beta.md", "zh/beta_zh.ipynb", "zh/beta_zh.py", "zh/beta_zh.py.txt"]
+    site = snapshot(project / "site")
+    assert "x = 2" in code_lines(site["beta/index.html"].decode()).values()
+    assert b"findable" in site["search/search_index.json"]
+    chinese = json.loads(site["zh/search/search_index.json"])["docs"]
+    assert any("改过了" in entry["text"].replace("\u200b", "") for entry in chinese)  # jieba marks the words
+    assert site == clean_build(project, capsys)
+
+
+def with_a_data_file(page, read):
+    collect_downloads(page, read)
+    if page.source.name == "beta.py":
+        page.downloads["beta.csv"] = b"x,f\n1,1\n"
+
+
+@pytest.mark.parametrize("edit", ["a title", "a new page", "a new download"])
+def test_a_preview_edit_that_other_pages_show_builds_every_page(edit, project, capsys, monkeypatch):
+    preview = in_both_languages(project)
+    preview_build(project, preview)
+    if edit == "a title":  # shown in every page's navigation
+        write(project / "source", "beta.py", lesson("Beta, renamed", "The Beta lesson."))
+    elif edit == "a new page":
+        write(project / "source", "delta.py", lesson("Delta", "The Delta lesson."))
+    else:  # a file MkDocs did not know, beside a page that keeps its title
+        monkeypatch.setattr(literate.pages, "collect_downloads", with_a_data_file)
+        write(project / "source", "beta.py", lesson("Beta", "The Beta lesson, with data."))
+    whole, mkdocs_build = [], literate.publish.mkdocs_build
+    with monkeypatch.context() as patch:
+        patch.setattr(literate.publish, "mkdocs_build", lambda config: whole.append(1) or mkdocs_build(config))
+        preview_build(project, preview)
+    assert whole == [1]
+    site = snapshot(project / "site")
+    assert site == clean_build(project, capsys)
+    assert ("beta.csv" in site) == (edit == "a new download")
+
+
+# What goes wrong while the edited pages are built again (here, splitting
+# the search index) is found again by the whole build that follows, which
+# reports it; the preview's site stays as it was.
+def test_a_preview_edit_that_fails_leaves_the_site_as_it_was(project, capsys, monkeypatch):
+    preview = in_both_languages(project)
+    preview_build(project, preview)
+    before = snapshot(project / "site")
+    write(project / "source", "beta.py", lesson("Beta", "Edited."))
+    attempts = []
+
+    def fails(config):
+        attempts.append(config["site_dir"])
+        raise literate.read.BuildError("stopped on purpose")
+
+    with monkeypatch.context() as patch:
+        for stage in (literate.rebuild, literate.plugin):  # the edited pages alone, then every page
+            patch.setattr(stage, "split_search_index", fails)
+        with pytest.raises(literate.read.BuildError, match="stopped on purpose"):
+            preview_build(project, preview)
+    assert len(attempts) == 2  # the edited pages alone, then every page
+    assert snapshot(project / "site") == before
+    preview_build(project, preview)
+    assert snapshot(project / "site") == clean_build(project, capsys)
+
+
+# A preview remembers what it built in its own folder, rather than
+# recording it in the cache as a build does.
+def test_a_preview_with_nothing_changed_builds_nothing_and_records_nothing(project, capsys, monkeypatch):
+    preview = in_both_languages(project)
+    preview_build(project, preview)
+    before = {path: path.stat().st_mtime_ns for path in (project / "site").rglob("*")}
+    with monkeypatch.context() as patch:
+        patch.setattr(literate.publish, "mkdocs_build", lambda config: pytest.fail("MkDocs built every page"))
+        patch.setattr(literate.publish, "build_pages_again", lambda *arguments: pytest.fail("MkDocs built pages"))
+        preview_build(project, preview)
+    assert "nothing changed since the last build" in capsys.readouterr().out
+    assert {path: path.stat().st_mtime_ns for path in (project / "site").rglob("*")} == before
+    assert not (project / "cache" / "sites").exists()
+
+
+# The home pages keep their texts rendered between a preview's builds: an
+# edited summary must reach both languages' home pages all the same.
+def test_a_preview_shows_an_edited_summary_on_the_home_pages(project, capsys):
+    preview = in_both_languages(project)
+    preview_build(project, preview)
+    write(project / "source", "beta.py", lesson("Beta", "The *edited* Beta lesson."))
+    write(project / "source", "beta_zh.py", lesson("贝塔", "贝塔这一课，*改过了*。"))
+    preview_build(project, preview)
+    site = snapshot(project / "site")
+    assert "The <em>edited</em> Beta lesson." in site["index.html"].decode()
+    assert "贝塔这一课，<em>改过了</em>。" in site["zh/index.html"].decode()
+    assert site == clean_build(project, capsys)
+
+
+# mkdocs-static-i18n leaves the language selector of the last page built
+# in MkDocs' settings; the 404 page, built after it, must offer the home
+# pages instead.
+def test_the_404_page_offers_the_home_page_of_each_language(project, capsys):
+    build_project(project, capsys)
+    page = (project / "site" / "404.html").read_text(encoding="utf-8")
+    languages = re.findall(r'<a href="([^"]*)" hreflang="(\w+)" class="md-select__link">', page)
+    assert [(lang, href.rstrip("./")) for href, lang in languages] == [("en", ""), ("zh", "/zh")]
