@@ -62,7 +62,7 @@ def test_broadcasting_does_not_copy():
     **Overview**:
         A column plus a row gives a whole table, yet the stretched row is stored once:
         ``expand`` shows it as a view whose stride along the new dimension is 0.
-        The sum broadcasts its operands the same way: ``torch.broadcast_tensors`` gives the views it reads,
+        ``torch.broadcast_tensors`` gives the same kind of stride-0 view:
         the column and the row stretched to the table's shape without a copy.
     """
     row = torch.arange(4.0)

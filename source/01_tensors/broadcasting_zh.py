@@ -1,13 +1,13 @@
 """
-# 广播:不同形状的张量如何一起运算
+# 广播：不同形状的张量如何一起运算
 
-当逐元素运算遇到两个形状不同的张量时,PyTorch 并不复制数据来让形状一致,而是对它们进行广播。
-本文档给出广播的规则,手动实现这一规则,并与 ``torch.broadcast_shapes`` 的结果对照检验。
-两个形状从最后一维开始向前逐维比较:
+当逐元素运算遇到两个形状不同的张量时，PyTorch 并不复制数据来让形状一致，而是对它们进行广播。
+本文档给出广播的规则，手动实现这一规则，并与 ``torch.broadcast_shapes`` 的结果对照检验。
+两个形状从最后一维开始向前逐维比较：
 
-- 缺少的维度按大小为 1 处理;
-- 两个大小相等,或其中一个为 1 时,二者兼容;
-- 凡是一方大小为 1 的维度,结果取另一方的大小。
+- 缺少的维度按大小为 1 处理；
+- 两个大小相等，或其中一个为 1 时，二者兼容；
+- 凡是一方大小为 1 的维度，结果取另一方的大小。
 
 <link https://pytorch.org/docs/stable/notes/broadcasting.html link>
 """
@@ -16,11 +16,11 @@ import torch
 
 def broadcast_shape(a, b):
     """
-    **broadcast_shape 定义概述**:
-        按上面的规则,计算形状为 ``a`` 和 ``b`` 的两个张量广播后的形状。
-        形状不兼容时抛出 ``ValueError``,就像 PyTorch 此时抛出 ``RuntimeError`` 一样。
+    **概述**：
+        按上面的规则，计算形状为 ``a`` 和 ``b`` 的两个张量广播后的形状。
+        形状不兼容时抛出 ``ValueError``，就像 PyTorch 此时抛出 ``RuntimeError`` 一样。
     """
-    # 在较短的形状左侧补 1:缺少的维度按大小为 1 处理。
+    # 在较短的形状左侧补 1：缺少的维度按大小为 1 处理。
     length = max(len(a), len(b))
     a = (1,) * (length - len(a)) + tuple(a)
     b = (1,) * (length - len(b)) + tuple(b)
@@ -28,15 +28,15 @@ def broadcast_shape(a, b):
     for size_a, size_b in zip(a, b):
         if size_a != size_b and 1 not in (size_a, size_b):
             raise ValueError(f"shapes {a} and {b} do not broadcast: {size_a} against {size_b}")
-        # 大小为 1 的维度伸展为另一方的大小,即使那是 0:并不是较大的一方胜出。
+        # 大小为 1 的维度拉伸为另一方的大小，即使那是 0：并不是较大的一方胜出。
         result.append(size_b if size_a == 1 else size_a)
     return tuple(result)
 
 
 def test_matches_torch_broadcast_shapes():
     """
-    **test_matches_torch_broadcast_shapes 定义概述**:
-        手动实现的规则与 PyTorch 算出的形状一致,包括标量的空形状和大小为 0 的维度。
+    **检查**：
+        手动实现的规则与 PyTorch 算出的形状一致，包括标量的空形状和大小为 0 的维度。
     """
     cases = [((3, 1), (1, 4)), ((5, 3, 1), (3, 4)), ((2, 1), ()), ((0,), (1,)), ((4, 1, 2), (1, 3, 1)),
              ((4,), (2, 3, 4))]
@@ -46,8 +46,8 @@ def test_matches_torch_broadcast_shapes():
 
 def test_incompatible_shapes_are_refused_like_torch():
     """
-    **test_incompatible_shapes_are_refused_like_torch 定义概述**:
-        同一位置上的大小 3 和 4 既不相等也不为 1:手动规则和 PyTorch 都拒绝这样的形状。
+    **检查**：
+        同一位置上的大小 3 和 4 既不相等也不为 1：手动规则和 PyTorch 都拒绝这样的形状。
     """
     for refuses, error in ((broadcast_shape, ValueError), (torch.broadcast_shapes, RuntimeError)):
         try:
@@ -59,11 +59,11 @@ def test_incompatible_shapes_are_refused_like_torch():
 
 def test_broadcasting_does_not_copy():
     """
-    **test_broadcasting_does_not_copy 定义概述**:
-        一列加一行得到一整张表,但被伸展的那一行只存储一次:
-        ``expand`` 把它表示为一个视图,在新增维度上的步长为 0。
-        加法也这样广播它的两个操作数：``torch.broadcast_tensors`` 给出它读取的视图，
-        列和行都伸展成表的形状，没有复制。
+    **检查**：
+        一列加一行得到一整张表，但被拉伸的那一行只存储一次：
+        ``expand`` 把它表示为一个视图，在新增维度上的步长为 0。
+        ``torch.broadcast_tensors`` 给出的也是这样步长为 0 的视图：
+        列和行都拉伸成表的形状，没有复制。
     """
     row = torch.arange(4.0)
     column = torch.arange(3.0).reshape(3, 1)

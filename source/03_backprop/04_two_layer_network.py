@@ -6,7 +6,7 @@ The data is a batch of $N$ rows, $X \in \mathbb{R}^{N \times D}$, with targets $
 $$ H = X W_1 + b_1, \qquad A = \tanh H, \qquad \hat{Y} = A W_2 + b_2, \qquad L = \frac{1}{NM} \sum_{i,j} (\hat{Y}_{ij} - Y_{ij})^2 $$
 with $W_1 \in \mathbb{R}^{D \times K}$, $b_1 \in \mathbb{R}^K$, $W_2 \in \mathbb{R}^{K \times M}$, $b_2 \in \mathbb{R}^M$.
 Write $G_T = \partial L / \partial T$ for the gradient of the loss with respect to a matrix $T$; it has the shape of $T$. The backward pass computes these from the loss down to $W_1$, one step per line of the forward pass.
-The same code runs on NumPy arrays and on PyTorch tensors, and the checks compare both with PyTorch's autograd, once for every intermediate (`test_every_gradient_of_the_backward_pass_matches_autograd`) and at every step of a short training run (`test_training_by_hand_matches_autograd_and_lowers_the_loss`).
+The same code runs on NumPy arrays and on PyTorch tensors. The checks compare both paths with PyTorch's autograd once, for every intermediate of one pass (`test_every_gradient_of_the_backward_pass_matches_autograd`); then, over a short training run, the NumPy path at every step, and where the run ends against ``torch.optim.SGD`` driven by autograd (`test_training_by_hand_matches_autograd_and_lowers_the_loss`).
 """
 import numpy as np
 import torch
