@@ -7,6 +7,7 @@ This document mainly covers:
 - how to compute derivatives automatically with PyTorch
 The example function we differentiate is:
 $$ c = \sum x * y + z $$
+read as $c = \sum_{ij} (x_{ij} y_{ij} + z_{ij})$: the sum runs over every entry of $x \odot y + z$, where $\odot$ (``*`` in the code) multiplies entry by entry.
 This document also shows how to define your own differentiable function in PyTorch.
 By subclassing ``torch.autograd.Function`` <link https://pytorch.org/docs/stable/autograd.html#torch.autograd.Function link>, users can write its forward and backward passes themselves and so define a differentiable function of their own.
 We use a standard linear function as the example:
@@ -49,8 +50,9 @@ class LinearFunction(Function):
         """
         # Get back the inputs saved in the forward pass.
         input_, weight = ctx.saved_tensors
-        # Start every gradient as None: not every input needs a gradient, and an input that needs none must get None back.
-        # (`test_inputs_without_grad_get_none` checks it for each input.)
+        # Start every gradient as None: not every input needs a gradient. For an input that needs none, backward may return None
+        # (a gradient returned anyway is ignored), and ``ctx.needs_input_grad`` lets it skip the work, as below.
+        # (`test_inputs_without_grad_get_none` checks both for each input.)
         grad_input, grad_weight, grad_bias = None, None, None
         # Backward pass for the input: $$ \nabla input = \nabla output \cdot weight $$
         if ctx.needs_input_grad[0]:
@@ -92,6 +94,11 @@ def test_linear_function():
     o.backward()
     # Check that the gradients are right.
     assert x.grad is None
+    # ``x`` was made without ``requires_grad``, so its ``grad`` stays None whatever backward returns for it: the line above cannot fail.
+    # What backward returns is seen by calling it directly, with a stand-in for the context, as autograd calls it.
+    ctx = SimpleNamespace(saved_tensors=(x, w), needs_input_grad=(False, True, True))
+    returned = LinearFunction.backward(ctx, torch.ones(1, 4))
+    assert returned[0] is None and returned[1] is not None and returned[2] is not None
     assert torch.sum(torch.abs(w_grad - w.grad)) < 1e-6
     assert torch.sum(torch.abs(b_grad - b.grad)) < 1e-6
     # Check the result of the forward pass as well: it is the formula's.
@@ -128,6 +135,7 @@ def test_inputs_without_grad_get_none():
     **Overview**:
         For an input that needs no gradient, ``ctx.needs_input_grad`` is False at its position,
         the backward pass returns None for it, and its ``grad`` stays None; the other inputs get their gradients as usual.
+        Returning None is allowed, not required: a backward pass that returns a gradient for such an input anyway has it ignored.
     """
     torch.manual_seed(0)
     for needs_grad in ((True, False, False), (False, True, False), (False, False, True), (True, True, False)):
@@ -149,6 +157,16 @@ def test_inputs_without_grad_get_none():
         for tensor, flag, grad in zip((x, w, b), needs_grad, expected):
             if flag:
                 torch.testing.assert_close(tensor.grad, grad.detach())
+
+    class ReturnsEveryGradient(LinearFunction):
+        @staticmethod
+        def backward(ctx, grad_output):
+            input_, weight = ctx.saved_tensors
+            return grad_output.mm(weight), grad_output.t().mm(input_), grad_output.sum(0)
+
+    x, w, b = torch.randn(5, 3), torch.randn(4, 3, requires_grad=True), torch.randn(4)
+    ReturnsEveryGradient.apply(x, w, b).sum().backward()
+    assert x.grad is None and b.grad is None and w.grad is not None
 
 
 def test_gradcheck():
