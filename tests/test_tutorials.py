@@ -15,6 +15,7 @@ import re
 import subprocess
 import sys
 import types
+import warnings
 from pathlib import Path
 
 import pytest
@@ -124,3 +125,12 @@ def test_every_tutorial_ends_in_the_standard_runner(path):
     last = ast.parse(code_of(path)).body[-1]
     assert isinstance(last, ast.If) and ast.unparse(last.test) == "__name__ == '__main__'"
     assert ast.unparse(last.body[-1]) == STANDARD_RUNNER.replace('"', "'")
+
+
+# A docstring with TeX in it must be raw: in a plain one `\times` holds a tab
+# and `\sigma` an invalid escape, which Python only warns about.
+@pytest.mark.parametrize("path", TUTORIALS, ids=lambda p: p.relative_to(SOURCE).as_posix())
+def test_every_tutorial_compiles_without_a_warning(path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        compile(code_of(path), str(path), "exec")

@@ -250,7 +250,7 @@ def test_gelu_derivative_at_known_points():
 
 
 def test_the_tanh_form_only_approximates_the_exact_gelu():
-    """
+    r"""
     **Checks**:
         On $[-6, 6]$ the tanh form and the exact GELU differ by up to $4.7 \times 10^{-4}$ in value and $8.7 \times 10^{-4}$ in slope: the one cannot stand in for the other.
     """

@@ -250,7 +250,7 @@ def test_gelu_derivative_at_known_points():
 
 
 def test_the_tanh_form_only_approximates_the_exact_gelu():
-    """
+    r"""
     **检查**：
         在 $[-6, 6]$ 上，tanh 形式与精确 GELU 的函数值最多相差 $4.7 \times 10^{-4}$，斜率最多相差 $8.7 \times 10^{-4}$：两者不能互相代替。
     """

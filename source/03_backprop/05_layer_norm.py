@@ -92,7 +92,7 @@ def inputs(*shape):
 
 
 def test_forward_matches_f_layer_norm():
-    """
+    r"""
     **Checks**:
         The forward pass equals ``F.layer_norm``, on a batch of rows and on a batch of sequences; each normalized row has variance $\sigma^2 / (\sigma^2 + \epsilon)$, 0.967 for the nearly constant one.
     """

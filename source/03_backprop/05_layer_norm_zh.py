@@ -92,7 +92,7 @@ def inputs(*shape):
 
 
 def test_forward_matches_f_layer_norm():
-    """
+    r"""
     **检查**：
         无论是一批行还是一批序列，前向传播都与 ``F.layer_norm`` 一致；归一化后每行的方差是 $\sigma^2 / (\sigma^2 + \epsilon)$，几乎不变的那一行是 0.967。
     """
