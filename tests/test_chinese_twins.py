@@ -4,7 +4,8 @@ A twin `x_zh.py` (or `x_zh.py.txt`) is `x.py` with its commentary in
 Chinese and its code unchanged. Its prose is what `tokenize` finds: the
 comments, and the strings that stand alone as statements (docstrings); a
 text-first source is read as the code PyLit makes of it, whose comments
-are its paragraphs. Inside that prose, math (`$...$`, `$$...$$`), code
+are its paragraphs (the `::` that ends a paragraph before a code block is
+markup, and the page does not show it). Inside that prose, math (`$...$`, `$$...$$`), code
 spans and links are not Chinese and keep their own punctuation. So do the
 lines of the seed page, the page this site began from: they stay exactly
 as the seed has them, wherever they appear.
@@ -98,6 +99,8 @@ def chinese_prose(path, seed):
     for number, line in prose_lines(path):
         if as_the_seed_shows(line) in seed:
             continue
+        if literate.textfirst.is_literate_text(path):
+            line = re.sub(r"\s*::$", "", line)  # the mark of a literal block, which the page does not show
         heading = HEADING.match(line)
         found.append((number, NOT_PROSE.sub(" ", heading.group(1) if heading else line)))
     return found
