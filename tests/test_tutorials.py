@@ -100,7 +100,7 @@ def run_directly(script, cwd):
 # One tutorial of each kind, code first and text first, is enough: every
 # tutorial ends in the same `__main__` block, as the next test checks.
 FAILING = "def test_zz_fails_on_purpose():\n    assert False\n\n\n"
-ONE_OF_EACH_KIND = [SOURCE / "01_tensors" / "broadcasting.py", SOURCE / "02_autograd" / "finite_differences.py.txt"]
+ONE_OF_EACH_KIND = [SOURCE / "01_tensors" / "01_broadcasting.py", SOURCE / "02_autograd" / "01_finite_differences.py.txt"]
 
 
 @pytest.mark.parametrize("path", ONE_OF_EACH_KIND, ids=lambda p: p.relative_to(SOURCE).as_posix())

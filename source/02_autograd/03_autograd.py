@@ -229,7 +229,7 @@ def test_auto_grad():
 
 
 if __name__ == "__main__":
-    # Run directly (``python autograd.py``), the file hands itself to pytest, which runs every ``test_`` function above,
+    # Run directly (``python 03_autograd.py``), the file hands itself to pytest, which runs every ``test_`` function above,
     # prints a summary line and exits non-zero if a test failed.
     import pytest
 

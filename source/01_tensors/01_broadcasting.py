@@ -1,13 +1,13 @@
 """
-# 广播：不同形状的张量如何一起运算
+# Broadcasting: how tensors of different shapes combine
 
-当逐元素运算遇到两个形状不同的张量时，PyTorch 并不复制数据来让形状一致，而是对它们进行广播。
-本文档给出广播的规则，手动实现这一规则，并与 ``torch.broadcast_shapes`` 的结果对照检验。
-两个形状从最后一维开始向前逐维比较：
+When an elementwise operation meets two tensors of different shapes, PyTorch does not copy data to make the shapes equal: it broadcasts them.
+This page states the rule, writes it out by hand, and checks the hand-written version against ``torch.broadcast_shapes``.
+Two shapes are compared from their last dimension backwards:
 
-- 缺少的维度按大小为 1 处理；
-- 两个大小相等，或其中一个为 1 时，二者兼容；
-- 凡是一方大小为 1 的维度，结果取另一方的大小。
+- a missing dimension counts as size 1;
+- two sizes are compatible when they are equal or when one of them is 1;
+- the result takes the other size wherever one of them is 1.
 
 <link https://pytorch.org/docs/stable/notes/broadcasting.html link>
 """
@@ -16,11 +16,11 @@ import torch
 
 def broadcast_shape(a, b):
     """
-    **概述**：
-        按上面的规则，计算形状为 ``a`` 和 ``b`` 的两个张量广播后的形状。
-        形状不兼容时抛出 ``ValueError``，就像 PyTorch 此时抛出 ``RuntimeError`` 一样。
+    **Overview**:
+        The shape that tensors of shapes ``a`` and ``b`` broadcast to, by the rule above.
+        Raises ``ValueError`` when the shapes are incompatible, as PyTorch raises ``RuntimeError``.
     """
-    # 在较短的形状左侧补 1：缺少的维度按大小为 1 处理。
+    # Pad the shorter shape with 1s on the left: a missing dimension counts as size 1.
     length = max(len(a), len(b))
     a = (1,) * (length - len(a)) + tuple(a)
     b = (1,) * (length - len(b)) + tuple(b)
@@ -28,15 +28,15 @@ def broadcast_shape(a, b):
     for size_a, size_b in zip(a, b):
         if size_a != size_b and 1 not in (size_a, size_b):
             raise ValueError(f"shapes {a} and {b} do not broadcast: {size_a} against {size_b}")
-        # 大小为 1 的维度拉伸为另一方的大小，即使那是 0：并不是较大的一方胜出。
+        # A size of 1 stretches to the other size, even to 0: it is not the larger size that wins.
         result.append(size_b if size_a == 1 else size_a)
     return tuple(result)
 
 
 def test_matches_torch_broadcast_shapes():
     """
-    **检查**：
-        手动实现的规则与 PyTorch 算出的形状一致，包括标量的空形状和大小为 0 的维度。
+    **Overview**:
+        The hand-written rule gives the shape PyTorch computes, including the empty shape of a scalar and a size of 0.
     """
     cases = [((3, 1), (1, 4)), ((5, 3, 1), (3, 4)), ((2, 1), ()), ((0,), (1,)), ((4, 1, 2), (1, 3, 1)),
              ((4,), (2, 3, 4))]
@@ -46,8 +46,8 @@ def test_matches_torch_broadcast_shapes():
 
 def test_incompatible_shapes_are_refused_like_torch():
     """
-    **检查**：
-        同一位置上的大小 3 和 4 既不相等也不为 1：手动规则和 PyTorch 都拒绝这样的形状。
+    **Overview**:
+        Sizes 3 and 4 in the same position are neither equal nor 1: both the rule and PyTorch refuse them.
     """
     for refuses, error in ((broadcast_shape, ValueError), (torch.broadcast_shapes, RuntimeError)):
         try:
@@ -59,11 +59,11 @@ def test_incompatible_shapes_are_refused_like_torch():
 
 def test_broadcasting_does_not_copy():
     """
-    **检查**：
-        一列加一行得到一整张表，但被拉伸的那一行只存储一次：
-        ``expand`` 把它表示为一个视图，在新增维度上的步长为 0。
-        ``torch.broadcast_tensors`` 给出的也是这样步长为 0 的视图：
-        列和行都拉伸成表的形状，没有复制。
+    **Overview**:
+        A column plus a row gives a whole table, yet the stretched row is stored once:
+        ``expand`` shows it as a view whose stride along the new dimension is 0.
+        ``torch.broadcast_tensors`` gives the same kind of stride-0 view:
+        the column and the row stretched to the table's shape without a copy.
     """
     row = torch.arange(4.0)
     column = torch.arange(3.0).reshape(3, 1)
@@ -79,8 +79,8 @@ def test_broadcasting_does_not_copy():
 
 
 if __name__ == "__main__":
-    # 直接运行本文件（``python broadcasting_zh.py``）时，它把自己交给 pytest：pytest 执行上面所有的 ``test_`` 函数，
-    # 打印一行汇总，有测试失败就以非零状态退出。
+    # Run directly (``python 01_broadcasting.py``), the file hands itself to pytest, which runs every ``test_`` function above,
+    # prints a summary line and exits non-zero if a test failed.
     import pytest
 
     raise SystemExit(pytest.main([__file__, "-q", "-p", "no:cacheprovider"]))

@@ -230,7 +230,7 @@ def test_auto_grad():
 
 
 if __name__ == "__main__":
-    # 直接运行本文件（``python autograd_zh.py``）时，它把自己交给 pytest：pytest 执行上面所有的 ``test_`` 函数，
+    # 直接运行本文件（``python 03_autograd_zh.py``）时，它把自己交给 pytest：pytest 执行上面所有的 ``test_`` 函数，
     # 打印一行汇总，有测试失败就以非零状态退出。
     import pytest
 
