@@ -7,7 +7,7 @@ When a bias of shape $(m,)$ is added to a batch of shape $(n, m)$, broadcasting 
 What is the gradient of the loss $L$ with respect to the bias, whose shape is not the shape of the gradient $g = \partial L / \partial y$ that arrives?
 Write the sum as $y_{ij} = a_{ij} + b_j$. Every $y_{ij}$ in column $j$ depends on $b_j$ with slope 1, so the chain rule adds up the whole column:
 $$ \frac{\partial L}{\partial b_j} = \sum_i \frac{\partial L}{\partial y_{ij}} \frac{\partial y_{ij}}{\partial b_j} = \sum_i g_{ij} $$
-In general, broadcasting copies a tensor along the dimensions it stretches, and the backward pass of a copy is a sum: each copy passes its own share of the gradient back to the one original.
+In general, broadcasting copies a tensor along the dimensions it stretches, and the backward pass of a copy is a sum: each copy passes its own share of the gradient back to the one original. It is the rule by which ``.grad`` accumulates where a tensor is used twice ([autograd basics](../../autograd/autograd_basics/)): every use adds its share.
 A sum, not a mean: every copy appears in $L$ with its full weight (`test_grad_bias_is_a_sum_over_the_batch`). The gradient is then summed over
 - the leading dimensions that broadcasting added in front of the shape, and
 - the dimensions where the shape has size 1 and the result does not, keeping them as size 1.

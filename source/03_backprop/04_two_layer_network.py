@@ -5,6 +5,7 @@ Everything so far, put together: a network with one hidden layer, its backward p
 The data is a batch of $N$ rows, $X \in \mathbb{R}^{N \times D}$, with targets $Y \in \mathbb{R}^{N \times M}$. The network and its loss, the mean squared error over all $NM$ entries, are
 $$ H = X W_1 + b_1, \qquad A = \tanh H, \qquad \hat{Y} = A W_2 + b_2, \qquad L = \frac{1}{NM} \sum_{i,j} (\hat{Y}_{ij} - Y_{ij})^2 $$
 with $W_1 \in \mathbb{R}^{D \times K}$, $b_1 \in \mathbb{R}^K$, $W_2 \in \mathbb{R}^{K \times M}$, $b_2 \in \mathbb{R}^M$.
+Note the convention: a weight is stored ``(in, out)`` and multiplies from the right, $X W_1$. Chapter 2's ``LinearFunction``, like ``nn.Linear``, stores the same map transposed, ``(out, in)``, and writes $x W^T$.
 Write $G_T = \partial L / \partial T$ for the gradient of the loss with respect to a matrix $T$; it has the shape of $T$. The backward pass computes these from the loss down to $W_1$, one step per line of the forward pass.
 The same code runs on NumPy arrays and on PyTorch tensors. The checks compare both paths with PyTorch's autograd once, for every intermediate of one pass (`test_every_gradient_of_the_backward_pass_matches_autograd`); then, over a short training run, the NumPy path at every step, and where the run ends against ``torch.optim.SGD`` driven by autograd (`test_training_by_hand_matches_autograd_and_lowers_the_loss`).
 """
@@ -72,6 +73,7 @@ def data():
     return X, Y
 
 
+# Each weight is drawn with standard deviation $1/\sqrt{\text{fan\_in}}$, the number of inputs of its layer: a sum of fan_in terms has fan_in times their variance, so each unit's input stays of order 1 whatever the width, and tanh starts neither flat nor saturated.
 def initial_params(hidden=16):
     rng = np.random.default_rng(1)
     return [rng.normal(0, 1 / np.sqrt(2), (2, hidden)), np.zeros(hidden), rng.normal(0, 1 / np.sqrt(hidden), (hidden, 2)), np.zeros(2)]

@@ -5,6 +5,7 @@ r"""
 数据是 $N$ 行的一批 $X \in \mathbb{R}^{N \times D}$，目标为 $Y \in \mathbb{R}^{N \times M}$。网络及其损失（对全部 $NM$ 个元素取均方误差）是：
 $$ H = X W_1 + b_1, \qquad A = \tanh H, \qquad \hat{Y} = A W_2 + b_2, \qquad L = \frac{1}{NM} \sum_{i,j} (\hat{Y}_{ij} - Y_{ij})^2 $$
 其中 $W_1 \in \mathbb{R}^{D \times K}$，$b_1 \in \mathbb{R}^K$，$W_2 \in \mathbb{R}^{K \times M}$，$b_2 \in \mathbb{R}^M$。
+注意这里的约定：权重按 ``(in, out)`` 存储，从右边相乘，即 $X W_1$。第二章的 ``LinearFunction`` 与 ``nn.Linear`` 一样，存储的是同一个映射的转置 ``(out, in)``，写作 $x W^T$。
 记 $G_T = \partial L / \partial T$ 为损失对矩阵 $T$ 的梯度，它与 $T$ 同形。反向传播从损失开始往下，一直算到 $W_1$，前向传播的每一行对应其中一步。
 同一份代码既能处理 NumPy 数组，也能处理 PyTorch 张量。检查先就一次传播的每个中间量，把两条路径都与 PyTorch 的 autograd 比较一次（见 `test_every_gradient_of_the_backward_pass_matches_autograd`）；再在一次简短的训练中，每一步都把 NumPy 路径与 autograd 比较，并把训练结束时的参数与由 autograd 驱动的 ``torch.optim.SGD`` 比较（见 `test_training_by_hand_matches_autograd_and_lowers_the_loss`）。
 """
@@ -72,6 +73,7 @@ def data():
     return X, Y
 
 
+# 每个权重的标准差取 $1/\sqrt{\text{fan\_in}}$，fan_in 是这一层的输入个数：fan_in 项之和的方差是每项方差的 fan_in 倍，所以无论网络多宽，每个单元的输入都保持在 1 的量级，tanh 一开始既不平坦也不饱和。
 def initial_params(hidden=16):
     rng = np.random.default_rng(1)
     return [rng.normal(0, 1 / np.sqrt(2), (2, hidden)), np.zeros(hidden), rng.normal(0, 1 / np.sqrt(hidden), (hidden, 2)), np.zeros(2)]
