@@ -11,6 +11,7 @@ So each backward pass below is one elementwise product, $g \odot f'(x)$, and all
 Each function becomes a ``torch.autograd.Function``; the checks at the end compare it with PyTorch's own function (`test_forward_matches_torch`, `test_backward_matches_autograd`) and with finite differences (`test_gradcheck_against_finite_differences`), in float64.
 """
 import math
+import traceback
 
 import torch
 import torch.nn.functional as F
@@ -286,6 +287,61 @@ def test_gradcheck_catches_a_one_in_a_million_error():
     x = inputs_away_from_zero()
     assert gradcheck(GELU.apply, (x,), **TIGHT)
     assert not gradcheck(SlightlyWrongGELU.apply, (x,), raise_exception=False, **TIGHT)
+
+
+def test_wrong_versions_are_rejected():
+    r"""
+    **Wrong versions the tests reject**:
+        Three mistakes a learner makes with these functions.
+        Each is put in place of the right code and run against the test named for it, which must fail; the test's message, from this build, is printed below the page.
+    """
+
+    def rejection(test, **replaced):
+        """The message with which ``test`` fails while ``replaced`` stands in for this page's own names."""
+        saved = {name: globals()[name] for name in replaced}
+        globals().update(replaced)
+        try:
+            test()
+        except Exception as error:
+            here = [frame for frame in traceback.extract_tb(error.__traceback__) if frame.filename == __file__][-1]
+            said = str(error).strip().splitlines()
+            return f"{test.__name__} rejects it at line {here.lineno}, `{here.line}`: {type(error).__name__}" + (f": {said[0]}" if said else "")
+        finally:
+            globals().update(saved)
+        raise AssertionError(f"{test.__name__} accepted a wrong version")
+
+    # 1. The input saved instead of the output: the gradient is right, but it is not computed from the output, as the page claims.
+    class SavesItsInput(Sigmoid):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return torch.sigmoid(x)
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            (x,) = ctx.saved_tensors
+            return grad_output * torch.sigmoid(x) * (1 - torch.sigmoid(x))
+
+    print("1.", rejection(test_sigmoid_and_tanh_derivatives_from_their_outputs, Sigmoid=SavesItsInput))
+
+    # 2. ``>=`` for ``>``: a unit that outputs exactly 0 passes the gradient back, which PyTorch's ReLU does not.
+    class PassesAtZero(ReLU):
+        @staticmethod
+        def backward(ctx, grad_output):
+            (x,) = ctx.saved_tensors
+            return grad_output * (x >= 0).to(grad_output.dtype)
+
+    print("2.", rejection(test_relu_at_zero_passes_no_gradient, ReLU=PassesAtZero))
+
+    # 3. The square forgotten in $\tanh' = 1 - \tanh^2$.
+    class ForgetsTheSquare(Tanh):
+        @staticmethod
+        def backward(ctx, grad_output):
+            (y,) = ctx.saved_tensors
+            return grad_output * (1 - y)
+
+    pairs = [(ForgetsTheSquare.apply if ours == Tanh.apply else ours, theirs) for ours, theirs in PAIRS]
+    print("3.", rejection(test_backward_matches_autograd, PAIRS=pairs))
 
 
 if __name__ == "__main__":

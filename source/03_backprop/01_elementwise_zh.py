@@ -11,6 +11,7 @@ $$ \frac{\partial L}{\partial x_i} = \sum_j \frac{\partial L}{\partial y_j} \fra
 每个函数都写成一个 ``torch.autograd.Function``；文末的检查在 float64 下把它与 PyTorch 自带的函数、与有限差分逐一比较（`test_forward_matches_torch`、`test_backward_matches_autograd`、`test_gradcheck_against_finite_differences`）。
 """
 import math
+import traceback
 
 import torch
 import torch.nn.functional as F
@@ -286,6 +287,61 @@ def test_gradcheck_catches_a_one_in_a_million_error():
     x = inputs_away_from_zero()
     assert gradcheck(GELU.apply, (x,), **TIGHT)
     assert not gradcheck(SlightlyWrongGELU.apply, (x,), raise_exception=False, **TIGHT)
+
+
+def test_wrong_versions_are_rejected():
+    r"""
+    **测试拒绝的错误版本**：
+        初学者写这些函数时常犯的三个错误。
+        每个错误版本都替换掉正确的代码，再交给为它指定的测试运行，那个测试必须失败；它在本次构建中给出的信息打印在本页下方。
+    """
+
+    def rejection(test, **replaced):
+        """``replaced`` 替换本页的同名对象时，``test`` 失败给出的信息。"""
+        saved = {name: globals()[name] for name in replaced}
+        globals().update(replaced)
+        try:
+            test()
+        except Exception as error:
+            here = [frame for frame in traceback.extract_tb(error.__traceback__) if frame.filename == __file__][-1]
+            said = str(error).strip().splitlines()
+            return f"{test.__name__} rejects it at line {here.lineno}, `{here.line}`: {type(error).__name__}" + (f": {said[0]}" if said else "")
+        finally:
+            globals().update(saved)
+        raise AssertionError(f"{test.__name__} accepted a wrong version")
+
+    # 1. 保存的是输入而不是输出：梯度是对的，但并不像本页所说的那样由输出算出。
+    class SavesItsInput(Sigmoid):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return torch.sigmoid(x)
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            (x,) = ctx.saved_tensors
+            return grad_output * torch.sigmoid(x) * (1 - torch.sigmoid(x))
+
+    print("1.", rejection(test_sigmoid_and_tanh_derivatives_from_their_outputs, Sigmoid=SavesItsInput))
+
+    # 2. 把 ``>`` 写成 ``>=``：恰好输出 0 的单元也把梯度传了回去，而 PyTorch 的 ReLU 不会。
+    class PassesAtZero(ReLU):
+        @staticmethod
+        def backward(ctx, grad_output):
+            (x,) = ctx.saved_tensors
+            return grad_output * (x >= 0).to(grad_output.dtype)
+
+    print("2.", rejection(test_relu_at_zero_passes_no_gradient, ReLU=PassesAtZero))
+
+    # 3. 忘了 $\tanh' = 1 - \tanh^2$ 中的平方。
+    class ForgetsTheSquare(Tanh):
+        @staticmethod
+        def backward(ctx, grad_output):
+            (y,) = ctx.saved_tensors
+            return grad_output * (1 - y)
+
+    pairs = [(ForgetsTheSquare.apply if ours == Tanh.apply else ours, theirs) for ours, theirs in PAIRS]
+    print("3.", rejection(test_backward_matches_autograd, PAIRS=pairs))
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ The first term has slope $-1$ for $z_y$ and 0 elsewhere; the derivative of the l
 $$ \frac{\partial L}{\partial z_j} = -\delta_{jy} + \frac{e^{z_j}}{\sum_k e^{z_k}} = p_j - \delta_{jy}, \qquad \nabla_z L = \operatorname{softmax}(z) - \operatorname{onehot}(y) $$
 The gradient is "what the model believes minus what is true": each entry lies between $-1$ and $1$ (the vector as a whole can be longer: a confident wrong answer gives nearly $(-1, 1)$, of length nearly $\sqrt 2$), and its entries sum to 0, because adding the same number to every logit changes nothing (`test_cross_entropy_gradient_is_softmax_minus_onehot`).
 """
+import traceback
 from types import SimpleNamespace
 
 import torch
@@ -211,6 +212,58 @@ def test_second_derivatives_match_pytorch():
         theirs = torch.autograd.functional.hessian(lambda logits: F.cross_entropy(logits, y, weight=w), z.detach())
         torch.testing.assert_close(ours, theirs, rtol=1e-12, atol=1e-14)
         assert theirs.abs().max() > 0.01
+
+
+def test_wrong_versions_are_rejected():
+    r"""
+    **Wrong versions the tests reject**:
+        Three mistakes a learner makes with this loss.
+        Each is put in place of the right code and run against the test named for it, which must fail; the test's message, from this build, is printed below the page.
+    """
+
+    def rejection(test, **replaced):
+        """The message with which ``test`` fails while ``replaced`` stands in for this page's own names."""
+        saved = {name: globals()[name] for name in replaced}
+        globals().update(replaced)
+        try:
+            test()
+        except Exception as error:
+            here = [frame for frame in traceback.extract_tb(error.__traceback__) if frame.filename == __file__][-1]
+            said = str(error).strip().splitlines()
+            return f"{test.__name__} rejects it at line {here.lineno}, `{here.line}`: {type(error).__name__}" + (f": {said[0]}" if said else "")
+        finally:
+            globals().update(saved)
+        raise AssertionError(f"{test.__name__} accepted a wrong version")
+
+    # 1. $\log p$ saved from ``forward``: first derivatives stay right, second derivatives silently do not.
+    class SavesLogP(CrossEntropy):
+        @staticmethod
+        def forward(ctx, z, y, weight=None):
+            log_p, w = log_softmax(z), label_weights(z, y, weight)
+            ctx.save_for_backward(log_p, y, w)
+            return -(w * log_p[torch.arange(len(y)), y]).sum() / w.sum()
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            log_p, y, w = ctx.saved_tensors
+            onehot = F.one_hot(y, log_p.shape[-1]).to(log_p.dtype)
+            return grad_output * (w / w.sum())[:, None] * (torch.exp(log_p) - onehot), None, None
+
+    print("1.", rejection(test_second_derivatives_match_pytorch, CrossEntropy=SavesLogP))
+
+    # 2. ``grad_output`` ignored: right whenever the loss is used as it is, wrong as soon as it is scaled.
+    class IgnoresGradOutput(CrossEntropy):
+        @staticmethod
+        def backward(ctx, grad_output):
+            z, y, weight = ctx.saved_tensors
+            w = label_weights(z, y, weight)
+            onehot = F.one_hot(y, z.shape[-1]).to(z.dtype)
+            return (w / w.sum())[:, None] * (torch.exp(log_softmax(z)) - onehot), None, None
+
+    print("2.", rejection(test_matches_f_cross_entropy_mean_and_weights, CrossEntropy=IgnoresGradOutput))
+
+    # 3. The log-softmax computed as written, without the shift.
+    print("3.", rejection(test_naive_log_softmax_overflows_and_underflows, log_softmax=naive_log_softmax))
 
 
 if __name__ == "__main__":

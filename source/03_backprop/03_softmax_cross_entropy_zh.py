@@ -12,6 +12,7 @@ $$ L = -z_y + \log \sum_k e^{z_k} $$
 $$ \frac{\partial L}{\partial z_j} = -\delta_{jy} + \frac{e^{z_j}}{\sum_k e^{z_k}} = p_j - \delta_{jy}, \qquad \nabla_z L = \operatorname{softmax}(z) - \operatorname{onehot}(y) $$
 梯度就是“模型的判断减去真实答案”：每个分量都在 $-1$ 与 $1$ 之间（整个向量的长度可以更大：模型很有把握却答错时，梯度接近 $(-1, 1)$，长度接近 $\sqrt 2$），所有分量之和为 0，因为给所有 logit 加上同一个数，损失不变（见 `test_cross_entropy_gradient_is_softmax_minus_onehot`）。
 """
+import traceback
 from types import SimpleNamespace
 
 import torch
@@ -211,6 +212,58 @@ def test_second_derivatives_match_pytorch():
         theirs = torch.autograd.functional.hessian(lambda logits: F.cross_entropy(logits, y, weight=w), z.detach())
         torch.testing.assert_close(ours, theirs, rtol=1e-12, atol=1e-14)
         assert theirs.abs().max() > 0.01
+
+
+def test_wrong_versions_are_rejected():
+    r"""
+    **测试拒绝的错误版本**：
+        初学者实现这个损失时常犯的三个错误。
+        每个错误版本都替换掉正确的代码，再交给为它指定的测试运行，那个测试必须失败；它在本次构建中给出的信息打印在本页下方。
+    """
+
+    def rejection(test, **replaced):
+        """``replaced`` 替换本页的同名对象时，``test`` 失败给出的信息。"""
+        saved = {name: globals()[name] for name in replaced}
+        globals().update(replaced)
+        try:
+            test()
+        except Exception as error:
+            here = [frame for frame in traceback.extract_tb(error.__traceback__) if frame.filename == __file__][-1]
+            said = str(error).strip().splitlines()
+            return f"{test.__name__} rejects it at line {here.lineno}, `{here.line}`: {type(error).__name__}" + (f": {said[0]}" if said else "")
+        finally:
+            globals().update(saved)
+        raise AssertionError(f"{test.__name__} accepted a wrong version")
+
+    # 1. 保存了 ``forward`` 里算出的 $\log p$：一阶导数仍然正确，二阶导数却悄悄地错了。
+    class SavesLogP(CrossEntropy):
+        @staticmethod
+        def forward(ctx, z, y, weight=None):
+            log_p, w = log_softmax(z), label_weights(z, y, weight)
+            ctx.save_for_backward(log_p, y, w)
+            return -(w * log_p[torch.arange(len(y)), y]).sum() / w.sum()
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            log_p, y, w = ctx.saved_tensors
+            onehot = F.one_hot(y, log_p.shape[-1]).to(log_p.dtype)
+            return grad_output * (w / w.sum())[:, None] * (torch.exp(log_p) - onehot), None, None
+
+    print("1.", rejection(test_second_derivatives_match_pytorch, CrossEntropy=SavesLogP))
+
+    # 2. 忽略 ``grad_output``：损失原样使用时是对的，一旦被缩放就错了。
+    class IgnoresGradOutput(CrossEntropy):
+        @staticmethod
+        def backward(ctx, grad_output):
+            z, y, weight = ctx.saved_tensors
+            w = label_weights(z, y, weight)
+            onehot = F.one_hot(y, z.shape[-1]).to(z.dtype)
+            return (w / w.sum())[:, None] * (torch.exp(log_softmax(z)) - onehot), None, None
+
+    print("2.", rejection(test_matches_f_cross_entropy_mean_and_weights, CrossEntropy=IgnoresGradOutput))
+
+    # 3. 照公式计算 log-softmax，不做平移。
+    print("3.", rejection(test_naive_log_softmax_overflows_and_underflows, log_softmax=naive_log_softmax))
 
 
 if __name__ == "__main__":

@@ -9,6 +9,8 @@ $$ H = X W_1 + b_1, \qquad A = \tanh H, \qquad \hat{Y} = A W_2 + b_2, \qquad L =
 记 $G_T = \partial L / \partial T$ 为损失对矩阵 $T$ 的梯度，它与 $T$ 同形。反向传播从损失开始往下，一直算到 $W_1$，前向传播的每一行对应其中一步。
 同一份代码既能处理 NumPy 数组，也能处理 PyTorch 张量。检查先就一次传播的每个中间量，把两条路径都与 PyTorch 的 autograd 比较一次（见 `test_every_gradient_of_the_backward_pass_matches_autograd`）；再在一次简短的训练中，每一步都把 NumPy 路径与 autograd 比较，并把训练结束时的参数与由 autograd 驱动的 ``torch.optim.SGD`` 比较（见 `test_training_by_hand_matches_autograd_and_lowers_the_loss`）。
 """
+import traceback
+
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -165,6 +167,49 @@ def test_training_by_hand_matches_autograd_and_lowers_the_loss():
     final = float(mse(forward(params, X)[0], Y))
     assert final < losses[0] / 3, (losses[0], final)
     assert all(later < earlier for earlier, later in zip(losses[::10], losses[10::10]))
+
+
+def test_wrong_versions_are_rejected():
+    r"""
+    **测试拒绝的错误版本**：
+        初学者写这个反向传播时常犯的两个错误。
+        每个错误版本都替换掉正确的代码，再交给为它指定的测试运行，那个测试必须失败；它在本次构建中给出的信息打印在本页下方。
+    """
+
+    def rejection(test, **replaced):
+        """``replaced`` 替换本页的同名对象时，``test`` 失败给出的信息。"""
+        saved = {name: globals()[name] for name in replaced}
+        globals().update(replaced)
+        try:
+            test()
+        except Exception as error:
+            here = [frame for frame in traceback.extract_tb(error.__traceback__) if frame.filename == __file__][-1]
+            said = str(error).strip().splitlines()
+            return f"{test.__name__} rejects it at line {here.lineno}, `{here.line}`: {type(error).__name__}" + (f": {said[0]}" if said else "")
+        finally:
+            globals().update(saved)
+        raise AssertionError(f"{test.__name__} accepted a wrong version")
+
+    right = backward
+
+    # 1. 丢了平方求导得到的 2，$G_{\hat{Y}} = (\hat{Y} - Y)/NM$：每个梯度都只有一半大，训练照样能进行，只是更慢。
+    def without_the_two(params, cache, Y_hat, Y):
+        grads, intermediates = right(params, cache, Y_hat, Y)
+        return tuple(G / 2 for G in grads), tuple(G / 2 for G in intermediates)
+
+    print("1.", rejection(test_every_gradient_of_the_backward_pass_matches_autograd, backward=without_the_two))
+
+    # 2. 忘了转置，$G_A = G_{\hat{Y}} W_2$：形状对不上，这正是把形状写下来的价值。
+    def untransposed(params, cache, Y_hat, Y):
+        W1, b1, W2, b2 = params
+        X, A = cache
+        N, M = Y.shape
+        G_Y_hat = 2 * (Y_hat - Y) / (N * M)
+        G_A = G_Y_hat @ W2
+        G_H = G_A * (1 - A * A)
+        return (X.T @ G_H, G_H.sum(0), A.T @ G_Y_hat, G_Y_hat.sum(0)), (G_Y_hat, G_A, G_H)
+
+    print("2.", rejection(test_every_gradient_of_the_backward_pass_matches_autograd, backward=untransposed))
 
 
 if __name__ == "__main__":

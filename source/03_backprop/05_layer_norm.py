@@ -11,6 +11,7 @@ The answer, derived step by step beside the code below and checked against ``F.l
 $$ \frac{\partial L}{\partial x} = r \bigl( \hat{g} - \langle \hat{g} \rangle - \hat{x} \odot \langle \hat{g} \odot \hat{x} \rangle \bigr) $$
 """
 import math
+import traceback
 from types import SimpleNamespace
 
 import torch
@@ -189,6 +190,59 @@ def test_second_derivatives_match_pytorch():
     theirs = hessian_of(lambda rows: F.layer_norm(rows, (5,), weight, bias, eps=1e-5))
     torch.testing.assert_close(ours, theirs, rtol=1e-10, atol=1e-10)
     assert theirs.abs().max() > 1
+
+
+def test_wrong_versions_are_rejected():
+    r"""
+    **Wrong versions the tests reject**:
+        Two mistakes a learner makes in this derivation.
+        Each is put in place of the right code and run against the test named for it, which must fail; the test's message, from this build, is printed below the page.
+    """
+
+    def rejection(test, **replaced):
+        """The message with which ``test`` fails while ``replaced`` stands in for this page's own names."""
+        saved = {name: globals()[name] for name in replaced}
+        globals().update(replaced)
+        try:
+            test()
+        except Exception as error:
+            here = [frame for frame in traceback.extract_tb(error.__traceback__) if frame.filename == __file__][-1]
+            said = str(error).strip().splitlines()
+            return f"{test.__name__} rejects it at line {here.lineno}, `{here.line}`: {type(error).__name__}" + (f": {said[0]}" if said else "")
+        finally:
+            globals().update(saved)
+        raise AssertionError(f"{test.__name__} accepted a wrong version")
+
+    # 1. The term $\langle \hat{g} \rangle$ dropped, as if $\mu$ did not move with $x$.
+    class DropsTheMeanTerm(LayerNorm):
+        @staticmethod
+        def backward(ctx, grad_output):
+            x, weight = ctx.saved_tensors
+            x_hat, r = normalize(x, ctx.eps)
+            D = x_hat.shape[-1]
+            g_hat = grad_output * weight
+            grad_x = r * (g_hat - x_hat * (g_hat * x_hat).mean(dim=-1, keepdim=True))
+            return grad_x, (grad_output * x_hat).reshape(-1, D).sum(0), grad_output.reshape(-1, D).sum(0), None
+
+    print("1.", rejection(test_backward_matches_f_layer_norm, LayerNorm=DropsTheMeanTerm))
+
+    # 2. $\hat{x}$ and $r$ saved from ``forward``: first derivatives right, second derivatives silently wrong.
+    class SavesXHat(LayerNorm):
+        @staticmethod
+        def forward(ctx, x, weight, bias, eps=1e-5):
+            x_hat, r = normalize(x, eps)
+            ctx.save_for_backward(x_hat, r, weight)
+            return x_hat * weight + bias
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            x_hat, r, weight = ctx.saved_tensors
+            D = x_hat.shape[-1]
+            g_hat = grad_output * weight
+            grad_x = r * (g_hat - g_hat.mean(dim=-1, keepdim=True) - x_hat * (g_hat * x_hat).mean(dim=-1, keepdim=True))
+            return grad_x, (grad_output * x_hat).reshape(-1, D).sum(0), grad_output.reshape(-1, D).sum(0), None
+
+    print("2.", rejection(test_second_derivatives_match_pytorch, LayerNorm=SavesXHat))
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ $$ \mu = \frac{1}{D} \sum_k x_k, \qquad \sigma^2 = \frac{1}{D} \sum_k (x_k - \mu
 $$ \frac{\partial L}{\partial x} = r \bigl( \hat{g} - \langle \hat{g} \rangle - \hat{x} \odot \langle \hat{g} \odot \hat{x} \rangle \bigr) $$
 """
 import math
+import traceback
 from types import SimpleNamespace
 
 import torch
@@ -189,6 +190,59 @@ def test_second_derivatives_match_pytorch():
     theirs = hessian_of(lambda rows: F.layer_norm(rows, (5,), weight, bias, eps=1e-5))
     torch.testing.assert_close(ours, theirs, rtol=1e-10, atol=1e-10)
     assert theirs.abs().max() > 1
+
+
+def test_wrong_versions_are_rejected():
+    r"""
+    **测试拒绝的错误版本**：
+        初学者做这个推导时常犯的两个错误。
+        每个错误版本都替换掉正确的代码，再交给为它指定的测试运行，那个测试必须失败；它在本次构建中给出的信息打印在本页下方。
+    """
+
+    def rejection(test, **replaced):
+        """``replaced`` 替换本页的同名对象时，``test`` 失败给出的信息。"""
+        saved = {name: globals()[name] for name in replaced}
+        globals().update(replaced)
+        try:
+            test()
+        except Exception as error:
+            here = [frame for frame in traceback.extract_tb(error.__traceback__) if frame.filename == __file__][-1]
+            said = str(error).strip().splitlines()
+            return f"{test.__name__} rejects it at line {here.lineno}, `{here.line}`: {type(error).__name__}" + (f": {said[0]}" if said else "")
+        finally:
+            globals().update(saved)
+        raise AssertionError(f"{test.__name__} accepted a wrong version")
+
+    # 1. 丢了 $\langle \hat{g} \rangle$ 这一项，就好像 $\mu$ 不随 $x$ 变化。
+    class DropsTheMeanTerm(LayerNorm):
+        @staticmethod
+        def backward(ctx, grad_output):
+            x, weight = ctx.saved_tensors
+            x_hat, r = normalize(x, ctx.eps)
+            D = x_hat.shape[-1]
+            g_hat = grad_output * weight
+            grad_x = r * (g_hat - x_hat * (g_hat * x_hat).mean(dim=-1, keepdim=True))
+            return grad_x, (grad_output * x_hat).reshape(-1, D).sum(0), grad_output.reshape(-1, D).sum(0), None
+
+    print("1.", rejection(test_backward_matches_f_layer_norm, LayerNorm=DropsTheMeanTerm))
+
+    # 2. 保存了 ``forward`` 里算出的 $\hat{x}$ 和 $r$：一阶导数正确，二阶导数却悄悄地错了。
+    class SavesXHat(LayerNorm):
+        @staticmethod
+        def forward(ctx, x, weight, bias, eps=1e-5):
+            x_hat, r = normalize(x, eps)
+            ctx.save_for_backward(x_hat, r, weight)
+            return x_hat * weight + bias
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            x_hat, r, weight = ctx.saved_tensors
+            D = x_hat.shape[-1]
+            g_hat = grad_output * weight
+            grad_x = r * (g_hat - g_hat.mean(dim=-1, keepdim=True) - x_hat * (g_hat * x_hat).mean(dim=-1, keepdim=True))
+            return grad_x, (grad_output * x_hat).reshape(-1, D).sum(0), grad_output.reshape(-1, D).sum(0), None
+
+    print("2.", rejection(test_second_derivatives_match_pytorch, LayerNorm=SavesXHat))
 
 
 if __name__ == "__main__":
