@@ -207,7 +207,7 @@ def test_second_derivatives_match_pytorch():
     """
     z, y, weight = batch()
     for w in None, weight:
-        assert gradgradcheck(lambda logits: CrossEntropy.apply(logits, y, w), (z,), **TIGHT)
+        assert gradgradcheck(lambda logits: CrossEntropy.apply(logits, y, w), (z,), fast_mode=True, **TIGHT)
         ours = torch.autograd.functional.hessian(lambda logits: CrossEntropy.apply(logits, y, w), z.detach())
         theirs = torch.autograd.functional.hessian(lambda logits: F.cross_entropy(logits, y, weight=w), z.detach())
         torch.testing.assert_close(ours, theirs, rtol=1e-12, atol=1e-14)

@@ -180,7 +180,7 @@ def test_second_derivatives_match_pytorch():
         Second derivatives through the backward pass pass ``gradgradcheck``, and the Hessian of $\langle g, y \rangle$ with respect to $x$, for a random $g$, equals the one autograd finds through ``F.layer_norm``.
     """
     x, weight, bias = inputs(3, 5)
-    assert gradgradcheck(LayerNorm.apply, (x, weight, bias), **TIGHT)
+    assert gradgradcheck(LayerNorm.apply, (x, weight, bias), fast_mode=True, **TIGHT)
     g = torch.randn(3, 5, dtype=torch.float64)
 
     def hessian_of(layer_norm):

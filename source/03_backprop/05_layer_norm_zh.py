@@ -180,7 +180,7 @@ def test_second_derivatives_match_pytorch():
         经过反向传播的二阶导数通过 ``gradgradcheck``；对随机的 $g$，$\langle g, y \rangle$ 关于 $x$ 的 Hessian 矩阵与 autograd 经由 ``F.layer_norm`` 求出的一致。
     """
     x, weight, bias = inputs(3, 5)
-    assert gradgradcheck(LayerNorm.apply, (x, weight, bias), **TIGHT)
+    assert gradgradcheck(LayerNorm.apply, (x, weight, bias), fast_mode=True, **TIGHT)
     g = torch.randn(3, 5, dtype=torch.float64)
 
     def hessian_of(layer_norm):
