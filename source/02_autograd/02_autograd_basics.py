@@ -10,6 +10,8 @@ $$ c = \sum_{ij} (x_{ij} y_{ij} + z_{ij}) $$
 The chain rule, one node at a time: a sum passes its upstream gradient to every entry, an addition passes it unchanged to both inputs, and a product $x \odot y$ passes it to $x$ multiplied by $y$ and to $y$ multiplied by $x$ ("add distributes, multiply swaps").
 So $\nabla_x c = y$, $\nabla_y c = x$ and $\nabla_z c = 1$ (`test_backward_walks_the_graph_to_the_leaves`).
 """
+import traceback
+
 import pytest
 import torch
 
@@ -119,6 +121,84 @@ def test_no_grad_and_detach_stop_the_graph():
     assert constant.data_ptr() == x.data_ptr() and not constant.requires_grad
     (x * constant).sum().backward()
     torch.testing.assert_close(x.grad, x.detach(), rtol=0, atol=0)
+
+
+# ## A training loop
+# Every training loop does what these basics say, in this order: clear the gradient (``x.grad = None``, what ``optimizer.zero_grad()`` does), compute it with ``backward``, then step under ``no_grad``, so that the step is not recorded and $x$ stays a leaf.
+def gradient_descent(f, x, rate, steps):
+    x = x.detach().clone().requires_grad_(True)
+    for _ in range(steps):
+        x.grad = None
+        f(x).backward()
+        with torch.no_grad():
+            x -= rate * x.grad
+    return x.detach()
+
+
+def test_gradient_descent_clears_and_steps_outside_the_graph():
+    r"""
+    **Checks**:
+        On $f(x) = \sum_i (x_i - 3)^2$, whose gradient is $2(x - 3)$, a step of rate $1/4$ halves the distance to 3: after 10 steps from 0, every entry is $3(1 - 2^{-10})$.
+    """
+    start = torch.zeros(3, dtype=torch.float64)
+    found = gradient_descent(lambda x: ((x - 3) ** 2).sum(), start, 0.25, 10)
+    torch.testing.assert_close(found, torch.full((3,), 3 * (1 - 0.5**10), dtype=torch.float64), rtol=0, atol=1e-15)
+
+
+def test_wrong_versions_are_rejected():
+    r"""
+    **Wrong versions the tests reject**:
+        Three mistakes a learner makes in this loop.
+        Each is put in place of the right code and run against the test named for it, which must fail; the test's message, from this build, is printed below the page.
+    """
+
+    def rejection(test, **replaced):
+        """The message with which ``test`` fails while ``replaced`` stands in for this page's own names."""
+        saved = {name: globals()[name] for name in replaced}
+        globals().update(replaced)
+        try:
+            test()
+        except Exception as error:
+            here = [frame for frame in traceback.extract_tb(error.__traceback__) if frame.filename == __file__][-1]
+            said = str(error).strip().splitlines()
+            return f"{test.__name__} rejects it at line {here.lineno}, `{here.line}`: {type(error).__name__}" + (f": {said[0]}" if said else "")
+        finally:
+            globals().update(saved)
+        raise AssertionError(f"{test.__name__} accepted a wrong version")
+
+    # 1. The gradient never cleared: each step uses the sum of every gradient so far.
+    def never_clears(f, x, rate, steps):
+        x = x.detach().clone().requires_grad_(True)
+        for _ in range(steps):
+            f(x).backward()
+            with torch.no_grad():
+                x -= rate * x.grad
+        return x.detach()
+
+    print("1.", rejection(test_gradient_descent_clears_and_steps_outside_the_graph, gradient_descent=never_clears))
+
+    # 2. The step taken outside ``no_grad``: autograd refuses to change a leaf in place while it records.
+    def steps_in_the_graph(f, x, rate, steps):
+        x = x.detach().clone().requires_grad_(True)
+        for _ in range(steps):
+            x.grad = None
+            f(x).backward()
+            x -= rate * x.grad
+        return x.detach()
+
+    print("2.", rejection(test_gradient_descent_clears_and_steps_outside_the_graph, gradient_descent=steps_in_the_graph))
+
+    # 3. ``x = x - rate * x.grad``: the new $x$ is a result, not a leaf, and keeps no ``grad`` for the next step.
+    def rebinds_x(f, x, rate, steps):
+        x = x.detach().clone().requires_grad_(True)
+        for _ in range(steps):
+            x.grad = None
+            f(x).backward()
+            x = x - rate * x.grad
+        return x.detach()
+
+    with pytest.warns(UserWarning, match="not a leaf Tensor"):
+        print("3.", rejection(test_gradient_descent_clears_and_steps_outside_the_graph, gradient_descent=rebinds_x))
 
 
 if __name__ == "__main__":

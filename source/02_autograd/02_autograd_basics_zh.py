@@ -10,6 +10,8 @@ $$ c = \sum_{ij} (x_{ij} y_{ij} + z_{ij}) $$
 逐个节点应用链式法则：求和把上游梯度传给每个元素；加法把它原样传给两个输入；乘积 $x \odot y$ 传给 $x$ 的是它乘以 $y$，传给 $y$ 的是它乘以 $x$（“加法分发，乘法交换”）。
 所以 $\nabla_x c = y$，$\nabla_y c = x$，$\nabla_z c = 1$（见 `test_backward_walks_the_graph_to_the_leaves`）。
 """
+import traceback
+
 import pytest
 import torch
 
@@ -119,6 +121,84 @@ def test_no_grad_and_detach_stop_the_graph():
     assert constant.data_ptr() == x.data_ptr() and not constant.requires_grad
     (x * constant).sum().backward()
     torch.testing.assert_close(x.grad, x.detach(), rtol=0, atol=0)
+
+
+# ## 一个训练循环
+# 每个训练循环都按这个顺序做上面讲的事：先清空梯度（``x.grad = None``，也就是 ``optimizer.zero_grad()`` 做的事），再用 ``backward`` 求梯度，然后在 ``no_grad`` 之下更新，这样更新不被记录，$x$ 仍是叶子张量。
+def gradient_descent(f, x, rate, steps):
+    x = x.detach().clone().requires_grad_(True)
+    for _ in range(steps):
+        x.grad = None
+        f(x).backward()
+        with torch.no_grad():
+            x -= rate * x.grad
+    return x.detach()
+
+
+def test_gradient_descent_clears_and_steps_outside_the_graph():
+    r"""
+    **检查**：
+        对 $f(x) = \sum_i (x_i - 3)^2$，梯度是 $2(x - 3)$，步长 $1/4$ 的一步把到 3 的距离减半：从 0 出发走 10 步后，每个元素都是 $3(1 - 2^{-10})$。
+    """
+    start = torch.zeros(3, dtype=torch.float64)
+    found = gradient_descent(lambda x: ((x - 3) ** 2).sum(), start, 0.25, 10)
+    torch.testing.assert_close(found, torch.full((3,), 3 * (1 - 0.5**10), dtype=torch.float64), rtol=0, atol=1e-15)
+
+
+def test_wrong_versions_are_rejected():
+    r"""
+    **测试拒绝的错误版本**：
+        初学者写这个循环时常犯的三个错误。
+        每个错误版本都替换掉正确的代码，再交给为它指定的测试运行，那个测试必须失败；它在本次构建中给出的信息打印在本页下方。
+    """
+
+    def rejection(test, **replaced):
+        """``replaced`` 替换本页的同名对象时，``test`` 失败给出的信息。"""
+        saved = {name: globals()[name] for name in replaced}
+        globals().update(replaced)
+        try:
+            test()
+        except Exception as error:
+            here = [frame for frame in traceback.extract_tb(error.__traceback__) if frame.filename == __file__][-1]
+            said = str(error).strip().splitlines()
+            return f"{test.__name__} rejects it at line {here.lineno}, `{here.line}`: {type(error).__name__}" + (f": {said[0]}" if said else "")
+        finally:
+            globals().update(saved)
+        raise AssertionError(f"{test.__name__} accepted a wrong version")
+
+    # 1. 从不清空梯度：每一步用的都是到目前为止所有梯度之和。
+    def never_clears(f, x, rate, steps):
+        x = x.detach().clone().requires_grad_(True)
+        for _ in range(steps):
+            f(x).backward()
+            with torch.no_grad():
+                x -= rate * x.grad
+        return x.detach()
+
+    print("1.", rejection(test_gradient_descent_clears_and_steps_outside_the_graph, gradient_descent=never_clears))
+
+    # 2. 在 ``no_grad`` 之外更新：记录计算图时，autograd 不允许原地修改叶子张量。
+    def steps_in_the_graph(f, x, rate, steps):
+        x = x.detach().clone().requires_grad_(True)
+        for _ in range(steps):
+            x.grad = None
+            f(x).backward()
+            x -= rate * x.grad
+        return x.detach()
+
+    print("2.", rejection(test_gradient_descent_clears_and_steps_outside_the_graph, gradient_descent=steps_in_the_graph))
+
+    # 3. ``x = x - rate * x.grad``：新的 $x$ 是运算结果而不是叶子张量，下一步拿不到 ``grad``。
+    def rebinds_x(f, x, rate, steps):
+        x = x.detach().clone().requires_grad_(True)
+        for _ in range(steps):
+            x.grad = None
+            f(x).backward()
+            x = x - rate * x.grad
+        return x.detach()
+
+    with pytest.warns(UserWarning, match="not a leaf Tensor"):
+        print("3.", rejection(test_gradient_descent_clears_and_steps_outside_the_graph, gradient_descent=rebinds_x))
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ import torch
 from torch.autograd import Function
 from copy import deepcopy
 from types import SimpleNamespace
+import traceback
 
 
 class LinearFunction(Function):
@@ -226,6 +227,57 @@ def test_auto_grad():
     assert torch.sum(torch.abs(torch.from_numpy(grad_x) - x.grad)) < 1e-6
     assert torch.sum(torch.abs(torch.from_numpy(grad_y) - y.grad)) < 1e-6
     assert torch.sum(torch.abs(torch.from_numpy(grad_z) - z.grad)) < 1e-6
+
+
+def test_wrong_versions_are_rejected():
+    r"""
+    **Wrong versions the tests reject**:
+        Three mistakes a learner makes in this backward pass.
+        Each is put in place of the right code and run against the test named for it, which must fail; the test's message, from this build, is printed below the page.
+    """
+
+    def rejection(test, **replaced):
+        """The message with which ``test`` fails while ``replaced`` stands in for this page's own names."""
+        saved = {name: globals()[name] for name in replaced}
+        globals().update(replaced)
+        try:
+            test()
+        except Exception as error:
+            here = [frame for frame in traceback.extract_tb(error.__traceback__) if frame.filename == __file__][-1]
+            said = str(error).strip().splitlines()
+            return f"{test.__name__} rejects it at line {here.lineno}, `{here.line}`: {type(error).__name__}" + (f": {said[0]}" if said else "")
+        finally:
+            globals().update(saved)
+        raise AssertionError(f"{test.__name__} accepted a wrong version")
+
+    right = LinearFunction
+
+    # 1. The bias's gradient as a mean over the batch: right for a batch of one, $n$ times too small otherwise.
+    class AveragesTheBias(LinearFunction):
+        @staticmethod
+        def backward(ctx, grad_output):
+            grad_input, grad_weight, _ = right.backward(ctx, grad_output)
+            return grad_input, grad_weight, grad_output.mean(0)
+
+    print("1.", rejection(test_linear_function_matches_torch_linear, LinearFunction=AveragesTheBias))
+
+    # 2. The weight's gradient transposed, $input^T \cdot \nabla output$: autograd refuses a gradient of the wrong shape.
+    class TransposedWeight(LinearFunction):
+        @staticmethod
+        def backward(ctx, grad_output):
+            input_, weight = ctx.saved_tensors
+            return grad_output.mm(weight), input_.t().mm(grad_output), grad_output.sum(0)
+
+    print("2.", rejection(test_linear_function_matches_torch_linear, LinearFunction=TransposedWeight))
+
+    # 3. ``needs_input_grad`` ignored: the gradients are right, and work is done that nobody asked for.
+    class AlwaysComputes(LinearFunction):
+        @staticmethod
+        def backward(ctx, grad_output):
+            input_, weight = ctx.saved_tensors
+            return grad_output.mm(weight), grad_output.t().mm(input_), grad_output.sum(0)
+
+    print("3.", rejection(test_inputs_without_grad_get_none, LinearFunction=AlwaysComputes))
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ import torch
 from torch.autograd import Function
 from copy import deepcopy
 from types import SimpleNamespace
+import traceback
 
 
 class LinearFunction(Function):
@@ -227,6 +228,57 @@ def test_auto_grad():
     assert torch.sum(torch.abs(torch.from_numpy(grad_x) - x.grad)) < 1e-6
     assert torch.sum(torch.abs(torch.from_numpy(grad_y) - y.grad)) < 1e-6
     assert torch.sum(torch.abs(torch.from_numpy(grad_z) - z.grad)) < 1e-6
+
+
+def test_wrong_versions_are_rejected():
+    r"""
+    **测试拒绝的错误版本**：
+        初学者写这个反向传播时常犯的三个错误。
+        每个错误版本都替换掉正确的代码，再交给为它指定的测试运行，那个测试必须失败；它在本次构建中给出的信息打印在本页下方。
+    """
+
+    def rejection(test, **replaced):
+        """``replaced`` 替换本页的同名对象时，``test`` 失败给出的信息。"""
+        saved = {name: globals()[name] for name in replaced}
+        globals().update(replaced)
+        try:
+            test()
+        except Exception as error:
+            here = [frame for frame in traceback.extract_tb(error.__traceback__) if frame.filename == __file__][-1]
+            said = str(error).strip().splitlines()
+            return f"{test.__name__} rejects it at line {here.lineno}, `{here.line}`: {type(error).__name__}" + (f": {said[0]}" if said else "")
+        finally:
+            globals().update(saved)
+        raise AssertionError(f"{test.__name__} accepted a wrong version")
+
+    right = LinearFunction
+
+    # 1. 偏置的梯度对批次取了平均：批大小为 1 时是对的，否则小了 $n$ 倍。
+    class AveragesTheBias(LinearFunction):
+        @staticmethod
+        def backward(ctx, grad_output):
+            grad_input, grad_weight, _ = right.backward(ctx, grad_output)
+            return grad_input, grad_weight, grad_output.mean(0)
+
+    print("1.", rejection(test_linear_function_matches_torch_linear, LinearFunction=AveragesTheBias))
+
+    # 2. 权重的梯度转置了，写成 $input^T \cdot \nabla output$：autograd 拒绝形状不对的梯度。
+    class TransposedWeight(LinearFunction):
+        @staticmethod
+        def backward(ctx, grad_output):
+            input_, weight = ctx.saved_tensors
+            return grad_output.mm(weight), input_.t().mm(grad_output), grad_output.sum(0)
+
+    print("2.", rejection(test_linear_function_matches_torch_linear, LinearFunction=TransposedWeight))
+
+    # 3. 忽略 ``needs_input_grad``：梯度是对的，却做了没人要求的计算。
+    class AlwaysComputes(LinearFunction):
+        @staticmethod
+        def backward(ctx, grad_output):
+            input_, weight = ctx.saved_tensors
+            return grad_output.mm(weight), grad_output.t().mm(input_), grad_output.sum(0)
+
+    print("3.", rejection(test_inputs_without_grad_get_none, LinearFunction=AlwaysComputes))
 
 
 if __name__ == "__main__":
