@@ -11,6 +11,8 @@
 
 <link https://pytorch.org/docs/stable/notes/broadcasting.html link>
 """
+import traceback
+
 import torch
 
 
@@ -76,6 +78,52 @@ def test_broadcasting_does_not_copy():
     assert wide_column.shape == tall_row.shape == table.shape
     assert (wide_column.stride(), tall_row.stride()) == ((1, 0), (0, 1))
     assert (wide_column.data_ptr(), tall_row.data_ptr()) == (column.data_ptr(), row.data_ptr())
+
+
+def test_wrong_versions_are_rejected():
+    r"""
+    **测试拒绝的错误版本**：
+        初学者运用这条规则时常犯的两个错误。
+        每个错误版本都替换掉正确的代码，再交给为它指定的测试运行，那个测试必须失败；它在本次构建中给出的信息打印在本页下方。
+    """
+
+    def rejection(test, **replaced):
+        """``replaced`` 替换本页的同名对象时，``test`` 失败给出的信息。"""
+        saved = {name: globals()[name] for name in replaced}
+        globals().update(replaced)
+        try:
+            test()
+        except Exception as error:
+            here = [frame for frame in traceback.extract_tb(error.__traceback__) if frame.filename == __file__][-1]
+            said = str(error).strip().splitlines()
+            return f"{test.__name__} rejects it at line {here.lineno}, `{here.line}`: {type(error).__name__}" + (f": {said[0]}" if said else "")
+        finally:
+            globals().update(saved)
+        raise AssertionError(f"{test.__name__} accepted a wrong version")
+
+    # 1. 取较大的那个大小：只在大小为 0 的维度遇到大小为 1 的维度时出错，那时结果是 0。
+    def larger_wins(a, b):
+        length = max(len(a), len(b))
+        a = (1,) * (length - len(a)) + tuple(a)
+        b = (1,) * (length - len(b)) + tuple(b)
+        for size_a, size_b in zip(a, b):
+            if size_a != size_b and 1 not in (size_a, size_b):
+                raise ValueError(f"shapes {a} and {b} do not broadcast")
+        return tuple(max(size_a, size_b) for size_a, size_b in zip(a, b))
+
+    print("1.", rejection(test_matches_torch_broadcast_shapes, broadcast_shape=larger_wins))
+
+    # 2. 在较短形状的右侧补 1：形状是从最后一维开始比较的，而不是从第一维。
+    def pads_on_the_right(a, b):
+        length = max(len(a), len(b))
+        a = tuple(a) + (1,) * (length - len(a))
+        b = tuple(b) + (1,) * (length - len(b))
+        for size_a, size_b in zip(a, b):
+            if size_a != size_b and 1 not in (size_a, size_b):
+                raise ValueError(f"shapes {a} and {b} do not broadcast")
+        return tuple(size_b if size_a == 1 else size_a for size_a, size_b in zip(a, b))
+
+    print("2.", rejection(test_matches_torch_broadcast_shapes, broadcast_shape=pads_on_the_right))
 
 
 if __name__ == "__main__":
