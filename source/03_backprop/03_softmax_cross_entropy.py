@@ -71,7 +71,7 @@ class CrossEntropy(Function):
         The labels and the weights are constants here: their gradients are ``None`` (`test_labels_and_weights_get_none`); finite differences agree with the rest (`test_gradcheck_cross_entropy`).
 
         Only inputs are saved, and the backward pass computes $p$ again from $z$. A second derivative (a Hessian, a gradient penalty) differentiates the backward pass itself, and to autograd a tensor computed inside ``forward`` and saved is a constant: saving $\log p$ instead would make every second derivative through it 0, silently.
-        Recomputing costs one more log-softmax and makes second derivatives right (`test_second_derivatives_match_pytorch`); the other fix PyTorch documents, ``@once_differentiable``, would make them raise an error instead, and this loss is one whose Hessian is worth having.
+        Recomputing costs one more log-softmax and makes second derivatives right (`test_second_derivatives_match_pytorch`); the other fix PyTorch documents, ``@once_differentiable``, would make a second ``backward`` raise an error instead (and leave other tools reading zeros, as [double backward](../../engine/double_backward/) shows), and this loss is one whose Hessian is worth having.
     """
 
     @staticmethod

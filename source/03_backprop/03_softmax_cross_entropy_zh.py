@@ -71,7 +71,7 @@ class CrossEntropy(Function):
         这里标签和权重都是常量，它们的梯度为 ``None``（见 `test_labels_and_weights_get_none`）；其余部分与有限差分一致（见 `test_gradcheck_cross_entropy`）。
 
         这里只保存输入，反向传播时再从 $z$ 重新算出 $p$。二阶导数（Hessian 矩阵、梯度惩罚）要对反向传播本身求导，而在 autograd 看来，``forward`` 里算出再保存的张量是常量：如果改存 $\log p$，经过它的二阶导数就全是 0，而且不报任何错误。
-        重新计算只多一次 log-softmax，却让二阶导数正确（见 `test_second_derivatives_match_pytorch`）；PyTorch 文档给出的另一种办法 ``@once_differentiable`` 会让二阶求导直接报错，而这个损失的 Hessian 矩阵是值得求的。
+        重新计算只多一次 log-softmax，却让二阶导数正确（见 `test_second_derivatives_match_pytorch`）；PyTorch 文档给出的另一种办法 ``@once_differentiable`` 会让第二次 ``backward`` 直接报错（而别的工具会读到零，见[二阶反向传播](../../engine/double_backward/)），而这个损失的 Hessian 矩阵是值得求的。
     """
 
     @staticmethod

@@ -36,7 +36,7 @@ class LayerNorm(Function):
     **Layer normalization over the last dimension**, as ``F.layer_norm(x, (D,), weight, bias, eps)`` (`test_forward_matches_f_layer_norm`); its backward pass returns ``None`` for an input that needs no gradient (`test_inputs_without_grad_get_none`).
 
     It saves its inputs, not $\hat{x}$ and $r$, and its backward pass computes those again. A second derivative (a Hessian, a gradient penalty) differentiates the backward pass itself, and to autograd a tensor computed inside ``forward`` and saved is a constant: with $\hat{x}$ and $r$ saved, the second derivatives come out wrong, with no error raised.
-    Recomputing costs one more normalization and makes them right (`test_second_derivatives_match_pytorch`); the other fix PyTorch documents, ``@once_differentiable``, would make them raise an error instead, and layer normalization sits inside networks whose second derivatives are wanted.
+    Recomputing costs one more normalization and makes them right (`test_second_derivatives_match_pytorch`); the other fix PyTorch documents, ``@once_differentiable``, would make a second ``backward`` raise an error instead (and leave other tools reading zeros, as [double backward](../../engine/double_backward/) shows), and layer normalization sits inside networks whose second derivatives are wanted.
     """
 
     @staticmethod

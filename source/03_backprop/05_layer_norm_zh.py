@@ -36,7 +36,7 @@ class LayerNorm(Function):
     **沿最后一维做层归一化**，与 ``F.layer_norm(x, (D,), weight, bias, eps)`` 相同（见 `test_forward_matches_f_layer_norm`）；不需要梯度的输入，反向传播返回 ``None``（见 `test_inputs_without_grad_get_none`）。
 
     它保存的是输入，而不是 $\hat{x}$ 和 $r$，反向传播时再把它们算一遍。二阶导数（Hessian 矩阵、梯度惩罚）要对反向传播本身求导，而在 autograd 看来，``forward`` 里算出再保存的张量是常量：如果保存 $\hat{x}$ 和 $r$，二阶导数就会算错，而且不报任何错误。
-    重新计算只多一次归一化，却让二阶导数正确（见 `test_second_derivatives_match_pytorch`）；PyTorch 文档给出的另一种办法 ``@once_differentiable`` 会让二阶求导直接报错，而层归一化所在的网络常常需要二阶导数。
+    重新计算只多一次归一化，却让二阶导数正确（见 `test_second_derivatives_match_pytorch`）；PyTorch 文档给出的另一种办法 ``@once_differentiable`` 会让第二次 ``backward`` 直接报错（而别的工具会读到零，见[二阶反向传播](../../engine/double_backward/)），而层归一化所在的网络常常需要二阶导数。
     """
 
     @staticmethod
