@@ -18,7 +18,7 @@ from types import SimpleNamespace
 import torch
 from torch.autograd import Function, gradcheck
 
-# 与逐元素函数一篇相同的容差：相对误差 $10^{-6}$ 也逃不过。
+# 与逐元素函数一篇相同的容差：相对误差 $10^{-6}$ 也逃不过。本页同样如此：项目的变异检查（``tests/test_mutants.py``）把这里返回的每个梯度都放大 $1 + 10^{-6}$ 倍，这些测试全部拒绝。
 TIGHT = dict(eps=1e-6, atol=1e-9, rtol=1e-7)
 
 
