@@ -169,6 +169,16 @@ def test_a_diamond_waits_for_both_paths():
     assert x.grad.tolist() == [2 * (3 + 2 * 1.0), 2 * (3 + 2 * -2.0)]
 
 
+def test_powers_other_than_two():
+    r"""
+    **检查**：
+        $\partial x^3 / \partial x = 3x^2$，$\partial \sqrt{x} / \partial x = 1 / (2 \sqrt{x})$：对这些指数，$k x^{k-1}$ 不再只是 $2x$。
+    """
+    x = Tensor([0.25, 4.0])
+    (x**3 + x**0.5).sum().backward()
+    assert x.grad.tolist() == [3 * 0.25**2 + 0.5 / 0.25**0.5, 3 * 4.0**2 + 0.5 / 4.0**0.5]
+
+
 # 第三章的网络：$H = X W_1 + b_1$，$A = \tanh H$，$\hat{Y} = A W_2 + b_2$，再加均方误差。它在我们的 ``Tensor`` 和 PyTorch 的张量上都能运行。
 def two_layer_loss(X, Y, W1, b1, W2, b2):
     return ((((X @ W1 + b1).tanh() @ W2 + b2) - Y) ** 2).mean()
@@ -183,28 +193,14 @@ def test_two_layer_network_matches_torch():
     X, Y = torch.randn(8, 3, dtype=torch.float64), torch.randn(8, 2, dtype=torch.float64)
     params = [torch.randn(shape, dtype=torch.float64) for shape in ((3, 5), (5,), (5, 2), (2,))]
     ours = [Tensor(p) for p in params]
-    two_layer_loss(Tensor(X), Tensor(Y), *ours).backward()
+    loss = two_layer_loss(Tensor(X), Tensor(Y), *ours)
+    loss.backward()
     theirs = [p.clone().requires_grad_(True) for p in params]
     torch_loss = ((torch.tanh(X @ theirs[0] + theirs[1]) @ theirs[2] + theirs[3] - Y) ** 2).mean()
     torch_loss.backward()
+    torch.testing.assert_close(loss.data, torch_loss.detach(), rtol=1e-14, atol=0)
     for mine, reference in zip(ours, theirs):
         torch.testing.assert_close(mine.grad, reference.grad, rtol=1e-12, atol=1e-12)
-
-
-# 随机计算图：每个新节点对随机挑选的已有节点做一个随机运算，这样分叉、菱形和广播都会出现。
-OPERATIONS = [
-    (lambda a, b: a + b, 2), (lambda a, b: a * b, 2), (lambda a, b: a - b, 2),
-    (lambda a: a.tanh(), 1), (lambda a: (a * 0.3).exp(), 1), (lambda a: a**2, 1),
-]
-
-
-def random_graph(leaves, seed, size=25):
-    chooser = random.Random(seed)
-    nodes = list(leaves)
-    for _ in range(size):
-        operation, arity = chooser.choice(OPERATIONS)
-        nodes.append(operation(*chooser.sample(nodes, arity)))
-    return sum(nodes[-5:], nodes[-6]).sum()
 
 
 def test_random_graphs_match_torch():
@@ -212,13 +208,30 @@ def test_random_graphs_match_torch():
     **检查**：
         在二十个随机计算图上，叶子张量的形状为 ``(3, 4)``、``(3, 4)``、``(4,)`` 和 ``(3, 1)``，每个叶子的梯度都与 ``torch.autograd`` 的相等，误差在 $10^{-12}$ 以内。
     """
+    # 随机计算图：每个新节点对随机挑选的已有节点做一个随机运算，这样分叉、菱形和广播都会出现。
+    operations = [
+        (lambda a, b: a + b, 2), (lambda a, b: a * b, 2), (lambda a, b: a - b, 2),
+        (lambda a: a.tanh(), 1), (lambda a: (a * 0.3).exp(), 1), (lambda a: a**2, 1),
+    ]
+
+    def random_graph(leaves, seed, size=25):
+        chooser = random.Random(seed)
+        nodes = list(leaves)
+        for _ in range(size):
+            operation, arity = chooser.choice(operations)
+            nodes.append(operation(*chooser.sample(nodes, arity)))
+        return sum(nodes[-5:], nodes[-6]).sum()
+
     torch.manual_seed(1)
     values = [torch.randn(shape, dtype=torch.float64) for shape in ((3, 4), (3, 4), (4,), (3, 1))]
     for seed in range(20):
         ours = [Tensor(v) for v in values]
-        random_graph(ours, seed).backward()
+        output = random_graph(ours, seed)
+        output.backward()
         theirs = [v.clone().requires_grad_(True) for v in values]
-        grads = torch.autograd.grad(random_graph(theirs, seed), theirs, allow_unused=True)
+        expected = random_graph(theirs, seed)
+        torch.testing.assert_close(output.data, expected.detach(), rtol=1e-12, atol=0)
+        grads = torch.autograd.grad(expected, theirs, allow_unused=True)
         for mine, reference in zip(ours, grads):
             expected = torch.zeros_like(mine.data) if reference is None else reference
             torch.testing.assert_close(mine.grad, expected, rtol=1e-12, atol=1e-12)
