@@ -88,7 +88,7 @@ def cubic_energy(x):
 def test_hessian_vector_product():
     r"""
     **Checks**:
-        For $c(x) = \sum_i x_i^3 + \sum_i x_i x_{i+1}$, through ``Cube``, the product equals ``torch.autograd.functional.hvp`` and the full Hessian times $v$.
+        For $c(x) = \sum_i x_i^3 + \sum_i x_i x_{i+1}$, through ``Cube``, the product equals ``torch.autograd.functional.hvp``, the full Hessian times $v$, and the product by hand: the Hessian is $6x_i$ on its diagonal and 1 beside it, so $(Hv)_i = 6 x_i v_i + v_{i-1} + v_{i+1}$.
     """
     x = torch.tensor([0.5, -1.5, 2.0, 0.3], dtype=torch.float64, requires_grad=True)
     v = torch.tensor([1.0, 0.5, -2.0, 3.0], dtype=torch.float64)
@@ -97,6 +97,9 @@ def test_hessian_vector_product():
     hessian = torch.autograd.functional.hessian(cubic_energy, x.detach())
     torch.testing.assert_close(ours, theirs, rtol=1e-14, atol=1e-15)
     torch.testing.assert_close(ours, hessian @ v, rtol=1e-14, atol=1e-15)
+    zero = torch.zeros(1, dtype=torch.float64)
+    by_hand = 6 * x.detach() * v + torch.cat([v[1:], zero]) + torch.cat([zero, v[:-1]])
+    torch.testing.assert_close(ours, by_hand, rtol=1e-14, atol=1e-15)
 
 
 # ## A gradient penalty

@@ -88,7 +88,7 @@ def cubic_energy(x):
 def test_hessian_vector_product():
     r"""
     **检查**：
-        对经由 ``Cube`` 计算的 $c(x) = \sum_i x_i^3 + \sum_i x_i x_{i+1}$，这个乘积等于 ``torch.autograd.functional.hvp`` 的结果，也等于完整的 Hessian 矩阵乘以 $v$。
+        对经由 ``Cube`` 计算的 $c(x) = \sum_i x_i^3 + \sum_i x_i x_{i+1}$，这个乘积等于 ``torch.autograd.functional.hvp`` 的结果，等于完整的 Hessian 矩阵乘以 $v$，也等于手算的结果：Hessian 矩阵的对角线是 $6x_i$，紧挨对角线的元素是 1，所以 $(Hv)_i = 6 x_i v_i + v_{i-1} + v_{i+1}$。
     """
     x = torch.tensor([0.5, -1.5, 2.0, 0.3], dtype=torch.float64, requires_grad=True)
     v = torch.tensor([1.0, 0.5, -2.0, 3.0], dtype=torch.float64)
@@ -97,6 +97,9 @@ def test_hessian_vector_product():
     hessian = torch.autograd.functional.hessian(cubic_energy, x.detach())
     torch.testing.assert_close(ours, theirs, rtol=1e-14, atol=1e-15)
     torch.testing.assert_close(ours, hessian @ v, rtol=1e-14, atol=1e-15)
+    zero = torch.zeros(1, dtype=torch.float64)
+    by_hand = 6 * x.detach() * v + torch.cat([v[1:], zero]) + torch.cat([zero, v[:-1]])
+    torch.testing.assert_close(ours, by_hand, rtol=1e-14, atol=1e-15)
 
 
 # ## 梯度惩罚
