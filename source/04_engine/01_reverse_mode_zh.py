@@ -251,7 +251,7 @@ def test_wrong_versions_are_rejected():
         try:
             test()
         except Exception as error:
-            here = [frame for frame in traceback.extract_tb(error.__traceback__) if frame.filename == __file__][-1]
+            here = [frame for frame in traceback.extract_tb(error.__traceback__) if frame.filename == test.__code__.co_filename][-1]
             said = str(error).strip().splitlines()
             return f"{test.__name__} rejects it at line {here.lineno}, `{here.line}`: {type(error).__name__}" + (f": {said[0]}" if said else "")
         finally:
