@@ -3,7 +3,7 @@ r"""
 
 This document mainly covers:
 - how to define a differentiable function with PyTorch
-- how to compute derivatives by hand with Numpy
+- how to compute derivatives by hand with NumPy
 - how to compute derivatives automatically with PyTorch
 The example function we differentiate is:
 $$ c = \sum x * y + z $$
@@ -12,7 +12,7 @@ This document also shows how to define your own differentiable function in PyTor
 By subclassing ``torch.autograd.Function`` <link https://pytorch.org/docs/stable/autograd.html#torch.autograd.Function link>, users can write its forward and backward passes themselves and so define a differentiable function of their own.
 We use a standard linear function as the example:
 $$output = input \cdot weight^T + bias$$
-Each claim below is proven by a test of this page: the forward and backward passes by `test_linear_function` and `test_linear_function_matches_torch_linear`, the ``None`` gradients by `test_inputs_without_grad_get_none`, the backward pass against finite differences by `test_gradcheck`, and the gradients by hand with Numpy by `test_auto_grad`.
+Each claim below is proven by a test of this page: the forward and backward passes by `test_linear_function` and `test_linear_function_matches_torch_linear`, the ``None`` gradients by `test_inputs_without_grad_get_none`, the backward pass against finite differences by `test_gradcheck`, and the gradients by hand with NumPy by `test_auto_grad`.
 """
 import numpy as np
 import torch.nn as nn
@@ -192,28 +192,28 @@ def test_gradcheck():
 def test_auto_grad():
     """
     **Overview**:
-        Test automatic differentiation: compare gradients written by hand with Numpy against PyTorch's autograd.
+        Test automatic differentiation: compare gradients written by hand with NumPy against PyTorch's autograd.
     """
     # Fix the random seed, so that every run checks the same numbers.
     np.random.seed(0)
     # The shape of the test data.
     B, D = 3, 4
-    # Make the Numpy test data.
+    # Make the NumPy test data.
     x = np.random.randn(B, D)
     y = np.random.randn(B, D)
     z = np.random.randn(B, D)
-    # The forward pass in Numpy.
+    # The forward pass in NumPy.
     a = x * y
     b = a + z
     c = np.sum(b)
-    # The backward pass in Numpy, by hand.
+    # The backward pass in NumPy, by hand.
     grad_c = 1.0
     grad_b = grad_c * np.ones((B, D))
     grad_a = grad_b.copy()
     grad_z = grad_b.copy()
     grad_x = grad_a * y
     grad_y = grad_a * x
-    # Turn the Numpy test data into PyTorch tensors.
+    # Turn the NumPy test data into PyTorch tensors.
     x = nn.Parameter(torch.from_numpy(x)).requires_grad_(True)
     y = nn.Parameter(torch.from_numpy(y)).requires_grad_(True)
     z = nn.Parameter(torch.from_numpy(z)).requires_grad_(True)
