@@ -45,9 +45,11 @@ class LinearFunction(Function):
 
     @staticmethod
     def backward(ctx, grad_output):
-        """
+        r"""
         **Overview**:
             The backward pass of the linear function.
+            Each output entry is $output_{nj} = \sum_k input_{nk} \, weight_{jk} + bias_j$, so its slope is $weight_{jk}$ with respect to $input_{nk}$ and $input_{nk}$ with respect to $weight_{jk}$.
+            The chain rule sums, for each input entry, over the output entries it reaches: that gives the three products below, and the bias, added to every row, gets the sum over the rows.
         """
         # Get back the inputs saved in the forward pass.
         input_, weight = ctx.saved_tensors

@@ -46,9 +46,11 @@ class LinearFunction(Function):
 
     @staticmethod
     def backward(ctx, grad_output):
-        """
+        r"""
         **backward 函数功能概述**：
             线性函数的反向传播计算过程。
+            每个输出元素是 $output_{nj} = \sum_k input_{nk} \, weight_{jk} + bias_j$，所以它对 $input_{nk}$ 的斜率是 $weight_{jk}$，对 $weight_{jk}$ 的斜率是 $input_{nk}$。
+            链式法则对每个输入元素，把它影响到的所有输出元素加起来：这就得到下面的三个乘积；偏置被加到每一行上，得到的是对所有行的求和。
         """
         # 拿回在前向传播中保存的参数。
         input_, weight = ctx.saved_tensors
