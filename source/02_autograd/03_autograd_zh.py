@@ -12,7 +12,7 @@ $$ c = \sum x * y + z $$
 通过继承 ``torch.autograd.Function`` <link https://pytorch.org/docs/stable/autograd.html#torch.autograd.Function link>,用户可以通过重写其中的前向传播、反向传播函数,自定义一个可导的函数
 我们将以一个标准的线性函数为例进行介绍:
 $$output = input \cdot weight^T + bias$$
-下文的每个结论都由本页的测试证明：前向与反向传播见 `test_linear_function` 和 `test_linear_function_matches_torch_linear`，返回 ``None`` 的梯度见 `test_inputs_without_grad_get_none`，用有限差分检验反向传播见 `test_gradcheck`，用 Numpy 手算的梯度见 `test_auto_grad`。
+下文的每个结论都由本页的测试证明：前向与反向传播见 `test_linear_function` 和 `test_linear_function_matches_torch_linear`，返回 ``None`` 的梯度见 `test_inputs_without_grad_get_none`，用有限差分检验反向传播见 `test_gradcheck`，用 NumPy 手算的梯度见 `test_auto_grad`。
 """
 import numpy as np
 import torch.nn as nn
