@@ -17,7 +17,7 @@ import torch.nn.functional as F
 
 
 # ## The one rule: a matrix product
-# Every layer is a product $Z = A W$, that is $Z_{ij} = \sum_k A_{ik} W_{kj}$. An entry $W_{kj}$ appears in column $j$ of $Z$ with factor $A_{ik}$, and an entry $A_{ik}$ appears in row $i$ with factor $W_{kj}$:
+# Every layer is a product $Z = A W$, where $A$ is whatever enters the layer ($X$ for the hidden layer, the tanh output $A$ for the output layer), that is $Z_{ij} = \sum_k A_{ik} W_{kj}$. An entry $W_{kj}$ appears in column $j$ of $Z$ with factor $A_{ik}$, and an entry $A_{ik}$ appears in row $i$ with factor $W_{kj}$:
 # $$ \frac{\partial L}{\partial W_{kj}} = \sum_i A_{ik} (G_Z)_{ij} = (A^T G_Z)_{kj}, \qquad \frac{\partial L}{\partial A_{ik}} = \sum_j (G_Z)_{ij} W_{kj} = (G_Z W^T)_{ik} $$
 # The shapes are a useful reminder: $A^T G_Z$ is $K \times M$ like $W$, and $G_Z W^T$ is $N \times K$ like $A$ (`test_matrix_product_rule`).
 def forward(params, X):

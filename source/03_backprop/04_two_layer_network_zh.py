@@ -17,7 +17,7 @@ import torch.nn.functional as F
 
 
 # ## 唯一的规则：矩阵乘法
-# 每一层都是乘积 $Z = A W$，即 $Z_{ij} = \sum_k A_{ik} W_{kj}$。元素 $W_{kj}$ 出现在 $Z$ 的第 $j$ 列，系数是 $A_{ik}$；元素 $A_{ik}$ 出现在第 $i$ 行，系数是 $W_{kj}$：
+# 每一层都是乘积 $Z = A W$，其中 $A$ 是进入这一层的东西（隐藏层是 $X$，输出层是 tanh 的输出 $A$），即 $Z_{ij} = \sum_k A_{ik} W_{kj}$。元素 $W_{kj}$ 出现在 $Z$ 的第 $j$ 列，系数是 $A_{ik}$；元素 $A_{ik}$ 出现在第 $i$ 行，系数是 $W_{kj}$：
 # $$ \frac{\partial L}{\partial W_{kj}} = \sum_i A_{ik} (G_Z)_{ij} = (A^T G_Z)_{kj}, \qquad \frac{\partial L}{\partial A_{ik}} = \sum_j (G_Z)_{ij} W_{kj} = (G_Z W^T)_{ik} $$
 # 形状可以帮助记忆：$A^T G_Z$ 是 $K \times M$，与 $W$ 相同；$G_Z W^T$ 是 $N \times K$，与 $A$ 相同（见 `test_matrix_product_rule`）。
 def forward(params, X):
