@@ -300,7 +300,7 @@ def render_page(page, text, parsed=None):
 
 # Every page offers its code as a `.py` file and as literate text, both
 # written beside the page for MkDocs to copy, and named after its source
-# (beside the Chinese page, `autograd_zh.py` and `autograd_zh.py.txt`). A
+# (beside the Chinese page, `03_autograd_zh.py` and `03_autograd_zh.py.txt`). A
 # code-first page's `.py` is its source, byte for byte, and its text is
 # PyLit's. A text-first page's text is its source, and its `.py` the code
 # PyLit made of it. A conversion that would not come back unchanged is

@@ -28,6 +28,8 @@ from literate import STAGES
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "source"
+# The page this project began from, beside the checkout (a newcomer's clone has none).
+SEED = ROOT.parent / "shared" / "seed" / "000_e00b43d080c0dd34.txt"
 CONFIG = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
 
 

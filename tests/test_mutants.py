@@ -20,8 +20,8 @@ TUTORIALS = tutorials(ROOT / "source")
 
 def test_tutorials_with_tests_are_found():
     names = {tutorial.path.relative_to(ROOT).as_posix() for tutorial in TUTORIALS}
-    assert {"source/02_autograd/autograd.py", "source/02_autograd/autograd_zh.py",
-            "source/02_autograd/finite_differences.py.txt", "source/01_tensors/broadcasting.py"} <= names
+    assert {"source/02_autograd/03_autograd.py", "source/02_autograd/03_autograd_zh.py",
+            "source/02_autograd/01_finite_differences.py.txt", "source/01_tensors/01_broadcasting.py"} <= names
 
 
 @pytest.mark.slow

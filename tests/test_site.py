@@ -19,9 +19,8 @@ import literate.publish
 from literate import STAGES
 from needs import unavailable
 from site_html import code_lines, code_rows_of, source_formulas, squeeze, tex_annotations, visible_text
-from support import CONFIG, ROOT, SOURCE, page, project_config, run_command
+from support import CONFIG, ROOT, SEED, SOURCE, page, project_config, run_command
 
-SEED = ROOT.parent / "shared" / "seed" / "000_e00b43d080c0dd34.txt"
 SOURCES = sorted(path for path in SOURCE.rglob("*.py") if not path.name.startswith("__init__"))
 TEXT_FIRST = sorted(SOURCE.rglob("*" + literate.textfirst.LITERATE_SUFFIX))
 # The generator's own pages: build_docs.py, then each stage of literate/ in pipeline order.
@@ -151,7 +150,7 @@ def test_header_links_and_view_code_on_github(site):
         assert f'href="{link["url"]}"' in body
     home = re.search(r'<a class="lp-bar__home" href="([^"]*)">HOME</a>', body).group(1)
     assert resolve("zh/autograd/autograd/", home) == "zh/", "HOME leads to the home page of the page's language"
-    expected = f'{CONFIG["repo_url"]}/blob/{CONFIG["extra"]["repo_branch"]}/source/02_autograd/autograd_zh.py'
+    expected = f'{CONFIG["repo_url"]}/blob/{CONFIG["extra"]["repo_branch"]}/source/02_autograd/03_autograd_zh.py'
     assert f'href="{expected}">View code on GitHub' in body
     assert '/blob/main/build_docs.py">View code on GitHub' in page(site, "build_docs")
 
@@ -404,9 +403,11 @@ def footer_chain(site, start):
 
 
 def test_previous_next_and_breadcrumbs_follow_the_chapter_order(site):
-    tutorials = ["tensors/broadcasting/", "autograd/autograd/", "autograd/finite_differences/", "backprop/elementwise/",
-                 "backprop/broadcasting_backward/", "backprop/softmax_cross_entropy/", "backprop/two_layer_network/",
-                 "backprop/layer_norm/"]
+    tutorials = ["tensors/broadcasting/", "autograd/finite_differences/", "autograd/autograd_basics/",
+                 "autograd/autograd/", "backprop/elementwise/", "backprop/broadcasting_backward/",
+                 "backprop/softmax_cross_entropy/", "backprop/two_layer_network/", "backprop/layer_norm/",
+                 "engine/reverse_mode/", "engine/vjp_and_forward_mode/", "engine/double_backward/",
+                 "engine/fused_vs_composed/"]
     about = GENERATOR_URLS + ["test-results/"]
     assert footer_chain(site, "") == tutorials + about
     assert footer_chain(site, "zh/") == ["zh/" + url for url in tutorials + about]
@@ -433,8 +434,9 @@ def test_home_pages_list_every_tutorial_by_chapter_in_both_languages(site):
                 assert (title, url) in links and squeeze(summary) in text, (home, source)
             if translated:
                 assert ("中文" if url.startswith("zh/") else "English", url) in links, (home, source)
-        chapters = (["张量", "自动求导", "反向传播：手算梯度", "生成器", "关于本站"] if chinese
-                    else ["Tensors", "Automatic differentiation", "Backpropagation by hand", "The generator", "About this site"])
+        chapters = (["张量", "自动求导", "反向传播：手算梯度", "动手造一个求导引擎", "生成器", "关于本站"] if chinese
+                    else ["Tensors", "Automatic differentiation", "Backpropagation by hand", "Build the engine",
+                          "The generator", "About this site"])
         headings = re.findall(r"<h2[^>]*>(.*?)</h2>", page(site, home))
         assert headings == chapters
     assert ("How this site is built", "build_docs/") in index_links(site, "zh/")

@@ -11,6 +11,7 @@ So each backward pass below is one elementwise product, $g \odot f'(x)$, and all
 Each function becomes a ``torch.autograd.Function``; the checks at the end compare it with PyTorch's own function (`test_forward_matches_torch`, `test_backward_matches_autograd`) and with finite differences (`test_gradcheck_against_finite_differences`), in float64.
 """
 import math
+import traceback
 
 import torch
 import torch.nn.functional as F
@@ -46,12 +47,12 @@ class Sigmoid(Function):
         $$ \sigma(x) = \frac{1}{1 + e^{-x}} $$
         By the quotient rule, and then writing $e^{-x} = (1 - \sigma)/\sigma$:
         $$ \sigma'(x) = \frac{e^{-x}}{(1 + e^{-x})^2} = \sigma(x) \cdot \frac{e^{-x}}{1 + e^{-x}} = \sigma(x)\bigl(1 - \sigma(x)\bigr) $$
-        The derivative needs only the output, so the forward pass saves $\sigma(x)$ rather than $x$ (`test_sigmoid_and_tanh_derivatives_from_their_outputs`).
+        The derivative needs only the output, so the forward pass saves $\sigma(x)$ rather than $x$ (`test_sigmoid_and_tanh_derivatives_from_their_outputs` checks what is saved). The naive $1/(1 + e^{-x})$ is right even at $x = -1000$, where it gives 0; its derivative in the middle form is what gives ``nan`` there.
     """
 
     @staticmethod
     def forward(ctx, x):
-        # ``torch.sigmoid`` does not overflow for large negative $x$, where $e^{-x}$ would.
+        # Saving the output rather than $x$ is what the closed form $\sigma(1 - \sigma)$ is for. The derivative written with $e^{-x}$ would fail at $x = -1000$: $e^{1000}$ overflows, and $\infty / \infty$ is ``nan``, while the output itself is a harmless 0.
         y = torch.sigmoid(x)
         ctx.save_for_backward(y)
         return y
@@ -114,12 +115,40 @@ class GELU(Function):
         return grad_output * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du_dx)
 
 
+def normal_cdf(x):
+    return 0.5 * (1 + torch.erf(x * math.sqrt(0.5)))
+
+
+def normal_pdf(x):
+    return torch.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
+
+
+class ExactGELU(Function):
+    r"""
+    **GELU, exact form**:
+        ``F.gelu`` without ``approximate="tanh"``, and so ``nn.GELU()``, computes $x\,\Phi(x)$ itself, with $\Phi$ written through the error function. The product rule, with $\Phi' = \varphi$ the normal density, gives
+        $$ \operatorname{gelu}'(x) = \Phi(x) + x\,\varphi(x), \qquad \Phi(x) = \tfrac{1}{2}\bigl(1 + \operatorname{erf}(x / \sqrt{2})\bigr), \qquad \varphi(x) = \frac{e^{-x^2/2}}{\sqrt{2\pi}} $$
+        The tanh form is not this function: the values differ by up to $4.7 \times 10^{-4}$ and the slopes by up to $8.7 \times 10^{-4}$, far more than any tolerance here (`test_the_tanh_form_only_approximates_the_exact_gelu`).
+    """
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * normal_cdf(x)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        return grad_output * (normal_cdf(x) + x * normal_pdf(x))
+
+
 # Each hand-written function beside the PyTorch function it must equal.
 PAIRS = [
     (ReLU.apply, torch.relu),
     (Sigmoid.apply, torch.sigmoid),
     (Tanh.apply, torch.tanh),
     (GELU.apply, lambda x: F.gelu(x, approximate="tanh")),
+    (ExactGELU.apply, F.gelu),
 ]
 
 
@@ -167,7 +196,7 @@ def test_gradcheck_against_finite_differences():
     x = inputs_away_from_zero()
     for ours, _ in PAIRS:
         assert gradcheck(ours, (x,), **TIGHT)
-    for smooth in (Sigmoid.apply, Tanh.apply, GELU.apply):
+    for smooth in (Sigmoid.apply, Tanh.apply, GELU.apply, ExactGELU.apply):
         assert gradgradcheck(smooth, (x,), eps=1e-6, atol=1e-8, rtol=1e-6)
 
 
@@ -175,7 +204,8 @@ def test_sigmoid_and_tanh_derivatives_from_their_outputs():
     r"""
     **Checks**:
         The closed forms $\sigma' = \sigma(1 - \sigma)$ and $\tanh' = 1 - \tanh^2$ are the derivatives autograd finds, entry by entry,
-        and tanh is a rescaled sigmoid, $\tanh x = 2\sigma(2x) - 1$, so its slope at 0 is four times the sigmoid's: 1 against 1/4.
+        and tanh is a rescaled sigmoid, $\tanh x = 2\sigma(2x) - 1$ (to within $10^{-15}$ here), so its slope at 0 is four times the sigmoid's: 1 against 1/4.
+        Both save their output, not their input; at $x = -1000$ the sigmoid's derivative written with $e^{-x}$ is ``nan``, while ours, from the saved output, is 0.
     """
     x = inputs_away_from_zero()
     (d_sigmoid,) = torch.autograd.grad(torch.sigmoid(x).sum(), x)
@@ -183,9 +213,16 @@ def test_sigmoid_and_tanh_derivatives_from_their_outputs():
     s, t = torch.sigmoid(x), torch.tanh(x)
     torch.testing.assert_close(d_sigmoid, s * (1 - s), rtol=1e-14, atol=1e-15)
     torch.testing.assert_close(d_tanh, 1 - t * t, rtol=1e-14, atol=1e-15)
+    torch.testing.assert_close(t, 2 * torch.sigmoid(2 * x) - 1, rtol=0, atol=1e-15)
+    for function, output in (Sigmoid, s), (Tanh, t):
+        assert torch.equal(stand_in(function.forward, x.detach()).saved_tensors[0], output)
     zero = torch.zeros(1, dtype=torch.float64)
     assert Sigmoid.backward(stand_in(Sigmoid.forward, zero), torch.ones(1, dtype=torch.float64)).item() == 0.25
     assert Tanh.backward(stand_in(Tanh.forward, zero), torch.ones(1, dtype=torch.float64)).item() == 1.0
+    far = torch.tensor([-1000.0], dtype=torch.float64)
+    assert (1 / (1 + torch.exp(-far))).item() == 0.0
+    assert torch.isnan(torch.exp(-far) / (1 + torch.exp(-far)) ** 2).item()
+    assert Sigmoid.backward(stand_in(Sigmoid.forward, far), torch.ones(1, dtype=torch.float64)).item() == 0.0
 
 
 def test_relu_at_zero_passes_no_gradient():
@@ -199,7 +236,8 @@ def test_relu_at_zero_passes_no_gradient():
     (theirs,) = torch.autograd.grad(torch.relu(x).sum(), x)
     assert ours.tolist() == theirs.tolist() == [0.0, 0.0, 1.0]
     h = 1e-6
-    assert abs((torch.relu(torch.tensor(h)) - torch.relu(torch.tensor(-h))).item() / (2 * h) - 0.5) < 1e-6
+    step = torch.tensor(h, dtype=torch.float64)
+    assert abs((torch.relu(step) - torch.relu(-step)).item() / (2 * h) - 0.5) < 1e-9
 
 
 def test_gelu_derivative_at_known_points():
@@ -210,6 +248,18 @@ def test_gelu_derivative_at_known_points():
     x = torch.tensor([0.0, 10.0, -10.0], dtype=torch.float64)
     slopes = GELU.backward(stand_in(GELU.forward, x), torch.ones(3, dtype=torch.float64))
     torch.testing.assert_close(slopes, torch.tensor([0.5, 1.0, 0.0], dtype=torch.float64), rtol=0, atol=1e-12)
+
+
+def test_the_tanh_form_only_approximates_the_exact_gelu():
+    r"""
+    **Checks**:
+        On $[-6, 6]$ the tanh form and the exact GELU differ by up to $4.7 \times 10^{-4}$ in value and $8.7 \times 10^{-4}$ in slope: the one cannot stand in for the other.
+    """
+    x = torch.linspace(-6, 6, 1201, dtype=torch.float64)
+    ones = torch.ones_like(x)
+    value_gap = (GELU.apply(x) - ExactGELU.apply(x)).abs().max().item()
+    slope_gap = (GELU.backward(stand_in(GELU.forward, x), ones) - ExactGELU.backward(stand_in(ExactGELU.forward, x), ones)).abs().max().item()
+    assert round(value_gap, 5) == 0.00047 and round(slope_gap, 5) == 0.00087
 
 
 def stand_in(forward, x):
@@ -237,6 +287,61 @@ def test_gradcheck_catches_a_one_in_a_million_error():
     x = inputs_away_from_zero()
     assert gradcheck(GELU.apply, (x,), **TIGHT)
     assert not gradcheck(SlightlyWrongGELU.apply, (x,), raise_exception=False, **TIGHT)
+
+
+def test_wrong_versions_are_rejected():
+    r"""
+    **Wrong versions the tests reject**:
+        Three mistakes a learner makes with these functions.
+        Each is put in place of the right code and run against the test named for it, which must fail; the test's message, from this build, is printed below the page.
+    """
+
+    def rejection(test, **replaced):
+        """The message with which ``test`` fails while ``replaced`` stands in for this page's own names."""
+        saved = {name: globals()[name] for name in replaced}
+        globals().update(replaced)
+        try:
+            test()
+        except Exception as error:
+            here = [frame for frame in traceback.extract_tb(error.__traceback__) if frame.filename == test.__code__.co_filename][-1]
+            said = str(error).strip().splitlines()
+            return f"{test.__name__} rejects it at line {here.lineno}, `{here.line}`: {type(error).__name__}" + (f": {said[0]}" if said else "")
+        finally:
+            globals().update(saved)
+        raise AssertionError(f"{test.__name__} accepted a wrong version")
+
+    # 1. The input saved instead of the output: the gradient is right, but it is not computed from the output, as the page claims.
+    class SavesItsInput(Sigmoid):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return torch.sigmoid(x)
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            (x,) = ctx.saved_tensors
+            return grad_output * torch.sigmoid(x) * (1 - torch.sigmoid(x))
+
+    print("1.", rejection(test_sigmoid_and_tanh_derivatives_from_their_outputs, Sigmoid=SavesItsInput))
+
+    # 2. ``>=`` for ``>``: a unit that outputs exactly 0 passes the gradient back, which PyTorch's ReLU does not.
+    class PassesAtZero(ReLU):
+        @staticmethod
+        def backward(ctx, grad_output):
+            (x,) = ctx.saved_tensors
+            return grad_output * (x >= 0).to(grad_output.dtype)
+
+    print("2.", rejection(test_relu_at_zero_passes_no_gradient, ReLU=PassesAtZero))
+
+    # 3. The square forgotten in $\tanh' = 1 - \tanh^2$.
+    class ForgetsTheSquare(Tanh):
+        @staticmethod
+        def backward(ctx, grad_output):
+            (y,) = ctx.saved_tensors
+            return grad_output * (1 - y)
+
+    pairs = [(ForgetsTheSquare.apply if ours == Tanh.apply else ours, theirs) for ours, theirs in PAIRS]
+    print("3.", rejection(test_backward_matches_autograd, PAIRS=pairs))
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ $$ \frac{\partial L}{\partial x_i} = \sum_j \frac{\partial L}{\partial y_j} \fra
 每个函数都写成一个 ``torch.autograd.Function``；文末的检查在 float64 下把它与 PyTorch 自带的函数、与有限差分逐一比较（`test_forward_matches_torch`、`test_backward_matches_autograd`、`test_gradcheck_against_finite_differences`）。
 """
 import math
+import traceback
 
 import torch
 import torch.nn.functional as F
@@ -46,12 +47,12 @@ class Sigmoid(Function):
         $$ \sigma(x) = \frac{1}{1 + e^{-x}} $$
         用商的求导法则，再把 $e^{-x}$ 写成 $(1 - \sigma)/\sigma$：
         $$ \sigma'(x) = \frac{e^{-x}}{(1 + e^{-x})^2} = \sigma(x) \cdot \frac{e^{-x}}{1 + e^{-x}} = \sigma(x)\bigl(1 - \sigma(x)\bigr) $$
-        导数只用得到输出，所以前向传播保存的是 $\sigma(x)$，而不是 $x$（见 `test_sigmoid_and_tanh_derivatives_from_their_outputs`）。
+        导数只用得到输出，所以前向传播保存的是 $\sigma(x)$，而不是 $x$（`test_sigmoid_and_tanh_derivatives_from_their_outputs` 检查保存的是什么）。照抄的 $1/(1 + e^{-x})$ 即使在 $x = -1000$ 处也是对的，结果为 0；在那里得出 ``nan`` 的是中间那种写法的导数。
     """
 
     @staticmethod
     def forward(ctx, x):
-        # $x$ 取很大的负数时 $e^{-x}$ 会溢出，``torch.sigmoid`` 则不会。
+        # 保存输出而不是 $x$，正是为了用闭式 $\sigma(1 - \sigma)$。用 $e^{-x}$ 写出的导数在 $x = -1000$ 处会失败：$e^{1000}$ 溢出，$\infty / \infty$ 得 ``nan``；而输出本身只是无害的 0。
         y = torch.sigmoid(x)
         ctx.save_for_backward(y)
         return y
@@ -114,12 +115,40 @@ class GELU(Function):
         return grad_output * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du_dx)
 
 
+def normal_cdf(x):
+    return 0.5 * (1 + torch.erf(x * math.sqrt(0.5)))
+
+
+def normal_pdf(x):
+    return torch.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
+
+
+class ExactGELU(Function):
+    r"""
+    **GELU（精确形式）**：
+        不带 ``approximate="tanh"`` 的 ``F.gelu``，也就是 ``nn.GELU()``，直接计算 $x\,\Phi(x)$，其中 $\Phi$ 用误差函数写出。按乘积法则，并记 $\Phi' = \varphi$ 为正态分布的密度，得到
+        $$ \operatorname{gelu}'(x) = \Phi(x) + x\,\varphi(x), \qquad \Phi(x) = \tfrac{1}{2}\bigl(1 + \operatorname{erf}(x / \sqrt{2})\bigr), \qquad \varphi(x) = \frac{e^{-x^2/2}}{\sqrt{2\pi}} $$
+        tanh 形式并不是这个函数：两者的函数值最多相差 $4.7 \times 10^{-4}$，斜率最多相差 $8.7 \times 10^{-4}$，远大于这里的任何容差（见 `test_the_tanh_form_only_approximates_the_exact_gelu`）。
+    """
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * normal_cdf(x)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        return grad_output * (normal_cdf(x) + x * normal_pdf(x))
+
+
 # 每个手写函数，和它必须与之相等的 PyTorch 函数放在一起。
 PAIRS = [
     (ReLU.apply, torch.relu),
     (Sigmoid.apply, torch.sigmoid),
     (Tanh.apply, torch.tanh),
     (GELU.apply, lambda x: F.gelu(x, approximate="tanh")),
+    (ExactGELU.apply, F.gelu),
 ]
 
 
@@ -167,7 +196,7 @@ def test_gradcheck_against_finite_differences():
     x = inputs_away_from_zero()
     for ours, _ in PAIRS:
         assert gradcheck(ours, (x,), **TIGHT)
-    for smooth in (Sigmoid.apply, Tanh.apply, GELU.apply):
+    for smooth in (Sigmoid.apply, Tanh.apply, GELU.apply, ExactGELU.apply):
         assert gradgradcheck(smooth, (x,), eps=1e-6, atol=1e-8, rtol=1e-6)
 
 
@@ -175,7 +204,8 @@ def test_sigmoid_and_tanh_derivatives_from_their_outputs():
     r"""
     **检查**：
         闭式 $\sigma' = \sigma(1 - \sigma)$ 与 $\tanh' = 1 - \tanh^2$ 逐元素等于 autograd 求出的导数；
-        tanh 是伸缩过的 sigmoid，$\tanh x = 2\sigma(2x) - 1$，所以它在 0 处的斜率是 sigmoid 的四倍：1 对 1/4。
+        tanh 是经过缩放的 sigmoid，$\tanh x = 2\sigma(2x) - 1$（这里误差在 $10^{-15}$ 以内），所以它在 0 处的斜率是 sigmoid 的四倍：1 对 1/4。
+        两者保存的都是输出而不是输入；在 $x = -1000$ 处，用 $e^{-x}$ 写出的 sigmoid 导数是 ``nan``，而我们从保存的输出算出的是 0。
     """
     x = inputs_away_from_zero()
     (d_sigmoid,) = torch.autograd.grad(torch.sigmoid(x).sum(), x)
@@ -183,9 +213,16 @@ def test_sigmoid_and_tanh_derivatives_from_their_outputs():
     s, t = torch.sigmoid(x), torch.tanh(x)
     torch.testing.assert_close(d_sigmoid, s * (1 - s), rtol=1e-14, atol=1e-15)
     torch.testing.assert_close(d_tanh, 1 - t * t, rtol=1e-14, atol=1e-15)
+    torch.testing.assert_close(t, 2 * torch.sigmoid(2 * x) - 1, rtol=0, atol=1e-15)
+    for function, output in (Sigmoid, s), (Tanh, t):
+        assert torch.equal(stand_in(function.forward, x.detach()).saved_tensors[0], output)
     zero = torch.zeros(1, dtype=torch.float64)
     assert Sigmoid.backward(stand_in(Sigmoid.forward, zero), torch.ones(1, dtype=torch.float64)).item() == 0.25
     assert Tanh.backward(stand_in(Tanh.forward, zero), torch.ones(1, dtype=torch.float64)).item() == 1.0
+    far = torch.tensor([-1000.0], dtype=torch.float64)
+    assert (1 / (1 + torch.exp(-far))).item() == 0.0
+    assert torch.isnan(torch.exp(-far) / (1 + torch.exp(-far)) ** 2).item()
+    assert Sigmoid.backward(stand_in(Sigmoid.forward, far), torch.ones(1, dtype=torch.float64)).item() == 0.0
 
 
 def test_relu_at_zero_passes_no_gradient():
@@ -199,7 +236,8 @@ def test_relu_at_zero_passes_no_gradient():
     (theirs,) = torch.autograd.grad(torch.relu(x).sum(), x)
     assert ours.tolist() == theirs.tolist() == [0.0, 0.0, 1.0]
     h = 1e-6
-    assert abs((torch.relu(torch.tensor(h)) - torch.relu(torch.tensor(-h))).item() / (2 * h) - 0.5) < 1e-6
+    step = torch.tensor(h, dtype=torch.float64)
+    assert abs((torch.relu(step) - torch.relu(-step)).item() / (2 * h) - 0.5) < 1e-9
 
 
 def test_gelu_derivative_at_known_points():
@@ -210,6 +248,18 @@ def test_gelu_derivative_at_known_points():
     x = torch.tensor([0.0, 10.0, -10.0], dtype=torch.float64)
     slopes = GELU.backward(stand_in(GELU.forward, x), torch.ones(3, dtype=torch.float64))
     torch.testing.assert_close(slopes, torch.tensor([0.5, 1.0, 0.0], dtype=torch.float64), rtol=0, atol=1e-12)
+
+
+def test_the_tanh_form_only_approximates_the_exact_gelu():
+    r"""
+    **检查**：
+        在 $[-6, 6]$ 上，tanh 形式与精确 GELU 的函数值最多相差 $4.7 \times 10^{-4}$，斜率最多相差 $8.7 \times 10^{-4}$：两者不能互相代替。
+    """
+    x = torch.linspace(-6, 6, 1201, dtype=torch.float64)
+    ones = torch.ones_like(x)
+    value_gap = (GELU.apply(x) - ExactGELU.apply(x)).abs().max().item()
+    slope_gap = (GELU.backward(stand_in(GELU.forward, x), ones) - ExactGELU.backward(stand_in(ExactGELU.forward, x), ones)).abs().max().item()
+    assert round(value_gap, 5) == 0.00047 and round(slope_gap, 5) == 0.00087
 
 
 def stand_in(forward, x):
@@ -237,6 +287,61 @@ def test_gradcheck_catches_a_one_in_a_million_error():
     x = inputs_away_from_zero()
     assert gradcheck(GELU.apply, (x,), **TIGHT)
     assert not gradcheck(SlightlyWrongGELU.apply, (x,), raise_exception=False, **TIGHT)
+
+
+def test_wrong_versions_are_rejected():
+    r"""
+    **测试拒绝的错误版本**：
+        初学者写这些函数时常犯的三个错误。
+        每个错误版本都替换掉正确的代码，再交给为它指定的测试运行，那个测试必须失败；它在本次构建中给出的信息打印在本页下方。
+    """
+
+    def rejection(test, **replaced):
+        """``replaced`` 替换本页的同名对象时，``test`` 失败给出的信息。"""
+        saved = {name: globals()[name] for name in replaced}
+        globals().update(replaced)
+        try:
+            test()
+        except Exception as error:
+            here = [frame for frame in traceback.extract_tb(error.__traceback__) if frame.filename == test.__code__.co_filename][-1]
+            said = str(error).strip().splitlines()
+            return f"{test.__name__} rejects it at line {here.lineno}, `{here.line}`: {type(error).__name__}" + (f": {said[0]}" if said else "")
+        finally:
+            globals().update(saved)
+        raise AssertionError(f"{test.__name__} accepted a wrong version")
+
+    # 1. 保存的是输入而不是输出：梯度是对的，但并不像本页所说的那样由输出算出。
+    class SavesItsInput(Sigmoid):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return torch.sigmoid(x)
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            (x,) = ctx.saved_tensors
+            return grad_output * torch.sigmoid(x) * (1 - torch.sigmoid(x))
+
+    print("1.", rejection(test_sigmoid_and_tanh_derivatives_from_their_outputs, Sigmoid=SavesItsInput))
+
+    # 2. 把 ``>`` 写成 ``>=``：恰好输出 0 的单元也把梯度传了回去，而 PyTorch 的 ReLU 不会。
+    class PassesAtZero(ReLU):
+        @staticmethod
+        def backward(ctx, grad_output):
+            (x,) = ctx.saved_tensors
+            return grad_output * (x >= 0).to(grad_output.dtype)
+
+    print("2.", rejection(test_relu_at_zero_passes_no_gradient, ReLU=PassesAtZero))
+
+    # 3. 忘了 $\tanh' = 1 - \tanh^2$ 中的平方。
+    class ForgetsTheSquare(Tanh):
+        @staticmethod
+        def backward(ctx, grad_output):
+            (y,) = ctx.saved_tensors
+            return grad_output * (1 - y)
+
+    pairs = [(ForgetsTheSquare.apply if ours == Tanh.apply else ours, theirs) for ours, theirs in PAIRS]
+    print("3.", rejection(test_backward_matches_autograd, PAIRS=pairs))
 
 
 if __name__ == "__main__":

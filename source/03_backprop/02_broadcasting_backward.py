@@ -7,17 +7,18 @@ When a bias of shape $(m,)$ is added to a batch of shape $(n, m)$, broadcasting 
 What is the gradient of the loss $L$ with respect to the bias, whose shape is not the shape of the gradient $g = \partial L / \partial y$ that arrives?
 Write the sum as $y_{ij} = a_{ij} + b_j$. Every $y_{ij}$ in column $j$ depends on $b_j$ with slope 1, so the chain rule adds up the whole column:
 $$ \frac{\partial L}{\partial b_j} = \sum_i \frac{\partial L}{\partial y_{ij}} \frac{\partial y_{ij}}{\partial b_j} = \sum_i g_{ij} $$
-In general, broadcasting copies a tensor along the dimensions it stretches, and the backward pass of a copy is a sum: each copy passes its own share of the gradient back to the one original.
+In general, broadcasting copies a tensor along the dimensions it stretches, and the backward pass of a copy is a sum: each copy passes its own share of the gradient back to the one original. It is the rule by which ``.grad`` accumulates where a tensor is used twice ([autograd basics](../../autograd/autograd_basics/)): every use adds its share.
 A sum, not a mean: every copy appears in $L$ with its full weight (`test_grad_bias_is_a_sum_over_the_batch`). The gradient is then summed over
 - the leading dimensions that broadcasting added in front of the shape, and
 - the dimensions where the shape has size 1 and the result does not, keeping them as size 1.
 """
+import traceback
 from types import SimpleNamespace
 
 import torch
 from torch.autograd import Function, gradcheck
 
-# The same tolerances as in the elementwise tutorial: they catch a relative error of $10^{-6}$.
+# The same tolerances as in the elementwise tutorial: they catch a relative error of $10^{-6}$. That holds on this page too: the project's mutation check (``tests/test_mutants.py``) scales each gradient returned here by $1 + 10^{-6}$, and these tests reject every one.
 TIGHT = dict(eps=1e-6, atol=1e-9, rtol=1e-7)
 
 
@@ -168,6 +169,57 @@ def test_grad_bias_is_a_sum_over_the_batch():
     torch.testing.assert_close(grad_bias, grad_output.sum(0), rtol=1e-14, atol=1e-14)
     torch.testing.assert_close(unbroadcast(grad_output, bias.shape), grad_bias, rtol=1e-14, atol=1e-14)
     assert not torch.allclose(grad_output.mean(0), grad_bias)
+
+
+def test_wrong_versions_are_rejected():
+    r"""
+    **Wrong versions the tests reject**:
+        Three mistakes a learner makes with broadcasting.
+        Each is put in place of the right code and run against the test named for it, which must fail; the test's message, from this build, is printed below the page.
+    """
+
+    def rejection(test, **replaced):
+        """The message with which ``test`` fails while ``replaced`` stands in for this page's own names."""
+        saved = {name: globals()[name] for name in replaced}
+        globals().update(replaced)
+        try:
+            test()
+        except Exception as error:
+            here = [frame for frame in traceback.extract_tb(error.__traceback__) if frame.filename == test.__code__.co_filename][-1]
+            said = str(error).strip().splitlines()
+            return f"{test.__name__} rejects it at line {here.lineno}, `{here.line}`: {type(error).__name__}" + (f": {said[0]}" if said else "")
+        finally:
+            globals().update(saved)
+        raise AssertionError(f"{test.__name__} accepted a wrong version")
+
+    # 1. A mean where the copies call for a sum: each copy counts in full, so the gradient is $n$ times too small.
+    def averages(grad, shape):
+        extra = grad.dim() - len(shape)
+        if extra > 0:
+            grad = grad.mean(dim=tuple(range(extra)))
+        stretched = tuple(axis for axis, size in enumerate(shape) if size == 1 and grad.shape[axis] != 1)
+        return grad.mean(dim=stretched, keepdim=True) if stretched else grad
+
+    print("1.", rejection(test_grad_bias_is_a_sum_over_the_batch, unbroadcast=averages))
+
+    # 2. ``keepdim`` forgotten: a column of shape $(3, 1)$ gets a gradient of shape $(3,)$.
+    def drops_size_one(grad, shape):
+        extra = grad.dim() - len(shape)
+        if extra > 0:
+            grad = grad.sum(dim=tuple(range(extra)))
+        stretched = tuple(axis for axis, size in enumerate(shape) if size == 1 and grad.shape[axis] != 1)
+        return grad.sum(dim=stretched) if stretched else grad
+
+    print("2.", rejection(test_unbroadcast_sums_and_keeps_size_one, unbroadcast=drops_size_one))
+
+    # 3. The slopes of a product not swapped: $a$ gets $g \odot a$ where it should get $g \odot b$.
+    class DoesNotSwap(BroadcastMul):
+        @staticmethod
+        def backward(ctx, grad_output):
+            a, b = ctx.saved_tensors
+            return unbroadcast(grad_output * a, a.shape), unbroadcast(grad_output * b, b.shape)
+
+    print("3.", rejection(test_gradcheck_broadcast_add_and_mul, BroadcastMul=DoesNotSwap))
 
 
 if __name__ == "__main__":

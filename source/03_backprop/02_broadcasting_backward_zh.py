@@ -7,17 +7,18 @@ r"""
 传回来的梯度 $g = \partial L / \partial y$ 与偏置形状不同，那么损失 $L$ 对偏置的梯度是什么？
 把加法写成 $y_{ij} = a_{ij} + b_j$。第 $j$ 列的每个 $y_{ij}$ 都以斜率 1 依赖 $b_j$，所以链式法则把整列加起来：
 $$ \frac{\partial L}{\partial b_j} = \sum_i \frac{\partial L}{\partial y_{ij}} \frac{\partial y_{ij}}{\partial b_j} = \sum_i g_{ij} $$
-一般地说，广播沿着被拉伸的维度复制张量，而“复制”的反向传播就是“求和”：每个副本都把自己那份梯度交还给同一个原件。
+一般地说，广播沿着被拉伸的维度复制张量，而“复制”的反向传播就是“求和”：每个副本都把自己那份梯度交还给同一个原件。张量被用了两次时，``.grad`` 也是按这条规则累加的（见[自动求导基础](../../autograd/autograd_basics/)）：每次使用都加上自己的一份。
 是求和而不是求平均，因为每个副本都以完整的权重出现在 $L$ 中（见 `test_grad_bias_is_a_sum_over_the_batch`）。于是梯度要在以下维度上求和：
 - 广播在形状前面补出来的维度；
 - 原形状中大小为 1、而结果中不为 1 的维度，求和后仍保留为大小 1。
 """
+import traceback
 from types import SimpleNamespace
 
 import torch
 from torch.autograd import Function, gradcheck
 
-# 与逐元素函数一篇相同的容差：相对误差 $10^{-6}$ 也逃不过。
+# 与逐元素函数一篇相同的容差：相对误差 $10^{-6}$ 也逃不过。本页同样如此：项目的变异检查（``tests/test_mutants.py``）把这里返回的每个梯度都放大 $1 + 10^{-6}$ 倍，这些测试全部拒绝。
 TIGHT = dict(eps=1e-6, atol=1e-9, rtol=1e-7)
 
 
@@ -168,6 +169,57 @@ def test_grad_bias_is_a_sum_over_the_batch():
     torch.testing.assert_close(grad_bias, grad_output.sum(0), rtol=1e-14, atol=1e-14)
     torch.testing.assert_close(unbroadcast(grad_output, bias.shape), grad_bias, rtol=1e-14, atol=1e-14)
     assert not torch.allclose(grad_output.mean(0), grad_bias)
+
+
+def test_wrong_versions_are_rejected():
+    r"""
+    **测试拒绝的错误版本**：
+        初学者处理广播时常犯的三个错误。
+        每个错误版本都替换掉正确的代码，再交给为它指定的测试运行，那个测试必须失败；它在本次构建中给出的信息打印在本页下方。
+    """
+
+    def rejection(test, **replaced):
+        """``replaced`` 替换本页的同名对象时，``test`` 失败给出的信息。"""
+        saved = {name: globals()[name] for name in replaced}
+        globals().update(replaced)
+        try:
+            test()
+        except Exception as error:
+            here = [frame for frame in traceback.extract_tb(error.__traceback__) if frame.filename == test.__code__.co_filename][-1]
+            said = str(error).strip().splitlines()
+            return f"{test.__name__} rejects it at line {here.lineno}, `{here.line}`: {type(error).__name__}" + (f": {said[0]}" if said else "")
+        finally:
+            globals().update(saved)
+        raise AssertionError(f"{test.__name__} accepted a wrong version")
+
+    # 1. 该求和的地方求了平均：每个副本都完整地计入，所以梯度小了 $n$ 倍。
+    def averages(grad, shape):
+        extra = grad.dim() - len(shape)
+        if extra > 0:
+            grad = grad.mean(dim=tuple(range(extra)))
+        stretched = tuple(axis for axis, size in enumerate(shape) if size == 1 and grad.shape[axis] != 1)
+        return grad.mean(dim=stretched, keepdim=True) if stretched else grad
+
+    print("1.", rejection(test_grad_bias_is_a_sum_over_the_batch, unbroadcast=averages))
+
+    # 2. 忘了 ``keepdim``：形状为 $(3, 1)$ 的列得到形状为 $(3,)$ 的梯度。
+    def drops_size_one(grad, shape):
+        extra = grad.dim() - len(shape)
+        if extra > 0:
+            grad = grad.sum(dim=tuple(range(extra)))
+        stretched = tuple(axis for axis, size in enumerate(shape) if size == 1 and grad.shape[axis] != 1)
+        return grad.sum(dim=stretched) if stretched else grad
+
+    print("2.", rejection(test_unbroadcast_sums_and_keeps_size_one, unbroadcast=drops_size_one))
+
+    # 3. 乘积的斜率没有交换：$a$ 得到的是 $g \odot a$，而它应当得到 $g \odot b$。
+    class DoesNotSwap(BroadcastMul):
+        @staticmethod
+        def backward(ctx, grad_output):
+            a, b = ctx.saved_tensors
+            return unbroadcast(grad_output * a, a.shape), unbroadcast(grad_output * b, b.shape)
+
+    print("3.", rejection(test_gradcheck_broadcast_add_and_mul, BroadcastMul=DoesNotSwap))
 
 
 if __name__ == "__main__":

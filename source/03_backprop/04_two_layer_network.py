@@ -5,16 +5,19 @@ Everything so far, put together: a network with one hidden layer, its backward p
 The data is a batch of $N$ rows, $X \in \mathbb{R}^{N \times D}$, with targets $Y \in \mathbb{R}^{N \times M}$. The network and its loss, the mean squared error over all $NM$ entries, are
 $$ H = X W_1 + b_1, \qquad A = \tanh H, \qquad \hat{Y} = A W_2 + b_2, \qquad L = \frac{1}{NM} \sum_{i,j} (\hat{Y}_{ij} - Y_{ij})^2 $$
 with $W_1 \in \mathbb{R}^{D \times K}$, $b_1 \in \mathbb{R}^K$, $W_2 \in \mathbb{R}^{K \times M}$, $b_2 \in \mathbb{R}^M$.
+Note the convention: a weight is stored ``(in, out)`` and multiplies from the right, $X W_1$. Chapter 2's ``LinearFunction``, like ``nn.Linear``, stores the same map transposed, ``(out, in)``, and writes $x W^T$.
 Write $G_T = \partial L / \partial T$ for the gradient of the loss with respect to a matrix $T$; it has the shape of $T$. The backward pass computes these from the loss down to $W_1$, one step per line of the forward pass.
-The same code runs on NumPy arrays and on PyTorch tensors, and the checks compare both with PyTorch's autograd, once for every intermediate (`test_every_gradient_of_the_backward_pass_matches_autograd`) and at every step of a short training run (`test_training_by_hand_matches_autograd_and_lowers_the_loss`).
+The same code runs on NumPy arrays and on PyTorch tensors. The checks compare both paths with PyTorch's autograd once, for every intermediate of one pass (`test_every_gradient_of_the_backward_pass_matches_autograd`); then, over a short training run, the NumPy path at every step, and where the run ends against ``torch.optim.SGD`` driven by autograd (`test_training_by_hand_matches_autograd_and_lowers_the_loss`).
 """
+import traceback
+
 import numpy as np
 import torch
 import torch.nn.functional as F
 
 
 # ## The one rule: a matrix product
-# Every layer is a product $Z = A W$, that is $Z_{ij} = \sum_k A_{ik} W_{kj}$. An entry $W_{kj}$ appears in column $j$ of $Z$ with factor $A_{ik}$, and an entry $A_{ik}$ appears in row $i$ with factor $W_{kj}$:
+# Every layer is a product $Z = A W$, where $A$ is whatever enters the layer ($X$ for the hidden layer, the tanh output $A$ for the output layer), that is $Z_{ij} = \sum_k A_{ik} W_{kj}$. An entry $W_{kj}$ appears in column $j$ of $Z$ with factor $A_{ik}$, and an entry $A_{ik}$ appears in row $i$ with factor $W_{kj}$:
 # $$ \frac{\partial L}{\partial W_{kj}} = \sum_i A_{ik} (G_Z)_{ij} = (A^T G_Z)_{kj}, \qquad \frac{\partial L}{\partial A_{ik}} = \sum_j (G_Z)_{ij} W_{kj} = (G_Z W^T)_{ik} $$
 # The shapes are a useful reminder: $A^T G_Z$ is $K \times M$ like $W$, and $G_Z W^T$ is $N \times K$ like $A$ (`test_matrix_product_rule`).
 def forward(params, X):
@@ -72,6 +75,7 @@ def data():
     return X, Y
 
 
+# Each weight is drawn with standard deviation $1/\sqrt{\text{fan\_in}}$, the number of inputs of its layer: a sum of fan_in terms has fan_in times their variance, so each unit's input stays of order 1 whatever the width, and tanh starts neither flat nor saturated.
 def initial_params(hidden=16):
     rng = np.random.default_rng(1)
     return [rng.normal(0, 1 / np.sqrt(2), (2, hidden)), np.zeros(hidden), rng.normal(0, 1 / np.sqrt(hidden), (hidden, 2)), np.zeros(2)]
@@ -163,6 +167,49 @@ def test_training_by_hand_matches_autograd_and_lowers_the_loss():
     final = float(mse(forward(params, X)[0], Y))
     assert final < losses[0] / 3, (losses[0], final)
     assert all(later < earlier for earlier, later in zip(losses[::10], losses[10::10]))
+
+
+def test_wrong_versions_are_rejected():
+    r"""
+    **Wrong versions the tests reject**:
+        Two mistakes a learner makes in this backward pass.
+        Each is put in place of the right code and run against the test named for it, which must fail; the test's message, from this build, is printed below the page.
+    """
+
+    def rejection(test, **replaced):
+        """The message with which ``test`` fails while ``replaced`` stands in for this page's own names."""
+        saved = {name: globals()[name] for name in replaced}
+        globals().update(replaced)
+        try:
+            test()
+        except Exception as error:
+            here = [frame for frame in traceback.extract_tb(error.__traceback__) if frame.filename == test.__code__.co_filename][-1]
+            said = str(error).strip().splitlines()
+            return f"{test.__name__} rejects it at line {here.lineno}, `{here.line}`: {type(error).__name__}" + (f": {said[0]}" if said else "")
+        finally:
+            globals().update(saved)
+        raise AssertionError(f"{test.__name__} accepted a wrong version")
+
+    right = backward
+
+    # 1. The 2 of the square's derivative dropped, $G_{\hat{Y}} = (\hat{Y} - Y)/NM$: every gradient comes out half as large, and training still works, only slower.
+    def without_the_two(params, cache, Y_hat, Y):
+        grads, intermediates = right(params, cache, Y_hat, Y)
+        return tuple(G / 2 for G in grads), tuple(G / 2 for G in intermediates)
+
+    print("1.", rejection(test_every_gradient_of_the_backward_pass_matches_autograd, backward=without_the_two))
+
+    # 2. A transpose forgotten, $G_A = G_{\hat{Y}} W_2$: the shapes do not fit, which is why writing them down is worth it.
+    def untransposed(params, cache, Y_hat, Y):
+        W1, b1, W2, b2 = params
+        X, A = cache
+        N, M = Y.shape
+        G_Y_hat = 2 * (Y_hat - Y) / (N * M)
+        G_A = G_Y_hat @ W2
+        G_H = G_A * (1 - A * A)
+        return (X.T @ G_H, G_H.sum(0), A.T @ G_Y_hat, G_Y_hat.sum(0)), (G_Y_hat, G_A, G_H)
+
+    print("2.", rejection(test_every_gradient_of_the_backward_pass_matches_autograd, backward=untransposed))
 
 
 if __name__ == "__main__":

@@ -5,16 +5,19 @@ r"""
 数据是 $N$ 行的一批 $X \in \mathbb{R}^{N \times D}$，目标为 $Y \in \mathbb{R}^{N \times M}$。网络及其损失（对全部 $NM$ 个元素取均方误差）是：
 $$ H = X W_1 + b_1, \qquad A = \tanh H, \qquad \hat{Y} = A W_2 + b_2, \qquad L = \frac{1}{NM} \sum_{i,j} (\hat{Y}_{ij} - Y_{ij})^2 $$
 其中 $W_1 \in \mathbb{R}^{D \times K}$，$b_1 \in \mathbb{R}^K$，$W_2 \in \mathbb{R}^{K \times M}$，$b_2 \in \mathbb{R}^M$。
+注意这里的约定：权重按 ``(in, out)`` 存储，从右边相乘，即 $X W_1$。第二章的 ``LinearFunction`` 与 ``nn.Linear`` 一样，存储的是同一个映射的转置 ``(out, in)``，写作 $x W^T$。
 记 $G_T = \partial L / \partial T$ 为损失对矩阵 $T$ 的梯度，它与 $T$ 同形。反向传播从损失开始往下，一直算到 $W_1$，前向传播的每一行对应其中一步。
-同一份代码既能处理 NumPy 数组，也能处理 PyTorch 张量；检查在一次简短训练的每一步，都把两者与 PyTorch 的 autograd 比较（`test_every_gradient_of_the_backward_pass_matches_autograd`、`test_training_by_hand_matches_autograd_and_lowers_the_loss`）。
+同一份代码既能处理 NumPy 数组，也能处理 PyTorch 张量。检查先就一次传播的每个中间量，把两条路径都与 PyTorch 的 autograd 比较一次（见 `test_every_gradient_of_the_backward_pass_matches_autograd`）；再在一次简短的训练中，每一步都把 NumPy 路径与 autograd 比较，并把训练结束时的参数与由 autograd 驱动的 ``torch.optim.SGD`` 比较（见 `test_training_by_hand_matches_autograd_and_lowers_the_loss`）。
 """
+import traceback
+
 import numpy as np
 import torch
 import torch.nn.functional as F
 
 
 # ## 唯一的规则：矩阵乘法
-# 每一层都是乘积 $Z = A W$，即 $Z_{ij} = \sum_k A_{ik} W_{kj}$。元素 $W_{kj}$ 出现在 $Z$ 的第 $j$ 列，系数是 $A_{ik}$；元素 $A_{ik}$ 出现在第 $i$ 行，系数是 $W_{kj}$：
+# 每一层都是乘积 $Z = A W$，其中 $A$ 是进入这一层的东西（隐藏层是 $X$，输出层是 tanh 的输出 $A$），即 $Z_{ij} = \sum_k A_{ik} W_{kj}$。元素 $W_{kj}$ 出现在 $Z$ 的第 $j$ 列，系数是 $A_{ik}$；元素 $A_{ik}$ 出现在第 $i$ 行，系数是 $W_{kj}$：
 # $$ \frac{\partial L}{\partial W_{kj}} = \sum_i A_{ik} (G_Z)_{ij} = (A^T G_Z)_{kj}, \qquad \frac{\partial L}{\partial A_{ik}} = \sum_j (G_Z)_{ij} W_{kj} = (G_Z W^T)_{ik} $$
 # 形状可以帮助记忆：$A^T G_Z$ 是 $K \times M$，与 $W$ 相同；$G_Z W^T$ 是 $N \times K$，与 $A$ 相同（见 `test_matrix_product_rule`）。
 def forward(params, X):
@@ -72,6 +75,7 @@ def data():
     return X, Y
 
 
+# 每个权重的标准差取 $1/\sqrt{\text{fan\_in}}$，fan_in 是这一层的输入个数：fan_in 项之和的方差是每项方差的 fan_in 倍，所以无论网络多宽，每个单元的输入都保持在 1 的量级，tanh 一开始既不平坦也不饱和。
 def initial_params(hidden=16):
     rng = np.random.default_rng(1)
     return [rng.normal(0, 1 / np.sqrt(2), (2, hidden)), np.zeros(hidden), rng.normal(0, 1 / np.sqrt(hidden), (hidden, 2)), np.zeros(2)]
@@ -163,6 +167,49 @@ def test_training_by_hand_matches_autograd_and_lowers_the_loss():
     final = float(mse(forward(params, X)[0], Y))
     assert final < losses[0] / 3, (losses[0], final)
     assert all(later < earlier for earlier, later in zip(losses[::10], losses[10::10]))
+
+
+def test_wrong_versions_are_rejected():
+    r"""
+    **测试拒绝的错误版本**：
+        初学者写这个反向传播时常犯的两个错误。
+        每个错误版本都替换掉正确的代码，再交给为它指定的测试运行，那个测试必须失败；它在本次构建中给出的信息打印在本页下方。
+    """
+
+    def rejection(test, **replaced):
+        """``replaced`` 替换本页的同名对象时，``test`` 失败给出的信息。"""
+        saved = {name: globals()[name] for name in replaced}
+        globals().update(replaced)
+        try:
+            test()
+        except Exception as error:
+            here = [frame for frame in traceback.extract_tb(error.__traceback__) if frame.filename == test.__code__.co_filename][-1]
+            said = str(error).strip().splitlines()
+            return f"{test.__name__} rejects it at line {here.lineno}, `{here.line}`: {type(error).__name__}" + (f": {said[0]}" if said else "")
+        finally:
+            globals().update(saved)
+        raise AssertionError(f"{test.__name__} accepted a wrong version")
+
+    right = backward
+
+    # 1. 丢了平方求导得到的 2，$G_{\hat{Y}} = (\hat{Y} - Y)/NM$：每个梯度都只有一半大，训练照样能进行，只是更慢。
+    def without_the_two(params, cache, Y_hat, Y):
+        grads, intermediates = right(params, cache, Y_hat, Y)
+        return tuple(G / 2 for G in grads), tuple(G / 2 for G in intermediates)
+
+    print("1.", rejection(test_every_gradient_of_the_backward_pass_matches_autograd, backward=without_the_two))
+
+    # 2. 忘了转置，$G_A = G_{\hat{Y}} W_2$：形状对不上，这正是把形状写下来的价值。
+    def untransposed(params, cache, Y_hat, Y):
+        W1, b1, W2, b2 = params
+        X, A = cache
+        N, M = Y.shape
+        G_Y_hat = 2 * (Y_hat - Y) / (N * M)
+        G_A = G_Y_hat @ W2
+        G_H = G_A * (1 - A * A)
+        return (X.T @ G_H, G_H.sum(0), A.T @ G_Y_hat, G_Y_hat.sum(0)), (G_Y_hat, G_A, G_H)
+
+    print("2.", rejection(test_every_gradient_of_the_backward_pass_matches_autograd, backward=untransposed))
 
 
 if __name__ == "__main__":

@@ -3,15 +3,16 @@ r"""
 
 This document mainly covers:
 - how to define a differentiable function with PyTorch
-- how to compute derivatives by hand with Numpy
+- how to compute derivatives by hand with NumPy
 - how to compute derivatives automatically with PyTorch
 The example function we differentiate is:
 $$ c = \sum x * y + z $$
+read as $c = \sum_{ij} (x_{ij} y_{ij} + z_{ij})$: the sum runs over every entry of $x \odot y + z$, where $\odot$ (``*`` in the code) multiplies entry by entry.
 This document also shows how to define your own differentiable function in PyTorch.
 By subclassing ``torch.autograd.Function`` <link https://pytorch.org/docs/stable/autograd.html#torch.autograd.Function link>, users can write its forward and backward passes themselves and so define a differentiable function of their own.
 We use a standard linear function as the example:
 $$output = input \cdot weight^T + bias$$
-Each claim below is proven by a test of this page: the forward and backward passes by `test_linear_function` and `test_linear_function_matches_torch_linear`, the ``None`` gradients by `test_inputs_without_grad_get_none`, the backward pass against finite differences by `test_gradcheck`, and the gradients by hand with Numpy by `test_auto_grad`.
+Each claim below is proven by a test of this page: the forward and backward passes by `test_linear_function` and `test_linear_function_matches_torch_linear`, the ``None`` gradients by `test_inputs_without_grad_get_none`, the backward pass against finite differences by `test_gradcheck`, and the gradients by hand with NumPy by `test_auto_grad`.
 """
 import numpy as np
 import torch.nn as nn
@@ -19,6 +20,7 @@ import torch
 from torch.autograd import Function
 from copy import deepcopy
 from types import SimpleNamespace
+import traceback
 
 
 class LinearFunction(Function):
@@ -43,14 +45,17 @@ class LinearFunction(Function):
 
     @staticmethod
     def backward(ctx, grad_output):
-        """
+        r"""
         **Overview**:
             The backward pass of the linear function.
+            Each output entry is $output_{nj} = \sum_k input_{nk} \, weight_{jk} + bias_j$, so its slope is $weight_{jk}$ with respect to $input_{nk}$ and $input_{nk}$ with respect to $weight_{jk}$.
+            The chain rule sums, for each input entry, over the output entries it reaches: that gives the three products below, and the bias, added to every row, gets the sum over the rows.
         """
         # Get back the inputs saved in the forward pass.
         input_, weight = ctx.saved_tensors
-        # Start every gradient as None: not every input needs a gradient, and an input that needs none must get None back.
-        # (`test_inputs_without_grad_get_none` checks it for each input.)
+        # Start every gradient as None: not every input needs a gradient. For an input that needs none, backward may return None
+        # (a gradient returned anyway is ignored), and ``ctx.needs_input_grad`` lets it skip the work, as below.
+        # (`test_inputs_without_grad_get_none` checks both for each input.)
         grad_input, grad_weight, grad_bias = None, None, None
         # Backward pass for the input: $$ \nabla input = \nabla output \cdot weight $$
         if ctx.needs_input_grad[0]:
@@ -92,6 +97,11 @@ def test_linear_function():
     o.backward()
     # Check that the gradients are right.
     assert x.grad is None
+    # ``x`` was made without ``requires_grad``, so its ``grad`` stays None whatever backward returns for it: the line above cannot fail.
+    # What backward returns is seen by calling it directly, with a stand-in for the context, as autograd calls it.
+    ctx = SimpleNamespace(saved_tensors=(x, w), needs_input_grad=(False, True, True))
+    returned = LinearFunction.backward(ctx, torch.ones(1, 4))
+    assert returned[0] is None and returned[1] is not None and returned[2] is not None
     assert torch.sum(torch.abs(w_grad - w.grad)) < 1e-6
     assert torch.sum(torch.abs(b_grad - b.grad)) < 1e-6
     # Check the result of the forward pass as well: it is the formula's.
@@ -128,6 +138,7 @@ def test_inputs_without_grad_get_none():
     **Overview**:
         For an input that needs no gradient, ``ctx.needs_input_grad`` is False at its position,
         the backward pass returns None for it, and its ``grad`` stays None; the other inputs get their gradients as usual.
+        Returning None is allowed, not required: a backward pass that returns a gradient for such an input anyway has it ignored.
     """
     torch.manual_seed(0)
     for needs_grad in ((True, False, False), (False, True, False), (False, False, True), (True, True, False)):
@@ -149,6 +160,16 @@ def test_inputs_without_grad_get_none():
         for tensor, flag, grad in zip((x, w, b), needs_grad, expected):
             if flag:
                 torch.testing.assert_close(tensor.grad, grad.detach())
+
+    class ReturnsEveryGradient(LinearFunction):
+        @staticmethod
+        def backward(ctx, grad_output):
+            input_, weight = ctx.saved_tensors
+            return grad_output.mm(weight), grad_output.t().mm(input_), grad_output.sum(0)
+
+    x, w, b = torch.randn(5, 3), torch.randn(4, 3, requires_grad=True), torch.randn(4)
+    ReturnsEveryGradient.apply(x, w, b).sum().backward()
+    assert x.grad is None and b.grad is None and w.grad is not None
 
 
 def test_gradcheck():
@@ -173,28 +194,28 @@ def test_gradcheck():
 def test_auto_grad():
     """
     **Overview**:
-        Test automatic differentiation: compare gradients written by hand with Numpy against PyTorch's autograd.
+        Test automatic differentiation: compare gradients written by hand with NumPy against PyTorch's autograd.
     """
     # Fix the random seed, so that every run checks the same numbers.
     np.random.seed(0)
     # The shape of the test data.
     B, D = 3, 4
-    # Make the Numpy test data.
+    # Make the NumPy test data.
     x = np.random.randn(B, D)
     y = np.random.randn(B, D)
     z = np.random.randn(B, D)
-    # The forward pass in Numpy.
+    # The forward pass in NumPy.
     a = x * y
     b = a + z
     c = np.sum(b)
-    # The backward pass in Numpy, by hand.
+    # The backward pass in NumPy, by hand.
     grad_c = 1.0
     grad_b = grad_c * np.ones((B, D))
     grad_a = grad_b.copy()
     grad_z = grad_b.copy()
     grad_x = grad_a * y
     grad_y = grad_a * x
-    # Turn the Numpy test data into PyTorch tensors.
+    # Turn the NumPy test data into PyTorch tensors.
     x = nn.Parameter(torch.from_numpy(x)).requires_grad_(True)
     y = nn.Parameter(torch.from_numpy(y)).requires_grad_(True)
     z = nn.Parameter(torch.from_numpy(z)).requires_grad_(True)
@@ -210,8 +231,59 @@ def test_auto_grad():
     assert torch.sum(torch.abs(torch.from_numpy(grad_z) - z.grad)) < 1e-6
 
 
+def test_wrong_versions_are_rejected():
+    r"""
+    **Wrong versions the tests reject**:
+        Three mistakes a learner makes in this backward pass.
+        Each is put in place of the right code and run against the test named for it, which must fail; the test's message, from this build, is printed below the page.
+    """
+
+    def rejection(test, **replaced):
+        """The message with which ``test`` fails while ``replaced`` stands in for this page's own names."""
+        saved = {name: globals()[name] for name in replaced}
+        globals().update(replaced)
+        try:
+            test()
+        except Exception as error:
+            here = [frame for frame in traceback.extract_tb(error.__traceback__) if frame.filename == test.__code__.co_filename][-1]
+            said = str(error).strip().splitlines()
+            return f"{test.__name__} rejects it at line {here.lineno}, `{here.line}`: {type(error).__name__}" + (f": {said[0]}" if said else "")
+        finally:
+            globals().update(saved)
+        raise AssertionError(f"{test.__name__} accepted a wrong version")
+
+    right = LinearFunction
+
+    # 1. The bias's gradient as a mean over the batch: right for a batch of one, $n$ times too small otherwise.
+    class AveragesTheBias(LinearFunction):
+        @staticmethod
+        def backward(ctx, grad_output):
+            grad_input, grad_weight, _ = right.backward(ctx, grad_output)
+            return grad_input, grad_weight, grad_output.mean(0)
+
+    print("1.", rejection(test_linear_function_matches_torch_linear, LinearFunction=AveragesTheBias))
+
+    # 2. The weight's gradient transposed, $input^T \cdot \nabla output$: autograd refuses a gradient of the wrong shape.
+    class TransposedWeight(LinearFunction):
+        @staticmethod
+        def backward(ctx, grad_output):
+            input_, weight = ctx.saved_tensors
+            return grad_output.mm(weight), input_.t().mm(grad_output), grad_output.sum(0)
+
+    print("2.", rejection(test_linear_function_matches_torch_linear, LinearFunction=TransposedWeight))
+
+    # 3. ``needs_input_grad`` ignored: the gradients are right, and work is done that nobody asked for.
+    class AlwaysComputes(LinearFunction):
+        @staticmethod
+        def backward(ctx, grad_output):
+            input_, weight = ctx.saved_tensors
+            return grad_output.mm(weight), grad_output.t().mm(input_), grad_output.sum(0)
+
+    print("3.", rejection(test_inputs_without_grad_get_none, LinearFunction=AlwaysComputes))
+
+
 if __name__ == "__main__":
-    # Run directly (``python autograd.py``), the file hands itself to pytest, which runs every ``test_`` function above,
+    # Run directly (``python 03_autograd.py``), the file hands itself to pytest, which runs every ``test_`` function above,
     # prints a summary line and exits non-zero if a test failed.
     import pytest
 

@@ -11,6 +11,8 @@ Two shapes are compared from their last dimension backwards:
 
 <link https://pytorch.org/docs/stable/notes/broadcasting.html link>
 """
+import traceback
+
 import torch
 
 
@@ -62,7 +64,7 @@ def test_broadcasting_does_not_copy():
     **Overview**:
         A column plus a row gives a whole table, yet the stretched row is stored once:
         ``expand`` shows it as a view whose stride along the new dimension is 0.
-        The sum broadcasts its operands the same way: ``torch.broadcast_tensors`` gives the views it reads,
+        ``torch.broadcast_tensors`` gives the same kind of stride-0 view:
         the column and the row stretched to the table's shape without a copy.
     """
     row = torch.arange(4.0)
@@ -78,8 +80,54 @@ def test_broadcasting_does_not_copy():
     assert (wide_column.data_ptr(), tall_row.data_ptr()) == (column.data_ptr(), row.data_ptr())
 
 
+def test_wrong_versions_are_rejected():
+    r"""
+    **Wrong versions the tests reject**:
+        Two mistakes a learner makes with the rule.
+        Each is put in place of the right code and run against the test named for it, which must fail; the test's message, from this build, is printed below the page.
+    """
+
+    def rejection(test, **replaced):
+        """The message with which ``test`` fails while ``replaced`` stands in for this page's own names."""
+        saved = {name: globals()[name] for name in replaced}
+        globals().update(replaced)
+        try:
+            test()
+        except Exception as error:
+            here = [frame for frame in traceback.extract_tb(error.__traceback__) if frame.filename == test.__code__.co_filename][-1]
+            said = str(error).strip().splitlines()
+            return f"{test.__name__} rejects it at line {here.lineno}, `{here.line}`: {type(error).__name__}" + (f": {said[0]}" if said else "")
+        finally:
+            globals().update(saved)
+        raise AssertionError(f"{test.__name__} accepted a wrong version")
+
+    # 1. The larger size wins: right except where a dimension of size 0 meets one of size 1, and the result is 0.
+    def larger_wins(a, b):
+        length = max(len(a), len(b))
+        a = (1,) * (length - len(a)) + tuple(a)
+        b = (1,) * (length - len(b)) + tuple(b)
+        for size_a, size_b in zip(a, b):
+            if size_a != size_b and 1 not in (size_a, size_b):
+                raise ValueError(f"shapes {a} and {b} do not broadcast")
+        return tuple(max(size_a, size_b) for size_a, size_b in zip(a, b))
+
+    print("1.", rejection(test_matches_torch_broadcast_shapes, broadcast_shape=larger_wins))
+
+    # 2. The shorter shape padded on the right: shapes are compared from their last dimension, not their first.
+    def pads_on_the_right(a, b):
+        length = max(len(a), len(b))
+        a = tuple(a) + (1,) * (length - len(a))
+        b = tuple(b) + (1,) * (length - len(b))
+        for size_a, size_b in zip(a, b):
+            if size_a != size_b and 1 not in (size_a, size_b):
+                raise ValueError(f"shapes {a} and {b} do not broadcast")
+        return tuple(size_b if size_a == 1 else size_a for size_a, size_b in zip(a, b))
+
+    print("2.", rejection(test_matches_torch_broadcast_shapes, broadcast_shape=pads_on_the_right))
+
+
 if __name__ == "__main__":
-    # Run directly (``python broadcasting.py``), the file hands itself to pytest, which runs every ``test_`` function above,
+    # Run directly (``python 01_broadcasting.py``), the file hands itself to pytest, which runs every ``test_`` function above,
     # prints a summary line and exits non-zero if a test failed.
     import pytest
 
