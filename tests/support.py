@@ -235,8 +235,8 @@ class Traffic:
 
     def watch(self, page):
         page.on("request", self.request)
-        page.on("requestfinished", self.pending.discard)
-        page.on("requestfailed", self.pending.discard)
+        page.on("requestfinished", lambda request: self.pending.discard(request))
+        page.on("requestfailed", lambda request: self.pending.discard(request))
         page.on("console", lambda message: message.type == "error" and self.errors.append(
             f"console error on {page.url}: {message.text}"))
         page.on("pageerror", lambda error: self.errors.append(f"script error on {page.url}: {error}"))
