@@ -53,7 +53,7 @@ def pytest_configure(config):
 # The quick tier (`pytest -m quick`, its tests marked `quick`) builds no
 # site and opens no browser; a test marked so that needs either is a
 # mistake in the marks, named before anything runs.
-NOT_QUICK = {"real_site", "once_per_run", "browser", "visits"}
+NOT_QUICK = {"real_build", "once_per_run", "browser", "visits"}
 
 
 def pytest_collection_modifyitems(config, items):
@@ -141,21 +141,28 @@ def test_cache(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def testing(test_cache):
-    return build_docs.TutorialTestOptions(cache_dir=test_cache)
+def real_site(real_build):
+    return real_build / "site"
 
 
 @pytest.fixture(scope="session")
-def real_site(once_per_run, testing):
+def real_cache(real_build):
+    """The cache the real site was built with: its tutorials' verdicts."""
+    return real_build / "cache"
+
+
+@pytest.fixture(scope="session")
+def real_build(once_per_run):
     """The project's own site, built once per run, for every test that reads
-    it. The date in it comes from git or the sources, as on a machine
-    without SOURCE_DATE_EPOCH."""
+    it, with a cache of its own beside it. The date in it comes from git or
+    the sources, as on a machine without SOURCE_DATE_EPOCH."""
     def make(folder):
         with pytest.MonkeyPatch.context() as patch:
             patch.delenv("SOURCE_DATE_EPOCH", raising=False)
-            build_docs.build_site(ROOT / "source", folder / "site", ROOT / "mkdocs.yml", testing)
+            build_docs.build_site(ROOT / "source", folder / "site", ROOT / "mkdocs.yml",
+                                  build_docs.TutorialTestOptions(cache_dir=folder / "cache"))
 
-    return once_per_run("real", make) / "site"
+    return once_per_run("real", make)
 
 
 # ## The browser

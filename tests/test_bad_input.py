@@ -460,10 +460,10 @@ runpy.run_path(sys.argv[0], run_name="__main__")
 """
 
 
-def test_two_builds_a_year_apart_are_byte_identical(real_site, test_cache, tmp_path):
+def test_two_builds_a_year_apart_are_byte_identical(real_site, real_cache, tmp_path):
     env = {key: value for key, value in os.environ.items() if key != "SOURCE_DATE_EPOCH"}
     later = subprocess.run([sys.executable, "-c", LATER, str(ROOT / "build_docs.py"), "--source", str(ROOT / "source"),
-                            "--site-dir", "later", "--cache-dir", str(test_cache)],
+                            "--site-dir", "later", "--cache-dir", str(real_cache)],
                            cwd=tmp_path, capture_output=True, text=True, env=env)
     assert later.returncode == 0, later.stderr
     rerun = [line for line in later.stdout.splitlines() if " passed" in line and not line.endswith("(cached)")]

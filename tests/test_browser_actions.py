@@ -19,7 +19,7 @@ from site_html import shown_code
 from support import DESKTOP, ROOT, SOURCE, page_path, report, served
 from test_browser import axe_findings, contrast_problems, measure_contrast, search
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.browser
 
 ENGLISH = next(path for path in sorted(SOURCE.glob("*/*.py"))
                if not path.name.startswith("__init__") and not path.stem.endswith("_zh"))

@@ -7,7 +7,7 @@ $$ H = X W_1 + b_1, \qquad A = \tanh H, \qquad \hat{Y} = A W_2 + b_2, \qquad L =
 其中 $W_1 \in \mathbb{R}^{D \times K}$，$b_1 \in \mathbb{R}^K$，$W_2 \in \mathbb{R}^{K \times M}$，$b_2 \in \mathbb{R}^M$。
 注意这里的约定：权重按 ``(in, out)`` 存储，从右边相乘，即 $X W_1$。第二章的 ``LinearFunction`` 与 ``nn.Linear`` 一样，存储的是同一个映射的转置 ``(out, in)``，写作 $x W^T$。
 记 $G_T = \partial L / \partial T$ 为损失对矩阵 $T$ 的梯度，它与 $T$ 同形。反向传播从损失开始往下，一直算到 $W_1$，前向传播的每一行对应其中一步。
-同一份代码既能处理 NumPy 数组，也能处理 PyTorch 张量。检查先就一次传播的每个中间量，把两条路径都与 PyTorch 的 autograd 比较一次（见 `test_every_gradient_of_the_backward_pass_matches_autograd`）；再在一次简短的训练中，每一步都把 NumPy 路径与 autograd 比较，并把训练结束时的参数与由 autograd 驱动的 ``torch.optim.SGD`` 比较（见 `test_training_by_hand_matches_autograd_and_lowers_the_loss`）。
+同一份代码既能处理 NumPy 数组，也能处理 PyTorch 张量。检查先就一次前向传播的每个中间量，把两条路径都与 PyTorch 的 autograd 比较一次（见 `test_every_gradient_of_the_backward_pass_matches_autograd`）；再在一次简短的训练中，每一步都把 NumPy 路径与 autograd 比较，并把训练结束时的参数与由 autograd 驱动的 ``torch.optim.SGD`` 比较（见 `test_training_by_hand_matches_autograd_and_lowers_the_loss`）。
 """
 import traceback
 
