@@ -141,6 +141,11 @@ def test_cache(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def testing(test_cache):
+    return build_docs.TutorialTestOptions(cache_dir=test_cache)
+
+
+@pytest.fixture(scope="session")
 def real_site(real_build):
     return real_build / "site"
 

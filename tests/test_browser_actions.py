@@ -303,7 +303,8 @@ def test_language_switch_works_from_the_keyboard(base_url, visitors):
     assert page.evaluate("() => document.activeElement.checkVisibility({visibilityProperty: true})"), \
         "the language list stays hidden while its link has focus"
     page.keyboard.press("Enter")
-    page.wait_for_function("() => document.documentElement.lang.startsWith('zh')")
+    # The new page's <html lang> is parsed before its body: wait for both.
+    page.wait_for_function("() => document.documentElement.lang.startsWith('zh') && document.querySelector('.lp-page')")
     assert page.evaluate("() => document.querySelector('.lp-page').lang") == "zh", page.url
 
 
