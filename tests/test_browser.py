@@ -38,7 +38,7 @@ import literate.site
 import literate.textfirst
 from site_html import shown_code, source_formulas, squeeze
 from support import (CONFIG, DESKTOP, PATHS, PHONE, ROOT, SOURCE, VIEWS, Visitor, chromium, report, served,
-                     site_pages)
+                     site_pages, is_generator_page, sampled)
 
 pytestmark = pytest.mark.browser
 
@@ -53,14 +53,7 @@ BROWSERS = max(2, os.cpu_count() or 1)
 # costs six times the rest of axe together, and runs in full on the pages
 # of test_browser_actions.py's scheme toggle.
 AXE_OPTIONS = {"resultTypes": ["violations"], "rules": {"color-contrast": {"enabled": False}}}
-# Rows of each of the generator's pages whose permalinks are clicked; the
-# tutorials' rows are all clicked. The generator's pages have hundreds.
-GENERATOR_SAMPLE = 4
 SCREENSHOT_VIEWS = ("light-desktop", "light-phone", "dark-desktop")
-
-
-def is_generator_page(path):
-    return path.removeprefix("/zh").startswith(("/build_docs/", "/literate/"))
 
 
 # ## What a visit records
@@ -299,10 +292,7 @@ SCRIPTED_PERMALINKS_JS = """async (ids) => {
 
 
 def click_permalinks(page, path):
-    rows = page.evaluate(PERMALINK_ROWS_JS)
-    if is_generator_page(path) and len(rows) > 2 * GENERATOR_SAMPLE:
-        step = len(rows) / GENERATOR_SAMPLE
-        rows = [rows[round(i * step)] for i in range(GENERATOR_SAMPLE)] + [rows[-1]]
+    rows = sampled(path, page.evaluate(PERMALINK_ROWS_JS))
     linked = [row_id for row_id, href in rows if href == f"#{row_id}"]
     seen = {}
     for row_id in dict.fromkeys(linked[:1] + linked[-1:]):

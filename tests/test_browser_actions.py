@@ -16,7 +16,7 @@ import pytest
 import literate.parse
 import literate.textfirst
 from site_html import shown_code
-from support import DESKTOP, ROOT, SOURCE, page_path, report, served
+from support import DESKTOP, ROOT, SOURCE, page_path, report, sampled, served
 from test_browser import axe_findings, contrast_problems, measure_contrast, search
 
 pytestmark = pytest.mark.browser
@@ -30,9 +30,6 @@ GENERATOR = ROOT / "literate" / "read.py"
 TUTORIALS = {"/" + page_path(ENGLISH): ENGLISH, "/zh/" + page_path(CHINESE): CHINESE,
              "/" + page_path(TEXT_FIRST): TEXT_FIRST, "/literate/read/": GENERATOR}
 SAMPLE = ["/", "/zh/", *TUTORIALS, "/test-results/"]
-# Code blocks of a generator page whose copy buttons are clicked; a
-# tutorial's are all clicked.
-GENERATOR_SAMPLE = 4
 
 
 def source_lines(source):
@@ -95,14 +92,6 @@ def block_source(block, lines):
     numbers = [int(n) for n in block.evaluate(
         "pre => [...pre.querySelectorAll('.lp-line')].map(line => line.dataset.ln)")]
     return numbers, "\n".join(lines[n - 1] for n in numbers).rstrip()
-
-
-def sampled(path, blocks):
-    """Every block of a tutorial; of a generator page, an evenly spread few and the last."""
-    if not path.startswith("/literate/") or len(blocks) <= 2 * GENERATOR_SAMPLE:
-        return blocks
-    step = len(blocks) / GENERATOR_SAMPLE
-    return [blocks[round(i * step)] for i in range(GENERATOR_SAMPLE)] + [blocks[-1]]
 
 
 @pytest.mark.parametrize("path", TUTORIALS)
