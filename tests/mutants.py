@@ -17,9 +17,12 @@ from the tutorial's syntax tree and its tests are called in this process.
 
 import ast
 import copy
+import itertools
+import pickle
 import signal
 import warnings
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from literate.read import read_source
@@ -36,10 +39,20 @@ TRANSPOSES = {"t", "T", "transpose", "mT"}
 
 @dataclass
 class Mutant:
+    number: int  # its place in the order mutants() makes them
     line: int
     description: str  # what changed, in the source's own words
     function: str  # the innermost function it is in, or None at module level
-    tree: ast.Module
+    original: ast.Module
+    position: int  # of the node replaced, in ast.walk(original)
+    replacement: ast.AST
+
+    @cached_property
+    def tree(self):
+        """The tutorial's tree with the one change, made when first asked for."""
+        mutated = pickle.loads(pickle.dumps(self.original))  # a deep copy, many times faster than deepcopy's
+        target = next(itertools.islice(ast.walk(mutated), self.position, None))
+        return ast.fix_missing_locations(Replace(target, copy.deepcopy(self.replacement)).visit(mutated))
 
 
 @dataclass
@@ -51,10 +64,28 @@ class Tutorial:
     def tree(self):
         return ast.parse(self.code)
 
-    @property
+    @cached_property
     def test_names(self):
         return [node.name for node in self.tree.body
                 if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test_")]
+
+    @cached_property
+    def behaviour(self):
+        """What decides the verdict on this code and each of its mutants: the
+        code without its docstrings, and the tests run on it. A Chinese twin
+        differs from its English page only in what it says, so it behaves as
+        the English one does, mutant for mutant (docstrings have no mutants).
+        None for code that reads a `__doc__`."""
+        tree = self.tree
+        if any(isinstance(node, ast.Attribute) and node.attr == "__doc__"
+               or isinstance(node, ast.Name) and node.id == "__doc__" for node in ast.walk(tree)):
+            return None
+        for node in ast.walk(tree):
+            body = getattr(node, "body", None)
+            if isinstance(body, list) and body and isinstance(body[0], ast.Expr) \
+                    and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str):
+                node.body = body[1:] or [ast.Pass()]
+        return ast.dump(tree), tuple(self.test_names)
 
 
 def tutorials(source_dir):
@@ -175,15 +206,14 @@ class Replace(ast.NodeTransformer):
 
 def mutants(tutorial):
     tree = tutorial.tree
+    # A copy keeps the order of nodes: the node to replace is found in it by position.
+    positions = {id(node): position for position, node in enumerate(ast.walk(tree))}
+    number = itertools.count()
     for node, function in list(mutable_nodes(tree)):
         for rule in RULES:
             for description, replacement in rule(node, function):
-                copy_of_tree = copy.deepcopy(tree)
-                # deepcopy keeps the order of nodes: find the copy of `node` by position.
-                target = list(ast.walk(copy_of_tree))[list(ast.walk(tree)).index(node)]
-                mutated = ast.fix_missing_locations(Replace(target, copy.deepcopy(replacement)).visit(copy_of_tree))
-                yield Mutant(node.lineno, f"{description} in `{ast.unparse(node).splitlines()[0]}`", function,
-                             mutated)
+                yield Mutant(next(number), node.lineno, f"{description} in `{ast.unparse(node).splitlines()[0]}`",
+                             function, tree, positions[id(node)], copy.deepcopy(replacement))
 
 
 class TimedOut(Exception):
@@ -192,6 +222,28 @@ class TimedOut(Exception):
 
 def on_alarm(signum, frame):
     raise TimedOut()
+
+
+class Verdicts:
+    """`failing_test` of a tutorial or one of its mutants, judged once for
+    each behaviour in a run: a twin's mutant takes the verdict the English
+    page's same mutant got."""
+
+    def __init__(self):
+        self.judged, self.reused = {}, 0
+
+    def failing_test(self, tutorial, mutant=None):
+        def judge():
+            return failing_test(tutorial, mutant.tree if mutant else tutorial.tree)
+
+        if tutorial.behaviour is None:
+            return judge()
+        key = (tutorial.behaviour, mutant and (mutant.number, mutant.description))
+        if key in self.judged:
+            self.reused += 1
+        else:
+            self.judged[key] = judge()
+        return self.judged[key]
 
 
 def failing_test(tutorial, tree, seconds=30):
