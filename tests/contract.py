@@ -43,9 +43,10 @@ def words(line):
     return [word for word in stripped.split() if word != literate.parse.SECTION_BREAK]
 
 
-def check_contract(text):
-    """Parse `text` and assert every clause of the contract; returns the sections."""
-    sections = build_docs.parse_source(text)
+def check_contract(text, parsed=None):
+    """Parse `text` (or take the build's parse of it) and assert every clause
+    of the contract; returns the sections."""
+    sections = parsed.sections if parsed else build_docs.parse_source(text)
     lines = universal_lines(text)
     if text and "\r" not in text:
         assert lines == text.split("\n")[: len(lines)]
@@ -80,19 +81,25 @@ def check_contract(text):
 
 
 def check_file(path):
-    """Read `path` as the build does and check the contract. Returns "ok";
-    "refused" when Python itself cannot read or parse the file and the build
-    refused it too; or what went wrong."""
+    """Read and parse `path` as the build does and check the contract.
+    Returns the outcome, with the text and the build's parse of it (None
+    where the build refused the file) for other checks to use. The outcome
+    is "ok"; "refused" when Python itself cannot read or parse the file and
+    the build refused it too; or what went wrong."""
     try:
         text = build_docs.read_source(path)
-        check_contract(text)
+        parsed = literate.parse.parse_code(text)
     except build_docs.SourceError as error:
         if python_refuses(path):
-            return "refused"
-        return f"{path}:{error.line}:{error.col}: SourceError on a file Python parses: {error.message}"
+            return "refused", None, None
+        return f"{path}:{error.line}:{error.col}: SourceError on a file Python parses: {error.message}", None, None
+    except Exception as error:  # a crash of the build's reading
+        return f"{path}: {type(error).__name__}: {error}", None, None
+    try:
+        check_contract(text, parsed)
     except Exception as error:  # AssertionError from the contract, or a crash
-        return f"{path}: {type(error).__name__}: {error}"
-    return "ok"
+        return f"{path}: {type(error).__name__}: {error}", text, parsed
+    return "ok", text, parsed
 
 
 def python_refuses(path):
