@@ -29,8 +29,9 @@ for folder in (ROOT, ROOT / "tests"):
         sys.path.insert(0, str(folder))
 
 import build_docs  # noqa: E402  (needs the path above)
+import literate.judge  # noqa: E402
 from needs import unavailable  # noqa: E402
-from support import CHROMIUM, DESKTOP, Visitor, chromium, lesson, project_config, served, write  # noqa: E402
+from support import CHROMIUM, DESKTOP, SOURCE, Visitor, chromium, lesson, project_config, served, write  # noqa: E402
 
 # Folders that Python and pytest themselves keep beside what they run.
 THEIR_OWN = {".git", "__pycache__", ".pytest_cache"}
@@ -160,8 +161,17 @@ def real_cache(real_build):
 def real_build(once_per_run):
     """The project's own site, built once per run, for every test that reads
     it, with a cache of its own beside it. The date in it comes from git or
-    the sources, as on a machine without SOURCE_DATE_EPOCH."""
+    the sources, as on a machine without SOURCE_DATE_EPOCH.
+
+    README has the site built before the tests run, and so does `.ci/run`:
+    that build's verdicts, where the checkout's cache holds them, start this
+    cache (a copy; the checkout's is never written). A verdict is used only
+    while its fingerprint (the tutorial, what it imports, the versions it
+    ran with) still matches; every page is rendered again from nothing."""
     def make(folder):
+        checkout_verdicts = literate.judge.cache_entry(build_docs.TutorialTestOptions().cache_dir, SOURCE).parent
+        if checkout_verdicts.is_dir():
+            shutil.copytree(checkout_verdicts, literate.judge.cache_entry(folder / "cache", SOURCE).parent)
         with pytest.MonkeyPatch.context() as patch:
             patch.delenv("SOURCE_DATE_EPOCH", raising=False)
             build_docs.build_site(ROOT / "source", folder / "site", ROOT / "mkdocs.yml",
