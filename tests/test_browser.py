@@ -130,20 +130,23 @@ IDS_JS = "() => [...document.querySelectorAll('[id], a[name]')].map(e => e.id ||
 PERMALINK_ROWS_JS = """() => [...document.querySelectorAll('.lp-section')].map(row => {
   const anchor = row.querySelector(':scope > .lp-docs > a.lp-anchor');
   return [row.id, anchor && anchor.getAttribute('href')]; })"""
-# Once a permalink is clicked and the page has stopped scrolling: where its row is.
-PERMALINK_JS = """async (id) => {
-  const settle = () => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)));
-  let last;
-  do { last = scrollY; await settle(); } while (scrollY !== last);
+# Where a row is, once its permalink has been followed.
+ROW_PLACE_JS = """(id) => {
   const row = document.getElementById(id);
-  const top = row.getBoundingClientRect().top;
   return {
-    hash: location.hash, top,
+    hash: location.hash, top: row.getBoundingClientRect().top,
     margin: parseFloat(getComputedStyle(row).scrollMarginTop),
     header: document.querySelector('.md-header').getBoundingClientRect().bottom,
     atEnd: scrollY + innerHeight >= document.documentElement.scrollHeight - 1,
     height: innerHeight,
   };
+}"""
+# Once a permalink is clicked and the page has stopped scrolling: where its row is.
+PERMALINK_JS = """async (id) => {
+  const settle = () => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)));
+  let last;
+  do { last = scrollY; await settle(); } while (scrollY !== last);
+  return (""" + ROW_PLACE_JS + """)(id);
 }"""
 
 # Contrast is computed from the colours the browser rendered: each element
@@ -277,18 +280,15 @@ def math_for_screen_readers(visitor, page):
     return [spoken(node) for node in tree if node["role"]["value"] == "MathMLMath" and not node.get("ignored")]
 
 
-# A reader's click, pointer and all, on the first and the last permalink;
-# the others are clicked by a script, which measures each row once the
-# page has stopped scrolling, in one call.
-SCRIPTED_PERMALINKS_JS = """async (ids) => {
-  const measure = """ + PERMALINK_JS + """;
-  const seen = [];
-  for (const id of ids) {
-    document.querySelector(`#${CSS.escape(id)} > .lp-docs > a.lp-anchor`).click();
-    seen.push(await measure(id));
-  }
-  return seen;
-}"""
+# A reader's click, pointer and all, on the first and the last permalink,
+# measured once the page has stopped scrolling: a page that scrolled there
+# smoothly, or moved after it arrived, shows there. The others are clicked
+# by a script, in one call, each measured at once: following a link to a
+# fragment of the same page has scrolled by the time click() returns.
+SCRIPTED_PERMALINKS_JS = """(ids) => ids.map(id => {
+  document.querySelector(`#${CSS.escape(id)} > .lp-docs > a.lp-anchor`).click();
+  return (""" + ROW_PLACE_JS + """)(id);
+})"""
 
 
 def click_permalinks(page, path):
