@@ -256,8 +256,7 @@ class Traffic:
         page.on("console", lambda message: message.type == "error" and self.errors.append(
             f"console error on {page.url}: {message.text}"))
         page.on("pageerror", lambda error: self.errors.append(f"script error on {page.url}: {error}"))
-        page.on("requestfailed", lambda request: self.errors.append(
-            f"failed request {request.url}: {request.failure}"))
+        page.on("requestfailed", self.failed)
         page.on("response", lambda response: response.status >= 400 and self.errors.append(
             f"HTTP {response.status} for {response.url}"))
 
@@ -266,6 +265,15 @@ class Traffic:
         parts = urlsplit(request.url)
         if parts.scheme in ("http", "https", "ws", "wss") and parts.hostname != "127.0.0.1":
             self.foreign.append(request.url)
+
+    # A request the browser itself called off (net::ERR_ABORTED) did not
+    # fail: Chromium asks for the favicon again when a permalink moves the
+    # page, and drops the request before if it is still going. A file that
+    # is missing answers 404, and a server that is gone refuses, and both
+    # are recorded.
+    def failed(self, request):
+        if request.failure != "net::ERR_ABORTED":
+            self.errors.append(f"failed request {request.url}: {request.failure}")
 
     def settle(self, page, timeout=30):
         """Waits until every request made so far has finished or failed: the
