@@ -147,6 +147,15 @@ def testing(test_cache):
 
 
 @pytest.fixture(scope="session")
+def vector_site(once_per_run):
+    """The site built from every injection vector (`test_sanitize.py`), once
+    per run: the sanitizer's checks read its HTML, the browser opens it."""
+    from test_sanitize import build_vector_site
+
+    return once_per_run("vectors", build_vector_site) / "site"
+
+
+@pytest.fixture(scope="session")
 def real_site(real_build):
     return real_build / "site"
 

@@ -113,7 +113,8 @@ x = 1
 
 
 def build_vector_site(work):
-    """A site built as an author builds it, from a chapter of vectors; its folder."""
+    """A site built as an author builds it, from a chapter of vectors, in
+    `work`; its folder."""
     chapter = work / "source" / "01_vectors"
     chapter.mkdir(parents=True)
     intro = "\n\n".join(VECTORS).replace('"""', "'''")
@@ -129,9 +130,9 @@ def build_vector_site(work):
     return work / "site"
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    return build_vector_site(tmp_path_factory.mktemp("vectors"))
+@pytest.fixture
+def site(vector_site):
+    return vector_site
 
 
 class Elements(HTMLParser):
