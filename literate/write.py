@@ -179,5 +179,5 @@ MATH_FONT_URL = "assets/fonts/STIXTwoMath-Regular.ttf"
 def math_font():
     package = importlib.util.find_spec("ziamath")
     if package is None:
-        raise BuildError("the math font comes from the ziamath package: pip install -r requirements.txt")
+        raise BuildError("the math font comes from the ziamath package, which literate needs: pip install ziamath")
     return Path(package.submodule_search_locations[0]) / "fonts" / posixpath.basename(MATH_FONT_URL)

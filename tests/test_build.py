@@ -10,6 +10,7 @@ import pytest
 
 import build_docs
 import literate.build
+import literate.cli
 import literate.judge
 import literate.read
 from support import ROOT, build_project, clean_build, lesson, run_build, snapshot, write
@@ -100,7 +101,7 @@ def test_whatever_a_site_is_made_from_is_read_again_when_it_changes(change, proj
         installed = literate.build.installed_packages()
         monkeypatch.setattr(literate.build, "installed_packages", lambda: installed + ["newly-1.0.dist-info"])
     elif change == "the tests run":
-        monkeypatch.setattr(build_docs, "TutorialTestOptions",
+        monkeypatch.setattr(literate.cli, "TutorialTestOptions",
                             lambda run, cache_dir: literate.judge.TutorialTestOptions(True, cache_dir))
     elif change == "the build date":
         monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000001")

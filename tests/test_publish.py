@@ -156,4 +156,4 @@ def test_publishing_again_failing_and_to_another_branch(project, published):
 def test_no_run_cannot_publish():
     done = subprocess.run([sys.executable, str(ROOT / "build_docs.py"), "gh-deploy", "--no-run"],
                           capture_output=True, text=True)
-    assert done.returncode == 2 and "not with --no-run" in done.stderr
+    assert done.returncode == 2 and "--no-run does not apply to gh-deploy" in done.stderr
