@@ -14,6 +14,7 @@ __version__ = "0.1.0"
 
 STAGES = (
     "read",  # a source file becomes text
+    "settings",  # what mkdocs.yml tells the generator, checked by MkDocs
     "textfirst",  # literate text and code, each made of the other by PyLit
     "parse",  # text becomes sections of commentary and code
     "conventions",  # the series' ways of writing: line breaks, lists, docstring sections, folder names
@@ -33,6 +34,7 @@ STAGES = (
     "build",  # the stages in order
     "deploy",  # the site published to GitHub Pages
     "serve",  # a live preview
+    "mkdocs_plugin",  # the plugin as MkDocs loads it: mkdocs build, serve and gh-deploy
     "cli",  # the command line: build, serve, gh-deploy
 )
 

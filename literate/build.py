@@ -16,12 +16,12 @@ import tempfile
 from pathlib import Path
 
 from literate.read import BuildError, display_path
+from literate.settings import literate_settings
 from literate.textfirst import read_pages
 from literate.site import (
     check_page_urls, check_sources_stay_inside, configure_navigation, find_chapters, pages_of,
     site_languages,
 )
-from literate.conventions import line_break_setting
 from literate.pages import render_pages
 from literate.testrun import verdict_problems
 from literate.judge import TutorialTestOptions, judge_tutorials
@@ -40,13 +40,9 @@ from literate.publish import (
 # address of its own. Each source is read once, for its tests and its page.
 def judged_chapters(source_dir, config_dir, config, testing):
     languages = site_languages(config)
-    chapters = find_chapters(source_dir, config_dir, languages)
-    try:
-        line_breaks = line_break_setting(config["extra"], display_path(config.config_file_path))
-    except ValueError as error:
-        raise BuildError(str(error)) from None
+    chapters = find_chapters(source_dir, config_dir, languages, literate_settings(config).generator_pages)
     for page in pages_of(chapters):
-        page.line_breaks = line_breaks
+        page.line_breaks = literate_settings(config).line_breaks
     check_sources_stay_inside(pages_of(chapters), source_dir)
     check_page_urls(pages_of(chapters), languages)
     texts = read_pages(pages_of(chapters))

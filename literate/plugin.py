@@ -31,6 +31,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 
 from literate.read import write_if_changed
+from literate.settings import LiterateConfig
 from literate.site import site_languages
 
 
@@ -70,17 +71,24 @@ START_TAG = re.compile(r'<([a-zA-Z][^\s/>]*)((?:\s+[^\s/>="]+(?:="[^"]*")?)*)\s*
 ATTRIBUTE = re.compile(r'([^\s/>="]+)(?:="([^"]*)")?')
 
 
-class LiteratePlugin(BasePlugin):
-    """Registered by `publish.load_mkdocs_config` on the settings it loads, as `literate`."""
+class LiteratePlugin(BasePlugin[LiterateConfig]):
+    """What the plugin `literate` does while MkDocs builds the pages (see "The plugin as MkDocs loads it")."""
 
-    def __init__(self, cache_dir=None, processes=True):
+    def __init__(self):
         super().__init__()
         self.columns = {}  # id(page) -> the code of its columns, in order, while MkDocs reads the page
         self.bodies = {}  # id(page) -> its HTML, while Markdown reads the marker in its place
-        self.templates = template_cache(cache_dir)
+        self.templates = None
         self.built = {}  # language -> its LanguageBuild, in the order MkDocs built them
-        self.processes = processes and hasattr(os, "fork") and (os.cpu_count() or 1) > 1
+        self.processes = False
         self.other_languages = None  # the OtherLanguages being built beside the first language
+
+    # The templates' cache, and whether the languages after the first are
+    # built in a process of their own, are the build's to choose, not
+    # `mkdocs.yml`'s.
+    def prepare(self, cache_dir, processes):
+        self.templates = template_cache(cache_dir)
+        self.processes = processes and hasattr(os, "fork") and (os.cpu_count() or 1) > 1
 
     # Events of one priority run in the order the plugins were registered;
     # mkdocs-static-i18n cuts each page into lines at 50.

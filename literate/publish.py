@@ -26,9 +26,9 @@ from pathlib import Path
 
 from literate import ROOT
 from literate.read import BuildError, display_path, path_digest
+from literate.settings import PLUGIN_NAME, literate_settings
 from literate.site import generator_files
 from literate.write import write_files
-from literate.plugin import LiteratePlugin
 from literate.rebuild import build_pages_again
 
 
@@ -42,23 +42,27 @@ from literate.rebuild import build_pages_again
 # reads its `jieba_dict_user` relative to the working directory instead, so
 # that one is made absolute here.
 #
-# The plugin of this package (see "The MkDocs plugin") is registered on the
-# settings once they are loaded, as MkDocs registers those `mkdocs.yml`
-# names; `cache_dir` is where it keeps Material's templates compiled,
-# `overrides` replace settings of `mkdocs.yml` (`gh-deploy` sets its
-# remote), and with `processes` the plugin builds the languages after the
-# first in a process of their own.
+# `mkdocs.yml` lists the plugin of this package (see "The MkDocs plugin"),
+# which MkDocs loads by its name; `cache_dir` is where it keeps Material's
+# templates compiled, `overrides` replace settings of `mkdocs.yml`
+# (`gh-deploy` sets its remote), and with `processes` the plugin builds the
+# languages after the first in a process of their own.
 def load_mkdocs_config(config_file, docs_dir, site_dir, cache_dir=None, overrides=None, processes=True):
     from mkdocs.config import load_config
 
     quiet_jieba()
     config = load_config(str(config_file), strict=True, docs_dir=str(docs_dir), site_dir=str(site_dir),
                          **(overrides or {}))
+    search_dictionary_beside_settings(config)
+    literate_settings(config)  # the plugin is listed
+    config.plugins[PLUGIN_NAME].prepare(cache_dir, processes)
+    return config
+
+
+def search_dictionary_beside_settings(config):
     search = config.plugins.get("material/search")
     if search and search.config.jieba_dict_user:
-        search.config.jieba_dict_user = str(Path(config_file).parent / search.config.jieba_dict_user)
-    config.plugins["literate"] = LiteratePlugin(cache_dir, processes)
-    return config
+        search.config.jieba_dict_user = str(Path(config.config_file_path).parent / search.config.jieba_dict_user)
 
 
 # ## Nothing changed: MkDocs does not run

@@ -104,14 +104,14 @@ class Page:
     verdict: object = None  # its tests' Verdict (see testrun); None when it has no tests
     downloads: dict = field(default_factory=dict)  # file name beside the page -> bytes
     body: object = None  # the page as rendered (see render), ready to write with its verdict
-    line_breaks: str = "join"  # extra.commentary.line_breaks in mkdocs.yml: "join" or "keep"
+    line_breaks: str = "join"  # the plugin's line_breaks setting in mkdocs.yml: "join" or "keep"
 
     @property
     def text_first(self):
         return is_literate_text(self.source)
 
 
-def find_chapters(source_dir, config_dir, languages):
+def find_chapters(source_dir, config_dir, languages, generator_pages=False):
     source_dir = Path(source_dir)
     folders = sorted((path for path in source_dir.iterdir() if path.is_dir() and tutorial_sources(path)),
                      key=reading_order)
@@ -124,9 +124,10 @@ def find_chapters(source_dir, config_dir, languages):
         chapters.append(Chapter(slug, chapter_headings(folder, slug, languages),
                                 pages_in(folder, slug, config_dir, languages)))
     check_one_source_per_page([page for chapter in chapters for page in chapter.pages])
-    generator = {language.locale: (words(language.locale)["generator"], "") for language in languages}
-    chapters.append(Chapter("", generator, [
-        Page(path, generator_page_name(path), repo_path(path, config_dir), "en") for path in generator_files()]))
+    if generator_pages:
+        generator = {language.locale: (words(language.locale)["generator"], "") for language in languages}
+        chapters.append(Chapter("", generator, [
+            Page(path, generator_page_name(path), repo_path(path, config_dir), "en") for path in generator_files()]))
     about = {language.locale: (words(language.locale)["about"], "") for language in languages}
     chapters.append(Chapter("", about, [
         Page(None, TEST_RESULTS_PAGE, "", "en", "Test results", "Every tutorial's tests in this build, slowest first."),
@@ -136,7 +137,8 @@ def find_chapters(source_dir, config_dir, languages):
 
 # The chapter "The generator" is this program, read by itself:
 # `build_docs.py` at `build_docs/`, then each stage of `literate/` at its
-# path in the repository, in pipeline order.
+# path in the repository, in pipeline order. Only a site whose settings
+# ask for it has it (`generator_pages`): this repository's.
 def generator_files():
     return [ROOT / "build_docs.py"] + [ROOT / GENERATOR_FOLDER / f"{stage}.py" for stage in STAGES]
 

@@ -116,6 +116,11 @@ def project_config(folder, change=None):
     return path
 
 
+def plugin_settings(config):
+    """The settings of the plugin literate in a `mkdocs.yml` read as YAML, to edit."""
+    return next(plugin["literate"] for plugin in config["plugins"] if isinstance(plugin, dict) and "literate" in plugin)
+
+
 def run_command(*arguments, cwd=ROOT, env=None):
     """`python build_docs.py ARGUMENTS` in a process of its own."""
     return subprocess.run([sys.executable, str(ROOT / "build_docs.py"), *map(str, arguments)],

@@ -127,8 +127,9 @@ def test_another_plugins_markdown_around_a_tutorial_is_kept_and_its_loss_stops_t
 # a machine of one core build them in one process. Either way the site is
 # the same, byte for byte.
 def built_in_one_process(monkeypatch):
-    plugin = literate.plugin.LiteratePlugin
-    monkeypatch.setattr(literate.publish, "LiteratePlugin", lambda cache_dir, processes: plugin(cache_dir, False))
+    prepare = literate.plugin.LiteratePlugin.prepare
+    monkeypatch.setattr(literate.plugin.LiteratePlugin, "prepare",
+                        lambda plugin, cache_dir, processes: prepare(plugin, cache_dir, False))
 
 
 def test_the_other_languages_are_built_in_a_process_of_their_own_into_the_same_site(project, capsys,
