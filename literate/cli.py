@@ -27,9 +27,8 @@ from literate.serve import serve_site
 
 # Each command has the options that mean something to it, and its own
 # `--help`. Paths are relative to the working directory; an option left
-# out takes its value from `mkdocs.yml`, or is relative to it: the site
-# goes to `site/` beside it, as `mkdocs build` puts it, and the sources
-# come from `source/` beside it.
+# out takes its value from `mkdocs.yml` (see "Settings"), or is relative
+# to it: the site goes to `site/` beside it, as `mkdocs build` puts it.
 COMMANDS = {
     "build": "build the site: run the tutorials' tests, render the pages, and run MkDocs (the default)",
     "serve": "serve a live preview that is built again on every edit",
@@ -40,10 +39,11 @@ COMMANDS = {
 # Each option, with the commands it belongs to.
 OPTIONS = [
     (("--config",), {"metavar": "FILE", "help": "MkDocs' settings (default: {config})"}, COMMANDS),
-    (("--source",), {"metavar": "DIR", "help": "folder of tutorial sources (default: source/ beside --config)"},
-     COMMANDS),
+    (("--source",), {"metavar": "DIR", "help": "folder of tutorial sources (default: the plugin's source_dir "
+                                               "in --config, else its docs_dir)"}, COMMANDS),
     (("--cache-dir",), {"metavar": "DIR", "help": "where test results and rendered pages are kept between "
-                                                  "builds (default: .cache/ beside --config)"}, COMMANDS),
+                                                  "builds (default: the plugin's cache_dir in --config, .cache/ "
+                                                  "beside it)"}, COMMANDS),
     (("-v", "--verbose"), {"action": "store_true", "help": "also print what MkDocs does"}, COMMANDS),
     (("-q", "--quiet"), {"action": "store_true", "help": "print only warnings and errors"}, COMMANDS),
     (("--site-dir",), {"metavar": "DIR", "help": "where the built site goes (default: site/ beside --config)"},
@@ -102,8 +102,6 @@ def parse_arguments(argv, prog="literate", config_default="mkdocs.yml"):
     if arguments.verbose and arguments.quiet:
         subparsers[arguments.command].error("-v and -q: choose one")
     config_dir = Path(arguments.config).parent
-    arguments.source = arguments.source or str(config_dir / "source")
-    arguments.cache_dir = arguments.cache_dir or str(config_dir / ".cache")
     if hasattr(arguments, "site_dir"):
         arguments.site_dir = arguments.site_dir or str(config_dir / "site")
     return arguments
@@ -124,7 +122,8 @@ def set_loudness(arguments):
 def main(argv=None, prog="literate", config_default="mkdocs.yml"):
     """Run the command line `argv` (by default `sys.argv[1:]`); returns the exit status."""
     arguments = parse_arguments(sys.argv[1:] if argv is None else argv, prog, config_default)
-    testing = TutorialTestOptions(run=not getattr(arguments, "no_run", False), cache_dir=Path(arguments.cache_dir))
+    testing = TutorialTestOptions(run=not getattr(arguments, "no_run", False),
+                                  cache_dir=arguments.cache_dir and Path(arguments.cache_dir))
     set_loudness(arguments)
     say = (lambda line: None) if arguments.quiet else print
     try:

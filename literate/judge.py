@@ -24,7 +24,6 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-from literate import ROOT
 from literate.read import BuildError, SourceError, display_path, path_digest, write_if_changed
 from literate.settings import PLUGIN_NAME, literate_settings
 from literate.parse import find_test_functions
@@ -218,7 +217,7 @@ def store_verdict(entry, key, verdict, files):
 @dataclass
 class TutorialTestOptions:
     run: bool = True
-    cache_dir: Path = ROOT / ".cache"
+    cache_dir: Path = None  # None: the plugin's setting in mkdocs.yml (see "Build")
     # In a preview: the tests running in the background, which the preview
     # owns (see `serve`); None in a build, which waits for its runs.
     background: object = None

@@ -36,7 +36,6 @@ class Plugin(LiteratePlugin):
     def __init__(self):
         super().__init__()
         self.command = None  # MkDocs' command; None when `literate` runs MkDocs with the pages it made
-        self.source_dir = None
         self.pages_dir = None  # the folder of the pages, while MkDocs builds them
 
     # Defining it keeps this one plugin object for every build of one
@@ -58,6 +57,7 @@ class Plugin(LiteratePlugin):
     # builds after the first runs this again, with the pages made.
     @event_priority(100)
     def on_config(self, config):
+        config = super().on_config(config)
         if self.command is None or self.pages_dir is not None:
             return config
         quiet_jieba()

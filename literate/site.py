@@ -49,17 +49,27 @@ def page_name(path):
 NUMERIC_PREFIX = re.compile(r"^(\d+)_")
 
 
+#
+# A series in one language needs no such plugin: its language is the
+# theme's (`theme.language`, English unless set), its pages are at the root
+# of MkDocs' folder as of the site.
 @dataclass
 class Language:
     locale: str
     name: str  # as the language selector shows it: "English", "中文"
     folder: str  # where its tree is published: "" for the default language, else "zh/"
+    docs: str = None  # where its pages go in MkDocs' folder: "en/", as mkdocs-static-i18n reads them, or ""
+
+    def __post_init__(self):
+        if self.docs is None:
+            self.docs = f"{self.locale}/"
 
 
 def site_languages(config):
     i18n = config.plugins.get("i18n")
     if i18n is None:
-        raise BuildError("mkdocs.yml: the i18n plugin (mkdocs-static-i18n) is missing: it publishes the languages")
+        locale = config.theme.get("language") or str(config.theme.locale)
+        return [Language(locale, locale, "", "")]
     return [Language(language.locale, language.name, "" if language.default else f"{language.locale}/")
             for language in i18n.config.languages if language.build]
 
@@ -124,13 +134,17 @@ def find_chapters(source_dir, config_dir, languages, generator_pages=False):
         chapters.append(Chapter(slug, chapter_headings(folder, slug, languages),
                                 pages_in(folder, slug, config_dir, languages)))
     check_one_source_per_page([page for chapter in chapters for page in chapter.pages])
+    # The site's own pages are written in English; a site without English
+    # has them in its default language's tree.
+    locales = [language.locale for language in languages]
+    english = "en" if "en" in locales else next(language.locale for language in languages if not language.folder)
     if generator_pages:
         generator = {language.locale: (words(language.locale)["generator"], "") for language in languages}
         chapters.append(Chapter("", generator, [
-            Page(path, generator_page_name(path), repo_path(path, config_dir), "en") for path in generator_files()]))
+            Page(path, generator_page_name(path), repo_path(path, config_dir), english) for path in generator_files()]))
     about = {language.locale: (words(language.locale)["about"], "") for language in languages}
     chapters.append(Chapter("", about, [
-        Page(None, TEST_RESULTS_PAGE, "", "en", "Test results", "Every tutorial's tests in this build, slowest first."),
+        Page(None, TEST_RESULTS_PAGE, "", english, "Test results", "Every tutorial's tests in this build, slowest first."),
     ]))
     return chapters
 
@@ -342,5 +356,9 @@ def navigation(chapters, locale):
 
 
 def configure_navigation(config, chapters):
-    for language in config.plugins["i18n"].config.languages:
+    i18n = config.plugins.get("i18n")
+    if i18n is None:
+        config["nav"] = navigation(chapters, site_languages(config)[0].locale)
+        return
+    for language in i18n.config.languages:
         language.nav = navigation(chapters, language.locale)

@@ -46,8 +46,7 @@ def test_an_option_that_does_not_apply_is_an_error(arguments, message):
     assert message in done.stderr, done.stderr
 
 
-def test_without_a_command_it_builds_with_folders_beside_its_settings(tmp_path):
+def test_without_a_command_it_builds_with_the_folders_of_its_settings(tmp_path):
     arguments = parse_arguments(["--no-run", "-q", "--config", str(tmp_path / "mkdocs.yml")])
     assert (arguments.command, arguments.no_run, arguments.quiet) == ("build", True, True)
-    assert (arguments.source, arguments.site_dir, arguments.cache_dir) == (
-        str(tmp_path / "source"), str(tmp_path / "site"), str(tmp_path / ".cache"))
+    assert (arguments.source, arguments.site_dir, arguments.cache_dir) == (None, str(tmp_path / "site"), None)

@@ -22,8 +22,8 @@ def load(tmp_path, plugin):
     """mkdocs.yml with these lines under `plugins:`, loaded as a build loads it."""
     (tmp_path / "source").mkdir(exist_ok=True)
     settings = tmp_path / "mkdocs.yml"
-    settings.write_text("site_name: A series\ntheme: material\nplugins:\n" + textwrap.indent(plugin, "  "),
-                        encoding="utf-8")
+    settings.write_text("site_name: A series\ndocs_dir: source\ntheme: material\nplugins:\n"
+                        + textwrap.indent(plugin, "  "), encoding="utf-8")
     return literate.publish.load_mkdocs_config(settings, tmp_path / "source", tmp_path / "site")
 
 

@@ -504,7 +504,7 @@ def test_results_page_lists_slowest_first():
     pages = [tutorial("quick", 0.4), tutorial("plain"), tutorial("slow", 12.5),
              tutorial("skipped", 3, literate.testrun.NOT_RUN), tutorial("middle", 2.25, literate.testrun.FAILED)]
     english = [literate.site.Language("en", "English", "")]
-    rows = [line for line in literate.write.render_test_results(pages, english).splitlines() if line.startswith("| [")]
+    rows = [line for line in literate.write.render_test_results(pages, english, "en").splitlines() if line.startswith("| [")]
     assert [re.match(r"\| \[(\w+)\]", row).group(1) for row in rows] == ["Slow", "Middle", "Quick", "Plain", "Skipped"]
     assert "| 12.5 s | Python 3.11.7 |" in rows[0]
 
