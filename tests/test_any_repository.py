@@ -1,24 +1,27 @@
 """Any repository: the generator installed from a wheel, used with nothing copied from here.
 
-A new folder holds two tutorials and a `mkdocs.yml` of five lines. The
+A new folder holds two tutorials and a `mkdocs.yml` of four lines. The
 package, built into a wheel from this checkout and installed into a
 virtual environment of its own, makes a site of them with `mkdocs build`
-(in strict mode), with `literate build`, and publishes it with `mkdocs
-gh-deploy` to a bare repository beside it: pages, verdicts, notebooks,
-downloads and search, one language and no i18n plugin, no chapter "The
-generator", and no link to a repository the settings do not name.
+(in strict mode) and with `literate build`, publishes it with `mkdocs
+gh-deploy` to a bare repository beside it, and `mkdocs serve` shows an
+edit: pages, verdicts, notebooks, downloads and search, one language and
+no i18n plugin, no chapter "The generator", and no link to a repository
+the settings do not name.
 """
 
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
+import urllib.request
 from pathlib import Path
 
 import pytest
 
-from support import ROOT
+from support import ROOT, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -122,4 +125,34 @@ def test_a_repository_of_its_own_builds_with_mkdocs_and_with_literate(environmen
     run(python, "-m", "mkdocs", "gh-deploy", "--quiet", cwd=repository, env=env)
     tree = run("git", "ls-tree", "-r", "--name-only", "gh-pages", cwd=remote).stdout.split()
     assert {"index.html", "adding/index.html", "adding.ipynb", "search/search_index.json"} <= set(tree)
+
+
+def page_text(url):
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.read().decode("utf-8")
+    except OSError:
+        return ""
+
+
+# MkDocs announces port 0 as it was given, not the port it bound: a free
+# one is found first.
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_mkdocs_serve_shows_an_edited_tutorial(environment, repository):
+    url = f"http://127.0.0.1:{free_port()}/"
+    server = subprocess.Popen([environment / "python", "-m", "mkdocs", "serve", "--dev-addr", url[7:-1]],
+                              cwd=repository, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        assert wait_until(lambda: "Two numbers make a third." in page_text(url + "adding/"), 60), "no first page"
+        tutorial = repository / "source" / "adding.py"
+        tutorial.write_text(ADDING.replace("make a third", "make a sum"), encoding="utf-8")
+        assert wait_until(lambda: "Two numbers make a sum." in page_text(url + "adding/"), 60), "no edit shown"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
 
