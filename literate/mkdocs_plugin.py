@@ -15,7 +15,6 @@ adds nothing to what the plugin's events do (see "The MkDocs plugin").
 """
 
 import shutil
-import sys
 import tempfile
 
 from mkdocs.exceptions import PluginError
@@ -38,10 +37,9 @@ class Plugin(LiteratePlugin):
         self.command = None  # MkDocs' command; None when `literate` runs MkDocs with the pages it made
         self.pages_dir = None  # the folder of the pages, while MkDocs builds them
 
-    # Defining it keeps this one plugin object for every build of one
-    # `mkdocs serve`, which is what lets a preview's builds reuse what the
-    # last one rendered in memory and in the cache. MkDocs calls it for its
-    # own commands only.
+    # Defining it keeps this one plugin object, with the command it was
+    # started for, across the builds of one `mkdocs serve`, each of which
+    # loads the settings again. MkDocs calls it for its own commands only.
     def on_startup(self, command, dirty):
         self.command = command
 
