@@ -60,9 +60,9 @@ def build_site(source_dir, site_dir, config_file, testing=None, preview=False, o
     staging = site_dir.with_name(f".{site_dir.name}.building")
     testing = testing or TutorialTestOptions()
     with tempfile.TemporaryDirectory(prefix="build_docs-") as docs_dir:
-        config = load_mkdocs_config(config_file, docs_dir, staging, testing.cache_dir, overrides,
-                                    processes=not preview)
+        config = load_mkdocs_config(config_file, docs_dir, staging, overrides=overrides)
         source_dir, testing = settled(source_dir, config, testing)
+        config.plugins[PLUGIN_NAME].prepare(testing.cache_dir, processes=not preview)
         check_site_dir(site_dir, source_dir, config_file.parent)
         recover_site(site_dir)
         shutil.rmtree(staging, ignore_errors=True)

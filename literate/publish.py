@@ -26,7 +26,7 @@ from pathlib import Path
 
 from literate import ROOT
 from literate.read import BuildError, display_path, path_digest
-from literate.settings import PLUGIN_NAME, cache_folder, literate_settings, source_folder
+from literate.settings import PLUGIN_NAME, literate_settings, source_folder
 from literate.site import generator_files
 from literate.write import write_files
 from literate.rebuild import build_pages_again
@@ -57,7 +57,7 @@ def load_mkdocs_config(config_file, docs_dir, site_dir, cache_dir=None, override
     plugin = config.plugins[PLUGIN_NAME]
     plugin.source_dir = source_folder(config)
     config["docs_dir"] = str(docs_dir)
-    plugin.prepare(cache_dir or cache_folder(config), processes)
+    plugin.prepare(cache_dir, processes)
     return config
 
 
