@@ -49,98 +49,34 @@ changed, and nothing at all, not even reading the sources, when nothing
 the site is made from changed. Whatever it reuses, it gives the bytes a
 build from nothing would.
 
-Run `python build_docs.py --help` for the options.
+Run `python build_docs.py --help` for the commands, and
+`python build_docs.py COMMAND --help` for the options of each; installed
+with `pip install .`, the package runs the same as `literate`.
 """
 
-import argparse
-import logging
 import sys
-import time
-from pathlib import Path
 
 from literate import ROOT
-from literate.read import BuildError, SourceError, read_source
+from literate.read import SourceError, read_source
 from literate.textfirst import code_to_literate_text, literate_text_to_code
 from literate.parse import Section, parse_source
 from literate.judge import TutorialTestOptions
-from literate.build import build_site, write_pages_only
-from literate.deploy import DeployError, deploy_site
-from literate.serve import serve_site
+from literate.build import build_site
+from literate.cli import main as command_line
 
 # What other programs may use: the parser, literate text both ways, a build.
 __all__ = [
     "parse_source", "Section", "SourceError", "read_source", "literate_text_to_code", "code_to_literate_text",
-    "build_site", "main",
+    "build_site", "TutorialTestOptions", "main",
 ]
 
 
 # ## The command line
-def parse_arguments(argv):
-    parser = argparse.ArgumentParser(
-        description="Build the literate-programming site: source/ (chapters of .py and .py.txt files, "
-                    "x_zh.py in Chinese) -> side-by-side pages -> site/.",
-    )
-    parser.add_argument("command", nargs="?", choices=["build", "serve", "gh-deploy"], default="build",
-                        help="build the site (default), serve a live preview, or build and publish it "
-                             "to GitHub Pages")
-    parser.add_argument("--source", default=str(ROOT / "source"), metavar="DIR",
-                        help="folder of tutorial sources (default: source/)")
-    parser.add_argument("--site-dir", default=str(ROOT / "site"), metavar="DIR",
-                        help="where the built site goes (default: site/)")
-    parser.add_argument("--config", default=str(ROOT / "mkdocs.yml"), metavar="FILE",
-                        help="MkDocs configuration (default: mkdocs.yml)")
-    parser.add_argument("--dev-addr", default="127.0.0.1:8000", metavar="HOST:PORT",
-                        help="address for serve (default: 127.0.0.1:8000; port 0: a free one)")
-    parser.add_argument("--no-run", action="store_true",
-                        help="do not run the tutorials' tests; their pages say 'not run'")
-    parser.add_argument("--cache-dir", default=str(ROOT / ".cache"), metavar="DIR",
-                        help="where test results and rendered pages are kept between builds (default: .cache/)")
-    parser.add_argument("--pages-only", metavar="DIR",
-                        help="write the generated Markdown pages to DIR and stop, without running MkDocs")
-    parser.add_argument("--remote-name", metavar="NAME",
-                        help="gh-deploy: the git remote to push to (default: remote_name of mkdocs.yml, origin)")
-    parser.add_argument("--remote-branch", metavar="BRANCH",
-                        help="gh-deploy: the branch to publish to (default: remote_branch of mkdocs.yml, gh-pages)")
-    arguments = parser.parse_args(argv)
-    if arguments.command == "gh-deploy" and (arguments.no_run or arguments.pages_only):
-        parser.error("gh-deploy publishes a full build whose tests ran: not with --no-run or --pages-only")
-    return arguments
-
-
+#
+# The command `literate` of the package (see "The command line"), with
+# this repository's `mkdocs.yml` as its settings wherever it is run from.
 def main(argv=None):
-    arguments = parse_arguments(argv)
-    testing = TutorialTestOptions(run=not arguments.no_run, cache_dir=Path(arguments.cache_dir))
-    logging.basicConfig(format="%(levelname)s: %(message)s", level=logging.WARNING)
-    logging.getLogger("mkdocs").setLevel(logging.WARNING)
-    try:
-        if arguments.command == "serve":
-            logging.getLogger("mkdocs").setLevel(logging.INFO)
-            serve_site(arguments.source, arguments.config, arguments.dev_addr, testing)
-        elif arguments.command == "gh-deploy":
-            print(deploy_site(arguments.source, arguments.site_dir, arguments.config, testing,
-                              arguments.remote_name, arguments.remote_branch))
-        elif arguments.pages_only:
-            started = time.perf_counter()
-            write_pages_only(arguments.source, arguments.pages_only, arguments.config, testing)
-            print(f"wrote the pages to {arguments.pages_only} in {time.perf_counter() - started:.1f} s")
-        else:
-            started = time.perf_counter()
-            build_site(arguments.source, arguments.site_dir, arguments.config, testing)
-            print(f"built {arguments.site_dir} in {time.perf_counter() - started:.1f} s")
-    except (BuildError, DeployError) as error:
-        print(error, file=sys.stderr)
-        return 1
-    except OSError as error:  # a site folder that cannot be written, a full disk
-        print(f"{error.filename or 'build_docs'}: {error.strerror or error}", file=sys.stderr)
-        return 1
-    except Exception as error:
-        from mkdocs.exceptions import MkDocsException
-
-        if isinstance(error, MkDocsException):
-            print(f"mkdocs: {error}", file=sys.stderr)
-            return 1
-        raise
-    return 0
+    return command_line(argv, prog="build_docs.py", config_default=str(ROOT / "mkdocs.yml"))
 
 
 if __name__ == "__main__":

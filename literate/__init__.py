@@ -1,16 +1,20 @@
 """
 # The generator's stages
 
-`build_docs.py` is the command; this package holds what it does, a module
-per stage. Data flows one way through them, in the order below: a module
+`build_docs.py` is this repository's command, and `literate` the package's
+(see "The command line"); this package holds what they do, a module per
+stage. Data flows one way through them, in the order below: a module
 imports only from the modules before it (`tests/test_layout.py` checks
 it), and the site's chapter "The generator" shows them in this order.
 """
 
 from pathlib import Path
 
+__version__ = "0.1.0"
+
 STAGES = (
     "read",  # a source file becomes text
+    "settings",  # what mkdocs.yml tells the generator, checked by MkDocs
     "textfirst",  # literate text and code, each made of the other by PyLit
     "parse",  # text becomes sections of commentary and code
     "conventions",  # the series' ways of writing: line breaks, lists, docstring sections, folder names
@@ -30,6 +34,8 @@ STAGES = (
     "build",  # the stages in order
     "deploy",  # the site published to GitHub Pages
     "serve",  # a live preview
+    "mkdocs_plugin",  # the plugin as MkDocs loads it: mkdocs build, serve and gh-deploy
+    "cli",  # the command line: build, serve, gh-deploy
 )
 
 # The project's folder: `build_docs.py`, `mkdocs.yml` and `source/` are here.

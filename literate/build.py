@@ -13,15 +13,16 @@ import os
 import shutil
 import sys
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 from literate.read import BuildError, display_path
+from literate.settings import PLUGIN_NAME, cache_folder, literate_settings
 from literate.textfirst import read_pages
 from literate.site import (
     check_page_urls, check_sources_stay_inside, configure_navigation, find_chapters, pages_of,
     site_languages,
 )
-from literate.conventions import line_break_setting
 from literate.pages import render_pages
 from literate.testrun import verdict_problems
 from literate.judge import TutorialTestOptions, judge_tutorials
@@ -40,13 +41,9 @@ from literate.publish import (
 # address of its own. Each source is read once, for its tests and its page.
 def judged_chapters(source_dir, config_dir, config, testing):
     languages = site_languages(config)
-    chapters = find_chapters(source_dir, config_dir, languages)
-    try:
-        line_breaks = line_break_setting(config["extra"], display_path(config.config_file_path))
-    except ValueError as error:
-        raise BuildError(str(error)) from None
+    chapters = find_chapters(source_dir, config_dir, languages, literate_settings(config).generator_pages)
     for page in pages_of(chapters):
-        page.line_breaks = line_breaks
+        page.line_breaks = literate_settings(config).line_breaks
     check_sources_stay_inside(pages_of(chapters), source_dir)
     check_page_urls(pages_of(chapters), languages)
     texts = read_pages(pages_of(chapters))
@@ -60,14 +57,15 @@ def build_site(source_dir, site_dir, config_file, testing=None, preview=False, o
     A preview passes the same `preview_site` (`publish.PreviewSite`) to each of its builds.
     """
     config_file, site_dir = Path(config_file).resolve(), Path(site_dir).resolve()
-    check_site_dir(site_dir, source_dir, config_file.parent)
-    recover_site(site_dir)
     staging = site_dir.with_name(f".{site_dir.name}.building")
-    shutil.rmtree(staging, ignore_errors=True)
+    testing = testing or TutorialTestOptions()
     with tempfile.TemporaryDirectory(prefix="build_docs-") as docs_dir:
-        testing = testing or TutorialTestOptions()
-        config = load_mkdocs_config(config_file, docs_dir, staging, testing.cache_dir, overrides,
-                                    processes=not preview)
+        config = load_mkdocs_config(config_file, docs_dir, staging, overrides=overrides)
+        source_dir, testing = settled(source_dir, config, testing)
+        config.plugins[PLUGIN_NAME].prepare(testing.cache_dir, processes=not preview)
+        check_site_dir(site_dir, source_dir, config_file.parent)
+        recover_site(site_dir)
+        shutil.rmtree(staging, ignore_errors=True)
         record = site_record(testing.cache_dir, site_dir)
         sources = None if preview else sources_digest(source_dir, config, testing, overrides)
         recorded = {} if preview else recorded_build(record, site_dir)
@@ -123,10 +121,20 @@ def installed_packages():
     return found
 
 
+# What the command line leaves out, the plugin's settings in `mkdocs.yml`
+# say: the source folder (MkDocs' `docs_dir` unless set) and the cache's,
+# beside `mkdocs.yml`.
+def settled(source_dir, config, testing):
+    testing = testing or TutorialTestOptions()
+    if testing.cache_dir is None:
+        testing = replace(testing, cache_dir=cache_folder(config))
+    return Path(source_dir or config.plugins[PLUGIN_NAME].source_dir), testing
+
+
 # The pages come out in memory (see "Write"): MkDocs' folder gets them only
 # when MkDocs is to read them. While they render, `meanwhile()` runs.
 def make_pages(source_dir, config, testing, preview=False, meanwhile=None):
-    testing = testing or TutorialTestOptions()
+    source_dir, testing = settled(source_dir, config, testing)
     chapters, texts = judged_chapters(source_dir, Path(config.config_file_path).parent, config, testing)
     problems = verdict_problems(pages_of(chapters))
     if problems and not preview:

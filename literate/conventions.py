@@ -23,8 +23,8 @@ from markdown.inlinepatterns import InlineProcessor
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 
-__all__ = ["LINE_BREAK_SETTINGS", "LIST_ITEM", "SPHINX_MATH_ROLE", "LineBreaks", "SphinxRoles", "docstring_sections",
-           "line_break_setting", "readable_folder_name"]
+__all__ = ["LIST_ITEM", "SPHINX_MATH_ROLE", "LineBreaks", "SphinxRoles", "docstring_sections",
+           "readable_folder_name"]
 
 # ## Line breaks in both languages
 #
@@ -39,18 +39,9 @@ __all__ = ["LINE_BREAK_SETTINGS", "LIST_ITEM", "SPHINX_MATH_ROLE", "LineBreaks",
 # Lists follow the line, not Markdown's paragraph rules: a list item starts
 # a list even directly under a line of text, and a line after the list that
 # is neither indented nor an item ends it, instead of being glued to its
-# last item. `extra: commentary: line_breaks: keep` in `mkdocs.yml` keeps
-# every line break instead (`nl2br`), for sites written for that.
-LINE_BREAK_SETTINGS = ("join", "keep")
+# last item. `line_breaks: keep` in the plugin's settings keeps every
+# line break instead (`nl2br`), for sites written for that (see "Settings").
 LIST_ITEM = re.compile(r"^ {0,3}(?:[-*+]|\d{1,9}[.)])(?: +|$)")
-
-
-def line_break_setting(extra, where):
-    value = ((extra or {}).get("commentary") or {}).get("line_breaks", "join")
-    if value not in LINE_BREAK_SETTINGS:
-        raise ValueError(f"{where}: extra.commentary.line_breaks must be one of {', '.join(LINE_BREAK_SETTINGS)}, "
-                         f"not {value!r}")
-    return value
 
 
 # Runs after fenced code blocks are stashed, so that a `- ` inside one is

@@ -24,8 +24,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-from literate import ROOT
 from literate.read import BuildError, SourceError, display_path, path_digest, write_if_changed
+from literate.settings import PLUGIN_NAME, literate_settings
 from literate.parse import find_test_functions
 from literate.testrun import (
     CaseResult, NOT_RUN, PYTEST_COMMAND, RunningTests, TIMED_OUT, Verdict, run_tutorial_tests,
@@ -206,43 +206,32 @@ def store_verdict(entry, key, verdict, files):
 
 # ## Settings
 #
-# `mkdocs.yml` says, under `extra: tutorial_tests:`, how long a tutorial
-# may run (`timeout`, 120 s unless set; `timeouts` for single files) and
-# which tutorials are expected to fail, with the reason
-# (`expected_failures`). Files are named by their path under the source
-# folder. A name there that is no tutorial with tests is an error, so the
-# lists cannot outlive what they describe. The command line adds whether
-# to run at all (`--no-run`) and where the cache lives (`--cache-dir`).
-DEFAULT_TIMEOUT = 120
-
-
+# The plugin's settings in `mkdocs.yml` say, under `tutorial_tests:`, how
+# long a tutorial may run (`timeout`, 120 s unless set; `timeouts` for
+# single files) and which tutorials are expected to fail, with the reason
+# (`expected_failures`); MkDocs checks their types (see "Settings"). Files
+# are named by their path under the source folder. A name there that is no
+# tutorial with tests is an error, so the lists cannot outlive what they
+# describe. The command line adds whether to run at all (`--no-run`) and
+# where the cache lives (`--cache-dir`).
 @dataclass
 class TutorialTestOptions:
     run: bool = True
-    cache_dir: Path = ROOT / ".cache"
+    cache_dir: Path = None  # None: the plugin's setting in mkdocs.yml (see "Build")
     # In a preview: the tests running in the background, which the preview
     # owns (see `serve`); None in a build, which waits for its runs.
     background: object = None
 
 
 def tutorial_test_settings(config, names_with_tests):
-    settings = (config["extra"] or {}).get("tutorial_tests") or {}
-    where = f"{display_path(config.config_file_path)}: extra.tutorial_tests"
-    if not isinstance(settings, dict):
-        raise BuildError(f"{where} must be a mapping of settings")
-    default = settings.get("timeout", DEFAULT_TIMEOUT)
-    timeouts = settings.get("timeouts") or {}
-    expected = settings.get("expected_failures") or {}
-    for key, value in (("timeouts", timeouts), ("expected_failures", expected)):
-        if not isinstance(value, dict):
-            raise BuildError(f"{where}.{key} must map file names under the source folder to values")
-        for name in value:
+    settings = literate_settings(config).tutorial_tests
+    where = f"{display_path(config.config_file_path)}: plugins: {PLUGIN_NAME}: tutorial_tests"
+    for key in ("timeouts", "expected_failures"):
+        for name in settings[key]:
             if name not in names_with_tests:
-                raise BuildError(f"{where}.{key} names {name}, which is not a tutorial with tests")
-    for name, seconds in [("timeout", default)] + [(f"timeouts: {n}", s) for n, s in timeouts.items()]:
-        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds <= 0:
-            raise BuildError(f"{where}.{name} must be a number of seconds, not {seconds!r}")
-    return {name: timeouts.get(name, default) for name in names_with_tests}, expected
+                raise BuildError(f"{where}: {key} names {name}, which is not a tutorial with tests")
+    timeouts = {name: settings.timeouts.get(name, settings.timeout) for name in names_with_tests}
+    return timeouts, settings.expected_failures
 
 
 # A run to make: what to run, and what its verdict will be cached under.

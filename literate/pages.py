@@ -128,7 +128,7 @@ def apply_rendering(page, rendered):
 # The key: the stages up to this one (`literate/read.py` to
 # `literate/pages.py`) and their libraries, which page it is, and the bytes
 # of its source. A source that cannot be read has no key; rendering it
-# reports why. How commentary breaks lines (`extra.commentary.line_breaks`
+# reports why. How commentary breaks lines (the plugin's `line_breaks`
 # in `mkdocs.yml`) is part of which page it is.
 PAGE_IDENTITY = ("source", "name", "repo_path", "lang", "line_breaks")
 

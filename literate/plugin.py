@@ -31,6 +31,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 
 from literate.read import write_if_changed
+from literate.settings import LiterateConfig
 from literate.site import site_languages
 
 
@@ -70,17 +71,44 @@ START_TAG = re.compile(r'<([a-zA-Z][^\s/>]*)((?:\s+[^\s/>="]+(?:="[^"]*")?)*)\s*
 ATTRIBUTE = re.compile(r'([^\s/>="]+)(?:="([^"]*)")?')
 
 
-class LiteratePlugin(BasePlugin):
-    """Registered by `publish.load_mkdocs_config` on the settings it loads, as `literate`."""
+THEME = Path(__file__).parent / "theme"
+STYLESHEET = "assets/literate.css"
 
-    def __init__(self, cache_dir=None, processes=True):
+
+class LiteratePlugin(BasePlugin[LiterateConfig]):
+    """What the plugin `literate` does while MkDocs builds the pages (see "The plugin as MkDocs loads it")."""
+
+    def __init__(self):
         super().__init__()
         self.columns = {}  # id(page) -> the code of its columns, in order, while MkDocs reads the page
         self.bodies = {}  # id(page) -> its HTML, while Markdown reads the marker in its place
-        self.templates = template_cache(cache_dir)
+        self.templates = None
+        self.source_dir = None  # the folder the pages are made from
         self.built = {}  # language -> its LanguageBuild, in the order MkDocs built them
-        self.processes = processes and hasattr(os, "fork") and (os.cpu_count() or 1) > 1
+        self.processes = False
         self.other_languages = None  # the OtherLanguages being built beside the first language
+
+    # The templates' cache, and whether the languages after the first are
+    # built in a process of their own, are the build's to choose, not
+    # `mkdocs.yml`'s. MkDocs keeps one plugin object for a process (see "The
+    # plugin as MkDocs loads it"): a build failed before the end left the
+    # code of its last pages here, under ids that new pages may take.
+    def prepare(self, cache_dir, processes):
+        self.columns.clear()
+        self.bodies.clear()
+        self.templates = template_cache(cache_dir)
+        self.processes = processes and hasattr(os, "fork") and (os.cpu_count() or 1) > 1
+
+    # The pages need the package's templates (`theme/main.html` extends
+    # Material's blocks) and its stylesheet. They come after the site's own
+    # `custom_dir`, which can still override them, and before Material's.
+    @event_priority(100)
+    def on_config(self, config):
+        if str(THEME) not in config.theme.dirs:
+            config.theme.dirs.insert(1 if config.theme.custom_dir else 0, str(THEME))
+        if STYLESHEET not in config.extra_css:
+            config.extra_css.append(STYLESHEET)
+        return config
 
     # Events of one priority run in the order the plugins were registered;
     # mkdocs-static-i18n cuts each page into lines at 50.

@@ -26,9 +26,9 @@ from pathlib import Path
 
 from literate import ROOT
 from literate.read import BuildError, display_path, path_digest
+from literate.settings import PLUGIN_NAME, literate_settings, source_folder
 from literate.site import generator_files
 from literate.write import write_files
-from literate.plugin import LiteratePlugin
 from literate.rebuild import build_pages_again
 
 
@@ -42,23 +42,29 @@ from literate.rebuild import build_pages_again
 # reads its `jieba_dict_user` relative to the working directory instead, so
 # that one is made absolute here.
 #
-# The plugin of this package (see "The MkDocs plugin") is registered on the
-# settings once they are loaded, as MkDocs registers those `mkdocs.yml`
-# names; `cache_dir` is where it keeps Material's templates compiled,
-# `overrides` replace settings of `mkdocs.yml` (`gh-deploy` sets its
-# remote), and with `processes` the plugin builds the languages after the
-# first in a process of their own.
+# `mkdocs.yml` lists the plugin of this package (see "The MkDocs plugin"),
+# which MkDocs loads by its name; `cache_dir` is where it keeps Material's
+# templates compiled, `overrides` replace settings of `mkdocs.yml`
+# (`gh-deploy` sets its remote), and with `processes` the plugin builds the
+# languages after the first in a process of their own.
 def load_mkdocs_config(config_file, docs_dir, site_dir, cache_dir=None, overrides=None, processes=True):
     from mkdocs.config import load_config
 
     quiet_jieba()
-    config = load_config(str(config_file), strict=True, docs_dir=str(docs_dir), site_dir=str(site_dir),
-                         **(overrides or {}))
+    config = load_config(str(config_file), strict=True, site_dir=str(site_dir), **(overrides or {}))
+    search_dictionary_beside_settings(config)
+    literate_settings(config)  # a BuildError unless mkdocs.yml lists the plugin
+    plugin = config.plugins[PLUGIN_NAME]
+    plugin.source_dir = source_folder(config)
+    config["docs_dir"] = str(docs_dir)
+    plugin.prepare(cache_dir, processes)
+    return config
+
+
+def search_dictionary_beside_settings(config):
     search = config.plugins.get("material/search")
     if search and search.config.jieba_dict_user:
-        search.config.jieba_dict_user = str(Path(config_file).parent / search.config.jieba_dict_user)
-    config.plugins["literate"] = LiteratePlugin(cache_dir, processes)
-    return config
+        search.config.jieba_dict_user = str(Path(config.config_file_path).parent / search.config.jieba_dict_user)
 
 
 # ## Nothing changed: MkDocs does not run
@@ -90,15 +96,16 @@ def mkdocs_inputs(files, setup):
 
 # Everything MkDocs reads besides the pages: its settings (the plugins'
 # as this program leaves them, with the navigation it makes), files named
-# there (the jieba dictionary of Material's search), the theme folder, and
-# the versions of what MkDocs runs.
+# there (the jieba dictionary of Material's search), the theme folders
+# (the site's and this package's), and the versions of what MkDocs runs.
 def mkdocs_setup_digest(config):
     digest = hashlib.sha256(f"{SITE_RECORD_VERSION} {sys.version}".encode())
     plugins = json.dumps({name: plugin.config for name, plugin in config.plugins.items()}, sort_keys=True,
                          default=lambda value: dict(value) if hasattr(value, "keys") else str(value))
     digest.update(plugins.encode())
+    digest.update(json.dumps(config.nav).encode())  # a site in one language has its navigation there
     digest.update(f"\0{config.remote_branch}".encode())  # in the Colab links; `gh-deploy` may set it
-    files = [Path(config.config_file_path), *generator_files()]
+    files = [Path(config.config_file_path), *generator_inputs()]
     files += [Path(name) for name in re.findall(r'"([^"]+)"', plugins) if Path(name).is_file()]
     if config.theme.custom_dir:
         files += sorted(path for path in Path(config.theme.custom_dir).rglob("*") if path.is_file())
@@ -106,6 +113,14 @@ def mkdocs_setup_digest(config):
         digest.update(f"\0{path}\0".encode() + path.read_bytes())
     digest.update(mkdocs_versions().encode())
     return digest.hexdigest()
+
+
+# The generator: its modules and its theme, and this repository's command
+# too when the site shows the generator's pages.
+def generator_inputs():
+    package = Path(__file__).parent
+    files = sorted(path for path in package.rglob("*") if path.is_file() and "__pycache__" not in path.parts)
+    return files + [path for path in generator_files() if path.is_file() and path not in files]
 
 
 # Listing the installed plugins and themes takes 15 to 40 ms, a tenth of a

@@ -15,6 +15,16 @@ import logging
 import tempfile
 from pathlib import Path
 
+# MkDocs' public API builds whole sites only (`mkdocs.commands.build.build`,
+# and plugin events around it). Building one page again with the
+# navigation, files and templates of the build before is what these three
+# private functions of `mkdocs.commands.build` do, and nothing public does:
+# without them every edit in a preview is a whole MkDocs build of every
+# language, several times the time an edit may take to show. So they stay,
+# for `build_docs.py serve` only: `mkdocs<2` is pinned (pyproject.toml),
+# and tests/test_rebuild.py compares what they build with a whole build, so
+# that a change of them fails a test rather than a site. `mkdocs build` and
+# `mkdocs serve` with the plugin use MkDocs' public API alone.
 from mkdocs.commands.build import _build_page, _build_theme_template, _populate_page
 from mkdocs.exceptions import Abort
 from mkdocs.utils import CountHandler, get_build_date

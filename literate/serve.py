@@ -18,6 +18,7 @@ from pathlib import Path
 
 from literate import ROOT
 from literate.read import BuildError, display_path
+from literate.settings import PLUGIN_NAME
 from literate.testrun import RUNNING, RunningTests, Verdict, run_tutorial_tests, verdict_summary
 from literate.judge import TutorialTestOptions, store_verdict
 from literate.publish import PreviewSite
@@ -26,7 +27,7 @@ from literate.build import build_site
 
 # `serve` builds the site exactly as `build` does, into a temporary folder,
 # and serves it with MkDocs' live-reload server. When a file under the
-# sources, `site_templates/` or `mkdocs.yml` changes, the site is built
+# sources, the theme's `custom_dir` or `mkdocs.yml` changes, the site is built
 # again and the browser reloads; a build that fails prints its error and
 # leaves the previous preview up. Tests run as in a build, but a failing one
 # is reported and shown on its page rather than stopping the preview.
@@ -62,12 +63,13 @@ def serve_site(source_dir, config_file, address, testing=None):
 
         def rebuild():
             try:
-                build_site(source_dir, site_dir, config_file, testing, preview=True, preview_site=preview_site)
+                return build_site(source_dir, site_dir, config_file, testing, preview=True,
+                                  preview_site=preview_site)
             except (BuildError, MkDocsException) as error:
                 print(error, file=sys.stderr)
 
         try:
-            rebuild()
+            watched = watched_paths(rebuild(), source_dir, config_file) + [background.notify_dir]
             server = LiveReloadServer(builder=rebuild, host=host, port=int(port), root=str(site_dir),
                                       polling_interval=PREVIEW_POLLING_SECONDS)
             server.build_delay = PREVIEW_POLLING_SECONDS
@@ -80,8 +82,7 @@ def serve_site(source_dir, config_file, address, testing=None):
                 server.url = f"http://{host}:{server.server_port}/"
 
             server.server_bind = bind_and_name_the_port
-            for path in (source_dir, config_file, config_file.parent / "site_templates", ROOT / "build_docs.py",
-                         ROOT / "literate", background.notify_dir):
+            for path in watched:
                 server.watch(str(path))
             try:
                 server.serve()
@@ -91,6 +92,19 @@ def serve_site(source_dir, config_file, address, testing=None):
                 server.shutdown()
         finally:
             background.stop()
+
+
+# What a preview watches: the sources, `mkdocs.yml`, the theme's
+# `custom_dir`, and the generator itself (its modules and templates, and
+# in this repository `build_docs.py`), from the settings of its first build;
+# when that failed, the sources named on the command line and `mkdocs.yml`.
+def watched_paths(config, source_dir, config_file):
+    if config is None:
+        return [path for path in (source_dir, config_file) if path]
+    plugin = config.plugins[PLUGIN_NAME]
+    paths = [source_dir or plugin.source_dir, config_file, Path(__file__).parent]
+    paths += [path for path in (config.theme.custom_dir, ROOT / "build_docs.py") if path and Path(path).exists()]
+    return paths
 
 
 # ## Tests in the background

@@ -49,17 +49,27 @@ def page_name(path):
 NUMERIC_PREFIX = re.compile(r"^(\d+)_")
 
 
+#
+# A series in one language needs no such plugin: its language is the
+# theme's (`theme.language`, English unless set), its pages are at the root
+# of MkDocs' folder as of the site.
 @dataclass
 class Language:
     locale: str
     name: str  # as the language selector shows it: "English", "中文"
     folder: str  # where its tree is published: "" for the default language, else "zh/"
+    docs: str = None  # where its pages go in MkDocs' folder: "en/", as mkdocs-static-i18n reads them, or ""
+
+    def __post_init__(self):
+        if self.docs is None:
+            self.docs = f"{self.locale}/"
 
 
 def site_languages(config):
     i18n = config.plugins.get("i18n")
     if i18n is None:
-        raise BuildError("mkdocs.yml: the i18n plugin (mkdocs-static-i18n) is missing: it publishes the languages")
+        locale = config.theme.get("language") or str(config.theme.locale)
+        return [Language(locale, locale, "", "")]
     return [Language(language.locale, language.name, "" if language.default else f"{language.locale}/")
             for language in i18n.config.languages if language.build]
 
@@ -104,14 +114,14 @@ class Page:
     verdict: object = None  # its tests' Verdict (see testrun); None when it has no tests
     downloads: dict = field(default_factory=dict)  # file name beside the page -> bytes
     body: object = None  # the page as rendered (see render), ready to write with its verdict
-    line_breaks: str = "join"  # extra.commentary.line_breaks in mkdocs.yml: "join" or "keep"
+    line_breaks: str = "join"  # the plugin's line_breaks setting in mkdocs.yml: "join" or "keep"
 
     @property
     def text_first(self):
         return is_literate_text(self.source)
 
 
-def find_chapters(source_dir, config_dir, languages):
+def find_chapters(source_dir, config_dir, languages, generator_pages=False):
     source_dir = Path(source_dir)
     folders = sorted((path for path in source_dir.iterdir() if path.is_dir() and tutorial_sources(path)),
                      key=reading_order)
@@ -124,19 +134,25 @@ def find_chapters(source_dir, config_dir, languages):
         chapters.append(Chapter(slug, chapter_headings(folder, slug, languages),
                                 pages_in(folder, slug, config_dir, languages)))
     check_one_source_per_page([page for chapter in chapters for page in chapter.pages])
-    generator = {language.locale: (words(language.locale)["generator"], "") for language in languages}
-    chapters.append(Chapter("", generator, [
-        Page(path, generator_page_name(path), repo_path(path, config_dir), "en") for path in generator_files()]))
+    # The site's own pages are written in English; a site without English
+    # has them in its default language's tree.
+    locales = [language.locale for language in languages]
+    english = "en" if "en" in locales else next(language.locale for language in languages if not language.folder)
+    if generator_pages:
+        generator = {language.locale: (words(language.locale)["generator"], "") for language in languages}
+        chapters.append(Chapter("", generator, [
+            Page(path, generator_page_name(path), repo_path(path, config_dir), english) for path in generator_files()]))
     about = {language.locale: (words(language.locale)["about"], "") for language in languages}
     chapters.append(Chapter("", about, [
-        Page(None, TEST_RESULTS_PAGE, "", "en", "Test results", "Every tutorial's tests in this build, slowest first."),
+        Page(None, TEST_RESULTS_PAGE, "", english, "Test results", "Every tutorial's tests in this build, slowest first."),
     ]))
     return chapters
 
 
 # The chapter "The generator" is this program, read by itself:
 # `build_docs.py` at `build_docs/`, then each stage of `literate/` at its
-# path in the repository, in pipeline order.
+# path in the repository, in pipeline order. Only a site whose settings
+# ask for it has it (`generator_pages`): this repository's.
 def generator_files():
     return [ROOT / "build_docs.py"] + [ROOT / GENERATOR_FOLDER / f"{stage}.py" for stage in STAGES]
 
@@ -340,5 +356,9 @@ def navigation(chapters, locale):
 
 
 def configure_navigation(config, chapters):
-    for language in config.plugins["i18n"].config.languages:
+    i18n = config.plugins.get("i18n")
+    if i18n is None:
+        config["nav"] = navigation(chapters, site_languages(config)[0].locale)
+        return
+    for language in i18n.config.languages:
         language.nav = navigation(chapters, language.locale)

@@ -293,8 +293,8 @@ def verdict_problems(pages):
             continue
         if verdict.expected_failure is not None:
             if verdict.status == PASSED:
-                problems.append(f"{name}: its tests passed, but mkdocs.yml lists it under "
-                                "extra.tutorial_tests.expected_failures: remove it from that list")
+                problems.append(f"{name}: its tests passed, but mkdocs.yml lists it under the literate plugin's "
+                                "tutorial_tests: expected_failures: remove it from that list")
             continue
         if verdict.status == PASSED:
             continue

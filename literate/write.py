@@ -45,7 +45,7 @@ def markdown_text(text):
     return re.sub(r"([\\`*_\[\]|])", r"\\\1", html.escape(text, quote=False))
 
 
-def render_test_results(pages, languages):
+def render_test_results(pages, languages, lang):
     tutorials = [page for page in pages if not is_generator_page(page)]
 
     def ran(page):
@@ -60,12 +60,12 @@ def render_test_results(pages, languages):
         result = verdict_text(verdict) if verdict else "no tests"
         took = f"{verdict.seconds:.1f} s" if ran(page) else ""
         runtime = ", ".join(f"{name} {version}" for name, version in verdict.runtime) if ran(page) else ""
-        link = f"{page.name}.md" if page.lang == "en" else url_from(page_url(TEST_RESULTS_PAGE), page, languages)
+        link = f"{page.name}.md" if page.lang == lang else url_from(page_url(TEST_RESULTS_PAGE), page, languages)
         rows.append(f"| [{markdown_text(page.title)}]({link}) | {markdown_text(result)} "
                     f"| {took} | {markdown_text(runtime)} |")
     table = "| Tutorial | Result | Time | Ran on |\n| --- | --- | --- | --- |\n" + "\n".join(rows)
     intro = "Every tutorial's tests as this build ran them, or found them unchanged in its cache."
-    return front_matter(title="Test results", lang="en", hide=["navigation", "toc"]) + (
+    return front_matter(title="Test results", lang=lang, hide=["navigation", "toc"]) + (
         f"# Test results\n\n{intro}\n\n{table}\n")
 
 
@@ -143,20 +143,24 @@ def page_files(chapters, languages, config):
     files = {}
     for chapter in chapters:
         for page in chapter.pages:
-            text = render_test_results(pages_of(chapters), languages) if page.source is None else page_markdown(page)
-            files[f"{page.lang}/{page.name}.md"] = text.encode("utf-8")
+            folder = language_of(page, languages).docs
+            if page.source is None:
+                text = render_test_results(pages_of(chapters), languages, page.lang)
+            else:
+                text = page_markdown(page)
+            files[f"{folder}{page.name}.md"] = text.encode("utf-8")
             for name, data in page.downloads.items():
-                files[f"{page.lang}/{name}"] = data
+                files[f"{folder}{name}"] = data
         for versions in translations(chapter.pages):
             page = next(iter(versions.values()))
             for language in languages:
                 if language.locale not in versions:
                     notice = render_notice(page, language, languages)
-                    files[f"{language.locale}/{page.name}.md"] = notice.encode("utf-8")
+                    files[f"{language.docs}{page.name}.md"] = notice.encode("utf-8")
     for language in languages:
-        files[f"{language.locale}/index.md"] = render_index(chapters, language, languages, config).encode("utf-8")
-    default = next(language.locale for language in languages if not language.folder)
-    files[f"{default}/{MATH_FONT_URL}"] = math_font().read_bytes()
+        files[f"{language.docs}index.md"] = render_index(chapters, language, languages, config).encode("utf-8")
+    default = next(language for language in languages if not language.folder)
+    files[f"{default.docs}{MATH_FONT_URL}"] = math_font().read_bytes()
     return files
 
 
@@ -179,5 +183,5 @@ MATH_FONT_URL = "assets/fonts/STIXTwoMath-Regular.ttf"
 def math_font():
     package = importlib.util.find_spec("ziamath")
     if package is None:
-        raise BuildError("the math font comes from the ziamath package: pip install -r requirements.txt")
+        raise BuildError("the math font comes from the ziamath package, which literate needs: pip install ziamath")
     return Path(package.submodule_search_locations[0]) / "fonts" / posixpath.basename(MATH_FONT_URL)

@@ -105,7 +105,6 @@ def project_config(folder, change=None):
     absolute, so that a site of other sources can be built from anywhere.
     `change(config)` edits it before it is written."""
     config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
-    config["theme"]["custom_dir"] = str(ROOT / "site_templates")
     for plugin in config["plugins"]:
         if isinstance(plugin, dict) and "search" in plugin:
             plugin["search"]["jieba_dict_user"] = str(ROOT / plugin["search"]["jieba_dict_user"])
@@ -114,6 +113,11 @@ def project_config(folder, change=None):
     path = Path(folder) / "mkdocs.yml"
     path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
     return path
+
+
+def plugin_settings(config):
+    """The settings of the plugin literate in a `mkdocs.yml` read as YAML, to edit."""
+    return next(plugin["literate"] for plugin in config["plugins"] if isinstance(plugin, dict) and "literate" in plugin)
 
 
 def run_command(*arguments, cwd=ROOT, env=None):

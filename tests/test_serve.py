@@ -179,8 +179,8 @@ def test_serve_rebuilds_on_templates_and_settings_and_survives_failures(tmp_path
     lesson = source / "lesson.py"
     lesson.write_text("# First words.\nx = 1\n", encoding="utf-8")
     (source / "failing.py").write_text(FAILING, encoding="utf-8")
-    templates = tmp_path / "site_templates"  # where serve watches: beside mkdocs.yml
-    shutil.copytree(ROOT / "site_templates", templates)
+    templates = tmp_path / "templates"  # the theme's custom_dir, which serve watches
+    shutil.copytree(ROOT / "literate" / "theme", templates)
     config_file = project_config(tmp_path, lambda config: config["theme"].update(custom_dir=str(templates)))
     scratch = tmp_path / "tmp"
     scratch.mkdir()
@@ -231,8 +231,7 @@ def test_serve_rebuilds_when_the_generator_is_edited(tmp_path):
     generator = tmp_path / "generator"
     generator.mkdir()
     shutil.copy2(ROOT / "build_docs.py", generator)
-    for folder in ("literate", "site_templates"):
-        shutil.copytree(ROOT / folder, generator / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "literate", generator / "literate", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy2(ROOT / "mkdocs.yml", generator)
     source = generator / "source"
     source.mkdir()

@@ -332,12 +332,14 @@ def test_the_home_page_lists_each_chapter_with_its_title_and_introduction(site, 
             at = found
 
 
-def test_help_lists_the_options():
+def test_help_lists_the_commands_and_each_command_its_options():
     result = run_command("--help")
     assert result.returncode == 0
-    for option in ("--source", "--site-dir", "--config", "--dev-addr", "--no-run", "--cache-dir", "--pages-only",
-                   "serve"):
-        assert option in result.stdout
+    assert all(command in result.stdout for command in ("build", "serve", "gh-deploy"))
+    build, serve = run_command("build", "--help"), run_command("serve", "--help")
+    for option in ("--source", "--site-dir", "--config", "--no-run", "--cache-dir", "--pages-only"):
+        assert option in build.stdout
+    assert "--dev-addr" in serve.stdout
 
 
 def test_syntax_error_names_file_line_and_keeps_the_old_site(tmp_path):

@@ -31,7 +31,7 @@ import literate.publish
 import literate.serve
 from site_html import squeeze, visible_text
 import support
-from support import ROOT, project_config, write
+from support import ROOT, plugin_settings, project_config, write
 
 
 GOOD = '''\
@@ -82,8 +82,8 @@ x = 1
 
 
 def write_config(tmp_path, **tutorial_tests):
-    """mkdocs.yml as the project has it, with these extra.tutorial_tests."""
-    return project_config(tmp_path, lambda config: config["extra"].update(tutorial_tests=tutorial_tests))
+    """mkdocs.yml as the project has it, with these tutorial_tests settings of the plugin."""
+    return project_config(tmp_path, lambda config: plugin_settings(config).update(tutorial_tests=tutorial_tests))
 
 
 def build(tmp_path, capsys, *options, **tutorial_tests):
@@ -189,12 +189,13 @@ def test_the_expected_failure_list_cannot_rot(tmp_path, capsys):
 
     status, out, err = build(tmp_path, capsys, expected_failures={"bad.py": "", "good.py": "flaky"})
     assert status == 1
-    assert "good.py: its tests passed, but mkdocs.yml lists it under extra.tutorial_tests.expected_failures" in err
+    assert ("good.py: its tests passed, but mkdocs.yml lists it under the literate plugin's tutorial_tests: "
+            "expected_failures") in err
     assert {p: p.read_bytes() for p in (tmp_path / "site").rglob("*") if p.is_file()} == before
 
     status, out, err = build(tmp_path, capsys, expected_failures={"gone.py": ""})
     assert status == 1
-    assert "extra.tutorial_tests.expected_failures names gone.py, which is not a tutorial with tests" in err
+    assert "plugins: literate: tutorial_tests: expected_failures names gone.py, which is not a tutorial with tests" in err
 
 
 def test_no_run_builds_without_running_anything(tmp_path, capsys):
@@ -484,14 +485,12 @@ def test_a_tutorial_that_cannot_be_imported_says_why(tmp_path):
         "the tests could not run: ModuleNotFoundError: No module named 'no_such_module_here'")
 
 
-def test_settings_are_checked(tmp_path):
+# What MkDocs checks of the settings, tests/test_settings.py tests; the
+# names in them are checked against the tutorials found.
+def test_settings_name_tutorials_with_tests(tmp_path):
     write(tmp_path / "source", "good.py", GOOD)
-    with pytest.raises(literate.read.BuildError, match=r"timeouts: good\.py must be a number of seconds"):
-        judge(tmp_path, timeouts={"good.py": "soon"})
     with pytest.raises(literate.read.BuildError, match=r"timeouts names other\.py, which is not a tutorial"):
         judge(tmp_path, timeouts={"other.py": 5})
-    with pytest.raises(literate.read.BuildError, match=r"expected_failures must map file names"):
-        judge(tmp_path, expected_failures=["good.py"])
 
 
 def test_results_page_lists_slowest_first():
@@ -505,7 +504,7 @@ def test_results_page_lists_slowest_first():
     pages = [tutorial("quick", 0.4), tutorial("plain"), tutorial("slow", 12.5),
              tutorial("skipped", 3, literate.testrun.NOT_RUN), tutorial("middle", 2.25, literate.testrun.FAILED)]
     english = [literate.site.Language("en", "English", "")]
-    rows = [line for line in literate.write.render_test_results(pages, english).splitlines() if line.startswith("| [")]
+    rows = [line for line in literate.write.render_test_results(pages, english, "en").splitlines() if line.startswith("| [")]
     assert [re.match(r"\| \[(\w+)\]", row).group(1) for row in rows] == ["Slow", "Middle", "Quick", "Plain", "Skipped"]
     assert "| 12.5 s | Python 3.11.7 |" in rows[0]
 

@@ -1,0 +1,103 @@
+"""
+# The plugin as MkDocs loads it: `mkdocs build`, `mkdocs serve`, `mkdocs gh-deploy`
+
+A repository switches the generator on with one line of `mkdocs.yml`
+(`plugins: [search, literate]`), and MkDocs' own commands then build its
+tutorials into a site, as `literate build` does.
+
+In: MkDocs' settings, with the plugin's (see "Settings"), and the command
+MkDocs runs. Out: for MkDocs' commands, the pages made from the source
+folder (tests run, pages rendered, as "Build" makes them) in a folder that
+MkDocs reads as its `docs_dir` for the length of one build; in a preview,
+the source folder and the theme's `custom_dir` watched. When `literate` or
+`build_docs.py` runs MkDocs, they have made the pages already, and this
+adds nothing to what the plugin's events do (see "The MkDocs plugin").
+"""
+
+import shutil
+import tempfile
+
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import event_priority
+
+from literate.read import BuildError
+from literate.settings import cache_folder, source_folder
+from literate.write import write_files
+from literate.plugin import LiteratePlugin, load_search_dictionary
+from literate.judge import TutorialTestOptions
+from literate.publish import quiet_jieba, search_dictionary_beside_settings
+from literate.build import make_pages
+
+
+class Plugin(LiteratePlugin):
+    """The plugin `literate`, under MkDocs' entry point `mkdocs.plugins`."""
+
+    def __init__(self):
+        super().__init__()
+        self.command = None  # MkDocs' command; None when `literate` runs MkDocs with the pages it made
+        self.pages_dir = None  # the folder of the pages, while MkDocs builds them
+
+    # Defining it keeps this one plugin object, with the command it was
+    # started for, across the builds of one `mkdocs serve`, each of which
+    # loads the settings again. MkDocs calls it for its own commands only.
+    def on_startup(self, command, dirty):
+        self.command = command
+
+    # MkDocs keeps the object for every later load of settings in this
+    # process too: another site built there by `literate` makes its pages
+    # itself.
+    def on_shutdown(self):
+        self.command = None
+
+    # Before any other plugin reads the settings: mkdocs-static-i18n reads
+    # the navigation of each language that `make_pages` sets, and Material's
+    # search its dictionary's path. A language that mkdocs-static-i18n
+    # builds after the first runs this again, with the pages made.
+    @event_priority(100)
+    def on_config(self, config):
+        config = super().on_config(config)
+        if self.command is None or self.pages_dir is not None:
+            return config
+        quiet_jieba()
+        search_dictionary_beside_settings(config)
+        self.prepare(cache_folder(config), processes=self.command != "serve")
+        self.source_dir = source_folder(config)
+        testing = TutorialTestOptions(cache_dir=cache_folder(config))
+        try:
+            _, files, _ = make_pages(self.source_dir, config, testing, preview=self.command == "serve",
+                                     meanwhile=lambda: load_search_dictionary(config))
+        except BuildError as error:
+            raise PluginError(str(error)) from None
+        self.pages_dir = tempfile.mkdtemp(prefix="literate-pages-")
+        write_files(files, self.pages_dir)
+        config["docs_dir"] = self.pages_dir
+        return config
+
+    # Once every language is built, the pages go, and MkDocs' `docs_dir`
+    # is the source folder again: that is the folder `mkdocs serve` watches.
+    @event_priority(-200)
+    def on_post_build(self, config):
+        super().on_post_build(config)
+        i18n = config.plugins.get("i18n")
+        if self.pages_dir is not None and (i18n is None or not i18n.building):
+            self.forget_pages(config)
+
+    def on_build_error(self, error):
+        super().on_build_error(error)
+        if self.pages_dir is not None:
+            shutil.rmtree(self.pages_dir, ignore_errors=True)
+            self.pages_dir = None
+
+    def forget_pages(self, config):
+        shutil.rmtree(self.pages_dir, ignore_errors=True)
+        self.pages_dir = None
+        config["docs_dir"] = str(self.source_dir)
+
+    # MkDocs watches `docs_dir`, the source folder when no setting names
+    # another, and `mkdocs.yml`; the theme's `custom_dir` too, which holds
+    # what the site's pages are made of.
+    def on_serve(self, server, config, builder):
+        for folder in (self.source_dir, config.theme.custom_dir):
+            if folder:
+                server.watch(str(folder))
+        return server

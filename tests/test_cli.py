@@ -1,0 +1,52 @@
+"""The command line: `literate` (and `build_docs.py`), its commands and their options.
+
+Each command has its own help and options; an option of another command
+is refused before anything is read, naming the command it belongs to.
+"""
+
+import subprocess
+import sys
+
+import pytest
+
+import literate
+from literate.cli import parse_arguments
+from support import ROOT
+
+pytestmark = pytest.mark.quick
+
+
+def command(*arguments):
+    return subprocess.run([sys.executable, str(ROOT / "build_docs.py"), *arguments], capture_output=True, text=True)
+
+
+def test_version():
+    done = command("--version")
+    assert done.returncode == 0 and done.stdout.strip() == f"build_docs.py {literate.__version__}"
+
+
+def test_each_command_has_its_own_help():
+    helps = {name: command(name, "--help") for name in ("build", "serve", "gh-deploy")}
+    assert all(done.returncode == 0 for done in helps.values())
+    assert "--dev-addr" in helps["serve"].stdout and "--dev-addr" not in helps["build"].stdout
+    assert "--remote-branch" in helps["gh-deploy"].stdout and "--remote-branch" not in helps["serve"].stdout
+    assert "--pages-only" in helps["build"].stdout and "--no-run" not in helps["gh-deploy"].stdout
+
+
+@pytest.mark.parametrize("arguments, message", [
+    (["build", "--dev-addr", "127.0.0.1:9"], "--dev-addr does not apply to build: it is an option of serve"),
+    (["--remote-name", "upstream"], "--remote-name does not apply to build: it is an option of gh-deploy"),
+    (["serve", "--site-dir=x"], "--site-dir does not apply to serve: it is an option of build and gh-deploy"),
+    (["gh-deploy", "--no-run"], "--no-run does not apply to gh-deploy: it is an option of build and serve"),
+    (["build", "-v", "-q"], "-v and -q: choose one"),
+])
+def test_an_option_that_does_not_apply_is_an_error(arguments, message):
+    done = command(*arguments)
+    assert done.returncode == 2 and done.stdout == ""
+    assert message in done.stderr, done.stderr
+
+
+def test_without_a_command_it_builds_with_the_folders_of_its_settings(tmp_path):
+    arguments = parse_arguments(["--no-run", "-q", "--config", str(tmp_path / "mkdocs.yml")])
+    assert (arguments.command, arguments.no_run, arguments.quiet) == ("build", True, True)
+    assert (arguments.source, arguments.site_dir, arguments.cache_dir) == (None, str(tmp_path / "site"), None)

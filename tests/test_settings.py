@@ -1,0 +1,65 @@
+"""The plugin's settings: MkDocs checks them, under the plugin's name in mkdocs.yml.
+
+A setting of the wrong kind stops the build before anything is read, with
+MkDocs' own message naming the option; settings left out take their
+defaults; and a mkdocs.yml without the plugin is refused, saying so.
+"""
+
+import logging
+import textwrap
+
+import pytest
+from mkdocs.exceptions import Abort
+
+import literate.publish
+import literate.read
+from support import ROOT
+
+pytestmark = pytest.mark.quick
+
+
+def load(tmp_path, plugin):
+    """mkdocs.yml with these lines under `plugins:`, loaded as a build loads it."""
+    (tmp_path / "source").mkdir(exist_ok=True)
+    settings = tmp_path / "mkdocs.yml"
+    settings.write_text("site_name: A series\ndocs_dir: source\ntheme: material\nplugins:\n"
+                        + textwrap.indent(plugin, "  "), encoding="utf-8")
+    return literate.publish.load_mkdocs_config(settings, tmp_path / "source", tmp_path / "site")
+
+
+def test_defaults(tmp_path):
+    settings = load(tmp_path, "- literate\n").plugins["literate"].config
+    assert (settings.source_dir, settings.cache_dir, settings.line_breaks, settings.generator_pages) == (
+        None, ".cache", "join", False)
+    assert (settings.tutorial_tests.timeout, settings.tutorial_tests.timeouts,
+            settings.tutorial_tests.expected_failures) == (120, {}, {})
+
+
+def test_paths_are_relative_to_mkdocs_yml(tmp_path):
+    settings = load(tmp_path, "- literate:\n    source_dir: source\n").plugins["literate"].config
+    assert settings.source_dir == str(tmp_path / "source")
+
+
+@pytest.mark.parametrize("plugin, message", [
+    ("line_breaks: nl2br", "option 'line_breaks': Expected one of: ('join', 'keep') but received: 'nl2br'"),
+    ("tutorial_tests: {timeout: true}", "Sub-option 'timeout': must be a number of seconds, not True"),
+    ("tutorial_tests: {timeouts: {a.py: soon}}", "Sub-option 'timeouts': must be a number of seconds, not 'soon'"),
+    ("tutorial_tests: {timeout: -1}", "must be a number of seconds, not -1"),
+    ("generator_pages: maybe", "option 'generator_pages': Expected type: <class 'bool'>"),
+    ("source_dir: nowhere", "option 'source_dir': The path '{tmp_path}/nowhere' isn't an existing directory"),
+    ("colour: blue", "option 'colour': Unrecognised configuration name: colour"),
+])
+def test_a_wrong_setting_stops_mkdocs_naming_it(tmp_path, caplog, plugin, message):
+    with caplog.at_level(logging.WARNING), pytest.raises(Abort):
+        load(tmp_path, f"- literate:\n    {plugin}\n")
+    assert message.format(tmp_path=tmp_path) in caplog.text
+
+
+def test_mkdocs_yml_must_list_the_plugin(tmp_path):
+    with pytest.raises(literate.read.BuildError, match=r"mkdocs\.yml: the plugin literate is not under plugins"):
+        load(tmp_path, "- search\n")
+
+
+def test_this_sites_settings():
+    config = literate.publish.load_mkdocs_config(ROOT / "mkdocs.yml", ROOT / "source", ROOT / "site")
+    assert config.plugins["literate"].config.generator_pages is True
