@@ -30,8 +30,10 @@ for folder in (ROOT, ROOT / "tests"):
 
 import build_docs  # noqa: E402  (needs the path above)
 import literate.judge  # noqa: E402
+import literate.settings  # noqa: E402
 from needs import unavailable  # noqa: E402
-from support import CHROMIUM, DESKTOP, SOURCE, Visitor, chromium, lesson, project_config, served, write  # noqa: E402
+from support import (CHROMIUM, CONFIG, DESKTOP, SOURCE, Visitor, chromium, lesson, plugin_settings,  # noqa: E402
+                     project_config, served, write)
 
 # Folders that Python and pytest themselves keep beside what they run.
 THEIR_OWN = {".git", "__pycache__", ".pytest_cache"}
@@ -178,7 +180,9 @@ def real_build(once_per_run):
     while its fingerprint (the tutorial, what it imports, the versions it
     ran with) still matches; every page is rendered again from nothing."""
     def make(folder):
-        checkout_verdicts = literate.judge.cache_entry(build_docs.TutorialTestOptions().cache_dir, SOURCE).parent
+        settings = plugin_settings(CONFIG)
+        checkout_cache = ROOT / settings.get("cache_dir", literate.settings.LiterateConfig.cache_dir.default)
+        checkout_verdicts = literate.judge.cache_entry(checkout_cache, SOURCE).parent
         if checkout_verdicts.is_dir():
             shutil.copytree(checkout_verdicts, literate.judge.cache_entry(folder / "cache", SOURCE).parent)
         with pytest.MonkeyPatch.context() as patch:
