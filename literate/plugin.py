@@ -99,15 +99,16 @@ class LiteratePlugin(BasePlugin[LiterateConfig]):
         self.templates = template_cache(cache_dir)
         self.processes = processes and hasattr(os, "fork") and (os.cpu_count() or 1) > 1
 
-    # The pages need the package's templates (`theme/main.html` extends
+    # The pages need the package's templates (`theme/literate.html` extends
     # Material's blocks) and its stylesheet. They come after the site's own
-    # `custom_dir`, which can still override them, and before Material's.
+    # `custom_dir` and before Material's; the stylesheet comes before the
+    # site's own, so that what a site adds can override both.
     @event_priority(100)
     def on_config(self, config):
         if str(THEME) not in config.theme.dirs:
             config.theme.dirs.insert(1 if config.theme.custom_dir else 0, str(THEME))
         if STYLESHEET not in config.extra_css:
-            config.extra_css.append(STYLESHEET)
+            config.extra_css.insert(0, STYLESHEET)
         return config
 
     # Events of one priority run in the order the plugins were registered;

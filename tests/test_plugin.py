@@ -216,7 +216,7 @@ class Compiles:
 def test_templates_stay_compiled_and_an_edited_one_is_compiled_again(project, capsys, monkeypatch):
     import shutil
     templates = project / "templates"
-    shutil.copytree(ROOT / "literate" / "theme", templates)
+    shutil.copytree(ROOT / "site_templates", templates)
     config = yaml.safe_load((project / "mkdocs.yml").read_text(encoding="utf-8"))
     config["theme"]["custom_dir"] = str(templates)
     (project / "mkdocs.yml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")

@@ -60,6 +60,7 @@ def project(tmp_path_factory):
     project = work / "project"
     (project / "source" / "01_sums").mkdir(parents=True)
     shutil.copy(ROOT / "mkdocs.yml", project / "mkdocs.yml")
+    shutil.copytree(ROOT / "site_templates", project / "site_templates")
     shutil.copy(ROOT / "source" / "search_words_zh.txt", project / "source")
     (project / "source" / "01_sums" / "adding.py").write_text(ADDING.format(three=3), encoding="utf-8")
     (project / "source" / "01_sums" / "adding_zh.py").write_text(ADDING_ZH, encoding="utf-8")

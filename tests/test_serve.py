@@ -180,7 +180,7 @@ def test_serve_rebuilds_on_templates_and_settings_and_survives_failures(tmp_path
     lesson.write_text("# First words.\nx = 1\n", encoding="utf-8")
     (source / "failing.py").write_text(FAILING, encoding="utf-8")
     templates = tmp_path / "templates"  # the theme's custom_dir, which serve watches
-    shutil.copytree(ROOT / "literate" / "theme", templates)
+    shutil.copytree(ROOT / "site_templates", templates)
     config_file = project_config(tmp_path, lambda config: config["theme"].update(custom_dir=str(templates)))
     scratch = tmp_path / "tmp"
     scratch.mkdir()
@@ -233,6 +233,7 @@ def test_serve_rebuilds_when_the_generator_is_edited(tmp_path):
     shutil.copy2(ROOT / "build_docs.py", generator)
     shutil.copytree(ROOT / "literate", generator / "literate", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy2(ROOT / "mkdocs.yml", generator)
+    shutil.copytree(ROOT / "site_templates", generator / "site_templates")
     source = generator / "source"
     source.mkdir()
     shutil.copy2(ROOT / "source" / "search_words_zh.txt", source)
