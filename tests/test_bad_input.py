@@ -327,7 +327,7 @@ def test_a_link_out_of_the_source_folder_is_not_followed(tmp_path, previous_site
 # A refusal that regressed would replace the folder it was given. So these
 # builds run a copy of the generator in a temporary folder, which is then
 # its repository: the checkout and its parent are never at stake.
-GENERATOR = ["build_docs.py", "literate", "mkdocs.yml", "source/search_words_zh.txt"]
+GENERATOR = ["build_docs.py", "literate", "mkdocs.yml", "site_templates", "source/search_words_zh.txt"]
 
 
 def copy_of_the_generator(repo):
