@@ -59,12 +59,21 @@ def pytest_configure(config):
 NOT_QUICK = {"real_build", "once_per_run", "browser", "visits"}
 
 
+# The longest files run first. pytest-xdist (`--dist loadfile`) hands out
+# files in the order they are collected, and a long file handed out last
+# leaves the other worker idle while it runs.
+LONGEST_FIRST = ["test_browser.py", "test_notebooks.py", "test_browser_actions.py", "test_standard_library.py",
+                 "test_any_repository.py", "test_bad_input.py", "test_mutants.py"]
+
+
 def pytest_collection_modifyitems(config, items):
     for item in items:
         if item.get_closest_marker("quick"):
             heavy = NOT_QUICK & set(getattr(item, "fixturenames", ()))
             if heavy or item.get_closest_marker("slow"):
                 raise pytest.UsageError(f"{item.nodeid} is marked quick but is slow or needs {sorted(heavy)}")
+    rank = {name: place for place, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
 
 
 def pytest_unconfigure(config):
