@@ -84,14 +84,16 @@ class Plugin(LiteratePlugin):
 
     def on_build_error(self, error):
         super().on_build_error(error)
+        self.drop_pages()
+
+    def forget_pages(self, config):
+        self.drop_pages()
+        config["docs_dir"] = str(self.source_dir)
+
+    def drop_pages(self):
         if self.pages_dir is not None:
             shutil.rmtree(self.pages_dir, ignore_errors=True)
             self.pages_dir = None
-
-    def forget_pages(self, config):
-        shutil.rmtree(self.pages_dir, ignore_errors=True)
-        self.pages_dir = None
-        config["docs_dir"] = str(self.source_dir)
 
     # MkDocs watches `docs_dir`, the source folder when no setting names
     # another, and `mkdocs.yml`; the theme's `custom_dir` too, which holds

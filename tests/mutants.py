@@ -45,14 +45,14 @@ class Mutant:
     function: str  # the innermost function it is in, or None at module level
     original: ast.Module
     position: int  # of the node replaced, in ast.walk(original)
-    replacement: ast.AST
+    replacement: ast.AST  # a copy of its own, put into the tree as it is
 
     @cached_property
     def tree(self):
         """The tutorial's tree with the one change, made when first asked for."""
         mutated = pickle.loads(pickle.dumps(self.original))  # a deep copy, many times faster than deepcopy's
         target = next(itertools.islice(ast.walk(mutated), self.position, None))
-        return ast.fix_missing_locations(Replace(target, copy.deepcopy(self.replacement)).visit(mutated))
+        return ast.fix_missing_locations(Replace(target, self.replacement).visit(mutated))
 
 
 @dataclass

@@ -51,16 +51,16 @@ def git(folder, *arguments):
                           env={**os.environ, **GIT_ENV}).stdout
 
 
-# A project of its own in a temporary folder: our settings,
+# A project of its own in a temporary folder: our settings and templates,
 # a chapter of one tutorial in two languages, a git repository with a bare
 # one beside it as the remote `publish`. Nothing touches this repository.
 @pytest.fixture(scope="module")
 def project(tmp_path_factory):
     work = tmp_path_factory.mktemp("publish")
     project = work / "project"
-    (project / "source" / "01_sums").mkdir(parents=True)
-    shutil.copy(ROOT / "mkdocs.yml", project / "mkdocs.yml")
     shutil.copytree(ROOT / "site_templates", project / "site_templates")
+    shutil.copy(ROOT / "mkdocs.yml", project / "mkdocs.yml")
+    (project / "source" / "01_sums").mkdir(parents=True)
     shutil.copy(ROOT / "source" / "search_words_zh.txt", project / "source")
     (project / "source" / "01_sums" / "adding.py").write_text(ADDING.format(three=3), encoding="utf-8")
     (project / "source" / "01_sums" / "adding_zh.py").write_text(ADDING_ZH, encoding="utf-8")

@@ -231,9 +231,9 @@ def test_serve_rebuilds_when_the_generator_is_edited(tmp_path):
     generator = tmp_path / "generator"
     generator.mkdir()
     shutil.copy2(ROOT / "build_docs.py", generator)
-    shutil.copytree(ROOT / "literate", generator / "literate", ignore=shutil.ignore_patterns("__pycache__"))
+    for folder in ("literate", "site_templates"):
+        shutil.copytree(ROOT / folder, generator / folder, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy2(ROOT / "mkdocs.yml", generator)
-    shutil.copytree(ROOT / "site_templates", generator / "site_templates")
     source = generator / "source"
     source.mkdir()
     shutil.copy2(ROOT / "source" / "search_words_zh.txt", source)
