@@ -34,21 +34,17 @@ from literate.publish import (
 )
 
 
-# The tutorials' verdicts come before any page is written: a tutorial that
-# fails stops the build there, and the previous site stays as it was. A
-# preview reports the failure and shows it on the tutorial's page instead.
-# Before that, each source must stay inside the source folder and have an
-# address of its own. Each source is read once, for its tests and its page.
-def judged_chapters(source_dir, config_dir, config, testing):
+# Before anything is read, each source must stay inside the source folder
+# and have an address of its own.
+def site_chapters(source_dir, config):
     languages = site_languages(config)
-    chapters = find_chapters(source_dir, config_dir, languages, literate_settings(config).generator_pages)
+    settings = literate_settings(config)
+    chapters = find_chapters(source_dir, Path(config.config_file_path).parent, languages, settings.generator_pages)
     for page in pages_of(chapters):
-        page.line_breaks = literate_settings(config).line_breaks
+        page.line_breaks = settings.line_breaks
     check_sources_stay_inside(pages_of(chapters), source_dir)
     check_page_urls(pages_of(chapters), languages)
-    texts = read_pages(pages_of(chapters))
-    judge_tutorials(pages_of(chapters), texts, source_dir, config, testing or TutorialTestOptions())
-    return chapters, texts
+    return chapters
 
 
 def build_site(source_dir, site_dir, config_file, testing=None, preview=False, overrides=None, preview_site=None):
@@ -72,7 +68,7 @@ def build_site(source_dir, site_dir, config_file, testing=None, preview=False, o
         if not preview and recorded.get("sources") == sources:
             for warning in recorded["warnings"]:
                 print(warning, file=sys.stderr)
-            print(f"{display_path(site_dir)}: nothing changed since the last build")
+            testing.console.say(f"{display_path(site_dir)}: nothing changed since the last build")
             return config
         chapters, files, warnings = make_pages(source_dir, config, testing, preview,
                                                meanwhile=lambda: load_search_dictionary(config))
@@ -131,18 +127,28 @@ def settled(source_dir, config, testing):
     return Path(source_dir or config.plugins[PLUGIN_NAME].source_dir), testing
 
 
+# Each source is read once and parsed once, and every page is rendered
+# before any tutorial's tests run: a source Python cannot parse stops the
+# build in seconds, not after every other tutorial's tests. The verdicts
+# still come before any page is written: a tutorial that fails stops the
+# build there, and the previous site stays as it was. A preview reports
+# the failure and shows it on the tutorial's page instead.
+#
 # The pages come out in memory (see "Write"): MkDocs' folder gets them only
 # when MkDocs is to read them. While they render, `meanwhile()` runs.
 def make_pages(source_dir, config, testing, preview=False, meanwhile=None):
     source_dir, testing = settled(source_dir, config, testing)
-    chapters, texts = judged_chapters(source_dir, Path(config.config_file_path).parent, config, testing)
-    problems = verdict_problems(pages_of(chapters))
+    chapters = site_chapters(source_dir, config)
+    pages = pages_of(chapters)
+    texts = read_pages(pages)
+    warnings, code_facts = render_pages(pages, texts, testing.cache_dir, processes=not preview, meanwhile=meanwhile,
+                                        console=testing.console)
+    judge_tutorials(pages, texts, code_facts, source_dir, config, testing)
+    problems = verdict_problems(pages)
     if problems and not preview:
         raise BuildError("\n".join(problems))
     for problem in problems:
         print(problem, file=sys.stderr)
-    warnings = render_pages(pages_of(chapters), texts, testing.cache_dir, processes=not preview,
-                            meanwhile=meanwhile)
     files = page_files(chapters, site_languages(config), config)
     configure_navigation(config, chapters)
     return chapters, files, warnings

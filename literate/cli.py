@@ -19,6 +19,7 @@ from pathlib import Path
 
 from literate import __version__
 from literate.read import BuildError
+from literate.console import Console
 from literate.judge import TutorialTestOptions
 from literate.build import build_site, write_pages_only
 from literate.deploy import DeployError, deploy_site
@@ -107,11 +108,11 @@ def parse_arguments(argv, prog="literate", config_default="mkdocs.yml"):
     return arguments
 
 
-# MkDocs tells what it does at INFO, which a build shows only with `-v`; a
-# preview shows it unless `-q`, for the address it serves at.
+# MkDocs tells what it does at INFO, which shows only with `-v`: a preview
+# prints its address and a line per rebuild itself (see "Serve").
 def set_loudness(arguments):
     logging.basicConfig(format="%(levelname)s: %(message)s", level=logging.WARNING)
-    mkdocs_level = logging.INFO if arguments.command == "serve" else logging.WARNING
+    mkdocs_level = logging.WARNING
     if arguments.verbose:
         mkdocs_level = logging.INFO
     elif arguments.quiet:
@@ -122,10 +123,11 @@ def set_loudness(arguments):
 def main(argv=None, prog="literate", config_default="mkdocs.yml"):
     """Run the command line `argv` (by default `sys.argv[1:]`); returns the exit status."""
     arguments = parse_arguments(sys.argv[1:] if argv is None else argv, prog, config_default)
+    console = Console(quiet=arguments.quiet)
     testing = TutorialTestOptions(run=not getattr(arguments, "no_run", False),
-                                  cache_dir=arguments.cache_dir and Path(arguments.cache_dir))
+                                  cache_dir=arguments.cache_dir and Path(arguments.cache_dir), console=console)
     set_loudness(arguments)
-    say = (lambda line: None) if arguments.quiet else print
+    say = console.say
     try:
         if arguments.command == "serve":
             serve_site(arguments.source, arguments.config, arguments.dev_addr, testing)

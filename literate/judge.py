@@ -3,10 +3,10 @@
 
 Every tutorial gets the verdict of its tests: from the cache, or from a run.
 
-In: the site's pages, their code, and the settings of `mkdocs.yml`. Out:
-each page with tests gets its `verdict`, from the cache when nothing it
-depends on changed, from a run otherwise: in parallel in a build, in the
-background in a preview.
+In: the site's pages, their code, what parsing found in it (their tests and
+their imports), and the settings of `mkdocs.yml`. Out: each page with tests
+gets its `verdict`, from the cache when nothing it depends on changed, from
+a run otherwise: in parallel in a build, in the background in a preview.
 """
 
 import ast
@@ -20,13 +20,14 @@ import platform
 import sys
 import threading
 import warnings
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
-from literate.read import BuildError, SourceError, display_path, path_digest, write_if_changed
+from literate.read import BuildError, display_path, path_digest, write_if_changed
+from literate.console import Console
 from literate.settings import PLUGIN_NAME, literate_settings
-from literate.parse import find_test_functions
+from literate.parse import import_statements
 from literate.testrun import (
     CaseResult, NOT_RUN, PYTEST_COMMAND, RunningTests, TIMED_OUT, Verdict, run_tutorial_tests,
     verdict_summary,
@@ -39,20 +40,15 @@ from literate.testrun import (
 # Python, pytest and the libraries it imports, and its timeout. A hash of
 # all of them keys the cache, so an unchanged tutorial is not run again and
 # one whose helper changed is.
-def imported_names(tree, path):
+def imported_modules(statements, path):
     """(folder, dotted name) of each module an import may load; folder None: the search path."""
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                yield None, alias.name
-        elif isinstance(node, ast.ImportFrom):
-            folder = None
-            if node.level:
-                folder = Path(path).parent
-                for _ in range(node.level - 1):
-                    folder = folder.parent
-            for alias in node.names:
-                yield folder, ".".join(part for part in (node.module, alias.name) if part and part != "*")
+    for level, module, name in statements:
+        folder = None
+        if level:
+            folder = Path(path).parent
+            for _ in range(level - 1):
+                folder = folder.parent
+        yield folder, ".".join(part for part in (module, name) if part and part != "*")
 
 
 def project_module_files(dotted, root):
@@ -70,18 +66,23 @@ def project_module_files(dotted, root):
     return files
 
 
-def dependencies(script, folder, read):
+def dependencies(script, folder, known):
     """The project files the tests of `script` run, and the top-level modules it imports from elsewhere.
-    `read` holds the bytes already read of some of them, {resolved path: bytes}."""
+    `known` holds what this build read and parsed of some of them, {resolved path: (bytes, imports)}."""
     roots = list(dict.fromkeys([Path(script).parent, Path(folder)]))
     queue = [Path(script)] + [root / "conftest.py" for root in roots if (root / "conftest.py").is_file()]
     files, elsewhere = {}, set()
     while queue:
         path = queue.pop()
-        if path.resolve() in files:
+        resolved = path.resolve()
+        if resolved in files:
             continue
-        files[path.resolve()] = read[path.resolve()] if path.resolve() in read else path.read_bytes()
-        for base, dotted in imports_in(files[path.resolve()], path):
+        if resolved in known:
+            files[resolved], statements = known[resolved]
+        else:
+            files[resolved] = path.read_bytes()
+            statements = imports_in(files[resolved])
+        for base, dotted in imported_modules(statements, path):
             found = next(filter(None, (project_module_files(dotted, root) for root in ([base] if base else roots))), [])
             queue.extend(found)
             if not found and base is None:
@@ -89,24 +90,18 @@ def dependencies(script, folder, read):
     return files, elsewhere - set(sys.stdlib_module_names)
 
 
-# A preview judges every tutorial on every edit, and parsing them and their
-# modules for imports was most of it: what a file imports is kept by its
-# bytes and its place (a relative import depends on it), so a file is
+# The tutorials come parsed; the project's other modules they import (and
+# a `conftest.py`) are parsed here. A preview judges every tutorial on every
+# edit, so what such a file imports is kept by its bytes, and a file is
 # parsed again only when it changed.
 @functools.lru_cache(maxsize=1024)
-def imports_in(data, path):
+def imports_in(data):
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            tree = ast.parse(data)
+            return import_statements(ast.parse(data))
     except (SyntaxError, ValueError):
         return ()
-    return tuple(imported_names(tree, path))
-
-
-@functools.lru_cache(maxsize=1024)
-def names_of_tests(code):
-    return tuple(name for name, _ in find_test_functions(code))
 
 
 # Reading a version parses the distribution's metadata: a build asks once
@@ -217,6 +212,7 @@ def store_verdict(entry, key, verdict, files):
 @dataclass
 class TutorialTestOptions:
     run: bool = True
+    console: Console = field(default_factory=Console)  # where each verdict is said
     cache_dir: Path = None  # None: the plugin's setting in mkdocs.yml (see "Build")
     # In a preview: the tests running in the background, which the preview
     # owns (see `serve`); None in a build, which waits for its runs.
@@ -252,24 +248,23 @@ class PendingRun(NamedTuple):
 # and from a run otherwise. The runs go in parallel, one process per core;
 # the console gets one line a tutorial (a preview, which builds on every
 # edit, tells each verdict once).
-def judge_tutorials(pages, texts, source_dir, config, options):
+def judge_tutorials(pages, texts, code_facts, source_dir, config, options):
     tested = []
     for page in pages:
-        if isinstance(texts[page.source], SourceError):
-            continue  # the page stage reports it
-        code = texts[page.source].code
-        functions = list(names_of_tests(code))
-        if functions:
-            tested.append((page, code, functions, Path(os.path.relpath(page.source, source_dir)).as_posix()))
+        if page.source in code_facts and code_facts[page.source].tests:
+            tested.append((page, texts[page.source].code, list(code_facts[page.source].tests),
+                           Path(os.path.relpath(page.source, source_dir)).as_posix()))
     timeouts, expected = tutorial_test_settings(config, {name for _, _, _, name in tested})
     pending, versions = [], {}
+    parsed = {Path(page.source).resolve(): (texts[page.source].data, code_facts[page.source].imports)
+              for page in pages if page.source in code_facts and not page.text_first}
     for page, code, functions, name in tested:
         if not options.run:
             page.verdict = Verdict(NOT_RUN, functions)
             continue
         script = tests_script(page, code, options.cache_dir)
-        read = {Path(page.source).resolve(): texts[page.source].data}
-        files, elsewhere = dependencies(script, page.source.parent, read)
+        known = {**parsed, Path(script).resolve(): (code.encode("utf-8"), code_facts[page.source].imports)}
+        files, elsewhere = dependencies(script, page.source.parent, known)
         runtime = runtime_versions(elsewhere, versions)
         key = cache_key(files, runtime, timeouts[name], page.source.parent)
         entry = cache_entry(options.cache_dir, page.source)
@@ -279,11 +274,11 @@ def judge_tutorials(pages, texts, source_dir, config, options):
             continue
         line = f"{display_path(page.source)}: {verdict_summary(page.verdict)} (cached)"
         if options.background is None:
-            print(line)
+            options.console.say(line)
         else:
             options.background.tell(entry, key, line)
     if options.background is None:
-        run_in_parallel(pending)
+        run_in_parallel(pending, options.console)
     else:
         options.background.run(pending)
     for page, _, _, name in tested:
@@ -291,9 +286,10 @@ def judge_tutorials(pages, texts, source_dir, config, options):
             page.verdict.expected_failure = str(expected[name] or "")
 
 
-def run_in_parallel(pending):
+def run_in_parallel(pending, console):
     running = RunningTests()
-    with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+    with (concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool,
+          console.steps("tutorials' tests", len(pending)) as advance):
         runs = {
             pool.submit(run_tutorial_tests, job.script, display_path(job.page.source), job.page.source.parent,
                         job.functions, job.timeout, running): job
@@ -305,7 +301,8 @@ def run_in_parallel(pending):
                 job.page.verdict = future.result()
                 job.page.verdict.runtime = job.runtime
                 store_verdict(job.entry, job.key, job.page.verdict, job.files)
-                print(f"{display_path(job.page.source)}: {verdict_summary(job.page.verdict)}")
+                console.say(f"{display_path(job.page.source)}: {verdict_summary(job.page.verdict)}")
+                advance()
         except BaseException:  # Ctrl-C above all: the runs would go on to their timeouts
             pool.shutdown(wait=False, cancel_futures=True)
             running.stop()

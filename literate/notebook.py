@@ -34,11 +34,10 @@ Its bytes depend on the source alone: cell ids are numbered, not random.
 import ast
 import posixpath
 
-from literate.parse import parse_source, split_lines
+from literate.parse import commentary_of, split_lines
 from literate.site import NOTEBOOK_SUFFIX, download_name, is_generator_page
 from literate.commentary import translate_series_conventions
-from literate.parse import find_test_functions
-from literate.render import without_literal_markers
+from literate.render import literal_markers_removed
 
 # The kernel Jupyter, Colab and nbclient start for the notebook: ipykernel's.
 KERNEL = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
@@ -76,16 +75,16 @@ def collect_notebook(page, code, parsed):
     if is_generator_page(page):
         return
     name = download_name(page)
-    tests = [function for function, _ in find_test_functions(code)]
+    tests = [function for function, _ in parsed.tests]
     page.downloads[name + NOTEBOOK_SUFFIX] = notebook_bytes(
         split_lines(code), parsed, tests, page.text_first, page.lang, posixpath.basename(name) + ".py")
 
 
-def notebook_markdown(text, text_first):
-    sections = parse_source(text)
+def notebook_markdown(kinds, text_first):
+    texts = commentary_of(kinds)
     if text_first:
-        sections = [without_literal_markers(section) for section in sections]
-    return "\n\n".join(translate_series_conventions(section.docs) for section in sections if section.docs.strip())
+        texts = [literal_markers_removed(text) for text in texts]
+    return "\n\n".join(translate_series_conventions(text) for text in texts if text.strip())
 
 
 # ## From the source to cells
@@ -96,12 +95,13 @@ def notebook_markdown(text, text_first):
 # column (a shebang, a `# noqa`). Commentary is every other line that is
 # not blank: comments between statements, the module docstring. Blank lines
 # go with what is around them. Each run of commentary ends the code cell
-# before it and becomes one Markdown cell, read by the page's own parser,
-# so that a comment shows the same words here as on the page. A top-level statement that starts a section of the page (a `def`
-# whose docstring is commentary) starts a cell of its own too, so that the
-# notebook is cut where the page is. The statements are those of the
-# page's own syntax tree (`parse.Parsed`): parsing the source again cost
-# as much as the rest of the notebook.
+# before it and becomes one Markdown cell, with the commentary the page's
+# own parse read on those lines, so that a comment shows the same words
+# here as on the page. A top-level statement that starts a section of the
+# page (a `def` whose docstring is commentary) starts a cell of its own
+# too, so that the notebook is cut where the page is. The statements are
+# those of the page's own syntax tree (`parse.Parsed`): a source is parsed
+# once per build.
 def notebook_cells(lines, parsed, tests, text_first=False):
     """[(cell type, text)] of a source and its `parse.Parsed`; `tests` are its test_* function names."""
     lines = [lines[0].lstrip("\ufeff"), *lines[1:]] if lines else lines
@@ -124,7 +124,7 @@ def notebook_cells(lines, parsed, tests, text_first=False):
     def close():
         text = "\n".join(lines[row - 1] for row in rows).strip("\n")
         if kind == "markdown":
-            text = notebook_markdown(text, text_first)
+            text = notebook_markdown([parsed.lines[row - 1] for row in rows], text_first)
         if text.strip():
             cells.append((kind, text))
 

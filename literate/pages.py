@@ -4,9 +4,11 @@
 Every page is rendered at most once, and in a process per core.
 
 In: the site's pages and their texts. Out: each page's title, summary,
-warnings, downloads (its notebook among them) and body, from the cache when nothing it depends on
-changed, rendered otherwise; or a `BuildError` listing every source that
-cannot be a page.
+warnings, downloads (its notebook among them) and body, and what the
+tests that run next need of its code (`parse.CodeFacts`), from the cache
+when nothing it depends on changed, parsed and rendered otherwise; or a
+`BuildError` listing every source that cannot be a page, before any test
+runs.
 """
 
 import concurrent.futures
@@ -23,7 +25,8 @@ from pathlib import Path
 
 from literate import STAGES
 from literate.read import BuildError, SourceError, display_path, path_digest
-from literate.parse import parse_code
+from literate.console import Console
+from literate.parse import CodeFacts, parse_code
 from literate.render import PageBody, collect_downloads, render_page
 from literate.notebook import collect_notebook
 
@@ -65,13 +68,15 @@ class Rendered:
     warnings: list
     downloads: dict
     body: PageBody
+    code_facts: CodeFacts
 
 
-RENDERED = tuple(item.name for item in fields(Rendered))
+RENDERED = tuple(item.name for item in fields(Rendered) if item.name != "code_facts")
 
 
-def render_pages(pages, texts, cache_dir, processes=True, meanwhile=None):
-    jobs = []
+def render_pages(pages, texts, cache_dir, processes=True, meanwhile=None, console=None):
+    """The warnings, and {source: its `CodeFacts`} for the tests that run next."""
+    jobs, code_facts = [], {}
     for page in pages:
         read = texts[page.source]
         key = None if isinstance(read, SourceError) else render_key(page, read.data)
@@ -81,13 +86,16 @@ def render_pages(pages, texts, cache_dir, processes=True, meanwhile=None):
             jobs.append((page, key, entry, read))
         else:
             apply_rendering(page, stored)
+            code_facts[page.source] = stored.code_facts
     failed = {}
-    outcomes = in_parallel(render_source_page, jobs, job_size, processes, meanwhile)
+    with (console or Console(quiet=True)).steps("pages", len(jobs)) as advance:
+        outcomes = in_parallel(render_source_page, jobs, job_size, processes, meanwhile, advance)
     for (page, *_), (rendered, error) in zip(jobs, outcomes):
         if error:
             failed[page.source] = error
         else:
             apply_rendering(page, rendered)
+            code_facts[page.source] = rendered.code_facts
     errors, warnings = [], []
     for page in pages:
         if page.source in failed:
@@ -99,7 +107,7 @@ def render_pages(pages, texts, cache_dir, processes=True, meanwhile=None):
             print(warnings[-1], file=sys.stderr)
     if errors:
         raise BuildError("\n".join(errors))
-    return warnings
+    return warnings, code_facts
 
 
 def render_source_page(job):
@@ -108,13 +116,16 @@ def render_source_page(job):
     try:
         if isinstance(read, SourceError):
             raise read
+        try:
+            parsed = parse_code(read.code)
+        except SourceError as error:
+            raise read.in_text(error) from None
         collect_downloads(page, read)
-        parsed = parse_code(read.code)
         collect_notebook(page, read.code, parsed)
         page.body = render_page(page, read.code, parsed)
     except SourceError as error:
         return None, (error.line, error.col, error.message)
-    rendered = Rendered(**{name: getattr(page, name) for name in RENDERED})
+    rendered = Rendered(**{name: getattr(page, name) for name in RENDERED}, code_facts=parsed.facts)
     if key is not None:
         store_rendering(entry, key, rendered)
     return rendered, None
@@ -181,21 +192,28 @@ def job_size(job):
         return 0
 
 
-def in_parallel(function, jobs, size, processes=True, meanwhile=None):
+def in_parallel(function, jobs, size, processes=True, meanwhile=None, done=lambda: None):
     """[function(job) for job in jobs]: with processes, in a process per core, the largest jobs first.
 
-    `meanwhile()`, if given, runs in this process while the jobs run, or after them without processes.
+    `meanwhile()`, if given, runs in this process while the jobs run, or after them without processes;
+    `done()` is called as each job ends.
     """
     workers = min(len(jobs), os.cpu_count() or 1)
     if workers < 2 or not processes:
-        results = [function(job) for job in jobs]
+        results = []
+        for job in jobs:
+            results.append(function(job))
+            done()
         if meanwhile:
             meanwhile()
         return results
     order = sorted(range(len(jobs)), key=lambda index: -size(jobs[index]))
     with concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        running = pool.map(function, [jobs[index] for index in order])
+        running = {pool.submit(function, jobs[index]): index for index in order}
         if meanwhile:
             meanwhile()
-        results = dict(zip(order, running))
+        results = {}
+        for future in concurrent.futures.as_completed(running):
+            results[running[future]] = future.result()
+            done()
     return [results[index] for index in range(len(jobs))]

@@ -11,9 +11,9 @@ import ast
 import io
 import re
 import tokenize
-import unicodedata
 import warnings
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from literate.read import SourceError, reject_nul
 
@@ -209,12 +209,28 @@ def classify_lines(lines, tree, tokens):
 # out of the code column; every other blank line stays in it.
 #
 # The tokens and the syntax tree go on with the sections: highlighting
-# colours the same tokens.
+# colours the same tokens, and everything later stages ask of the code is
+# read from them here, so that no stage parses a source again.
 @dataclass(frozen=True)
 class Parsed:
     sections: list
     tokens: list
     tree: ast.Module
+    lines: list  # each line's `Line`: the notebook cuts its cells by them
+    tests: tuple  # (name, line) of each `test_*` function pytest collects
+    opens_with_docstring: bool
+
+    @property
+    def facts(self):
+        return CodeFacts(tuple(name for name, _ in self.tests), import_statements(self.tree))
+
+
+# What running a tutorial's tests needs of its code: which tests it has, and
+# what it imports (which files its verdict depends on). Small, so that it
+# crosses from a worker process and stays in the cache with the page.
+class CodeFacts(NamedTuple):
+    tests: tuple  # the names of its test functions, in the file's order
+    imports: tuple  # (level, module, name) of each name an import statement loads
 
 
 def parse_source(text):
@@ -272,36 +288,55 @@ def parse_code(text):
                 in_header = True
             code_rows.append(row)
     close(len(lines) + 1)
-    return Parsed(sections, tokens, tree)
+    return Parsed(sections, tokens, tree, kinds, collected_tests(tree), opens_with_docstring(tokens))
+
+
+# The commentary of a run of lines that holds no code (a Markdown cell of
+# the notebook), as `parse_code` would join it: one text per section.
+def commentary_of(kinds):
+    sections, docs = [], []
+    for line in kinds + [Line(BREAK)]:
+        if line.kind == BREAK:
+            sections.append("\n".join(docs).strip("\n"))
+            docs = []
+        elif line.kind == COMMENT or (line.kind == DOCSTRING and line.text):
+            if line.kind == DOCSTRING and docs and docs[-1] != "":
+                docs.append("")
+            docs.append(line.text)
+        elif line.kind == BLANK and docs and docs[-1] != "":
+            docs.append("")
+    return [text for text in sections if text]
 
 
 # pytest collects the `test_*` functions at the top of a module; those are
-# the ones a page marks. A source Python cannot parse has none here: the
-# page stage reports its error with file and line.
-#
-# Parsing a long module takes a while, and most modules hold no test: one
-# whose text never says `def` then `test_`, with only the blanks and line
-# continuations Python allows between a keyword and a name, cannot define
-# one, and is not parsed. (The text may say it elsewhere, in a string or a
-# comment: then the parse decides.) Python reads identifiers in NFKC form,
-# so a name written in other Unicode forms is looked for in that form.
-MAY_DEFINE_A_TEST = re.compile(r"def(?:[ \t\f]|\\(?:\r\n|\r|\n))+test_")
-
-
-def find_test_functions(text):
-    if not MAY_DEFINE_A_TEST.search(text if text.isascii() else unicodedata.normalize("NFKC", text)):
-        return []
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            tree = ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return []  # the page stage names what is wrong
-    return [
+# the ones a page marks, at the line of their first decorator.
+def collected_tests(tree):
+    return tuple(
         (node.name, node.decorator_list[0].lineno if node.decorator_list else node.lineno)
         for node in tree.body
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test_")
-    ]
+    )
+
+
+def import_statements(tree):
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.extend((0, None, alias.name) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            found.extend((node.level, node.module, alias.name) for alias in node.names)
+    return tuple(found)
+
+
+# Whether the first thing Python reads is a string: the module docstring,
+# not a comment (the shebang and other comments that tools read aside).
+def opens_with_docstring(tokens):
+    for token in tokens:
+        if token.type == tokenize.COMMENT and is_code_comment(token.string, token.start[0]):
+            continue
+        if token.type not in (tokenize.ENCODING, tokenize.NL, tokenize.NEWLINE):
+            return token.type == tokenize.STRING
+    return False
 
 
 # The soft keywords `match`, `case`, `_` and `type` are keywords only where

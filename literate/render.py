@@ -11,11 +11,9 @@ joined in when it is written.
 """
 
 import html
-import io
 import json
 import posixpath
 import re
-import tokenize
 from dataclasses import dataclass, replace
 from xml.etree import ElementTree
 
@@ -24,7 +22,7 @@ from markdown.treeprocessors import Treeprocessor
 
 from literate.read import SourceError
 from literate.textfirst import LITERATE_SUFFIX, check_same, code_to_literate_text
-from literate.parse import find_test_functions, is_code_comment, parse_code, split_lines
+from literate.parse import parse_code, split_lines
 from literate.site import NOTEBOOK_SUFFIX, download_name
 from literate.conventions import LIST_ITEM
 from literate.commentary import SERIES_TITLE, make_markdown, render_commentary
@@ -139,21 +137,6 @@ def summary_html(summary):
     return re.sub(r"^<p>|</p>$", "", render_commentary(summary, make_markdown(lambda message, quote: None)))
 
 
-# Whether the first thing Python reads is a string: the module docstring,
-# not a comment (the shebang and other comments that tools read aside).
-def opens_with_docstring(text):
-    skipped = (tokenize.ENCODING, tokenize.NL, tokenize.NEWLINE)
-    try:
-        for token in tokenize.generate_tokens(io.StringIO(text.lstrip("\ufeff")).readline):
-            if token.type == tokenize.COMMENT and is_code_comment(token.string, token.start[0]):
-                continue
-            if token.type not in skipped:
-                return token.type == tokenize.STRING
-    except (tokenize.TokenError, SyntaxError):
-        pass
-    return False
-
-
 # Prose only: a list item, a formula, a table row or a quote is no title.
 def short_title(line):
     text = line.strip().rstrip(".。")
@@ -188,8 +171,12 @@ def without_title(section, title):
 # takes it away: `text::` shows `text:`, and a `::` alone or after a space
 # shows nothing. (`.. name::` starts a directive; it is no such marker.)
 def without_literal_markers(section):
+    return replace(section, docs=literal_markers_removed(section.docs))
+
+
+def literal_markers_removed(docs):
     lines = []
-    for line in section.docs.split("\n"):
+    for line in docs.split("\n"):
         text = line.rstrip()
         if text.endswith("::") and not text.lstrip().startswith(".."):
             before = text[:-2]
@@ -197,7 +184,7 @@ def without_literal_markers(section):
                 continue
             line = before.rstrip() if before[-1].isspace() else before + ":"
         lines.append(line)
-    return replace(section, docs="\n".join(lines).strip("\n"))
+    return "\n".join(lines).strip("\n")
 
 
 def front_matter(**values):
@@ -274,7 +261,7 @@ def render_page(page, text, parsed=None):
     sections = list(parsed.sections)
     if page.text_first:
         sections = [without_literal_markers(section) for section in sections]
-    page.title, summary = title_and_summary(sections, posixpath.basename(page.name), opens_with_docstring(text))
+    page.title, summary = title_and_summary(sections, posixpath.basename(page.name), parsed.opens_with_docstring)
     page.summary = summary_html(summary)
     if sections:
         sections[0] = without_title(sections[0], page.title)
@@ -284,7 +271,7 @@ def render_page(page, text, parsed=None):
         report.enter(sections[0])
     report_raw_html_in_title(page.title, report)
     md = make_markdown(report, page.line_breaks)
-    tests = tuple((function, section_number(line, sections)) for function, line in find_test_functions(text))
+    tests = tuple((function, section_number(line, sections)) for function, line in parsed.tests)
     # After `inline` (20), which makes the code spans.
     md.treeprocessors.register(TestCitations(md, dict(tests)), "lp_test_citations", 5)
     rows = []

@@ -13,11 +13,13 @@ import signal
 import sys
 import tempfile
 import threading
+import time
 from dataclasses import replace
 from pathlib import Path
 
 from literate import ROOT
 from literate.read import BuildError, display_path
+from literate.console import Console
 from literate.settings import PLUGIN_NAME
 from literate.testrun import RUNNING, RunningTests, Verdict, run_tutorial_tests, verdict_summary
 from literate.judge import TutorialTestOptions, store_verdict
@@ -51,25 +53,33 @@ def serve_site(source_dir, config_file, address, testing=None):
 
     config_file = Path(config_file).resolve()
     host, port = address.rsplit(":", 1)
+    testing = testing or TutorialTestOptions()
+    console, news, changes = testing.console, Console(keep=True), Changes()
     # Stopped by a signal (a test, a supervisor), the preview ends as on
     # Ctrl-C: tests it started are stopped and its temporary site goes.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     with tempfile.TemporaryDirectory(prefix="build_docs-serve-") as folder:
         site_dir = Path(folder) / "site"
-        background = BackgroundTests(Path(folder) / "verdicts")
+        background = BackgroundTests(Path(folder) / "verdicts", news)
         preview_site = PreviewSite(folder)
         background.notify_dir.mkdir()
-        testing = replace(testing or TutorialTestOptions(), background=background)
+        testing = replace(testing, background=background, console=news)
 
         def rebuild():
+            started, changed = time.perf_counter(), changes.since_last()
             try:
-                return build_site(source_dir, site_dir, config_file, testing, preview=True,
-                                  preview_site=preview_site)
+                config = build_site(source_dir, site_dir, config_file, testing, preview=True,
+                                    preview_site=preview_site)
             except (BuildError, MkDocsException) as error:
                 print(error, file=sys.stderr)
+                config = None
+            console.say(rebuild_line(changed, config is not None, time.perf_counter() - started, news.take()))
+            return config
 
         try:
-            watched = watched_paths(rebuild(), source_dir, config_file) + [background.notify_dir]
+            watched = watched_paths(rebuild(), source_dir, config_file)
+            changes.watch(watched)
+            watched.append(background.notify_dir)
             server = LiveReloadServer(builder=rebuild, host=host, port=int(port), root=str(site_dir),
                                       polling_interval=PREVIEW_POLLING_SECONDS)
             server.build_delay = PREVIEW_POLLING_SECONDS
@@ -80,6 +90,7 @@ def serve_site(source_dir, config_file, address, testing=None):
             def bind_and_name_the_port():
                 bind()
                 server.url = f"http://{host}:{server.server_port}/"
+                print(f"Serving on {server.url} (Ctrl-C stops)", flush=True)
 
             server.server_bind = bind_and_name_the_port
             for path in watched:
@@ -107,6 +118,49 @@ def watched_paths(config, source_dir, config_file):
     return paths
 
 
+# ## One line per rebuild
+#
+# What changed (the files, or a verdict that arrived), whether the build
+# worked and how long it took, and what the tests said since the build
+# before: the preview's own line. What MkDocs says of each build shows
+# with `-v` (see "The command line").
+def rebuild_line(changed, built, seconds, news):
+    what = ", ".join(changed) if changed else ("a verdict" if news else "the preview")
+    line = f"{time.strftime('%H:%M:%S')} {what}: {'rebuilt' if built else 'build failed'} in {seconds:.2f} s"
+    if len(news) > 3:
+        news = news[:2] + [f"and {len(news) - 2} more verdicts"]
+    return "; ".join([line, *news])
+
+
+# Which of the watched files changed since the last look, by their
+# modification times: the server says only that something did.
+class Changes:
+    def __init__(self):
+        self.paths, self.seen = [], {}
+
+    def watch(self, paths):
+        self.paths = [Path(path) for path in paths]
+        self.seen = self.look()
+
+    def look(self):
+        found = {}
+        for path in self.paths:
+            files = [path] if path.is_file() else path.rglob("*")
+            for file in files:
+                try:
+                    if "__pycache__" not in file.parts and file.is_file():
+                        found[file] = file.stat().st_mtime_ns
+                except OSError:
+                    continue  # gone meanwhile
+        return found
+
+    def since_last(self):
+        now = self.look()
+        changed = sorted(path for path in now.keys() | self.seen.keys() if now.get(path) != self.seen.get(path))
+        self.seen = now
+        return [display_path(path) for path in changed]
+
+
 # ## Tests in the background
 #
 # A preview must not keep the author waiting for tests. There, a tutorial
@@ -131,8 +185,9 @@ PREVIEW_TEST_NICENESS = 10
 
 
 class BackgroundTests:
-    def __init__(self, notify_dir):
+    def __init__(self, notify_dir, console):
         self.notify_dir = Path(notify_dir)
+        self.console = console  # the preview's news, told with the next rebuild
         self.lock = threading.Lock()
         self.made = {}  # cache entry -> [key of the verdict being made, the verdict once made]
         self.told = {}  # cache entry -> key of the verdict last printed
@@ -157,7 +212,7 @@ class BackgroundTests:
             if self.pool is None:
                 self.pool = concurrent.futures.ThreadPoolExecutor(max_workers=max(1, (os.cpu_count() or 1) - 1))
             self.pool.submit(self.run_newest)
-            print(f"{display_path(job.page.source)}: tests running in the background")
+            self.console.say(f"{display_path(job.page.source)}: tests running in the background")
 
     # A preview builds on every edit: each verdict is printed once, not once
     # a build.
@@ -165,7 +220,7 @@ class BackgroundTests:
         with self.lock:
             told, self.told[entry] = self.told.get(entry), key
         if told != key:
-            print(line)
+            self.console.say(line)
 
     def still_wanted(self, entry, key):
         with self.lock:

@@ -8,7 +8,6 @@ for, and for any code, the literate text a page offers to download; both
 proved by converting back.
 """
 
-import ast
 import itertools
 import re
 import warnings
@@ -211,17 +210,34 @@ def check_same(expected, got, message):
 
 
 # A page's source and its code: the same text, or the code PyLit makes of
-# a text-first source. A build reads each source once, before its tests run
-# and its page is rendered. Its page, the key of its rendering, its
-# downloads and the key of its tests' verdict all come from those bytes: an
-# edit saved while a build runs (the preview builds while the author types)
-# is either wholly in this build or wholly in the next, never rendered from
-# one version and cached under the other. A page that cannot be read keeps
-# its error, which rendering reports.
+# a text-first source. A build reads each source once, before it is parsed
+# and its tests run. Its page, the key of its rendering, its downloads and
+# the key of its tests' verdict all come from those bytes: an edit saved
+# while a build runs (the preview builds while the author types) is either
+# wholly in this build or wholly in the next, never rendered from one
+# version and cached under the other. A page that cannot be read keeps its
+# error, which rendering reports.
 class SourceRead(NamedTuple):
     data: bytes  # as read from the file
     text: str  # as Python decodes those bytes
     code: str  # the text itself, or the code PyLit makes of a text-first source
+    text_rows: tuple = ()  # of a text-first source: the line of the text each code line was made from
+
+    # An error in the code PyLit made is shown at the line the author wrote.
+    def in_text(self, error):
+        if not self.text_rows:
+            return error
+        row = self.text_rows[min(error.line, len(self.text_rows)) - 1]
+        return SourceError(f"in the code of this text: {error.message}", row, error.col)
+
+
+def source_read(data, text_first):
+    text = decode_source(data)
+    if not text_first:
+        return SourceRead(data, text, text)
+    rows_and_lines = literate_code_lines(text)
+    return SourceRead(data, text, "".join(line for _, line in rows_and_lines),
+                      tuple(row for row, _ in rows_and_lines) or (1,))
 
 
 def read_pages(pages):
@@ -229,24 +245,7 @@ def read_pages(pages):
     texts = {}
     for page in pages:
         try:
-            data = read_source_bytes(page.source)
-            text = decode_source(data)
-            texts[page.source] = SourceRead(data, text, text_first_code(text) if page.text_first else text)
+            texts[page.source] = source_read(read_source_bytes(page.source), page.text_first)
         except SourceError as error:
             texts[page.source] = error
     return texts
-
-
-# A text-first source is read as the code PyLit makes of it. A syntax error
-# in that code is reported here, at its line in the text.
-def text_first_code(text):
-    rows_and_lines = literate_code_lines(text)
-    code = "".join(line for _, line in rows_and_lines)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            ast.parse(code)
-    except SyntaxError as error:
-        row = rows_and_lines[min(error.lineno or 1, len(rows_and_lines)) - 1][0] if rows_and_lines else 1
-        raise SourceError(f"in the code of this text: {error.msg}", row, error.offset or 1) from None
-    return code

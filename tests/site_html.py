@@ -84,7 +84,7 @@ def code_rows_of(text):
 # code PyLit makes of it.
 def shown_code(path):
     text = build_docs.read_source(path)
-    return literate.textfirst.text_first_code(text) if literate.textfirst.is_literate_text(path) else text
+    return literate.textfirst.literate_text_to_code(text) if literate.textfirst.is_literate_text(path) else text
 
 
 # The formulas of a source, read from its commentary (with code spans taken

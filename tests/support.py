@@ -21,6 +21,7 @@ import yaml
 
 import build_docs
 import literate.pages
+import literate.parse
 import literate.render
 import literate.site
 import literate.textfirst
@@ -150,6 +151,11 @@ def clean_build(project, capsys):
     """The same sources built from nothing: no cache, no previous site."""
     build_project(project, capsys, site="clean-site", cache="clean-cache")
     return snapshot(project / "clean-site")
+
+
+def code_facts(texts):
+    """What the test stage needs of each source read, as the build's parse finds it: {source: CodeFacts}."""
+    return {source: literate.parse.parse_code(read.code).facts for source, read in texts.items()}
 
 
 class Counted:

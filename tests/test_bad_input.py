@@ -111,6 +111,16 @@ def test_nothing_but_the_broken_files_is_reported(broken_build):
     assert "good.py" not in broken_build
 
 
+# Every source is parsed before any tutorial's tests run: a syntax error
+# stops the build before the test of the tutorial beside it, which would
+# leave a file behind, has run.
+def test_a_syntax_error_stops_the_build_before_any_test_runs(tmp_path, previous_site):
+    tested = "from pathlib import Path\n\n\ndef test_runs():\n    Path(__file__).with_suffix('.ran').touch()\n"
+    stderr = failed_build(tmp_path, previous_site, {"a_tested.py": tested, "z_syntax.py": b"x = 1\ndef f(:\n"})
+    assert "source/z_syntax.py:2:7: invalid syntax" in stderr
+    assert not (tmp_path / "source" / "a_tested.ran").exists()
+
+
 # ## Sources that are odd but valid build correct pages
 #
 # One site holds them all, among them a 50,000-line file; the kill test

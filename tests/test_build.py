@@ -1,9 +1,12 @@
 """The build as a whole: what it imports, and a build that stops before
 it reads anything when nothing it is made from has changed."""
 
+import ast
+import collections
 import subprocess
 import sys
 import textwrap
+import tokenize
 from pathlib import Path
 
 import pytest
@@ -12,7 +15,10 @@ import build_docs
 import literate.build
 import literate.cli
 import literate.judge
+import literate.pages
+import literate.publish
 import literate.read
+import literate.site
 from support import (
     ROOT, build_project, clean_build, lesson, plugin_settings, project_config, run_build, snapshot, write,
 )
@@ -52,6 +58,49 @@ def test_a_build_from_the_cache_loads_no_renderer_of_notebooks_or_docstrings(tmp
         assert result.returncode == 0, result.stderr
     assert "nothing changed since the last build" in result.stdout
     assert result.stdout.strip().splitlines()[-1] == "loaded: 0 []"
+
+
+# ## Each source parsed once
+#
+# Whatever the stages ask of a source (its page, its notebook, its tests,
+# what they import), a build tokenizes it once and parses it once. The
+# calls are counted by the first line of what they read; with one core,
+# every page renders in this process, where the count is kept. The tests
+# run, in processes of their own, and what they read is not counted.
+def test_each_source_is_tokenized_and_parsed_once_per_build(tmp_path, monkeypatch):
+    chapter = tmp_path / "source" / "01_chapter"
+    write(chapter, "__init__.py", '"""# Chapter\n\nIntro."""\n')
+    write(chapter, "helper.py", "# source helper\ndef double(x):\n    return 2 * x\n")
+    write(chapter, "lesson.py", "# source lesson\nfrom helper import double\n\n\n"
+                                "def test_double():\n    assert double(2) == 4\n")
+    write(chapter, "text.py.txt", "source text\n\nIt doubles::\n\n    from helper import double\n\n"
+                                  "    def test_text():\n        assert double(1) == 2\n")
+    parses, tokenizings = collections.Counter(), collections.Counter()
+    parse, generate_tokens = ast.parse, tokenize.generate_tokens
+
+    def counted_parse(source, *arguments, **options):
+        parses[(source.decode() if isinstance(source, bytes) else source).split("\n", 1)[0]] += 1
+        return parse(source, *arguments, **options)
+
+    def counted_tokens(readline):
+        first = readline()
+        tokenizings[first.rstrip("\n")] += 1
+        lines = iter([first])
+        return generate_tokens(lambda: next(lines, None) or readline())
+
+    monkeypatch.setattr(ast, "parse", counted_parse)
+    monkeypatch.setattr(tokenize, "generate_tokens", counted_tokens)
+    monkeypatch.setattr(literate.pages.os, "cpu_count", lambda: 1)
+    (tmp_path / "docs").mkdir()
+    config = literate.publish.load_mkdocs_config(ROOT / "mkdocs.yml", tmp_path / "docs", tmp_path / "site")
+    config.plugins["literate"].config.generator_pages = False
+    testing = literate.judge.TutorialTestOptions(cache_dir=tmp_path / "cache")
+    chapters, _, _ = literate.build.make_pages(tmp_path / "source", config, testing)
+    assert {page.name: page.verdict.status for page in literate.site.pages_of(chapters) if page.verdict} == {
+        "chapter/lesson": "passed", "chapter/text": "passed"}
+    sources = {'"""# Chapter', "# source helper", "# source lesson", "# source text"}
+    assert {line: parses[line] for line in sources} == dict.fromkeys(sources, 1), parses
+    assert {line: tokenizings[line] for line in sources} == dict.fromkeys(sources, 1), tokenizings
 
 
 # ## MkDocs only when something changed
@@ -104,7 +153,7 @@ def test_whatever_a_site_is_made_from_is_read_again_when_it_changes(change, proj
         monkeypatch.setattr(literate.build, "installed_packages", lambda: installed + ["newly-1.0.dist-info"])
     elif change == "the tests run":
         monkeypatch.setattr(literate.cli, "TutorialTestOptions",
-                            lambda run, cache_dir: literate.judge.TutorialTestOptions(True, cache_dir))
+                            lambda run, **options: literate.judge.TutorialTestOptions(True, **options))
     elif change == "the build date":
         monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000001")
     else:
@@ -159,12 +208,15 @@ def test_a_failed_build_leaves_the_site_as_it_was(project, capsys, monkeypatch):
 # With the plugin listed in mkdocs.yml, MkDocs' own command makes the
 # pages as `build_docs.py` does, tests and all: the same site, byte for
 # byte, given the same build date (the fixture's) and the same cache, so
-# that the tests' durations on "Test results" are the same too.
+# that the tests' durations on "Test results" are the same too. The first
+# build is quiet (`-q`): it says nothing, not even the verdicts, which
+# MkDocs' build then says.
 def test_mkdocs_build_gives_the_site_build_docs_gives(project, capsys):
     write(project / "source", "sums.py", "# Sums.\ndef test_sum():\n    assert 1 + 1 == 2\n")
     project_config(project, lambda config: plugin_settings(config).update(cache_dir=str(project / "cache")))
-    status = build_docs.main(["--site-dir", str(project / "site"), "--config", str(project / "mkdocs.yml")])
-    assert status == 0, capsys.readouterr().err
+    status = build_docs.main(["-q", "--site-dir", str(project / "site"), "--config", str(project / "mkdocs.yml")])
+    out, err = capsys.readouterr()
+    assert (status, out) == (0, ""), err
     done = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", "mkdocs-site"],
                           cwd=project, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr

@@ -4,6 +4,7 @@ Each command has its own help and options; an option of another command
 is refused before anything is read, naming the command it belongs to.
 """
 
+import re
 import subprocess
 import sys
 
@@ -11,6 +12,7 @@ import pytest
 
 import literate
 from literate.cli import parse_arguments
+from literate.console import Console
 from support import ROOT
 
 pytestmark = pytest.mark.quick
@@ -50,3 +52,30 @@ def test_without_a_command_it_builds_with_the_folders_of_its_settings(tmp_path):
     arguments = parse_arguments(["--no-run", "-q", "--config", str(tmp_path / "mkdocs.yml")])
     assert (arguments.command, arguments.no_run, arguments.quiet) == ("build", True, True)
     assert (arguments.source, arguments.site_dir, arguments.cache_dir) == (None, str(tmp_path / "site"), None)
+
+
+# ## What a command prints
+#
+# On a terminal a long step shows its count as it goes, and the lines said
+# meanwhile stay above the bar; anywhere else only the lines are printed;
+# a quiet command prints neither.
+def say_three_steps(console):
+    with console.steps("pages", 3) as advance:
+        for number in range(3):
+            console.say(f"line {number}")
+            advance()
+
+
+def test_a_terminal_shows_each_step_counted_and_every_line(capsys):
+    say_three_steps(Console(terminal=True))
+    out = capsys.readouterr().out
+    assert {"0", "1", "2"} <= set(re.findall(r"pages: (\d)/3", out)), out
+    assert [line for line in out.replace("\r", "\n").splitlines() if line.startswith("line")] == [
+        "line 0", "line 1", "line 2"]
+
+
+def test_elsewhere_only_the_lines_are_printed_and_quiet_prints_nothing(capsys):
+    say_three_steps(Console(terminal=False))
+    assert capsys.readouterr().out == "line 0\nline 1\nline 2\n"
+    say_three_steps(Console(quiet=True, terminal=True))
+    assert capsys.readouterr().out == ""

@@ -11,13 +11,14 @@ import warnings
 import pytest
 
 import build_docs
+import literate.parse
 import literate.textfirst
 import literate.site
 import literate.testrun
 import literate.judge
 import literate.render
 import literate.publish
-from support import ROOT, run_command
+from support import ROOT, code_facts, run_command
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -135,9 +136,11 @@ def test_a_code_block_indented_less_than_the_first_is_an_error_at_its_line():
 @pytest.mark.quick
 def test_a_syntax_error_in_a_text_first_source_is_shown_at_its_text_line():
     text = "Intro\n \n::\n\n    x = 1\n\nMore::\n\n    y = (\n"
+    read = literate.textfirst.source_read(text.encode(), text_first=True)
     with pytest.raises(build_docs.SourceError) as error:
-        literate.textfirst.text_first_code(text)
-    assert error.value.line == 9
+        literate.parse.parse_code(read.code)
+    located = read.in_text(error.value)
+    assert (located.line, located.message) == (9, "in the code of this text: '(' was never closed")
 
 
 @pytest.mark.quick
@@ -222,7 +225,8 @@ def test_a_text_first_tutorial_runs_at_build_time_from_its_code(tmp_path):
     config = literate.publish.load_mkdocs_config(ROOT / "mkdocs.yml", tmp_path / "docs", tmp_path / "site")
     pages = literate.site.pages_of(literate.site.find_chapters(source, tmp_path, literate.site.site_languages(config)))
     options = literate.judge.TutorialTestOptions(cache_dir=tmp_path / "cache")
-    literate.judge.judge_tutorials(pages, literate.textfirst.read_pages(pages), source, config, options)
+    texts = literate.textfirst.read_pages(pages)
+    literate.judge.judge_tutorials(pages, texts, code_facts(texts), source, config, options)
     verdict = next(page.verdict for page in pages if page.name == "lesson")
     assert verdict.status == literate.testrun.FAILED
     outcomes = {case.name: (case.outcome, case.line) for case in verdict.cases}
@@ -250,7 +254,8 @@ def test_a_text_first_tutorial_runs_without_the_conftest_beside_it(tmp_path):
     config = literate.publish.load_mkdocs_config(ROOT / "mkdocs.yml", tmp_path / "docs", tmp_path / "site")
     pages = literate.site.pages_of(literate.site.find_chapters(source, tmp_path, literate.site.site_languages(config)))
     options = literate.judge.TutorialTestOptions(cache_dir=tmp_path / "cache")
-    literate.judge.judge_tutorials(pages, literate.textfirst.read_pages(pages), source, config, options)
+    texts = literate.textfirst.read_pages(pages)
+    literate.judge.judge_tutorials(pages, texts, code_facts(texts), source, config, options)
     verdict = next(page.verdict for page in pages if page.name == "lesson")
     assert verdict.status == literate.testrun.PASSED, verdict.output
     assert "conftest.py beside the text was loaded" not in verdict.output

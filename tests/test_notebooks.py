@@ -57,7 +57,7 @@ def pages(tmp_path_factory):
 
 def code_of(source):
     text = literate.read.read_source(source)
-    return literate.textfirst.text_first_code(text) if literate.textfirst.is_literate_text(source) else text
+    return literate.textfirst.literate_text_to_code(text) if literate.textfirst.is_literate_text(source) else text
 
 
 def test_tutorials_are_found():
@@ -111,7 +111,7 @@ def test_the_notebook_runs_like_the_file(runs, source):
               if output.output_type == "error"]
     assert not errors
     code_cells = [cell for cell in book.cells if cell.cell_type == "code"]
-    tests = literate.parse.find_test_functions(code_of(source))
+    tests = literate.parse.parse_code(code_of(source)).tests
 
     def printed(cells):
         return "".join(output.text for cell in cells for output in cell.outputs
@@ -202,7 +202,7 @@ def test_code_cells_are_complete_and_are_the_whole_file(path):
     else:
         with tokenize.open(path) as file:
             code = file.read()
-    tests = [name for name, _ in literate.parse.find_test_functions(code)]
+    tests = [name for name, _ in literate.parse.parse_code(code).tests]
     cells = [text for kind, text in cells_of(code, tests) if kind == "code"]
     for text in cells:
         ast.parse(text)

@@ -29,11 +29,11 @@ def interruptible():
 @contextlib.contextmanager
 def preview(source, tmp_path, env=None, *options, generator=ROOT):
     log = tmp_path / "serve.log"
-    with open(log, "w", encoding="utf-8") as stderr:
+    with open(log, "w", encoding="utf-8") as output:
         server = subprocess.Popen(
             [sys.executable, str(generator / "build_docs.py"), "serve", "--source", str(source),
              "--cache-dir", str(tmp_path / "cache"), "--dev-addr", "127.0.0.1:0", *options],
-            stdout=subprocess.DEVNULL, stderr=stderr, env=env, preexec_fn=interruptible)
+            stdout=output, stderr=subprocess.STDOUT, env=env, preexec_fn=interruptible)
     try:
         waited(lambda: "Serving on http://" in log.read_text(encoding="utf-8") or server.poll() is not None,
                120, "the preview to announce its address")
@@ -68,6 +68,9 @@ def fetch_until(url, wanted, timeout):
     raise AssertionError(f"{url} never showed {wanted!r} within {timeout} s")
 
 
+# What the preview prints: its address, then one line per build, naming
+# what changed and how long the build took; what MkDocs says shows only
+# with `-v`.
 def test_serve_shows_an_edited_source(tmp_path):
     source = tmp_path / "source"
     source.mkdir()
@@ -75,14 +78,21 @@ def test_serve_shows_an_edited_source(tmp_path):
     tutorial.write_text("# First version of the words.\nx = 1\n", encoding="utf-8")
     scratch = tmp_path / "tmp"
     scratch.mkdir()
+    log = tmp_path / "serve.log"
     with preview(source, tmp_path, env=dict(os.environ, TMPDIR=str(scratch))) as (server, address):
         url = address + "lesson/"
         fetch_until(url, "First version of the words.", timeout=60)
         tutorial.write_text("# Second version of the words.\nx = 2\n", encoding="utf-8")
         fetch_until(url, "Second version of the words.", timeout=30)
+        waited(lambda: "lesson.py: rebuilt in" in log.read_text(encoding="utf-8"), 30, "the rebuild's line")
         server.terminate()
         server.wait(timeout=10)
     assert not list(scratch.glob("build_docs-*")), "a terminated preview leaves its temporary site behind"
+    lines = log.read_text(encoding="utf-8").splitlines()
+    assert re.fullmatch(r"Serving on http://127\.0\.0\.1:\d+/ \(Ctrl-C stops\)", lines[1]), lines
+    assert re.fullmatch(r"\d\d:\d\d:\d\d the preview: rebuilt in \d+\.\d\d s", lines[0]), lines
+    assert re.fullmatch(rf"\d\d:\d\d:\d\d {re.escape(str(tutorial))}: rebuilt in \d+\.\d\d s", lines[2]), lines
+    assert len(lines) == 3, lines
 
 
 SLOW_LESSON = '''\

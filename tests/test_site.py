@@ -31,8 +31,8 @@ GENERATOR_URLS = ["build_docs/"] + [f"literate/{stage}/" for stage in STAGES]
 def title_and_summary(source):
     text = source.read_text(encoding="utf-8")
     code = build_docs.literate_text_to_code(text) if literate.textfirst.is_literate_text(source) else text
-    return literate.render.title_and_summary(build_docs.parse_source(code), source.stem,
-                                             literate.render.opens_with_docstring(code))
+    parsed = literate.parse.parse_code(code)
+    return literate.render.title_and_summary(parsed.sections, source.stem, parsed.opens_with_docstring)
 
 
 def url_of(source):

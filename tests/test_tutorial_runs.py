@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 import build_docs
+import literate.console
 import literate.read
 import literate.textfirst
 import literate.parse
@@ -31,7 +32,7 @@ import literate.publish
 import literate.serve
 from site_html import squeeze, visible_text
 import support
-from support import ROOT, plugin_settings, project_config, write
+from support import ROOT, code_facts, plugin_settings, project_config, write
 
 
 GOOD = '''\
@@ -127,7 +128,8 @@ def judge(tmp_path, run=True, background=None, **tutorial_tests):
     chapters = literate.site.find_chapters(tmp_path / "source", tmp_path, literate.site.site_languages(config))
     pages = literate.site.pages_of(chapters)
     options = literate.judge.TutorialTestOptions(run=run, cache_dir=tmp_path / "cache", background=background)
-    literate.judge.judge_tutorials(pages, literate.textfirst.read_pages(pages), tmp_path / "source", config, options)
+    texts = literate.textfirst.read_pages(pages)
+    literate.judge.judge_tutorials(pages, texts, code_facts(texts), tmp_path / "source", config, options)
     return {page.source.name: page.verdict for page in pages}
 
 
@@ -335,17 +337,23 @@ def test_a_preview_prints_each_verdict_once(tmp_path, capsys):
     tutorial = write(tmp_path / "source", "good.py", GOOD)
     judge(tmp_path)
     capsys.readouterr()
-    background = literate.serve.BackgroundTests(tmp_path / "notify")
+    news = literate.console.Console(keep=True)
+    background = literate.serve.BackgroundTests(tmp_path / "notify", news)
+
+    def told():
+        return "\n".join(news.take())
+
     try:
         judge(tmp_path, background=background)
-        assert capsys.readouterr().out.count("good.py: 2 tests passed") == 1
+        assert told().count("good.py: 2 tests passed") == 1
         judge(tmp_path, background=background)
-        assert "good.py" not in capsys.readouterr().out
+        assert "good.py" not in told()
         tutorial.write_text(GOOD + "\n# An edit.\n", encoding="utf-8")
         judge(tmp_path, background=background)
         background.pool.shutdown(wait=True)
-        assert capsys.readouterr().out.count("good.py: 2 tests passed") == 1
+        assert told().count("good.py: 2 tests passed") == 1
         assert judge(tmp_path, background=background)["good.py"].status == literate.testrun.PASSED
+        assert "good.py" not in told()
         assert "good.py" not in capsys.readouterr().out
     finally:
         background.stop()
@@ -363,7 +371,7 @@ def test_a_preview_runs_its_tests_at_a_lower_priority(tmp_path):
                 record.write(f"{{os.nice(0)}} ")
         """)
     judge(tmp_path)
-    background = literate.serve.BackgroundTests(tmp_path / "notify")
+    background = literate.serve.BackgroundTests(tmp_path / "notify", literate.console.Console(keep=True))
     try:
         write(tmp_path / "source", "lesson.py", (tmp_path / "source" / "lesson.py").read_text() + "# An edit.\n")
         judge(tmp_path, background=background)
@@ -387,7 +395,7 @@ def test_a_preview_runs_the_tutorial_saved_last_first(tmp_path, monkeypatch):
         return literate.testrun.Verdict(literate.testrun.PASSED, functions)
 
     monkeypatch.setattr(literate.serve, "run_tutorial_tests", run_tutorial_tests)
-    background = literate.serve.BackgroundTests(tmp_path / "notify")
+    background = literate.serve.BackgroundTests(tmp_path / "notify", literate.console.Console(keep=True))
     try:
         write(tmp_path / "source", "first.py", GOOD)
         judge(tmp_path, background=background)
@@ -516,12 +524,14 @@ def test_the_build_never_imports_the_tutorials_libraries(tmp_path):
     script = textwrap.dedent("""\
         import sys
         from pathlib import Path
-        from literate import judge, publish, site, textfirst
+        from literate import judge, parse, publish, site, textfirst
         tmp = Path(sys.argv[1])
         config = publish.load_mkdocs_config(tmp / "mkdocs.yml", tmp / "docs", tmp / "site")
         languages = site.site_languages(config)
         pages = site.pages_of(site.find_chapters(tmp / "source", tmp, languages))
-        judge.judge_tutorials(pages, textfirst.read_pages(pages), tmp / "source", config,
+        texts = textfirst.read_pages(pages)
+        facts = {page.source: parse.parse_code(texts[page.source].code).facts for page in pages}
+        judge.judge_tutorials(pages, texts, facts, tmp / "source", config,
                               judge.TutorialTestOptions(cache_dir=tmp))
         print("verdict:", pages[0].verdict.status, pages[0].verdict.runtime)
         print("imported:", sorted(name for name in ("torch", "numpy") if name in sys.modules))
@@ -533,25 +543,21 @@ def test_the_build_never_imports_the_tutorials_libraries(tmp_path):
     assert "verdict: passed [['Python', " in result.stdout
 
 
-# The build looks for `def test_` before it parses a module; Python reads
-# identifiers in NFKC form, so a test named in full-width letters counts
-# too, and so does one whose name follows `def` after a tab, a form feed or
-# a line continuation. A module that says `def test_` only in a string is
-# parsed, and has no test.
-def test_test_functions_are_found_in_any_unicode_form_and_any_spacing():
-    find = literate.parse.find_test_functions
-    assert find("x = 1\n") == []
-    assert find("def ｔｅｓｔ_wide():\n    pass\n") == [("test_wide", 1)]
-    assert find("@mark\ndef test_a():\n    pass\n") == [("test_a", 1)]
-    assert find("async def\ttest_b():\n    pass\n") == [("test_b", 1)]
-    for continuation in ("\\\n", "\\\r\n", "\f\\\r"):
-        assert find(f"def {continuation}  test_c():\n    pass\n") == [("test_c", 1)]
-    assert find("x = 'def test_d(): pass'\n") == []
+# The parse finds the `test_*` functions pytest collects, at the line of
+# their first decorator: Python reads identifiers in NFKC form, so a test
+# named in full-width letters counts too. A module that says `def test_`
+# only in a string, or defines one inside a class or a function, has none.
+@pytest.mark.quick
+def test_the_parse_finds_the_test_functions_pytest_collects():
+    def tests(code):
+        return literate.parse.parse_code(code).tests
 
-
-def test_a_module_that_never_defines_a_test_is_not_parsed(monkeypatch):
-    monkeypatch.setattr(literate.parse.ast, "parse", lambda *arguments, **options: pytest.fail("parsed"))
-    assert literate.parse.find_test_functions("run_test_suite = test_all = 1  # test_ everywhere\n") == []
+    assert tests("x = 1\n") == ()
+    assert tests("def ｔｅｓｔ_wide():\n    pass\n") == (("test_wide", 1),)
+    assert tests("@mark\ndef test_a():\n    pass\n") == (("test_a", 1),)
+    assert tests("async def\ttest_b():\n    pass\n") == (("test_b", 1),)
+    assert tests("def \\\n  test_c():\n    pass\n") == (("test_c", 1),)
+    assert tests("x = 'def test_d(): pass'\nclass T:\n    def test_e(self):\n        pass\n") == ()
 
 
 # ## What the README promises of a run
