@@ -16,7 +16,7 @@ import traceback
 from types import SimpleNamespace
 
 import torch
-from torch.autograd import Function, gradcheck
+from torch.autograd import Function, gradcheck, gradgradcheck
 
 # 与逐元素函数一篇相同的容差：相对误差 $10^{-6}$ 也逃不过。本页同样如此：项目的变异检查（``tests/test_mutants.py``）把这里返回的每个梯度都放大 $1 + 10^{-6}$ 倍，这些测试全部拒绝。
 TIGHT = dict(eps=1e-6, atol=1e-9, rtol=1e-7)
@@ -134,12 +134,14 @@ def test_unbroadcast_sums_and_keeps_size_one():
 def test_gradcheck_broadcast_add_and_mul():
     """
     **检查**：
-        在两侧都有拉伸的形状上，``gradcheck`` 认可这两个函数的反向传播。
+        在两侧都有拉伸的形状上，``gradcheck`` 认可这两个函数的反向传播，``gradgradcheck`` 也认可它们的二阶导数：反向传播只由乘积和求和组成，autograd 可以对它们再求导。
     """
     torch.manual_seed(0)
     for shape_a, shape_b in ((2, 1, 3), (4, 1)), ((3,), (2, 3)), ((2, 3), ()):
         assert gradcheck(BroadcastAdd.apply, (random_tensor(shape_a), random_tensor(shape_b)), **TIGHT)
         assert gradcheck(BroadcastMul.apply, (random_tensor(shape_a), random_tensor(shape_b)), **TIGHT)
+        assert gradgradcheck(BroadcastAdd.apply, (random_tensor(shape_a), random_tensor(shape_b)), **TIGHT)
+        assert gradgradcheck(BroadcastMul.apply, (random_tensor(shape_a), random_tensor(shape_b)), **TIGHT)
 
 
 def test_inputs_without_grad_get_none():

@@ -110,7 +110,7 @@ def batch():
 def test_softmax_gradient():
     r"""
     **Checks**:
-        The softmax backward pass $p \odot (g - \langle g, p \rangle)$ equals autograd's through ``torch.softmax`` and passes ``gradcheck``.
+        The softmax backward pass $p \odot (g - \langle g, p \rangle)$ equals autograd's through ``torch.softmax`` and passes ``gradcheck`` and ``gradgradcheck``. Its saved $p$ is made inside ``forward``, but it is the output, and autograd follows a saved output back through this same function: unlike cross-entropy's $\log p$ below, which is not returned.
     """
     z, _, _ = batch()
     g = torch.randn(z.shape, dtype=torch.float64)
@@ -119,6 +119,7 @@ def test_softmax_gradient():
     (theirs,) = torch.autograd.grad(torch.softmax(z, dim=-1), z, g)
     torch.testing.assert_close(ours, theirs, rtol=1e-12, atol=1e-14)
     assert gradcheck(Softmax.apply, (z,), **TIGHT)
+    assert gradgradcheck(Softmax.apply, (z,), **TIGHT)
 
 
 def test_cross_entropy_gradient_is_softmax_minus_onehot():

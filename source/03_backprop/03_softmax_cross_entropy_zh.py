@@ -110,7 +110,7 @@ def batch():
 def test_softmax_gradient():
     r"""
     **检查**：
-        softmax 的反向传播 $p \odot (g - \langle g, p \rangle)$ 与 autograd 经 ``torch.softmax`` 求出的一致，并通过 ``gradcheck``。
+        softmax 的反向传播 $p \odot (g - \langle g, p \rangle)$ 与 autograd 经 ``torch.softmax`` 求出的一致，并通过 ``gradcheck`` 和 ``gradgradcheck``。它保存的 $p$ 是在 ``forward`` 里算出的，但它就是输出，autograd 会经由这个函数本身把保存的输出追溯回去；下面交叉熵的 $\log p$ 则不同，它没有被返回。
     """
     z, _, _ = batch()
     g = torch.randn(z.shape, dtype=torch.float64)
@@ -119,6 +119,7 @@ def test_softmax_gradient():
     (theirs,) = torch.autograd.grad(torch.softmax(z, dim=-1), z, g)
     torch.testing.assert_close(ours, theirs, rtol=1e-12, atol=1e-14)
     assert gradcheck(Softmax.apply, (z,), **TIGHT)
+    assert gradgradcheck(Softmax.apply, (z,), **TIGHT)
 
 
 def test_cross_entropy_gradient_is_softmax_minus_onehot():
