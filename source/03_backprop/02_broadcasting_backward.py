@@ -42,7 +42,7 @@ class BroadcastAdd(Function):
     r"""
     **Addition with broadcasting**:
         $y = a + b$ has slope 1 with respect to both inputs, so each gets $g$ itself, reduced to its shape; an input that needs no gradient gets ``None`` (`test_inputs_without_grad_get_none`):
-        $$ \nabla a = \operatorname{unbroadcast}(g, \text{shape of } a), \qquad \nabla b = \operatorname{unbroadcast}(g, \text{shape of } b) $$
+        $$ \frac{\partial L}{\partial a} = \operatorname{unbroadcast}(g, \text{shape of } a), \qquad \frac{\partial L}{\partial b} = \operatorname{unbroadcast}(g, \text{shape of } b) $$
     """
 
     @staticmethod
@@ -65,7 +65,7 @@ class BroadcastMul(Function):
     r"""
     **Multiplication with broadcasting**:
         $y = a \odot b$: the slope with respect to $a$ is $b$ and the other way round. The product is taken at the broadcast shape, then reduced (`test_gradcheck_broadcast_add_and_mul`):
-        $$ \nabla a = \operatorname{unbroadcast}(g \odot b, \text{shape of } a), \qquad \nabla b = \operatorname{unbroadcast}(g \odot a, \text{shape of } b) $$
+        $$ \frac{\partial L}{\partial a} = \operatorname{unbroadcast}(g \odot b, \text{shape of } a), \qquad \frac{\partial L}{\partial b} = \operatorname{unbroadcast}(g \odot a, \text{shape of } b) $$
     """
 
     @staticmethod

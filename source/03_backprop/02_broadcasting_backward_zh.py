@@ -42,7 +42,7 @@ class BroadcastAdd(Function):
     r"""
     **带广播的加法**：
         $y = a + b$ 对两个输入的斜率都是 1，所以各自得到 $g$ 本身，再归约到自己的形状；不需要梯度的输入得到 ``None``（见 `test_inputs_without_grad_get_none`）：
-        $$ \nabla a = \operatorname{unbroadcast}(g, a \text{ 的形状}), \qquad \nabla b = \operatorname{unbroadcast}(g, b \text{ 的形状}) $$
+        $$ \frac{\partial L}{\partial a} = \operatorname{unbroadcast}(g, a \text{ 的形状}), \qquad \frac{\partial L}{\partial b} = \operatorname{unbroadcast}(g, b \text{ 的形状}) $$
     """
 
     @staticmethod
@@ -65,7 +65,7 @@ class BroadcastMul(Function):
     r"""
     **带广播的乘法**：
         $y = a \odot b$：对 $a$ 的斜率是 $b$，反之亦然。先在广播后的形状上相乘，再归约（见 `test_gradcheck_broadcast_add_and_mul`）：
-        $$ \nabla a = \operatorname{unbroadcast}(g \odot b, a \text{ 的形状}), \qquad \nabla b = \operatorname{unbroadcast}(g \odot a, b \text{ 的形状}) $$
+        $$ \frac{\partial L}{\partial a} = \operatorname{unbroadcast}(g \odot b, a \text{ 的形状}), \qquad \frac{\partial L}{\partial b} = \operatorname{unbroadcast}(g \odot a, b \text{ 的形状}) $$
     """
 
     @staticmethod

@@ -44,9 +44,9 @@ def relu_backward(grad_output, x):
 
 
 # ## The one new rule: a matrix product
-# Every layer is a product $Z = A W$ of whatever enters the layer ($X$ for the hidden layer, the ReLU output $A$ for the output layer) and a weight, that is $Z_{ij} = \sum_k A_{ik} W_{kj}$. An entry $W_{kj}$ appears in column $j$ of $Z$ with factor $A_{ik}$, and an entry $A_{ik}$ appears in row $i$ with factor $W_{kj}$:
-# $$ \frac{\partial L}{\partial W_{kj}} = \sum_i A_{ik} (G_Z)_{ij} = (A^T G_Z)_{kj}, \qquad \frac{\partial L}{\partial A_{ik}} = \sum_j (G_Z)_{ij} W_{kj} = (G_Z W^T)_{ik} $$
-# The shapes are a useful reminder: $A^T G_Z$ is $K \times C$ like $W$, and $G_Z W^T$ is $N \times K$ like $A$ (`test_matrix_product_rule`).
+# Every layer is a product $Z = V W$ of whatever enters the layer, $V$ ($X$ for the hidden layer, the ReLU output $A$ for the output layer), and a weight, that is $Z_{ij} = \sum_k V_{ik} W_{kj}$. An entry $W_{kj}$ appears in column $j$ of $Z$ with factor $V_{ik}$, and an entry $V_{ik}$ appears in row $i$ with factor $W_{kj}$:
+# $$ \frac{\partial L}{\partial W_{kj}} = \sum_i V_{ik} (G_Z)_{ij} = (V^T G_Z)_{kj}, \qquad \frac{\partial L}{\partial V_{ik}} = \sum_j (G_Z)_{ij} W_{kj} = (G_Z W^T)_{ik} $$
+# The shapes are a useful reminder: $V^T G_Z$ has the shape of $W$ ($K \times C$ in the output layer), and $G_Z W^T$ that of $V$ ($N \times K$ there; `test_matrix_product_rule`).
 def forward(params, X):
     """
     **Forward pass**:
@@ -140,15 +140,15 @@ def autograd_gradients(params, X, y):
 def test_matrix_product_rule():
     """
     **Checks**:
-        For $Z = A W$ and a random $G_Z$, autograd's gradients are $G_Z W^T$ and $A^T G_Z$.
+        For $Z = V W$ and a random $G_Z$, autograd's gradients are $G_Z W^T$ and $V^T G_Z$.
     """
     torch.manual_seed(0)
-    A = torch.randn(5, 3, dtype=torch.float64, requires_grad=True)
+    V = torch.randn(5, 3, dtype=torch.float64, requires_grad=True)
     W = torch.randn(3, 4, dtype=torch.float64, requires_grad=True)
     G = torch.randn(5, 4, dtype=torch.float64)
-    grad_A, grad_W = torch.autograd.grad(A @ W, (A, W), G)
-    torch.testing.assert_close(grad_A, G @ W.T, rtol=1e-14, atol=1e-14)
-    torch.testing.assert_close(grad_W, A.T @ G, rtol=1e-14, atol=1e-14)
+    grad_V, grad_W = torch.autograd.grad(V @ W, (V, W), G)
+    torch.testing.assert_close(grad_V, G @ W.T, rtol=1e-14, atol=1e-14)
+    torch.testing.assert_close(grad_W, V.T @ G, rtol=1e-14, atol=1e-14)
 
 
 def test_every_gradient_of_the_backward_pass_matches_autograd():

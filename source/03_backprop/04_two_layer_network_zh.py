@@ -44,9 +44,9 @@ def relu_backward(grad_output, x):
 
 
 # ## 唯一的新规则：矩阵乘法
-# 每一层都是进入这一层的东西（隐藏层是 $X$，输出层是 ReLU 的输出 $A$）与一个权重的乘积 $Z = A W$，即 $Z_{ij} = \sum_k A_{ik} W_{kj}$。元素 $W_{kj}$ 出现在 $Z$ 的第 $j$ 列，系数是 $A_{ik}$；元素 $A_{ik}$ 出现在第 $i$ 行，系数是 $W_{kj}$：
-# $$ \frac{\partial L}{\partial W_{kj}} = \sum_i A_{ik} (G_Z)_{ij} = (A^T G_Z)_{kj}, \qquad \frac{\partial L}{\partial A_{ik}} = \sum_j (G_Z)_{ij} W_{kj} = (G_Z W^T)_{ik} $$
-# 形状可以帮助记忆：$A^T G_Z$ 是 $K \times C$，与 $W$ 相同；$G_Z W^T$ 是 $N \times K$，与 $A$ 相同（见 `test_matrix_product_rule`）。
+# 每一层都是进入这一层的东西 $V$（隐藏层是 $X$，输出层是 ReLU 的输出 $A$）与一个权重的乘积 $Z = V W$，即 $Z_{ij} = \sum_k V_{ik} W_{kj}$。元素 $W_{kj}$ 出现在 $Z$ 的第 $j$ 列，系数是 $V_{ik}$；元素 $V_{ik}$ 出现在第 $i$ 行，系数是 $W_{kj}$：
+# $$ \frac{\partial L}{\partial W_{kj}} = \sum_i V_{ik} (G_Z)_{ij} = (V^T G_Z)_{kj}, \qquad \frac{\partial L}{\partial V_{ik}} = \sum_j (G_Z)_{ij} W_{kj} = (G_Z W^T)_{ik} $$
+# 形状可以帮助记忆：$V^T G_Z$ 与 $W$ 同形（在输出层中为 $K \times C$），$G_Z W^T$ 与 $V$ 同形（在那里为 $N \times K$；见 `test_matrix_product_rule`）。
 def forward(params, X):
     """
     **前向传播**：
@@ -140,15 +140,15 @@ def autograd_gradients(params, X, y):
 def test_matrix_product_rule():
     """
     **检查**：
-        对 $Z = A W$ 和随机的 $G_Z$，autograd 求出的梯度正是 $G_Z W^T$ 与 $A^T G_Z$。
+        对 $Z = V W$ 和随机的 $G_Z$，autograd 求出的梯度正是 $G_Z W^T$ 与 $V^T G_Z$。
     """
     torch.manual_seed(0)
-    A = torch.randn(5, 3, dtype=torch.float64, requires_grad=True)
+    V = torch.randn(5, 3, dtype=torch.float64, requires_grad=True)
     W = torch.randn(3, 4, dtype=torch.float64, requires_grad=True)
     G = torch.randn(5, 4, dtype=torch.float64)
-    grad_A, grad_W = torch.autograd.grad(A @ W, (A, W), G)
-    torch.testing.assert_close(grad_A, G @ W.T, rtol=1e-14, atol=1e-14)
-    torch.testing.assert_close(grad_W, A.T @ G, rtol=1e-14, atol=1e-14)
+    grad_V, grad_W = torch.autograd.grad(V @ W, (V, W), G)
+    torch.testing.assert_close(grad_V, G @ W.T, rtol=1e-14, atol=1e-14)
+    torch.testing.assert_close(grad_W, V.T @ G, rtol=1e-14, atol=1e-14)
 
 
 def test_every_gradient_of_the_backward_pass_matches_autograd():
