@@ -87,7 +87,7 @@ def backward(params, cache, Z, y):
 # ## Training
 # Gradient descent moves every parameter a small step against its gradient, $\theta \leftarrow \theta - \eta \, G_\theta$.
 LEARNING_RATE = 2.0
-STEPS = 100
+STEPS = 50
 
 
 def data(per_class=20, classes=3):
@@ -174,14 +174,14 @@ def test_every_gradient_of_the_backward_pass_matches_autograd():
 def test_training_by_hand_matches_autograd_at_every_step_and_learns():
     """
     **Checks**:
-        At each of the 100 steps, the gradients by hand equal autograd's; the run ends with the same parameters as ``torch.optim.SGD`` driven by autograd; the loss has fallen to less than a fifth of where it started, and at least 90% of the points are classified right.
+        At each of the 50 steps, the gradients by hand equal autograd's; the run ends with the same parameters as ``torch.optim.SGD`` driven by autograd; the loss has fallen to less than a fifth of where it started, and at least 90% of the points are classified right.
     """
     X, y = data()
     checked = []
 
     def check_step(params, grads):
-        for ours, reference in zip(grads, autograd_gradients(params, X, y)):
-            torch.testing.assert_close(ours, reference, rtol=1e-12, atol=1e-15)
+        flat = lambda tensors: torch.cat([tensor.flatten() for tensor in tensors])
+        torch.testing.assert_close(flat(grads), flat(autograd_gradients(params, X, y)), rtol=1e-12, atol=1e-15)
         checked.append(True)
 
     params, losses = train_by_hand(initial_params(), X, y, check_step)

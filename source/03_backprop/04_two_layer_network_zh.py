@@ -87,7 +87,7 @@ def backward(params, cache, Z, y):
 # ## 训练
 # 梯度下降让每个参数沿梯度的反方向走一小步：$\theta \leftarrow \theta - \eta \, G_\theta$。
 LEARNING_RATE = 2.0
-STEPS = 100
+STEPS = 50
 
 
 def data(per_class=20, classes=3):
@@ -174,14 +174,14 @@ def test_every_gradient_of_the_backward_pass_matches_autograd():
 def test_training_by_hand_matches_autograd_at_every_step_and_learns():
     """
     **检查**：
-        100 步中的每一步，手写的梯度都等于 autograd 的；训练结束时的参数与由 autograd 驱动的 ``torch.optim.SGD`` 相同；损失降到了初始值的五分之一以下，至少 90% 的点分类正确。
+        50 步中的每一步，手写的梯度都等于 autograd 的；训练结束时的参数与由 autograd 驱动的 ``torch.optim.SGD`` 相同；损失降到了初始值的五分之一以下，至少 90% 的点分类正确。
     """
     X, y = data()
     checked = []
 
     def check_step(params, grads):
-        for ours, reference in zip(grads, autograd_gradients(params, X, y)):
-            torch.testing.assert_close(ours, reference, rtol=1e-12, atol=1e-15)
+        flat = lambda tensors: torch.cat([tensor.flatten() for tensor in tensors])
+        torch.testing.assert_close(flat(grads), flat(autograd_gradients(params, X, y)), rtol=1e-12, atol=1e-15)
         checked.append(True)
 
     params, losses = train_by_hand(initial_params(), X, y, check_step)
