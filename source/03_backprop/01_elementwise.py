@@ -191,13 +191,12 @@ def test_gradcheck_against_finite_differences():
     """
     **Checks**:
         ``gradcheck`` compares each backward pass with central finite differences, and ``gradgradcheck`` does the same for the backward of the backward:
-        our backward passes are made of differentiable operations, so they can be differentiated in turn.
+        our backward passes are made of differentiable operations, so they can be differentiated in turn, ReLU's too (away from its kink, where its second derivative is 0).
     """
     x = inputs_away_from_zero()
     for ours, _ in PAIRS:
         assert gradcheck(ours, (x,), **TIGHT)
-    for smooth in (Sigmoid.apply, Tanh.apply, GELU.apply, ExactGELU.apply):
-        assert gradgradcheck(smooth, (x,), eps=1e-6, atol=1e-8, rtol=1e-6)
+        assert gradgradcheck(ours, (x,), eps=1e-6, atol=1e-8, rtol=1e-6)
 
 
 def test_sigmoid_and_tanh_derivatives_from_their_outputs():

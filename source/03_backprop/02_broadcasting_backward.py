@@ -16,7 +16,7 @@ import traceback
 from types import SimpleNamespace
 
 import torch
-from torch.autograd import Function, gradcheck
+from torch.autograd import Function, gradcheck, gradgradcheck
 
 # The same tolerances as in the elementwise tutorial: they catch a relative error of $10^{-6}$. That holds on this page too: the project's mutation check (``tests/test_mutants.py``) scales each gradient returned here by $1 + 10^{-6}$, and these tests reject every one.
 TIGHT = dict(eps=1e-6, atol=1e-9, rtol=1e-7)
@@ -42,7 +42,7 @@ class BroadcastAdd(Function):
     r"""
     **Addition with broadcasting**:
         $y = a + b$ has slope 1 with respect to both inputs, so each gets $g$ itself, reduced to its shape; an input that needs no gradient gets ``None`` (`test_inputs_without_grad_get_none`):
-        $$ \nabla a = \operatorname{unbroadcast}(g, \text{shape of } a), \qquad \nabla b = \operatorname{unbroadcast}(g, \text{shape of } b) $$
+        $$ \frac{\partial L}{\partial a} = \operatorname{unbroadcast}(g, \text{shape of } a), \qquad \frac{\partial L}{\partial b} = \operatorname{unbroadcast}(g, \text{shape of } b) $$
     """
 
     @staticmethod
@@ -65,7 +65,7 @@ class BroadcastMul(Function):
     r"""
     **Multiplication with broadcasting**:
         $y = a \odot b$: the slope with respect to $a$ is $b$ and the other way round. The product is taken at the broadcast shape, then reduced (`test_gradcheck_broadcast_add_and_mul`):
-        $$ \nabla a = \operatorname{unbroadcast}(g \odot b, \text{shape of } a), \qquad \nabla b = \operatorname{unbroadcast}(g \odot a, \text{shape of } b) $$
+        $$ \frac{\partial L}{\partial a} = \operatorname{unbroadcast}(g \odot b, \text{shape of } a), \qquad \frac{\partial L}{\partial b} = \operatorname{unbroadcast}(g \odot a, \text{shape of } b) $$
     """
 
     @staticmethod
@@ -134,12 +134,14 @@ def test_unbroadcast_sums_and_keeps_size_one():
 def test_gradcheck_broadcast_add_and_mul():
     """
     **Checks**:
-        ``gradcheck`` agrees with both functions' backward passes on shapes that stretch on both sides.
+        ``gradcheck`` agrees with both functions' backward passes on shapes that stretch on both sides, and ``gradgradcheck`` with their second derivatives: the backward passes are products and sums, which autograd differentiates in turn.
     """
     torch.manual_seed(0)
     for shape_a, shape_b in ((2, 1, 3), (4, 1)), ((3,), (2, 3)), ((2, 3), ()):
         assert gradcheck(BroadcastAdd.apply, (random_tensor(shape_a), random_tensor(shape_b)), **TIGHT)
         assert gradcheck(BroadcastMul.apply, (random_tensor(shape_a), random_tensor(shape_b)), **TIGHT)
+        assert gradgradcheck(BroadcastAdd.apply, (random_tensor(shape_a), random_tensor(shape_b)), **TIGHT)
+        assert gradgradcheck(BroadcastMul.apply, (random_tensor(shape_a), random_tensor(shape_b)), **TIGHT)
 
 
 def test_inputs_without_grad_get_none():

@@ -16,7 +16,7 @@ import traceback
 from types import SimpleNamespace
 
 import torch
-from torch.autograd import Function, gradcheck
+from torch.autograd import Function, gradcheck, gradgradcheck
 
 # 与逐元素函数一篇相同的容差：相对误差 $10^{-6}$ 也逃不过。本页同样如此：项目的变异检查（``tests/test_mutants.py``）把这里返回的每个梯度都放大 $1 + 10^{-6}$ 倍，这些测试全部拒绝。
 TIGHT = dict(eps=1e-6, atol=1e-9, rtol=1e-7)
@@ -42,7 +42,7 @@ class BroadcastAdd(Function):
     r"""
     **带广播的加法**：
         $y = a + b$ 对两个输入的斜率都是 1，所以各自得到 $g$ 本身，再归约到自己的形状；不需要梯度的输入得到 ``None``（见 `test_inputs_without_grad_get_none`）：
-        $$ \nabla a = \operatorname{unbroadcast}(g, a \text{ 的形状}), \qquad \nabla b = \operatorname{unbroadcast}(g, b \text{ 的形状}) $$
+        $$ \frac{\partial L}{\partial a} = \operatorname{unbroadcast}(g, a \text{ 的形状}), \qquad \frac{\partial L}{\partial b} = \operatorname{unbroadcast}(g, b \text{ 的形状}) $$
     """
 
     @staticmethod
@@ -65,7 +65,7 @@ class BroadcastMul(Function):
     r"""
     **带广播的乘法**：
         $y = a \odot b$：对 $a$ 的斜率是 $b$，反之亦然。先在广播后的形状上相乘，再归约（见 `test_gradcheck_broadcast_add_and_mul`）：
-        $$ \nabla a = \operatorname{unbroadcast}(g \odot b, a \text{ 的形状}), \qquad \nabla b = \operatorname{unbroadcast}(g \odot a, b \text{ 的形状}) $$
+        $$ \frac{\partial L}{\partial a} = \operatorname{unbroadcast}(g \odot b, a \text{ 的形状}), \qquad \frac{\partial L}{\partial b} = \operatorname{unbroadcast}(g \odot a, b \text{ 的形状}) $$
     """
 
     @staticmethod
@@ -134,12 +134,14 @@ def test_unbroadcast_sums_and_keeps_size_one():
 def test_gradcheck_broadcast_add_and_mul():
     """
     **检查**：
-        在两侧都有拉伸的形状上，``gradcheck`` 认可这两个函数的反向传播。
+        在两侧都有拉伸的形状上，``gradcheck`` 认可这两个函数的反向传播，``gradgradcheck`` 也认可它们的二阶导数：反向传播只由乘积和求和组成，autograd 可以对它们再求导。
     """
     torch.manual_seed(0)
     for shape_a, shape_b in ((2, 1, 3), (4, 1)), ((3,), (2, 3)), ((2, 3), ()):
         assert gradcheck(BroadcastAdd.apply, (random_tensor(shape_a), random_tensor(shape_b)), **TIGHT)
         assert gradcheck(BroadcastMul.apply, (random_tensor(shape_a), random_tensor(shape_b)), **TIGHT)
+        assert gradgradcheck(BroadcastAdd.apply, (random_tensor(shape_a), random_tensor(shape_b)), **TIGHT)
+        assert gradgradcheck(BroadcastMul.apply, (random_tensor(shape_a), random_tensor(shape_b)), **TIGHT)
 
 
 def test_inputs_without_grad_get_none():

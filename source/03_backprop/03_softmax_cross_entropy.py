@@ -9,7 +9,7 @@ $$ p_j = \operatorname{softmax}(z)_j = \frac{e^{z_j}}{\sum_k e^{z_k}}, \qquad L 
 Take the logarithm first, and the quotient becomes a difference:
 $$ L = -z_y + \log \sum_k e^{z_k} $$
 The first term has slope $-1$ for $z_y$ and 0 elsewhere; the derivative of the log-sum-exp is the softmax itself:
-$$ \frac{\partial L}{\partial z_j} = -\delta_{jy} + \frac{e^{z_j}}{\sum_k e^{z_k}} = p_j - \delta_{jy}, \qquad \nabla_z L = \operatorname{softmax}(z) - \operatorname{onehot}(y) $$
+$$ \frac{\partial L}{\partial z_j} = -\delta_{jy} + \frac{e^{z_j}}{\sum_k e^{z_k}} = p_j - \delta_{jy}, \qquad \frac{\partial L}{\partial z} = \operatorname{softmax}(z) - \operatorname{onehot}(y) $$
 The gradient is "what the model believes minus what is true": each entry lies between $-1$ and $1$ (the vector as a whole can be longer: a confident wrong answer gives nearly $(-1, 1)$, of length nearly $\sqrt 2$), and its entries sum to 0, because adding the same number to every logit changes nothing (`test_cross_entropy_gradient_is_softmax_minus_onehot`).
 """
 import traceback
@@ -110,7 +110,7 @@ def batch():
 def test_softmax_gradient():
     r"""
     **Checks**:
-        The softmax backward pass $p \odot (g - \langle g, p \rangle)$ equals autograd's through ``torch.softmax`` and passes ``gradcheck``.
+        The softmax backward pass $p \odot (g - \langle g, p \rangle)$ equals autograd's through ``torch.softmax`` and passes ``gradcheck`` and ``gradgradcheck``. Its saved $p$ is made inside ``forward``, but it is the output, and autograd follows a saved output back through this same function: unlike cross-entropy's $\log p$ below, which is not returned.
     """
     z, _, _ = batch()
     g = torch.randn(z.shape, dtype=torch.float64)
@@ -119,6 +119,7 @@ def test_softmax_gradient():
     (theirs,) = torch.autograd.grad(torch.softmax(z, dim=-1), z, g)
     torch.testing.assert_close(ours, theirs, rtol=1e-12, atol=1e-14)
     assert gradcheck(Softmax.apply, (z,), **TIGHT)
+    assert gradgradcheck(Softmax.apply, (z,), **TIGHT)
 
 
 def test_cross_entropy_gradient_is_softmax_minus_onehot():

@@ -9,7 +9,7 @@ $$ p_j = \operatorname{softmax}(z)_j = \frac{e^{z_j}}{\sum_k e^{z_k}}, \qquad L 
 先取对数，商就变成了差：
 $$ L = -z_y + \log \sum_k e^{z_k} $$
 第一项只对 $z_y$ 有斜率 $-1$，对其余分量为 0；而 log-sum-exp 的导数恰好就是 softmax：
-$$ \frac{\partial L}{\partial z_j} = -\delta_{jy} + \frac{e^{z_j}}{\sum_k e^{z_k}} = p_j - \delta_{jy}, \qquad \nabla_z L = \operatorname{softmax}(z) - \operatorname{onehot}(y) $$
+$$ \frac{\partial L}{\partial z_j} = -\delta_{jy} + \frac{e^{z_j}}{\sum_k e^{z_k}} = p_j - \delta_{jy}, \qquad \frac{\partial L}{\partial z} = \operatorname{softmax}(z) - \operatorname{onehot}(y) $$
 梯度就是“模型的判断减去真实答案”：每个分量都在 $-1$ 与 $1$ 之间（整个向量的长度可以更大：模型很有把握却答错时，梯度接近 $(-1, 1)$，长度接近 $\sqrt 2$），所有分量之和为 0，因为给所有 logit 加上同一个数，损失不变（见 `test_cross_entropy_gradient_is_softmax_minus_onehot`）。
 """
 import traceback
@@ -110,7 +110,7 @@ def batch():
 def test_softmax_gradient():
     r"""
     **检查**：
-        softmax 的反向传播 $p \odot (g - \langle g, p \rangle)$ 与 autograd 经 ``torch.softmax`` 求出的一致，并通过 ``gradcheck``。
+        softmax 的反向传播 $p \odot (g - \langle g, p \rangle)$ 与 autograd 经 ``torch.softmax`` 求出的一致，并通过 ``gradcheck`` 和 ``gradgradcheck``。它保存的 $p$ 是在 ``forward`` 里算出的，但它就是输出，autograd 会经由这个函数本身把保存的输出追溯回去；下面交叉熵的 $\log p$ 则不同，它没有被返回。
     """
     z, _, _ = batch()
     g = torch.randn(z.shape, dtype=torch.float64)
@@ -119,6 +119,7 @@ def test_softmax_gradient():
     (theirs,) = torch.autograd.grad(torch.softmax(z, dim=-1), z, g)
     torch.testing.assert_close(ours, theirs, rtol=1e-12, atol=1e-14)
     assert gradcheck(Softmax.apply, (z,), **TIGHT)
+    assert gradgradcheck(Softmax.apply, (z,), **TIGHT)
 
 
 def test_cross_entropy_gradient_is_softmax_minus_onehot():

@@ -1,7 +1,7 @@
 r"""
 # Backpropagation by hand
 
-Every gradient of a small neural network derived on paper, written as code and proven by a test: elementwise activations, broadcasting, softmax with cross-entropy, a two-layer network trained by hand, and layer normalization.
+Every gradient of a small neural network derived on paper, written as code and proven by a test: elementwise activations, broadcasting, softmax with cross-entropy, a two-layer classifier trained by hand, and layer normalization.
 
 Every page of this chapter writes:
 

@@ -17,6 +17,7 @@ import random
 import traceback
 
 import torch
+import torch.nn.functional as F
 
 
 def unbroadcast(grad, shape):
@@ -102,11 +103,29 @@ class Tensor:
         out._backward = _backward
         return out
 
-    def sum(self):
-        out = Tensor(self.data.sum(), (self,))
+    def relu(self):
+        out = Tensor(self.data.clamp(min=0), (self,))
 
         def _backward():
-            self.add_to_grad(out.grad.expand(self.data.shape))
+            self.add_to_grad(out.grad * (self.data > 0).to(out.grad.dtype))
+        out._backward = _backward
+        return out
+
+    def log(self):
+        out = Tensor(torch.log(self.data), (self,))
+
+        def _backward():
+            self.add_to_grad(out.grad / self.data)
+        out._backward = _backward
+        return out
+
+    def sum(self, dim=None, keepdim=False):
+        out = Tensor(self.data.sum() if dim is None else self.data.sum(dim=dim, keepdim=keepdim), (self,))
+
+        def _backward():
+            # 每个被加起来的元素都得到和的梯度：先把约掉的维度放回来，再沿它复制。
+            grad = out.grad if dim is None or keepdim else out.grad.unsqueeze(dim)
+            self.add_to_grad(grad.expand(self.data.shape))
         out._backward = _backward
         return out
 
@@ -179,24 +198,29 @@ def test_powers_other_than_two():
     assert x.grad.tolist() == [3 * 0.25**2 + 0.5 / 0.25**0.5, 3 * 4.0**2 + 0.5 / 4.0**0.5]
 
 
-# 第三章的网络：$H = X W_1 + b_1$，$A = \tanh H$，$\hat{Y} = A W_2 + b_2$，再加均方误差。它在我们的 ``Tensor`` 和 PyTorch 的张量上都能运行。
-def two_layer_loss(X, Y, W1, b1, W2, b2):
-    return ((((X @ W1 + b1).tanh() @ W2 + b2) - Y) ** 2).mean()
+# 第三章的分类器：$H = X W_1 + b_1$，$A = \operatorname{relu}(H)$，$Z = A W_2 + b_2$，再加平均交叉熵，写成 $\log \sum_k e^{Z_{ik}} - Z_{i y_i}$。与第三章的 log-softmax 一样，先减去每行最大的 logit $m$；$m$ 当作常数，因为这个平移不改变损失。它在我们的 ``Tensor`` 和 PyTorch 的张量上都能运行（``onehot`` 即 $\operatorname{onehot}(y)$）。
+def two_layer_loss(X, onehot, W1, b1, W2, b2):
+    Z = (X @ W1 + b1).relu() @ W2 + b2
+    m = Z.data.max(dim=1, keepdim=True).values
+    log_sum = (Z - m).exp().sum(dim=1).log() + m[:, 0]
+    return (log_sum - (Z * onehot).sum(dim=1)).mean()
 
 
 def test_two_layer_network_matches_torch():
     """
     **检查**：
-        每个参数的梯度都与 ``torch.autograd`` 的相等，误差在 $10^{-12}$ 以内，被广播到整个批次的偏置也不例外。
+        在第三章的分类器上，损失等于 ``F.cross_entropy``，每个参数的梯度都与 ``torch.autograd`` 的相等，误差在 $10^{-12}$ 以内，被广播到整个批次的偏置和处在 ReLU 折点上的单元也不例外。
     """
     torch.manual_seed(0)
-    X, Y = torch.randn(8, 3, dtype=torch.float64), torch.randn(8, 2, dtype=torch.float64)
-    params = [torch.randn(shape, dtype=torch.float64) for shape in ((3, 5), (5,), (5, 2), (2,))]
+    X, y = torch.randn(8, 3, dtype=torch.float64), torch.tensor([0, 1, 2, 0, 1, 2, 0, 1])
+    params = [torch.randn(shape, dtype=torch.float64) for shape in ((3, 5), (5,), (5, 3), (3,))]
+    # 两个隐藏单元在第一行恰好处在 ReLU 的折点上，那里的梯度是 0，与 PyTorch 一致。
+    X[0], params[1][:2] = 0.0, 0.0
     ours = [Tensor(p) for p in params]
-    loss = two_layer_loss(Tensor(X), Tensor(Y), *ours)
+    loss = two_layer_loss(Tensor(X), Tensor(F.one_hot(y, 3).double()), *ours)
     loss.backward()
     theirs = [p.clone().requires_grad_(True) for p in params]
-    torch_loss = ((torch.tanh(X @ theirs[0] + theirs[1]) @ theirs[2] + theirs[3] - Y) ** 2).mean()
+    torch_loss = F.cross_entropy(torch.relu(X @ theirs[0] + theirs[1]) @ theirs[2] + theirs[3], y)
     torch_loss.backward()
     torch.testing.assert_close(loss.data, torch_loss.detach(), rtol=1e-14, atol=0)
     for mine, reference in zip(ours, theirs):
