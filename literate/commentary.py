@@ -10,53 +10,31 @@ MathML, and a report of every problem found in it.
 import html
 import re
 import textwrap
-from xml.etree import ElementTree
-from xml.sax import saxutils
 
-import latex2mathml.converter
 import markdown
 import nh3
 from markdown.inlinepatterns import HTML_RE, InlineProcessor
+from markdown.preprocessors import Preprocessor
 
 from literate.conventions import SPHINX_MATH_ROLE, LineBreaks, SphinxRoles, docstring_sections
+from literate.tex import MATHML_TAGS, tex_to_mathml
 
 
-# Commentary is Markdown with TeX math. Math is turned into MathML here, at
-# build time, by `latex2mathml`: browsers draw MathML themselves, so a page
-# needs no script and no CDN to show a formula. Chromium, Safari and Firefox
-# expose MathML to screen readers, which speak its structure; the TeX source
-# travels with it as its `alttext`, the text alternative MathML defines for
-# readers that cannot speak MathML, and as an annotation, for copying. (An
+# Commentary is Markdown with TeX math, turned into MathML at build time
+# ("tex"). Chromium, Safari and Firefox expose MathML to screen readers,
+# which speak its structure; the TeX source travels with it. (An
 # `aria-label` would hide the structure from the readers that can speak it.)
 #
-# Math is found by a Markdown inline pattern, not by a search over the raw
-# text, so `$` inside `code spans` stays code. `$...$` follows Pandoc's rule
-# (no space just inside the dollars, no digit just after) so that prices in
-# prose are not mistaken for math.
+# Inline math is found by a Markdown inline pattern, not by a search over the
+# raw text, so `$` inside `code spans` stays code. `$...$` follows Pandoc's
+# rule (no space just inside the dollars, no digit just after) so that
+# prices in prose are not mistaken for math.
 MATH = (
     r"\$\$(?P<dd>.+?)\$\$"
     r"|\\\[(?P<db>.+?)\\\]"
     r"|\\\((?P<ip>.+?)\\\)"
     r"|(?<![\\$])\$(?P<id>[^\s$](?:[^$]*?[^\s$\\])?)\$(?!\d)"
 )
-
-
-# latex2mathml keeps characters as entity text (`&#x0003C;`) and unescapes
-# its output, so what `\text{}` holds would arrive as markup: a `<` in it is
-# escaped here first, and shows as `<`.
-def tex_to_mathml(tex, display):
-    element = latex2mathml.converter.convert_to_element(tex.strip(), display="block" if display else "inline")
-    for node in element.iter():
-        if node.text:
-            node.text = node.text.replace("<", "&lt;").replace(">", "&gt;")
-    mathml = saxutils.unescape(ElementTree.tostring(element, encoding="unicode"))
-    if re.search(r">\\[A-Za-z]", mathml):
-        raise ValueError("unknown command " + re.search(r">(\\[A-Za-z]+)", mathml).group(1))
-    head, body = mathml.split(">", 1)
-    body = body[: -len("</math>")]
-    source = html.escape(tex.strip())
-    annotation = f'<annotation encoding="application/x-tex">{source}</annotation>'
-    return f'{head} alttext="{source}"><semantics>{body}{annotation}</semantics></math>'
 
 
 # Math that cannot be rendered is shown as its TeX source, marked as an
@@ -68,14 +46,49 @@ class MathPattern(InlineProcessor):
         self.report = report
 
     def handleMatch(self, match, data):
-        kind = match.lastgroup
-        tex = match.group(kind)
-        try:
-            rendered = tex_to_mathml(tex, display=kind in ("dd", "db"))
-        except Exception as error:  # latex2mathml raises many kinds
-            self.report(f"cannot render math {match.group(0)!r}: {error or type(error).__name__}", match.group(0))
-            rendered = f'<code class="lp-math-error">{html.escape(match.group(0))}</code>'
-        return self.md.htmlStash.store(rendered), match.start(0), match.end(0)
+        return stash_math(self.md, match, self.report), match.start(0), match.end(0)
+
+
+def stash_math(md, match, report):
+    kind = match.lastgroup
+    try:
+        rendered = tex_to_mathml(match.group(kind), display=kind not in ("ip", "id", "role"))
+    except Exception as error:  # latex2mathml raises many kinds
+        report(f"cannot render math {match.group(0)!r}: {error or type(error).__name__}", match.group(0))
+        rendered = f'<code class="lp-math-error">{html.escape(match.group(0))}</code>'
+    return md.htmlStash.store(rendered)
+
+
+# Display math is taken out before Markdown reads blocks: a formula over
+# several lines is one formula, whatever its lines start with (`+ `, `- `,
+# `1. `, `#`, `>` would otherwise start a list, a heading or a quote), and
+# its `_` and `*` are never emphasis. Like a paragraph, it ends at a blank
+# line: a `$$` without its partner there is reported, not paired with one
+# paragraphs away. `\begin{align}` and its kin stand
+# for display math on their own, as they do in KaTeX's and MathJax's
+# pages. Fenced code is stashed by then, and a code span is skipped over,
+# so `$$` in code stays code.
+ENVIRONMENTS = r"(?:align|equation|gather|multline|alignat|eqnarray)\*?"
+WITHIN_A_BLOCK = r"(?:(?!\n[ \t]*\n).)+?"  # neither math nor a code span crosses a blank line
+DISPLAY_MATH = re.compile(
+    rf"(?P<code>(?<!`)(?P<ticks>`+)(?!`){WITHIN_A_BLOCK}(?<!`)(?P=ticks)(?!`))"
+    rf"|\$\$(?P<dd>{WITHIN_A_BLOCK})\$\$"
+    rf"|\\\[(?P<db>{WITHIN_A_BLOCK})\\\]"
+    rf"|(?P<env>\\begin\{{(?P<name>{ENVIRONMENTS})\}}{WITHIN_A_BLOCK}\\end\{{(?P=name)\}})",
+    re.S,
+)
+
+
+class DisplayMath(Preprocessor):
+    def __init__(self, md, report):
+        super().__init__(md)
+        self.report = report
+
+    def run(self, lines):
+        def replace(match):
+            return match.group(0) if match["code"] else stash_math(self.md, match, self.report)
+
+        return DISPLAY_MATH.sub(replace, "\n".join(lines)).split("\n")
 
 
 # A `$$` left over once every formula has been taken is one without its
@@ -113,6 +126,8 @@ class CommentaryExtension(markdown.Extension):
     def extendMarkdown(self, md):
         # Above `backtick` (190) would break code spans; above `escape` (180)
         # keeps `\(` and `\[` from being read as escaped brackets.
+        # After fenced code (25), before lists are read from lines (24).
+        md.preprocessors.register(DisplayMath(md, self.report), "display_math", 24.5)
         md.inlinePatterns.register(MathPattern(md, self.report), "math", 185)
         # Sphinx's ``:math:`x` `` is inline math; above `backtick` (190), which
         # would take its backticks for a code span.
@@ -198,9 +213,6 @@ def render_commentary(text, md):
 # afresh for each piece of commentary (`nh3.clean`), it took 0.16 ms of
 # the 0.17 ms a piece took to clean, a second and a half on the
 # benchmark's corpus.
-MATHML_TAGS = {"math", "semantics", "annotation", "menclose", "mfrac", "mi", "mn", "mo", "mover", "mpadded",
-               "mphantom", "mroot", "mrow", "mspace", "msqrt", "mstyle", "msub", "msubsup", "msup", "mtable",
-               "mtd", "mtext", "mtr", "munder", "munderover"}
 MATHML_ATTRIBUTES = {"accent", "accentunder", "columnalign", "columnlines", "columnspacing", "depth", "display",
                      "displaystyle", "fence", "form", "height", "largeop", "linebreak", "linethickness", "lspace",
                      "mathbackground", "mathcolor", "mathsize", "mathvariant", "maxsize", "minsize",
