@@ -113,11 +113,11 @@ SILENT_ARGUMENTS = re.compile(
     r"|(?<!\\)%[^\n]*"
 )
 FUNCTIONS = re.compile(r"\\(arg|deg|det|dim|exp|gcd|hom|inf|ker|lg|lim|liminf|limsup|ln|log|max|min|Pr|sup|"
-                       r"sin|cos|tan|cot|sec|csc|sinh|cosh|tanh|coth|arcsin|arccos|arctan|bmod|pmod)(?![A-Za-z])")
+                       r"sin|cos|tan|cot|sec|csc|sinh|cosh|tanh|coth|arcsin|arccos|arctan|[bp]?(mod))(?![A-Za-z])")
 
 
 def words_of_tex(tex):
-    text = FUNCTIONS.sub(r" \1 ", SILENT_ARGUMENTS.sub(" ", tex))
+    text = FUNCTIONS.sub(lambda match: f" {match[2] or match[1]} ", SILENT_ARGUMENTS.sub(" ", tex))
     return re.findall(r"[^\W_]+", re.sub(r"\\[A-Za-z]+|\\.", " ", text))
 
 
