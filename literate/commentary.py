@@ -54,7 +54,7 @@ def stash_math(md, match, report):
     try:
         rendered = tex_to_mathml(match.group(kind), display=kind not in ("ip", "id", "role"))
     except Exception as error:  # latex2mathml raises many kinds
-        report(f"cannot render math {match.group(0)!r}: {error or type(error).__name__}", match.group(0))
+        report(f"cannot render math {match.group(0)!r}: {str(error) or type(error).__name__}", match.group(0))
         rendered = f'<code class="lp-math-error">{html.escape(match.group(0))}</code>'
     return md.htmlStash.store(rendered)
 
