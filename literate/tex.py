@@ -19,11 +19,13 @@ import latex2mathml.converter
 
 __all__ = ["MATHML_TAGS", "IncompleteMath", "tex_to_mathml"]
 
-# `latex2mathml` does the converting; measured against Pandoc's texmath and
-# KaTeX on a set of formulas written as real series write them
-# (`tests/benchmarks/tex_engines.py`), it renders the most of them whole
-# once the few things below are put right, needs no JavaScript engine and
-# is pure Python.
+# `latex2mathml` does the converting. Measured against Pandoc's texmath and
+# KaTeX's MathML on formulas written as real series write them for KaTeX
+# (`tests/benchmarks/tex_engines.py`), it draws the most of them whole once
+# the few things below are put right: texmath refuses `\textcolor`, and
+# KaTeX's MathML, which KaTeX itself only gives to screen readers, puts
+# `\mathop`'s word where browsers do not draw it. It is pure Python and
+# needs no JavaScript engine.
 #
 # What it gets wrong, it gets wrong silently, so each case is mended here
 # and every formula is then checked: a formula that would lose a letter, a
@@ -58,7 +60,35 @@ REWRITES = (
 def rewrite(tex):
     for pattern, replacement in REWRITES:
         tex = pattern.sub(replacement, tex)
-    return tex
+    return color_as_textcolor(tex)
+
+
+# `\color{red}` colours the rest of its group, and a table's cell is a
+# group; latex2mathml colours on across the cell's `&` and `\\`, and the
+# table loses its columns. What it colours is given as `\textcolor`'s
+# argument instead, up to the end of its group or cell.
+COLOR = re.compile(r"\\color\s*\{([^{}]*)\}")
+
+
+def color_as_textcolor(tex):
+    match = COLOR.search(tex)
+    if not match:
+        return tex
+    depth, end = 0, match.end()
+    while end < len(tex):
+        if depth == 0 and (tex.startswith(("\\\\", "\\end"), end) or tex[end] == "&"):
+            break
+        if tex[end] == "\\":
+            end += 1
+        elif tex[end] == "{":
+            depth += 1
+        elif tex[end] == "}" and depth == 0:
+            break
+        elif tex[end] == "}":
+            depth -= 1
+        end += 1
+    coloured = color_as_textcolor(tex[match.end():end])
+    return f"{tex[:match.start()]}\\textcolor{{{match[1]}}}{{{coloured}}}{color_as_textcolor(tex[end:])}"
 
 
 # ## After converting
