@@ -24,7 +24,7 @@ __all__ = ["MATHML_TAGS", "IncompleteMath", "tex_to_mathml"]
 # (`tests/benchmarks/tex_engines.py`), it draws the most of them whole once
 # the few things below are put right: texmath refuses `\textcolor`, and
 # KaTeX's MathML, which KaTeX itself only gives to screen readers, puts
-# `\mathop`'s word where browsers do not draw it. It is pure Python and
+# `\mathop`'s word where the sanitizer takes it away (see below). It is pure Python and
 # needs no JavaScript engine.
 #
 # What it gets wrong, it gets wrong silently, so each case is mended here
@@ -94,8 +94,10 @@ def color_as_textcolor(tex):
 # ## After converting
 #
 # `\mathop{Attention}` and `\mathrel{:=}` come out as an `<mo>` holding
-# other elements, which browsers do not draw: the word vanishes. Such an
-# element becomes an `<mrow>` of what it holds. A sized delimiter written
+# other elements. In HTML a token element holds text and HTML, never
+# MathML: an `<mrow>` in it is read as an unknown HTML element, and the
+# sanitizer, which keeps MathML only where MathML can be, takes it away
+# with its word. Such an element becomes an `<mrow>` of what it holds. A sized delimiter written
 # as a command (`\big\Vert`, `\Bigg\lfloor`) comes out as the command's
 # name, and `\arg` as `\arg`: each gets its character, or its name.
 TOKENS = {"mi", "mn", "mo", "mtext", "ms"}

@@ -108,7 +108,8 @@ def test_what_katex_series_write_renders_with_every_word(tex, words):
 
 
 # latex2mathml writes `\mathop{Attention}` as an `<mo>` holding an `<mrow>`,
-# which browsers do not draw: the word was lost with no warning.
+# which HTML reads as no MathML and the sanitizer took away: the word was
+# lost with no warning.
 @pytest.mark.quick
 def test_a_word_in_mathop_is_drawn_as_letters_not_inside_an_operator():
     out, _ = render(r"$\mathop{Attention}(Q)$")
@@ -137,7 +138,7 @@ def test_a_letter_missing_from_the_mathml_is_refused():
     assert list(literate.tex.problems(r"\textcolor{lightgreen}{x} + \begin{array}{cc}\end{array}", element)) == []
 
 
-# Its letters are in the text, yet a browser draws none of them.
+# Its letters are in the text, yet the sanitizer takes them away.
 @pytest.mark.quick
 def test_an_element_inside_a_token_is_refused():
     element = ElementTree.fromstring("<math><mo><mrow><mi>A</mi><mi>b</mi></mrow></mo></math>")

@@ -17,7 +17,11 @@ An engine that is not installed is left out. For each: how many formulas
 render (no error), how many are right — every letter, digit and function
 name of the TeX is in the text of the MathML (`literate.tex.words_of_tex`),
 no `<merror>`, and no element inside a token element (`<mrow>` in `<mo>`),
-which browsers do not draw — and the time per formula.
+which HTML reads as no MathML and our sanitizer takes away with its text —
+and the time per formula. With `--browser`, every engine's MathML goes
+through our sanitizer, as on the site, onto one page in Chromium, and a
+formula is right when every such word is in the text Chromium draws a box
+for.
 """
 
 import argparse
@@ -25,6 +29,7 @@ import html
 import re
 import sys
 import time
+import unicodedata
 from pathlib import Path
 from xml.etree import ElementTree
 from xml.sax import saxutils
@@ -34,6 +39,7 @@ import latex2mathml.converter
 ROOT = Path(__file__).resolve().parent.parent.parent
 sys.path.insert(0, str(ROOT))
 
+from literate.commentary import sanitize  # noqa: E402
 from literate.tex import TOKENS, tex_to_mathml, text_of_mathml, words_of_tex  # noqa: E402
 
 FORMULAS = ROOT / "tests" / "formulas.tex"
@@ -104,6 +110,43 @@ def measure(name, outputs, seconds, formulas, report):
         print("    not right:", " ".join(tex.split())[:110])
 
 
+# What Chromium draws: the text of a formula whose box on the page is not
+# empty (an element inside a token has none), and whether it holds an
+# `<merror>`. Every engine's formulas go on one page.
+DRAWN = """() => [...document.querySelectorAll('math')].map(math => {
+    const walker = document.createTreeWalker(math, NodeFilter.SHOW_TEXT);
+    let text = '', node;
+    while ((node = walker.nextNode())) {
+        if (node.parentElement.closest('annotation')) continue;
+        const range = document.createRange();
+        range.selectNodeContents(node);
+        const box = range.getBoundingClientRect();
+        if (box.width > 0 && box.height > 0) text += node.textContent;
+    }
+    return [math.closest('[data-formula]').dataset.formula, text, !!math.querySelector('merror')];
+})"""
+
+
+def right_in_browser(engines, formulas):
+    from playwright.sync_api import sync_playwright
+
+    body = "".join(f'<div data-formula="{name}/{index}">{sanitize(out)}</div>' for name, outputs in engines.items()
+                   for index, out in enumerate(outputs) if out is not None)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium")
+        page = browser.new_page()
+        page.set_content(f"<!doctype html><html><body>{body}</body></html>")
+        drawn = page.evaluate(DRAWN)
+        browser.close()
+    counts = dict.fromkeys(engines, 0)
+    for key, text, error in drawn:
+        name, index = key.rsplit("/", 1)
+        text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+        counts[name] += not error and all(word in text for word in words_of_tex(formulas[int(index)]))
+    for name, count in counts.items():
+        print(f"{name:<26} {count:>4}/{len(formulas)} right as Chromium draws them")
+
+
 def one_by_one(convert, formulas):
     outputs, start = [], time.perf_counter()
     for tex in formulas:
@@ -117,23 +160,30 @@ def one_by_one(convert, formulas):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--katex", help="katex.min.js of the katex npm package")
+    parser.add_argument("--browser", action="store_true", help="also count what Chromium draws (Playwright)")
     parser.add_argument("--show", type=int, default=5, help="formulas shown that an engine gets wrong")
     options = parser.parse_args()
     formulas = FORMULAS.read_text(encoding="utf-8").rstrip("\n").split("\n%%%\n")
     print(f"{len(formulas)} formulas from {FORMULAS.relative_to(ROOT)}")
-    measure("latex2mathml, before", *one_by_one(latex2mathml_before, formulas), formulas, options.show)
-    measure("latex2mathml, mended", *one_by_one(lambda tex: tex_to_mathml(tex, True), formulas), formulas, options.show)
+    engines = {}
+    for name, convert in (("latex2mathml, before", latex2mathml_before),
+                          ("latex2mathml, mended", lambda tex: tex_to_mathml(tex, True))):
+        engines[name], seconds = one_by_one(convert, formulas)
+        measure(name, engines[name], seconds, formulas, options.show)
     try:
         start = time.perf_counter()
-        outputs = pandoc_all(formulas)
-        measure("pandoc texmath", outputs, time.perf_counter() - start, formulas, options.show)
+        engines["pandoc texmath"] = pandoc_all(formulas)
+        measure("pandoc texmath", engines["pandoc texmath"], time.perf_counter() - start, formulas, options.show)
     except ImportError:
         print("pandoc texmath: pypandoc is not installed")
     if options.katex:
         start = time.perf_counter()
         engine = katex_engine(options.katex)
         print(f"KaTeX loaded into QuickJS in {time.perf_counter() - start:.2f} s")
-        measure("KaTeX (QuickJS), MathML", *one_by_one(engine, formulas), formulas, options.show)
+        engines["KaTeX (QuickJS), MathML"], seconds = one_by_one(engine, formulas)
+        measure("KaTeX (QuickJS), MathML", engines["KaTeX (QuickJS), MathML"], seconds, formulas, options.show)
+    if options.browser:
+        right_in_browser(engines, formulas)
 
 
 if __name__ == "__main__":
