@@ -10,6 +10,7 @@ MathML, and a report of every problem found in it.
 import html
 import re
 import textwrap
+from xml.etree import ElementTree
 
 import markdown
 import nh3
@@ -107,15 +108,36 @@ class UnbalancedMathPattern(InlineProcessor):
 # Raw HTML in commentary is shown as text, with a warning: an unclosed
 # `<div>` in a comment must not be able to break the page around it, and a
 # `<script>` must not run. (Markdown covers what commentary needs; `&amp;`
-# and the like are still read as characters.)
+# and the like are still read as characters.) The warning comes once per
+# page and tag, at its first line: a file that writes `<b>` fifty times is
+# told once. A Markdown object renders one page.
 class RawHtmlPattern(InlineProcessor):
     def __init__(self, md, report):
         super().__init__(HTML_RE, md)
         self.report = report
+        self.reported = set()
 
     def handleMatch(self, match, data):
-        self.report(f"raw HTML is shown as text: {match.group(0)!r}", match.group(0))
+        tag = re.match(r"</?([A-Za-z][\w-]*)|<!--", match.group(0)).group(1) or "<!--"
+        if tag.lower() not in self.reported:
+            self.reported.add(tag.lower())
+            self.report(f"raw HTML is shown as text: {match.group(0)!r}", match.group(0))
         return match.group(0), match.start(0), match.end(0)
+
+
+# An empty `<a id="Name"></a>` (or `name=`) is how annotated series mark a
+# link target, often on the line above a heading: it stays, as an anchor
+# that `#Name` reaches, from this page and from others. Nothing else of raw
+# HTML does; the sanitizer keeps `id` and `name` on `a` only with such
+# values.
+ANCHOR_NAME = r"[A-Za-z][\w-]*"
+ANCHOR = rf"""<a\s+(?P<attribute>id|name)\s*=\s*(?P<quote>["'])(?P<name>{ANCHOR_NAME})(?P=quote)\s*>\s*</a>"""
+
+
+class AnchorPattern(InlineProcessor):
+    def handleMatch(self, match, data):
+        anchor = ElementTree.Element("a", {match["attribute"]: match["name"]})
+        return anchor, match.start(0), match.end(0)
 
 
 class CommentaryExtension(markdown.Extension):
@@ -136,6 +158,7 @@ class CommentaryExtension(markdown.Extension):
         # Block-level HTML then reaches the inline patterns as a paragraph.
         md.preprocessors.deregister("html_block")
         md.inlinePatterns.register(RawHtmlPattern(md, self.report), "html", 90)
+        md.inlinePatterns.register(AnchorPattern(ANCHOR, md), "anchor", 91)
 
 
 # The tutorial series our seed page comes from writes a few things its own
@@ -204,7 +227,8 @@ def render_commentary(text, md):
 # Whatever Markdown and TeX make of a comment, the page gets only what an
 # allow-list keeps (nh3, a binding of the Rust sanitizer ammonia): the tags
 # and attributes our Markdown extensions and latex2mathml produce, and no
-# others. No `on...` handler, no `style`, no `id` but a footnote's; links
+# others. No `on...` handler, no `style`, no `id` but a footnote's and an
+# anchor's (whose `id` or `name` must be a name, `[A-Za-z][\w-]*`); links
 # and images lead only to http, https, mailto or a relative address.
 # MathML keeps its presentation attributes and loses `href`, `class` and
 # `style`, which `\href`, `\class` and `\style` would carry from TeX. A
@@ -219,7 +243,7 @@ MATHML_ATTRIBUTES = {"accent", "accentunder", "columnalign", "columnlines", "col
                      "movablelimits", "notation", "rowlines", "rowspacing", "rspace", "scriptlevel", "separator",
                      "stretchy", "symmetric", "voffset", "width"}
 HTML_ATTRIBUTES = {
-    "a": {"href", "title", "class"}, "abbr": {"title"}, "img": {"src", "alt", "title"}, "ol": {"start"},
+    "a": {"href", "title", "class", "id", "name"}, "abbr": {"title"}, "img": {"src", "alt", "title"}, "ol": {"start"},
     "th": {"align"}, "td": {"align"}, "sup": {"id"}, "li": {"id"},  # footnotes: fnref:1 and fn:1
     "div": {"class"}, "p": {"class"}, "code": {"class"},
     "span": {"class", "lang", "data-search-exclude"},  # a test citation's mark: English, not searched
@@ -231,9 +255,15 @@ COMMENTARY_ATTRIBUTES = {**HTML_ATTRIBUTES, **{tag: set(MATHML_ATTRIBUTES) for t
                          "math": MATHML_ATTRIBUTES | {"xmlns", "alttext"}, "annotation": {"encoding"}}
 
 
+def anchor_names_only(tag, attribute, value):
+    if tag == "a" and attribute in ("id", "name"):
+        return value if re.fullmatch(ANCHOR_NAME, value, re.ASCII) else None
+    return value
+
+
 ALLOW_LIST = nh3.Cleaner(tags=HTML_TAGS | MATHML_TAGS, attributes=COMMENTARY_ATTRIBUTES,
-                        clean_content_tags={"script", "style"}, url_schemes={"http", "https", "mailto"},
-                        link_rel=None)
+                        attribute_filter=anchor_names_only, clean_content_tags={"script", "style"},
+                        url_schemes={"http", "https", "mailto"}, link_rel=None)
 
 
 def sanitize(fragment):
