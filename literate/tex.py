@@ -24,8 +24,8 @@ __all__ = ["MATHML_TAGS", "IncompleteMath", "tex_to_mathml"]
 # (`tests/benchmarks/tex_engines.py`), it draws the most of them whole once
 # the few things below are put right: texmath refuses `\textcolor`, and
 # KaTeX's MathML, which KaTeX itself only gives to screen readers, puts
-# `\mathop`'s word where the sanitizer takes it away (see below). It is pure Python and
-# needs no JavaScript engine.
+# `\mathop`'s word where the sanitizer takes it away (see below). It is
+# pure Python and needs no JavaScript engine.
 #
 # What it gets wrong, it gets wrong silently, so each case is mended here
 # and every formula is then checked: a formula that would lose a letter, a
@@ -97,9 +97,10 @@ def color_as_textcolor(tex):
 # other elements. In HTML a token element holds text and HTML, never
 # MathML: an `<mrow>` in it is read as an unknown HTML element, and the
 # sanitizer, which keeps MathML only where MathML can be, takes it away
-# with its word. Such an element becomes an `<mrow>` of what it holds. A sized delimiter written
-# as a command (`\big\Vert`, `\Bigg\lfloor`) comes out as the command's
-# name, and `\arg` as `\arg`: each gets its character, or its name.
+# with its word. Such an element becomes an `<mrow>` of what it holds. A
+# sized delimiter written as a command (`\big\Vert`, `\Bigg\lfloor`) comes
+# out as the command's name, and `\arg` as `\arg`: each gets its
+# character, or its name.
 TOKENS = {"mi", "mn", "mo", "mtext", "ms"}
 FUNCTION_NAMES = {"arg"}
 
@@ -129,10 +130,10 @@ def symbol(command):
 # space's width) are set aside, appears in the text of the MathML; the
 # names of functions (`\arg`, `\max`, `\log` …) count as words. MathML's
 # styled letters (𝔼, 𝐱, ℝ) count as the letters they style. And nothing
-# may be left that a browser would not draw: an unknown command, a stray
-# `&`, an element out of the allow-list, an element inside a token.
-# A browser cannot be asked, at build time, what it drew; this is what it
-# is given to draw.
+# may be left that would be drawn wrong or taken away on the way: an
+# unknown command, a stray `&`, an element out of the allow-list, an
+# element inside a token. A browser cannot be asked at build time what it
+# drew; this is what it is given to draw.
 MATHML_TAGS = {"math", "semantics", "annotation", "menclose", "mfrac", "mi", "mn", "mo", "mover", "mpadded",
                "mphantom", "mroot", "mrow", "mspace", "msqrt", "mstyle", "msub", "msubsup", "msup", "mtable",
                "mtd", "mtext", "mtr", "munder", "munderover"}

@@ -20,16 +20,20 @@ OUT = Path(__file__).resolve().parent.parent / "formulas.tex"
 WRITTEN = [
     r"\mathop{Attention}(Q, K, V) = \underset{seq}{\mathop{softmax}}\Bigg(\frac{Q K^\top}{\sqrt{d_k}}\Bigg)V",
     r"\operatorname{MultiHead}(Q, K, V) = \operatorname{Concat}(head_1, \dots, head_h) W^O",
-    r"head_i = \mathop{Attention}(Q \textcolor{lightgreen}{W^Q_i}, K \textcolor{lightgreen}{W^K_i}, V \textcolor{lightgreen}{W^V_i})",
-    r"\text{LN}(x) = \textcolor{lightgreen}{\gamma} \frac{x - \mathbb{E}[x]}{\sqrt{Var[x] + \epsilon}} + \textcolor{lightgreen}{\beta}",
+    r"head_i = \mathop{Attention}(Q \textcolor{lightgreen}{W^Q_i}, K \textcolor{lightgreen}{W^K_i}, "
+    r"V \textcolor{lightgreen}{W^V_i})",
+    r"\text{LN}(x) = \textcolor{lightgreen}{\gamma} \frac{x - \mathbb{E}[x]}{\sqrt{Var[x] + \epsilon}} "
+    r"+ \textcolor{lightgreen}{\beta}",
     r"\begin{align}\mu_B &= \frac{1}{m} \sum_{i=1}^{m} x_i \\ \sigma^2_B &= \frac{1}{m} \sum_{i=1}^{m} (x_i - \mu_B)^2"
     r" \\ \hat{x}_i &= \frac{x_i - \mu_B}{\sqrt{\sigma^2_B + \epsilon}} \\ y_i &= \gamma \hat{x}_i + \beta\end{align}",
     "\\begin{align}\nm_t &\\leftarrow \\beta_1 m_{t-1} + (1 - \\beta_1) \\cdot g_t \\\\\n"
     "v_t &\\leftarrow \\beta_2 v_{t-1} + (1 - \\beta_2) \\cdot g_t^2 \\\\\n"
     "\\hat{m}_t &\\leftarrow \\frac{m_t}{1-\\beta_1^t} \\\\\n\\hat{v}_t &\\leftarrow \\frac{v_t}{1-\\beta_2^t} \\\\\n"
-    "\\theta_t &\\leftarrow \\theta_{t-1} - \\alpha \\cdot \\frac{\\hat{m}_t}{\\sqrt{\\hat{v}_t} + \\epsilon}\n\\end{align}",
+    "\\theta_t &\\leftarrow \\theta_{t-1} - \\alpha \\cdot "
+    "\\frac{\\hat{m}_t}{\\sqrt{\\hat{v}_t} + \\epsilon}\n\\end{align}",
     "\\mathcal{L}^{CLIP}(\\theta) =\n \\mathbb{E}_{a_t, s_t \\sim \\pi_{\\theta{OLD}}} \\Bigg[\n"
-    " \\min \\Bigg(r_t(\\theta) \\bar{A_t},\n \\operatorname{clip}\\Big(r_t(\\theta), 1 - \\epsilon, 1 + \\epsilon\\Big) \\bar{A_t}\n \\Bigg)\n \\Bigg]",
+    " \\min \\Bigg(r_t(\\theta) \\bar{A_t},\n"
+    " \\operatorname{clip}\\Big(r_t(\\theta), 1 - \\epsilon, 1 + \\epsilon\\Big) \\bar{A_t}\n \\Bigg)\n \\Bigg]",
     "\\begin{aligned}\n\\hat{A_t^{(\\infty)}} &= \\sum_{l=0}^\\infty \\gamma^l \\delta_{t+l} \\\\\n"
     "&= \\delta_t\n+ \\gamma \\lambda \\delta_{t+1}\n+ (\\gamma \\lambda)^2 \\delta_{t+2}\n\\end{aligned}",
     "\\begin{align}\nL &= \\sum_i \\lVert y_i - \\hat{y}_i \\rVert^2\n+ \\lambda \\Vert \\theta \\Vert_2^2\n"
@@ -46,7 +50,8 @@ WRITTEN = [
     r"\begin{array}{c|c} a & b \\ \hline c & d \end{array}",
     r"\begin{equation} E = m c^2 \end{equation}",
     r"\begin{align*} f(x) &= (x + 1)^2 \\ &= x^2 + 2x + 1 \end{align*}",
-    r"\begin{equation*} \nabla_\theta J(\theta) = \mathbb{E}\big[\nabla_\theta \log \pi_\theta(a \vert s) Q(s, a)\big] \end{equation*}",
+    r"\begin{equation*} \nabla_\theta J(\theta) = "
+    r"\mathbb{E}\big[\nabla_\theta \log \pi_\theta(a \vert s) Q(s, a)\big] \end{equation*}",
     r"\text{RMSNorm}(x) = \frac{x}{\sqrt{\frac{1}{d}\sum_{i=1}^{d} x_i^2 + \epsilon}} \odot g",
     r"\operatorname{GELU}(x) = x \Phi(x) = \frac{x}{2}\Big(1 + \operatorname{erf}\big(\frac{x}{\sqrt 2}\big)\Big)",
     r"PE_{(pos, 2i)} = \sin\Big(\frac{pos}{10000^{2i/d_{model}}}\Big)",
@@ -61,7 +66,8 @@ WRITTEN = [
     r"y = \sigma\big(W_2 \operatorname{ReLU}(W_1 x + b_1) + b_2\big)",
     r"\hat{y} = \textcolor{orange}{\text{predicted}} \quad y = \textcolor{cyan}{\text{target}}",
     r"x^{(i)}_{t+1} = x^{(i)}_t + \Delta t \cdot f\big(x^{(i)}_t\big)",
-    r"\frac{\partial \mathcal{L}}{\partial x_i} = \sum_j \frac{\partial \mathcal{L}}{\partial y_j} \frac{\partial y_j}{\partial x_i}",
+    r"\frac{\partial \mathcal{L}}{\partial x_i} = "
+    r"\sum_j \frac{\partial \mathcal{L}}{\partial y_j} \frac{\partial y_j}{\partial x_i}",
     r"\prod_{k=1}^{K} p_k^{y_k} \qquad \sum_{k=1}^{K} y_k \log p_k",
     r"\lim_{h \to 0} \frac{f(x + h) - f(x - h)}{2h}",
     r"\binom{n}{k} = \frac{n!}{k!(n-k)!}",

@@ -72,7 +72,8 @@ def katex_engine(path):
 
     context = quickjs.Context()
     context.eval(Path(path).read_text(encoding="utf-8"))
-    render = context.eval("(tex) => katex.renderToString(tex, {output: 'mathml', displayMode: true, throwOnError: true})")
+    render = context.eval(
+        "(tex) => katex.renderToString(tex, {output: 'mathml', displayMode: true, throwOnError: true})")
     return lambda tex: render(tex)
 
 
@@ -81,7 +82,8 @@ def katex_engine(path):
 # a bare `&` is a character, as a browser reads it.
 def math_element(out):
     text = re.sub(r"&(?!#?\w+;)", "&amp;", re.search(r"<math.*?</math>", out, re.S).group(0))
-    return ElementTree.fromstring(re.sub(r"&(?!(?:amp|lt|gt|quot|apos);)[A-Za-z]+;", lambda m: html.unescape(m[0]), text))
+    named = r"&(?!(?:amp|lt|gt|quot|apos);)[A-Za-z]+;"
+    return ElementTree.fromstring(re.sub(named, lambda m: html.unescape(m[0]), text))
 
 
 def local(tag):
