@@ -20,6 +20,7 @@ STAGES = (
     "parse",  # text becomes sections of commentary and code
     "conventions",  # the series' ways of writing: line breaks, lists, docstring sections, folder names
     "site",  # chapters, languages, pages and their addresses
+    "tex",  # TeX becomes MathML, whole or not at all
     "commentary",  # Markdown and TeX become HTML
     "highlight",  # code becomes coloured HTML
     "render",  # a page's HTML

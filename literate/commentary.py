@@ -11,52 +11,31 @@ import html
 import re
 import textwrap
 from xml.etree import ElementTree
-from xml.sax import saxutils
 
-import latex2mathml.converter
 import markdown
 import nh3
 from markdown.inlinepatterns import HTML_RE, InlineProcessor
+from markdown.preprocessors import Preprocessor
 
 from literate.conventions import SPHINX_MATH_ROLE, LineBreaks, SphinxRoles, docstring_sections
+from literate.tex import MATHML_TAGS, tex_to_mathml
 
 
-# Commentary is Markdown with TeX math. Math is turned into MathML here, at
-# build time, by `latex2mathml`: browsers draw MathML themselves, so a page
-# needs no script and no CDN to show a formula. Chromium, Safari and Firefox
-# expose MathML to screen readers, which speak its structure; the TeX source
-# travels with it as its `alttext`, the text alternative MathML defines for
-# readers that cannot speak MathML, and as an annotation, for copying. (An
+# Commentary is Markdown with TeX math, turned into MathML at build time
+# ("tex"). Chromium, Safari and Firefox expose MathML to screen readers,
+# which speak its structure; the TeX source travels with it. (An
 # `aria-label` would hide the structure from the readers that can speak it.)
 #
-# Math is found by a Markdown inline pattern, not by a search over the raw
-# text, so `$` inside `code spans` stays code. `$...$` follows Pandoc's rule
-# (no space just inside the dollars, no digit just after) so that prices in
-# prose are not mistaken for math.
+# Inline math is found by a Markdown inline pattern, not by a search over the
+# raw text, so `$` inside `code spans` stays code. `$...$` follows Pandoc's
+# rule (no space just inside the dollars, no digit just after) so that
+# prices in prose are not mistaken for math.
 MATH = (
     r"\$\$(?P<dd>.+?)\$\$"
     r"|\\\[(?P<db>.+?)\\\]"
     r"|\\\((?P<ip>.+?)\\\)"
     r"|(?<![\\$])\$(?P<id>[^\s$](?:[^$]*?[^\s$\\])?)\$(?!\d)"
 )
-
-
-# latex2mathml keeps characters as entity text (`&#x0003C;`) and unescapes
-# its output, so what `\text{}` holds would arrive as markup: a `<` in it is
-# escaped here first, and shows as `<`.
-def tex_to_mathml(tex, display):
-    element = latex2mathml.converter.convert_to_element(tex.strip(), display="block" if display else "inline")
-    for node in element.iter():
-        if node.text:
-            node.text = node.text.replace("<", "&lt;").replace(">", "&gt;")
-    mathml = saxutils.unescape(ElementTree.tostring(element, encoding="unicode"))
-    if re.search(r">\\[A-Za-z]", mathml):
-        raise ValueError("unknown command " + re.search(r">(\\[A-Za-z]+)", mathml).group(1))
-    head, body = mathml.split(">", 1)
-    body = body[: -len("</math>")]
-    source = html.escape(tex.strip())
-    annotation = f'<annotation encoding="application/x-tex">{source}</annotation>'
-    return f'{head} alttext="{source}"><semantics>{body}{annotation}</semantics></math>'
 
 
 # Math that cannot be rendered is shown as its TeX source, marked as an
@@ -68,14 +47,49 @@ class MathPattern(InlineProcessor):
         self.report = report
 
     def handleMatch(self, match, data):
-        kind = match.lastgroup
-        tex = match.group(kind)
-        try:
-            rendered = tex_to_mathml(tex, display=kind in ("dd", "db"))
-        except Exception as error:  # latex2mathml raises many kinds
-            self.report(f"cannot render math {match.group(0)!r}: {error or type(error).__name__}", match.group(0))
-            rendered = f'<code class="lp-math-error">{html.escape(match.group(0))}</code>'
-        return self.md.htmlStash.store(rendered), match.start(0), match.end(0)
+        return stash_math(self.md, match, self.report), match.start(0), match.end(0)
+
+
+def stash_math(md, match, report):
+    kind = match.lastgroup
+    try:
+        rendered = tex_to_mathml(match.group(kind), display=kind not in ("ip", "id", "role"))
+    except Exception as error:  # latex2mathml raises many kinds
+        report(f"cannot render math {match.group(0)!r}: {str(error) or type(error).__name__}", match.group(0))
+        rendered = f'<code class="lp-math-error">{html.escape(match.group(0))}</code>'
+    return md.htmlStash.store(rendered)
+
+
+# Display math is taken out before Markdown reads blocks: a formula over
+# several lines is one formula, whatever its lines start with (`+ `, `- `,
+# `1. `, `#`, `>` would otherwise start a list, a heading or a quote), and
+# its `_` and `*` are never emphasis. Like a paragraph, it ends at a blank
+# line: a `$$` without its partner there is reported, not paired with one
+# paragraphs away. `\begin{align}` and its kin stand
+# for display math on their own, as they do in KaTeX's and MathJax's
+# pages. Fenced code is stashed by then, and a code span is skipped over,
+# so `$$` in code stays code.
+ENVIRONMENTS = r"(?:align|equation|gather|multline|alignat|eqnarray)\*?"
+WITHIN_A_BLOCK = r"(?:(?!\n[ \t]*\n).)+?"  # neither math nor a code span crosses a blank line
+DISPLAY_MATH = re.compile(
+    rf"(?P<code>(?<!`)(?P<ticks>`+)(?!`){WITHIN_A_BLOCK}(?<!`)(?P=ticks)(?!`))"
+    rf"|\$\$(?P<dd>{WITHIN_A_BLOCK})\$\$"
+    rf"|\\\[(?P<db>{WITHIN_A_BLOCK})\\\]"
+    rf"|(?P<env>\\begin\{{(?P<name>{ENVIRONMENTS})\}}{WITHIN_A_BLOCK}\\end\{{(?P=name)\}})",
+    re.S,
+)
+
+
+class DisplayMath(Preprocessor):
+    def __init__(self, md, report):
+        super().__init__(md)
+        self.report = report
+
+    def run(self, lines):
+        def replace(match):
+            return match.group(0) if match["code"] else stash_math(self.md, match, self.report)
+
+        return DISPLAY_MATH.sub(replace, "\n".join(lines)).split("\n")
 
 
 # A `$$` left over once every formula has been taken is one without its
@@ -94,15 +108,36 @@ class UnbalancedMathPattern(InlineProcessor):
 # Raw HTML in commentary is shown as text, with a warning: an unclosed
 # `<div>` in a comment must not be able to break the page around it, and a
 # `<script>` must not run. (Markdown covers what commentary needs; `&amp;`
-# and the like are still read as characters.)
+# and the like are still read as characters.) The warning comes once per
+# page and tag, at its first line: a file that writes `<b>` fifty times is
+# told once. A Markdown object renders one page.
 class RawHtmlPattern(InlineProcessor):
     def __init__(self, md, report):
         super().__init__(HTML_RE, md)
         self.report = report
+        self.reported = set()
 
     def handleMatch(self, match, data):
-        self.report(f"raw HTML is shown as text: {match.group(0)!r}", match.group(0))
+        tag = re.match(r"</?([A-Za-z][\w-]*)|<!--", match.group(0)).group(1) or "<!--"
+        if tag.lower() not in self.reported:
+            self.reported.add(tag.lower())
+            self.report(f"raw HTML is shown as text: {match.group(0)!r}", match.group(0))
         return match.group(0), match.start(0), match.end(0)
+
+
+# An empty `<a id="Name"></a>` (or `name=`) is how annotated series mark a
+# link target, often on the line above a heading: it stays, as an anchor
+# that `#Name` reaches, from this page and from others. Nothing else of raw
+# HTML does; the sanitizer keeps `id` and `name` on `a` only with such
+# values.
+ANCHOR_NAME = r"[A-Za-z][\w-]*"
+ANCHOR = rf"""<a\s+(?P<attribute>id|name)\s*=\s*(?P<quote>["'])(?P<name>{ANCHOR_NAME})(?P=quote)\s*>\s*</a>"""
+
+
+class AnchorPattern(InlineProcessor):
+    def handleMatch(self, match, data):
+        anchor = ElementTree.Element("a", {match["attribute"]: match["name"]})
+        return anchor, match.start(0), match.end(0)
 
 
 class CommentaryExtension(markdown.Extension):
@@ -113,6 +148,8 @@ class CommentaryExtension(markdown.Extension):
     def extendMarkdown(self, md):
         # Above `backtick` (190) would break code spans; above `escape` (180)
         # keeps `\(` and `\[` from being read as escaped brackets.
+        # After fenced code (25), before lists are read from lines (24).
+        md.preprocessors.register(DisplayMath(md, self.report), "display_math", 24.5)
         md.inlinePatterns.register(MathPattern(md, self.report), "math", 185)
         # Sphinx's ``:math:`x` `` is inline math; above `backtick` (190), which
         # would take its backticks for a code span.
@@ -121,6 +158,7 @@ class CommentaryExtension(markdown.Extension):
         # Block-level HTML then reaches the inline patterns as a paragraph.
         md.preprocessors.deregister("html_block")
         md.inlinePatterns.register(RawHtmlPattern(md, self.report), "html", 90)
+        md.inlinePatterns.register(AnchorPattern(ANCHOR, md), "anchor", 91)
 
 
 # The tutorial series our seed page comes from writes a few things its own
@@ -189,7 +227,8 @@ def render_commentary(text, md):
 # Whatever Markdown and TeX make of a comment, the page gets only what an
 # allow-list keeps (nh3, a binding of the Rust sanitizer ammonia): the tags
 # and attributes our Markdown extensions and latex2mathml produce, and no
-# others. No `on...` handler, no `style`, no `id` but a footnote's; links
+# others. No `on...` handler, no `style`, no `id` but a footnote's and an
+# anchor's (whose `id` or `name` must be a name, `[A-Za-z][\w-]*`); links
 # and images lead only to http, https, mailto or a relative address.
 # MathML keeps its presentation attributes and loses `href`, `class` and
 # `style`, which `\href`, `\class` and `\style` would carry from TeX. A
@@ -198,16 +237,13 @@ def render_commentary(text, md):
 # afresh for each piece of commentary (`nh3.clean`), it took 0.16 ms of
 # the 0.17 ms a piece took to clean, a second and a half on the
 # benchmark's corpus.
-MATHML_TAGS = {"math", "semantics", "annotation", "menclose", "mfrac", "mi", "mn", "mo", "mover", "mpadded",
-               "mphantom", "mroot", "mrow", "mspace", "msqrt", "mstyle", "msub", "msubsup", "msup", "mtable",
-               "mtd", "mtext", "mtr", "munder", "munderover"}
 MATHML_ATTRIBUTES = {"accent", "accentunder", "columnalign", "columnlines", "columnspacing", "depth", "display",
                      "displaystyle", "fence", "form", "height", "largeop", "linebreak", "linethickness", "lspace",
                      "mathbackground", "mathcolor", "mathsize", "mathvariant", "maxsize", "minsize",
                      "movablelimits", "notation", "rowlines", "rowspacing", "rspace", "scriptlevel", "separator",
                      "stretchy", "symmetric", "voffset", "width"}
 HTML_ATTRIBUTES = {
-    "a": {"href", "title", "class"}, "abbr": {"title"}, "img": {"src", "alt", "title"}, "ol": {"start"},
+    "a": {"href", "title", "class", "id", "name"}, "abbr": {"title"}, "img": {"src", "alt", "title"}, "ol": {"start"},
     "th": {"align"}, "td": {"align"}, "sup": {"id"}, "li": {"id"},  # footnotes: fnref:1 and fn:1
     "div": {"class"}, "p": {"class"}, "code": {"class"},
     "span": {"class", "lang", "data-search-exclude"},  # a test citation's mark: English, not searched
@@ -219,9 +255,15 @@ COMMENTARY_ATTRIBUTES = {**HTML_ATTRIBUTES, **{tag: set(MATHML_ATTRIBUTES) for t
                          "math": MATHML_ATTRIBUTES | {"xmlns", "alttext"}, "annotation": {"encoding"}}
 
 
+def anchor_names_only(tag, attribute, value):
+    if tag == "a" and attribute in ("id", "name"):
+        return value if re.fullmatch(ANCHOR_NAME, value, re.ASCII) else None
+    return value
+
+
 ALLOW_LIST = nh3.Cleaner(tags=HTML_TAGS | MATHML_TAGS, attributes=COMMENTARY_ATTRIBUTES,
-                        clean_content_tags={"script", "style"}, url_schemes={"http", "https", "mailto"},
-                        link_rel=None)
+                        attribute_filter=anchor_names_only, clean_content_tags={"script", "style"},
+                        url_schemes={"http", "https", "mailto"}, link_rel=None)
 
 
 def sanitize(fragment):
