@@ -15,6 +15,7 @@ __version__ = "0.1.0"
 STAGES = (
     "read",  # a source file becomes text
     "console",  # what a command tells the person who runs it: lines, and progress on a terminal
+    "cache",  # what a build keeps for the next, under a fingerprint of what it was made from
     "settings",  # what mkdocs.yml tells the generator, checked by MkDocs
     "textfirst",  # literate text and code, each made of the other by PyLit
     "parse",  # text becomes sections of commentary and code

@@ -7,8 +7,6 @@ In: the source folder, the site folder and `mkdocs.yml`. Out: the site,
 or a `BuildError` that says what to fix, with the previous site untouched.
 """
 
-import hashlib
-import json
 import os
 import shutil
 import sys
@@ -17,6 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from literate.read import BuildError, display_path
+from literate.cache import fingerprint
 from literate.settings import PLUGIN_NAME, cache_folder, literate_settings
 from literate.textfirst import read_pages
 from literate.site import (
@@ -97,13 +96,9 @@ def build_site(source_dir, site_dir, config_file, testing=None, preview=False, o
 def sources_digest(source_dir, config, testing, overrides):
     source_dir = Path(source_dir).resolve()
     files = sorted(path for path in source_dir.rglob("*") if path.is_file() and "__pycache__" not in path.parts)
-    digest = hashlib.sha256(mkdocs_setup_digest(config).encode())
-    facts = [str(source_dir), testing.run, overrides, installed_packages(),
+    facts = [mkdocs_setup_digest(config), str(source_dir), testing.run, overrides, installed_packages(),
              os.environ.get("SOURCE_DATE_EPOCH") or last_change(Path(config.config_file_path).parent, files)]
-    digest.update(json.dumps(facts, sort_keys=True, default=str).encode())
-    for path in files:
-        digest.update(f"\0{path.relative_to(source_dir).as_posix()}\0".encode() + path.read_bytes())
-    return digest.hexdigest()
+    return fingerprint(facts, [(path.relative_to(source_dir).as_posix(), path.read_bytes()) for path in files])
 
 
 def installed_packages():

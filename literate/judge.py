@@ -12,13 +12,10 @@ a run otherwise: in parallel in a build, in the background in a preview.
 import ast
 import concurrent.futures
 import functools
-import hashlib
 import importlib.metadata
-import json
 import os
 import platform
 import sys
-import threading
 import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -26,6 +23,7 @@ from typing import NamedTuple
 
 from literate.read import BuildError, display_path, path_digest, write_if_changed
 from literate.console import Console
+from literate.cache import fingerprint, load, store
 from literate.settings import PLUGIN_NAME, literate_settings
 from literate.parse import import_statements
 from literate.testrun import (
@@ -135,12 +133,8 @@ def installed_modules():
 
 
 def cache_key(files, runtime, timeout, folder):
-    digest = hashlib.sha256()
     facts = [PYTEST_COMMAND, sys.version, importlib.metadata.version("pytest"), runtime, timeout]
-    digest.update(json.dumps(facts).encode())
-    for path in sorted(files):
-        digest.update(f"\0{os.path.relpath(path, Path(folder).resolve())}\0".encode() + files[path])
-    return digest.hexdigest()
+    return fingerprint(facts, [(os.path.relpath(path, Path(folder).resolve()), files[path]) for path in sorted(files)])
 
 
 # The cache holds one JSON file for each tutorial, named after its path,
@@ -172,13 +166,10 @@ def still_as_read(files):
 
 
 def cached_verdict(entry, key):
-    try:
-        stored = json.loads(entry.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    stored = load(entry, key)
+    if stored is None:
         return None
-    if stored.get("key") != key:
-        return None
-    verdict = Verdict(**stored["verdict"])
+    verdict = Verdict(**stored)
     verdict.cases = [CaseResult(**case) for case in verdict.cases]
     return verdict
 
@@ -189,14 +180,7 @@ def cached_verdict(entry, key):
 def store_verdict(entry, key, verdict, files):
     if verdict.status == TIMED_OUT or not still_as_read(files):
         return
-    record = {"key": key, "verdict": {**asdict(verdict), "expected_failure": None}}
-    partial = entry.with_name(f"{entry.name}.{os.getpid()}.{threading.get_ident()}")
-    try:
-        entry.parent.mkdir(parents=True, exist_ok=True)
-        partial.write_text(json.dumps(record, ensure_ascii=False, indent=1), encoding="utf-8")
-        os.replace(partial, entry)
-    except OSError as error:
-        print(f"warning: cannot cache test results in {entry.parent}: {error}", file=sys.stderr)
+    store(entry, key, {**asdict(verdict), "expected_failure": None})
 
 
 # ## Settings

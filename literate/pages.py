@@ -15,10 +15,8 @@ import concurrent.futures
 import functools
 import hashlib
 import importlib.metadata
-import json
 import multiprocessing
 import os
-import pickle
 import sys
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -26,6 +24,7 @@ from pathlib import Path
 from literate import STAGES
 from literate.read import BuildError, SourceError, display_path, path_digest
 from literate.console import Console
+from literate.cache import fingerprint, load, store
 from literate.parse import CodeFacts, parse_code
 from literate.render import PageBody, collect_downloads, render_page
 from literate.notebook import collect_notebook
@@ -146,10 +145,7 @@ PAGE_IDENTITY = ("source", "name", "repo_path", "lang", "line_breaks")
 
 def render_key(page, source):
     identity = [str(getattr(page, name)) for name in PAGE_IDENTITY]
-    digest = hashlib.sha256(renderer_fingerprint().encode())
-    digest.update(json.dumps(identity, ensure_ascii=False).encode())
-    digest.update(b"\0" + source)
-    return digest.hexdigest()
+    return fingerprint([renderer_fingerprint(), identity], [("source", source)])
 
 
 @functools.lru_cache(maxsize=1)
@@ -163,26 +159,12 @@ def renderer_fingerprint():
     return digest.hexdigest()
 
 
-# A damaged or foreign entry is a miss, whatever unpickling it raises.
 def cached_rendering(entry, key):
-    if key is None:
-        return None
-    try:
-        with open(entry, "rb") as file:
-            stored = pickle.load(file)
-        return stored["rendered"] if stored["key"] == key else None
-    except Exception:
-        return None
+    return None if key is None else load(entry, key, form="pickle")
 
 
 def store_rendering(entry, key, rendered):
-    partial = entry.with_name(f"{entry.name}.{os.getpid()}")
-    try:
-        entry.parent.mkdir(parents=True, exist_ok=True)
-        partial.write_bytes(pickle.dumps({"key": key, "rendered": rendered}, protocol=pickle.HIGHEST_PROTOCOL))
-        os.replace(partial, entry)
-    except OSError as error:
-        print(f"warning: cannot cache rendered pages in {entry.parent}: {error}", file=sys.stderr)
+    store(entry, key, rendered, form="pickle")
 
 
 def job_size(job):

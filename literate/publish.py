@@ -25,6 +25,7 @@ import sys
 from pathlib import Path
 
 from literate import ROOT
+from literate.cache import fingerprint, load, store
 from literate.read import BuildError, display_path, path_digest
 from literate.settings import PLUGIN_NAME, literate_settings, source_folder
 from literate.site import generator_files
@@ -87,11 +88,7 @@ def site_record(cache_dir, site_dir):
 
 
 def mkdocs_inputs(files, setup):
-    digest = hashlib.sha256(setup.encode())
-    digest.update(f"\0{os.environ.get('SOURCE_DATE_EPOCH')}".encode())
-    for path in sorted(files):
-        digest.update(f"\0{path}\0".encode() + files[path])
-    return digest.hexdigest()
+    return fingerprint([setup, os.environ.get("SOURCE_DATE_EPOCH")], [(path, files[path]) for path in sorted(files)])
 
 
 # Everything MkDocs reads besides the pages: its settings (the plugins'
@@ -153,35 +150,24 @@ def site_listing(folder):
 # What the last build recorded, if the site is still what that build left;
 # else nothing.
 def recorded_build(record, site_dir):
-    try:
-        stored = json.loads(Path(record).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    if stored.get("version") != SITE_RECORD_VERSION or not Path(site_dir).is_dir():
+    stored = load(record, SITE_RECORD_VERSION)
+    if not stored or not Path(site_dir).is_dir():
         return {}
     return stored if stored.get("site") == site_listing(site_dir) else {}
 
 
 def record_build(record, site_dir, inputs, facts):
-    record = Path(record)
-    stored = {"version": SITE_RECORD_VERSION, "site_dir": str(site_dir), "inputs": inputs,
-              "site": site_listing(site_dir), **facts}
-    partial = record.with_name(f"{record.name}.{os.getpid()}")
-    try:
-        record.parent.mkdir(parents=True, exist_ok=True)
-        partial.write_text(json.dumps(stored), encoding="utf-8")
-        os.replace(partial, record)
-        forget_removed_sites(record.parent)
-    except OSError as error:
-        print(f"warning: cannot record the build in {record.parent}: {error}", file=sys.stderr)
+    stored = {"site_dir": str(site_dir), "inputs": inputs, "site": site_listing(site_dir), **facts}
+    if store(record, SITE_RECORD_VERSION, stored):
+        forget_removed_sites(Path(record).parent)
 
 
 # Records of sites that no longer exist (a temporary folder's) go.
 def forget_removed_sites(folder):
     for record in folder.glob("*.json"):
         try:
-            site_dir = json.loads(record.read_text(encoding="utf-8")).get("site_dir")
-        except (OSError, ValueError):
+            site_dir = json.loads(record.read_text(encoding="utf-8"))["value"]["site_dir"]
+        except (OSError, ValueError, KeyError, TypeError):
             site_dir = None
         if not site_dir or not Path(site_dir).exists():
             record.unlink(missing_ok=True)
