@@ -195,9 +195,8 @@ def render_commentary(text, md):
 # `style`, which `\href`, `\class` and `\style` would carry from TeX. A
 # `<script>` or `<style>` goes with its content; any other tag not listed
 # leaves its text. The allow-list is made into a sanitizer once: made
-# afresh for each piece of commentary (`nh3.clean`), it took 0.16 ms of
-# the 0.17 ms a piece took to clean, a second and a half on the
-# benchmark's corpus.
+# afresh for each piece of commentary (`nh3.clean`), making it was most
+# of the time each piece took to clean.
 MATHML_TAGS = {"math", "semantics", "annotation", "menclose", "mfrac", "mi", "mn", "mo", "mover", "mpadded",
                "mphantom", "mroot", "mrow", "mspace", "msqrt", "mstyle", "msub", "msubsup", "msup", "mtable",
                "mtd", "mtext", "mtr", "munder", "munderover"}
