@@ -87,7 +87,7 @@ GENERATOR_SAMPLE = 4
 
 
 def is_generator_page(path):
-    return path.removeprefix("/zh").startswith(("/build_docs/", "/literate/"))
+    return path.removeprefix("/zh").startswith(("/build_docs/", "/literate/", "/guide/"))
 
 
 def sampled(path, items):

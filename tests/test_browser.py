@@ -483,6 +483,12 @@ def test_desktop_commentary_beside_its_code(visits, view, path):
     problems = page_scroll_problems(path, layout)
     for section in layout["sections"]:
         where = f"{path}#{section['id']}"
+        if not section["hasCode"]:
+            # Prose (a page of the guide) reads across the row, not in the commentary's column.
+            if section["docs"]["width"] < layout["clientWidth"] / 2:
+                problems.append(f"{where}: a section without code is {section['docs']['width']:.0f} px wide, "
+                                f"in a column beside no code")
+            continue
         if section["docs"]["right"] > section["code"]["left"] + 0.5:
             problems.append(f"{where}: commentary (right edge {section['docs']['right']:.0f}) "
                             f"is not left of its code (left edge {section['code']['left']:.0f})")
@@ -503,7 +509,7 @@ def test_phone_commentary_above_its_code(visits, view, path):
         if section["hasCode"] and docs["bottom"] > code["top"] + 0.5:
             problems.append(f"{where}: commentary ends at {docs['bottom']:.0f} px, "
                             f"below the top of its code at {code['top']:.0f} px")
-        if abs(docs["left"] - code["left"]) > 1 or abs(docs["width"] - code["width"]) > 1:
+        if section["hasCode"] and (abs(docs["left"] - code["left"]) > 1 or abs(docs["width"] - code["width"]) > 1):
             problems.append(f"{where}: commentary and code are not one column "
                             f"({docs['left']:.0f}+{docs['width']:.0f} vs {code['left']:.0f}+{code['width']:.0f})")
     # Lines longer than a phone is wide exist on every page of code; they
