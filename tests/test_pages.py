@@ -228,7 +228,7 @@ def test_searchs_dictionary_is_loaded_while_the_pages_render(project, capsys, mo
     assert happened == []
 
 
-# ## What the README promises of rendering and templates
+# ## What the guide promises of rendering and templates
 
 # Pages are rendered in a process per core, the longest sources first. Each
 # job notes its process and how many jobs had started with it, then waits

@@ -554,7 +554,7 @@ def test_a_module_that_never_defines_a_test_is_not_parsed(monkeypatch):
     assert literate.parse.find_test_functions("run_test_suite = test_all = 1  # test_ everywhere\n") == []
 
 
-# ## What the README promises of a run
+# ## What the guide promises of a run ("Tests on pages")
 
 # Tutorials run in parallel, one per core. With two cores and three
 # tutorials: each notes how many run beside it once a second has started
