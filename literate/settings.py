@@ -26,7 +26,8 @@ In: the loaded settings of MkDocs. Out: the plugin's settings, checked by
 MkDocs as it checks its own (an unknown option, a wrong type or a timeout
 that is no number of seconds stops it, naming the option), with the paths
 made absolute; or a `BuildError` saying that `mkdocs.yml` does not list the
-plugin.
+plugin. And the reference of the settings, a row each with its kind, its
+default and what it is for, which the guide's page "Configuration" shows.
 """
 
 import json

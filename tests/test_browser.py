@@ -449,6 +449,8 @@ def sources(visits):
         if not code:
             continue
         lines = {int(n): text for n, text in code["lines"].items()}
+        if not lines:
+            continue  # a page of prose (the guide's) shows no file's lines
         matches = [source for source, shown, chinese in candidates if chinese == (code["lang"] == "zh")
                    and all(0 < n <= len(shown) and shown[n - 1] == text for n, text in lines.items())]
         assert len(matches) == 1, f"{path}: its code column matches {len(matches)} source files: {matches}"
@@ -514,7 +516,7 @@ def test_phone_commentary_above_its_code(visits, view, path):
                             f"({docs['left']:.0f}+{docs['width']:.0f} vs {code['left']:.0f}+{code['width']:.0f})")
     # Lines longer than a phone is wide exist on every page of code; they
     # must scroll inside their own box.
-    if record["code"] and not layout["scrollers"]:
+    if record["code"] and record["code"]["lines"] and not layout["scrollers"]:
         problems.append(f"{path}: no code box is wider than its content on a phone")
     for overflow in layout["scrollers"]:
         if overflow not in ("auto", "scroll"):
