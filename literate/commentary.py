@@ -234,9 +234,8 @@ def render_commentary(text, md):
 # `style`, which `\href`, `\class` and `\style` would carry from TeX. A
 # `<script>` or `<style>` goes with its content; any other tag not listed
 # leaves its text. The allow-list is made into a sanitizer once: made
-# afresh for each piece of commentary (`nh3.clean`), it took 0.16 ms of
-# the 0.17 ms a piece took to clean, a second and a half on the
-# benchmark's corpus.
+# afresh for each piece of commentary (`nh3.clean`), making it was most
+# of the time each piece took to clean.
 MATHML_ATTRIBUTES = {"accent", "accentunder", "columnalign", "columnlines", "columnspacing", "depth", "display",
                      "displaystyle", "fence", "form", "height", "largeop", "linebreak", "linethickness", "lspace",
                      "mathbackground", "mathcolor", "mathsize", "mathvariant", "maxsize", "minsize",

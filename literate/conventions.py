@@ -236,7 +236,7 @@ def trailing_blanks(body):
 
 # griffe is imported when a docstring section is first read, not with
 # this module: a build that finds every page in its cache (`pages`) renders
-# no commentary, and its import takes 40 ms.
+# no commentary, and need not pay for the import.
 def render_section(title, style, body):
     import griffe
 

@@ -287,9 +287,8 @@ def building_language(config):
 #
 # mkdocs-static-i18n builds the default language, then each other language
 # inside its `on_post_build`, one after the other, in one process, while
-# the second core idles: on the benchmark's corpus, the second language is
-# about 3 s of a 15 s build. So once the first language's pages are read,
-# a forked process builds the other languages as the i18n plugin would,
+# the second core idles. So once the first language's pages are read, a
+# forked process builds the other languages as the i18n plugin would,
 # into a folder of its own inside the new site, while the first language's
 # pages are built. At `on_post_build` (once
 # the i18n plugin has kept the first language's search entries, and found

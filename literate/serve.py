@@ -178,9 +178,8 @@ class Changes:
 # The runs end in the pool's threads while builds read their verdicts, so
 # what is made is locked. They run at a lower priority than the preview's
 # builds: on two cores the tests of the tutorial just saved, and those of
-# verdicts still to come, slowed every edit (the benchmark in README: an
-# edit shown in 1.13 s instead of 0.98 s, the median of 8; 1.49 s instead
-# of 1.17 s the slowest).
+# verdicts still to come, slowed every edit (tests/benchmarks/ measures
+# the edits).
 PREVIEW_TEST_NICENESS = 10
 
 

@@ -11,7 +11,7 @@ plugins:
       source_dir: source        # default: MkDocs' docs_dir
       cache_dir: .cache         # beside mkdocs.yml unless absolute
       line_breaks: join         # or keep: every line break of commentary stays one
-      generator_pages: false    # true: the chapter "The generator", this program's own pages
+      generator_pages: false    # true: the chapters "Guide" and "The generator", its manual and sources
       tutorial_tests:
         timeout: 120            # seconds a tutorial's tests may run
         timeouts: {}            # {file under the source folder: seconds}
@@ -26,9 +26,11 @@ In: the loaded settings of MkDocs. Out: the plugin's settings, checked by
 MkDocs as it checks its own (an unknown option, a wrong type or a timeout
 that is no number of seconds stops it, naming the option), with the paths
 made absolute; or a `BuildError` saying that `mkdocs.yml` does not list the
-plugin.
+plugin. And the reference of the settings, a row each with its kind, its
+default and what it is for, which the guide's page "Configuration" shows.
 """
 
+import json
 from pathlib import Path
 
 from mkdocs.config import base
@@ -61,15 +63,72 @@ class TutorialTestsConfig(base.Config):
 
 
 class LiterateConfig(base.Config):
-    # A folder of chapters, each a folder of tutorials; None: MkDocs' `docs_dir`.
     source_dir = options.Optional(options.Dir(exists=True))
-    # Verdicts, rendered pages, compiled templates and the build record.
     cache_dir = options.Type(str, default=".cache")
     line_breaks = options.Choice(LINE_BREAK_SETTINGS, default="join")
-    # The chapter "The generator" shows this program's own sources: it is
-    # this repository's site that is about the generator, not every site.
     generator_pages = options.Type(bool, default=False)
     tutorial_tests = options.SubConfig(TutorialTestsConfig)
+
+
+# What each setting is for. The guide's reference of the settings (its page
+# "Configuration") is made at every build from these lines and the classes
+# above, so that it cannot drift from what MkDocs checks: a setting
+# without its line here, or a line whose setting is gone, stops the build.
+MEANINGS = {
+    "source_dir": "The folder of tutorials: its folders are chapters, their `.py` and `.py.txt` files pages."
+                  " Unset, it is MkDocs' `docs_dir`.",
+    "cache_dir": "Where the tutorials' verdicts, the rendered pages, the compiled templates and the build record"
+                 " are kept between builds; relative to `mkdocs.yml`. `--cache-dir` overrides it.",
+    "line_breaks": "`join`: the lines of a paragraph of commentary join, as Markdown joins them (with no space"
+                   " between two Chinese characters). `keep`: every line break stays one.",
+    "generator_pages": "The chapters \"Guide\" and \"The generator\": this program's manual and its own sources."
+                       " It is this repository's site that is about the generator, not every site.",
+    "tutorial_tests": "How the tutorials' tests run on each build (below).",
+    "tutorial_tests.timeout": "Seconds a tutorial's tests may run before they are stopped and the build fails.",
+    "tutorial_tests.timeouts": "Other limits for single files, named by their path under the source folder.",
+    "tutorial_tests.expected_failures": "Tutorials whose tests fail on purpose, each with the reason: they do not"
+                                        " fail the build, and their pages say so. One whose tests pass stops"
+                                        " the build, so that the list cannot go stale.",
+}
+
+
+# The reference's rows, (setting, what it takes, its default, what it is
+# for), a sub-setting after its parent as `parent.name`.
+def settings_reference(config_class=LiterateConfig, meanings=None, prefix=""):
+    meanings = MEANINGS if meanings is None else meanings
+    rows = []
+    for name, option in config_class._schema:
+        key = prefix + name
+        if key not in meanings:
+            raise BuildError(f"{display_path(__file__)}: the setting {key} has no line in MEANINGS")
+        rows.append((key, kind_of(option), "" if isinstance(option, options.SubConfig) else yaml_value(option.default),
+                     meanings[key]))
+        if isinstance(option, options.SubConfig):
+            rows += settings_reference(option.config_class, meanings, key + ".")
+    if not prefix and len(rows) != len(meanings):
+        stale = sorted(set(meanings) - {row[0] for row in rows})
+        raise BuildError(f"{display_path(__file__)}: MEANINGS describes settings that do not exist: {', '.join(stale)}")
+    return rows
+
+
+def kind_of(option):
+    if isinstance(option, options.Optional):
+        return kind_of(option.option)
+    if isinstance(option, options.SubConfig):
+        return "settings"
+    if isinstance(option, options.Dir):
+        return "a folder"
+    if isinstance(option, options.Choice):
+        return " or ".join(f"`{choice}`" for choice in option.choices)
+    if isinstance(option, Seconds):
+        return "seconds"
+    if isinstance(option, options.DictOfItems):
+        return f"{{file: {kind_of(option.option_type)}}}"
+    return {bool: "`true` or `false`", str: "text"}[option._type]
+
+
+def yaml_value(value):
+    return "none" if value is None else f"`{json.dumps(value)}`" if isinstance(value, (bool, dict)) else f"`{value}`"
 
 
 def literate_settings(config):

@@ -95,8 +95,10 @@ class Chapter:
     pages: list  # the Page of each source, every language, in reading order
 
 
-# The site's own pages: the generator's, and "Test results".
+# The site's own pages: the guide's, the generator's, and "Test results".
 GENERATOR_PAGE, GENERATOR_FOLDER = "build_docs", "literate"
+GUIDE = "guide"
+SETTINGS_PAGE = f"{GUIDE}/configuration"
 TEST_RESULTS_PAGE = "test-results"
 
 
@@ -139,6 +141,12 @@ def find_chapters(source_dir, config_dir, languages, generator_pages=False):
     locales = [language.locale for language in languages]
     english = "en" if "en" in locales else next(language.locale for language in languages if not language.folder)
     if generator_pages:
+        guide = {language.locale: (words(language.locale)["guide"], "") for language in languages}
+        chapters.append(Chapter(GUIDE, guide, [
+            *(Page(path, f"{GUIDE}/{NUMERIC_PREFIX.sub('', page_name(path))}", repo_path(path, config_dir), english)
+              for path in guide_files()),
+            Page(None, SETTINGS_PAGE, "", english, "Configuration", "Every setting of the plugin, with its default."),
+        ]))
         generator = {language.locale: (words(language.locale)["generator"], "") for language in languages}
         chapters.append(Chapter("", generator, [
             Page(path, generator_page_name(path), repo_path(path, config_dir), english) for path in generator_files()]))
@@ -151,10 +159,18 @@ def find_chapters(source_dir, config_dir, languages, generator_pages=False):
 
 # The chapter "The generator" is this program, read by itself:
 # `build_docs.py` at `build_docs/`, then each stage of `literate/` at its
-# path in the repository, in pipeline order. Only a site whose settings
-# ask for it has it (`generator_pages`): this repository's.
+# path in the repository, in pipeline order. Before it, the chapter "Guide"
+# is its manual: the pages of `literate/guide/`, written text first in
+# English, at `guide/`, and last the reference of the settings, made from
+# the plugin's settings when the site is written. Only a site whose
+# settings ask for them has them (`generator_pages`): this repository's.
+# Neither is a tutorial: no notebook, no row in "Test results".
 def generator_files():
     return [ROOT / "build_docs.py"] + [ROOT / GENERATOR_FOLDER / f"{stage}.py" for stage in STAGES]
+
+
+def guide_files():
+    return sorted(tutorial_sources(ROOT / GENERATOR_FOLDER / GUIDE), key=reading_order)
 
 
 def generator_page_name(path):
@@ -162,7 +178,7 @@ def generator_page_name(path):
 
 
 def is_generator_page(page):
-    return page.source is not None and Path(page.source).resolve() in generator_files()
+    return page.source is not None and Path(page.source).resolve() in generator_files() + guide_files()
 
 
 # The pages made from a source file: all but "Test results".
@@ -324,12 +340,14 @@ def url_from(start_url, page, languages):
 WORDS = {
     "en": {
         "home": "Home",
+        "guide": "Guide",
         "generator": "The generator",
         "about": "About this site",
         "untranslated": 'This page has no English version yet. Read it in {language}: <a href="{url}">{title}</a>.',
     },
     "zh": {
         "home": "首页",
+        "guide": "指南",
         "generator": "生成器",
         "about": "关于本站",
         "untranslated": '本页还没有中文版。请阅读 {language} 版:<a href="{url}">{title}</a>。',

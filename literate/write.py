@@ -16,8 +16,9 @@ import re
 from pathlib import Path
 
 from literate.read import BuildError, write_if_changed
+from literate.settings import settings_reference
 from literate.site import (
-    TEST_RESULTS_PAGE, is_generator_page, language_of, page_url, pages_of, translations, url_from, words,
+    SETTINGS_PAGE, TEST_RESULTS_PAGE, is_generator_page, language_of, page_url, pages_of, translations, url_from, words,
 )
 from literate.commentary import make_markdown, render_commentary, sanitize
 from literate.render import front_matter
@@ -67,6 +68,18 @@ def render_test_results(pages, languages, lang):
     intro = "Every tutorial's tests as this build ran them, or found them unchanged in its cache."
     return front_matter(title="Test results", lang=lang, hide=["navigation", "toc"]) + (
         f"# Test results\n\n{intro}\n\n{table}\n")
+
+
+# The guide's reference of the plugin's settings is made from the classes
+# MkDocs checks them with, so that it says what the code does.
+def render_settings_reference(lang):
+    rows = [f"| `{name}` | {kind} | {default} | {meaning} |"
+            for name, kind, default, meaning in settings_reference()]
+    intro = ("The plugin `literate` takes these settings, every one optional, under its name in `mkdocs.yml`"
+             " (`plugins: [search, {literate: {line_breaks: keep}}]`, or the same as a block). MkDocs checks"
+             " them as it checks its own: an unknown setting or a wrong type stops the build, naming the setting.")
+    table = "| Setting | Takes | Default | What it is for |\n| --- | --- | --- | --- |\n" + "\n".join(rows)
+    return front_matter(title="Configuration", lang=lang) + f"# Configuration\n\n{intro}\n\n{table}\n"
 
 
 # The home page of each language lists the chapters in order, each with
@@ -144,7 +157,9 @@ def page_files(chapters, languages, config):
     for chapter in chapters:
         for page in chapter.pages:
             folder = language_of(page, languages).docs
-            if page.source is None:
+            if page.name == SETTINGS_PAGE:
+                text = render_settings_reference(page.lang)
+            elif page.source is None:
                 text = render_test_results(pages_of(chapters), languages, page.lang)
             else:
                 text = page_markdown(page)

@@ -62,7 +62,7 @@ def page(site, url):
 # sources: a tutorial `01_c/02_x.py` is at `c/x/`, its Chinese twin
 # `02_x_zh.py` at `zh/c/x/`, and every page has a twin in the other
 # language (a note where there is no translation). The generator's pages
-# are `build_docs/` and `literate/<stage>/`. `test_browser.py`
+# are `build_docs/` and `literate/<stage>/`, the guide's `guide/<page>/`. `test_browser.py`
 # checks the list against the built site.
 def page_path(source):
     *chapters, name = source.relative_to(SOURCE).parts
@@ -76,7 +76,9 @@ def expected_paths():
         tutorials |= {page_path(path) for path in literate.site.tutorial_sources(chapter)
                       if not path.name.startswith("__init__")}
     generator = {"build_docs/"} | {f"literate/{stage}/" for stage in STAGES}
-    every = sorted(tutorials | generator | {"", "test-results/"})
+    guide = {f"guide/{re.sub(r'^[0-9]+_', '', literate.site.page_name(path))}/"
+             for path in literate.site.tutorial_sources(ROOT / "literate" / "guide")} | {"guide/configuration/"}
+    every = sorted(tutorials | generator | guide | {"", "test-results/"})
     return ["/404.html"] + ["/" + path for path in every] + ["/zh/" + path for path in every]
 
 
@@ -88,7 +90,7 @@ GENERATOR_SAMPLE = 4
 
 
 def is_generator_page(path):
-    return path.removeprefix("/zh").startswith(("/build_docs/", "/literate/"))
+    return path.removeprefix("/zh").startswith(("/build_docs/", "/literate/", "/guide/"))
 
 
 def sampled(path, items):

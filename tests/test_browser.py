@@ -449,6 +449,8 @@ def sources(visits):
         if not code:
             continue
         lines = {int(n): text for n, text in code["lines"].items()}
+        if not lines:
+            continue  # a page of prose (the guide's) shows no file's lines
         matches = [source for source, shown, chinese in candidates if chinese == (code["lang"] == "zh")
                    and all(0 < n <= len(shown) and shown[n - 1] == text for n, text in lines.items())]
         assert len(matches) == 1, f"{path}: its code column matches {len(matches)} source files: {matches}"
@@ -483,6 +485,12 @@ def test_desktop_commentary_beside_its_code(visits, view, path):
     problems = page_scroll_problems(path, layout)
     for section in layout["sections"]:
         where = f"{path}#{section['id']}"
+        if not section["hasCode"]:
+            # Prose (a page of the guide) reads across the row, not in the commentary's column.
+            if section["docs"]["width"] < layout["clientWidth"] / 2:
+                problems.append(f"{where}: a section without code is {section['docs']['width']:.0f} px wide, "
+                                f"in a column beside no code")
+            continue
         if section["docs"]["right"] > section["code"]["left"] + 0.5:
             problems.append(f"{where}: commentary (right edge {section['docs']['right']:.0f}) "
                             f"is not left of its code (left edge {section['code']['left']:.0f})")
@@ -503,12 +511,12 @@ def test_phone_commentary_above_its_code(visits, view, path):
         if section["hasCode"] and docs["bottom"] > code["top"] + 0.5:
             problems.append(f"{where}: commentary ends at {docs['bottom']:.0f} px, "
                             f"below the top of its code at {code['top']:.0f} px")
-        if abs(docs["left"] - code["left"]) > 1 or abs(docs["width"] - code["width"]) > 1:
+        if section["hasCode"] and (abs(docs["left"] - code["left"]) > 1 or abs(docs["width"] - code["width"]) > 1):
             problems.append(f"{where}: commentary and code are not one column "
                             f"({docs['left']:.0f}+{docs['width']:.0f} vs {code['left']:.0f}+{code['width']:.0f})")
     # Lines longer than a phone is wide exist on every page of code; they
     # must scroll inside their own box.
-    if record["code"] and not layout["scrollers"]:
+    if record["code"] and record["code"]["lines"] and not layout["scrollers"]:
         problems.append(f"{path}: no code box is wider than its content on a phone")
     for overflow in layout["scrollers"]:
         if overflow not in ("auto", "scroll"):
@@ -704,7 +712,8 @@ def test_text_is_readable_in_every_view(visits, view, path):
     if expected == "slate":
         assert record["contrast"]["theme"]["bodyLuminance"] < 0.1, f"{path}: the dark scheme's page is not dark"
     problems, measured = contrast_problems(f"{path} ({view})", record["contrast"])
-    assert measured > (50 if record["code"] else 10), f"{path} ({view}): only {measured} text elements measured"
+    shows_code = record["code"] and record["code"]["lines"]
+    assert measured > (50 if shows_code else 10), f"{path} ({view}): only {measured} text elements measured"
     report(problems)
 
 

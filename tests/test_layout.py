@@ -6,6 +6,9 @@ top-down. `build_docs.py` stays an overview; a stage's length is advice.
 """
 
 import ast
+import io
+import re
+import tokenize
 import warnings
 
 import pytest
@@ -74,3 +77,19 @@ def test_a_stage_is_a_page(stage):
     assert "In:" in docstring and "Out:" in docstring, (
         f"literate/{stage}.py: its docstring says what comes in (In:) and what goes out (Out:)")
 
+
+
+# A measured time goes stale with every machine and every change; the
+# benchmark (tests/benchmarks/README.md) is where times are measured, and
+# a comment says why without them. Defaults (`120 s unless set`) are no
+# measurement: a figure with decimals, in milliseconds or as a ratio is.
+MEASURED_TIME = re.compile(r"\b\d+\.\d+\s?(?:ms|s|seconds)\b|\b\d+\s?ms\b|\d×")
+
+
+@pytest.mark.parametrize("path", [COMMAND, *map(stage_file, STAGES)], ids=lambda path: path.name)
+def test_no_measured_time_in_comments_or_docstrings(path):
+    found = [f"{path.name}:{token.start[0]}: {token.string.strip()[:80]}"
+             for token in tokenize.generate_tokens(io.StringIO(path.read_text(encoding="utf-8")).readline)
+             if token.type in (tokenize.COMMENT, tokenize.STRING) and MEASURED_TIME.search(token.string)
+             and (token.type == tokenize.COMMENT or token.string.startswith(('"""', 'r"""')))]
+    assert not found, "\n".join(found)

@@ -2,6 +2,7 @@
 rendered pages, and what a rendered page depends on."""
 
 import os
+import re
 import subprocess
 import sys
 import sysconfig
@@ -21,7 +22,10 @@ from literate import STAGES
 from support import ROOT, Counted, build_project, lesson, run_build, snapshot, write
 
 STDLIB = Path(sysconfig.get_paths()["stdlib"])
-GENERATOR_PAGES = ["build_docs"] + [f"literate/{stage}" for stage in STAGES]
+# The pages of this site's own that are rendered from a source: the guide's and the generator's.
+GUIDE_PAGES = [f"guide/{re.sub(r'^[0-9]+_', '', path.name.removesuffix('.py.txt'))}"
+               for path in sorted((ROOT / "literate" / "guide").glob("*.py.txt"))]
+GENERATOR_PAGES = GUIDE_PAGES + ["build_docs"] + [f"literate/{stage}" for stage in STAGES]
 
 
 # ## The cache of rendered pages
@@ -76,7 +80,7 @@ def test_a_damaged_cache_entry_is_rendered_again(project, capsys, monkeypatch):
     build_project(project, capsys, "site", "cache", "--pages-only", str(project / "pages"))
     first = snapshot(project / "pages")
     entries = sorted((project / "cache" / "pages").glob("*.pickle"))
-    assert len(entries) == 3 + len(GENERATOR_PAGES)  # three lessons and the generator's pages
+    assert len(entries) == 3 + len(GENERATOR_PAGES)  # three lessons, the guide's and the generator's pages
     entries[0].write_bytes(b"not a pickle")
     counted = Counted(monkeypatch)
     build_project(project, capsys, "site", "cache", "--pages-only", str(project / "pages"))
@@ -224,7 +228,7 @@ def test_searchs_dictionary_is_loaded_while_the_pages_render(project, capsys, mo
     assert happened == []
 
 
-# ## What the README promises of rendering and templates
+# ## What the guide promises of rendering and templates
 
 # Pages are rendered in a process per core, the longest sources first. Each
 # job notes its process and how many jobs had started with it, then waits

@@ -100,7 +100,7 @@ def test_shebang_and_cookie_stay_code():
     assert docs_and_code(text) == [("", text.rstrip("\n"))]
 
 
-# The eight tool pragmas README names.
+# The eight tool pragmas the guide names ("The source format").
 @pytest.mark.parametrize("pragma", ["noqa: E501", "type: ignore", "pragma: no cover", "fmt: off",
                                     "pylint: disable=invalid-name", "mypy: ignore-errors", "isort: skip_file",
                                     "ruff: noqa"])

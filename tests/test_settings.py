@@ -9,10 +9,13 @@ import logging
 import textwrap
 
 import pytest
+from mkdocs.config import config_options as mkdocs_options
 from mkdocs.exceptions import Abort
 
 import literate.publish
 import literate.read
+import literate.settings
+import literate.write
 from support import ROOT
 
 pytestmark = pytest.mark.quick
@@ -63,3 +66,45 @@ def test_mkdocs_yml_must_list_the_plugin(tmp_path):
 def test_this_sites_settings():
     config = literate.publish.load_mkdocs_config(ROOT / "mkdocs.yml", ROOT / "source", ROOT / "site")
     assert config.plugins["literate"].config.generator_pages is True
+
+
+# ## The guide's reference of the settings
+#
+# The page "Configuration" is made from the classes above at every build.
+
+def leaf_settings(config_class, prefix=""):
+    """Every setting a mkdocs.yml can write, read from MkDocs' own schema."""
+    names = []
+    for name, option in config_class._schema:
+        names.append(prefix + name)
+        if isinstance(option, mkdocs_options.SubConfig):
+            names += leaf_settings(option.config_class, f"{prefix}{name}.")
+    return names
+
+
+def test_the_reference_has_a_row_for_every_setting_with_its_default():
+    rows = {name: (kind, default) for name, kind, default, _ in literate.settings.settings_reference()}
+    assert list(rows) == leaf_settings(literate.settings.LiterateConfig)
+    assert rows["line_breaks"] == ("`join` or `keep`", "`join`")
+    assert rows["tutorial_tests.timeout"] == ("seconds", f"`{literate.settings.DEFAULT_TIMEOUT}`")
+    assert rows["generator_pages"] == ("`true` or `false`", "`false`")
+
+
+def test_a_setting_without_its_meaning_stops_the_build():
+    class Grown(literate.settings.LiterateConfig):
+        colour = mkdocs_options.Type(str, default="blue")
+
+    with pytest.raises(literate.read.BuildError, match=r"settings\.py: the setting colour has no line in MEANINGS"):
+        literate.settings.settings_reference(Grown)
+
+
+def test_a_meaning_without_its_setting_stops_the_build():
+    meanings = {**literate.settings.MEANINGS, "tutorial_tests.retries": "How often a test is tried again."}
+    with pytest.raises(literate.read.BuildError, match=r"describes settings that do not exist: tutorial_tests\.retries"):
+        literate.settings.settings_reference(meanings=meanings)
+
+
+def test_the_configuration_page_is_the_reference():
+    page = literate.write.render_settings_reference("en")
+    for name, kind, default, meaning in literate.settings.settings_reference():
+        assert f"| `{name}` | {kind} | {default} | {meaning} |" in page

@@ -13,6 +13,7 @@ import pytest
 import build_docs
 import literate.textfirst
 import literate.site
+import literate.settings
 import literate.parse
 import literate.render
 import literate.publish
@@ -26,6 +27,11 @@ TEXT_FIRST = sorted(SOURCE.rglob("*" + literate.textfirst.LITERATE_SUFFIX))
 # The generator's own pages: build_docs.py, then each stage of literate/ in pipeline order.
 GENERATOR = [ROOT / "build_docs.py"] + [ROOT / "literate" / f"{stage}.py" for stage in STAGES]
 GENERATOR_URLS = ["build_docs/"] + [f"literate/{stage}/" for stage in STAGES]
+# The guide, before the generator: literate/guide/ in the order of its numbers, then its settings reference.
+GUIDE = sorted((ROOT / "literate" / "guide").glob("*" + literate.textfirst.LITERATE_SUFFIX))
+GUIDE_URLS = [f"guide/{re.sub(r'^[0-9]+_', '', path.name.removesuffix('.py.txt'))}/" for path in GUIDE]
+SETTINGS_URL = "guide/configuration/"
+ABOUT_URLS = GUIDE_URLS + [SETTINGS_URL] + GENERATOR_URLS + ["test-results/"]
 
 
 def title_and_summary(source):
@@ -40,6 +46,8 @@ def url_of(source):
     the generator's files at their paths in the repository."""
     if source in GENERATOR:
         return GENERATOR_URLS[GENERATOR.index(source)]
+    if source in GUIDE:
+        return GUIDE_URLS[GUIDE.index(source)]
     *chapters, name = source.relative_to(SOURCE).parts
     stem = name.removesuffix(literate.textfirst.LITERATE_SUFFIX).removesuffix(".py")
     chinese = stem.endswith("_zh")
@@ -172,7 +180,7 @@ def test_a_text_first_source_is_a_page_like_any_other(site):
 # Each page offers its code and its literate text, named after its source
 # and written beside it in its language's tree; the text gives back the
 # code through PyLit.
-@pytest.mark.parametrize("path", SOURCES + TEXT_FIRST + GENERATOR, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", SOURCES + TEXT_FIRST + GENERATOR + GUIDE, ids=lambda p: p.name)
 def test_every_page_offers_its_code_and_its_literate_text(site, path):
     url = url_of(path)
     body = page(site, url)
@@ -368,7 +376,7 @@ def test_every_page_links_to_its_counterpart_or_says_it_has_none(site):
     pages = html_pages(site)
     # Each page in both trees; the home page, the generator's pages and "Test results" too.
     tutorials = {url_of(source).removeprefix("zh/") for source in SOURCES + TEXT_FIRST}
-    assert len(pages) == 2 * (len(tutorials) + len(GENERATOR)) + 2 * 2
+    assert len(pages) == 2 * (len(tutorials) + len(ABOUT_URLS)) + 2
     for url, path in pages.items():
         body = path.read_text(encoding="utf-8")
         language = "zh" if url.startswith("zh/") else "en"
@@ -381,9 +389,28 @@ def test_every_page_links_to_its_counterpart_or_says_it_has_none(site):
             assert notice.group(1) == language and resolve(url, notice.group(2)) == counterpart
             assert '<p class="lp-untranslated"' not in pages[counterpart].read_text(encoding="utf-8")
         else:
-            assert "lp-page" in body or url in ("", "zh/", "test-results/"), f"{url}: neither a tutorial nor a notice"
-    for url in GENERATOR_URLS:
-        assert "本页还没有中文版" in page(site, "zh/" + url), "the generator's pages are in English only"
+            assert "lp-page" in body or url in ("", "zh/", "test-results/", SETTINGS_URL), (
+                f"{url}: neither a tutorial nor a notice")
+    for url in GUIDE_URLS + [SETTINGS_URL] + GENERATOR_URLS:
+        assert "本页还没有中文版" in page(site, "zh/" + url), "the guide's and the generator's pages are in English only"
+
+
+# The guide is prose, a section per page: its title and each heading of
+# its source are on its page. Its reference of the settings has a row for each.
+@pytest.mark.parametrize("path", GUIDE, ids=lambda p: p.name)
+def test_every_heading_of_the_guide_is_on_its_page(site, path):
+    lines = path.read_text(encoding="utf-8").splitlines()
+    headings = [line for line, under in zip(lines, lines[1:]) if under and set(under) == {"-"}]
+    body = page(site, url_of(path))
+    shown = [squeeze(visible_text(heading)) for heading in re.findall(r"<h2[^>]*>(.*?)</h2>", body, re.S)]
+    assert all(heading.replace("`", "") in shown for heading in headings), (headings, shown)
+    assert f"<h1>{lines[0]}</h1>" in body
+
+
+def test_the_settings_reference_has_a_row_for_every_setting(site):
+    body = page(site, SETTINGS_URL)
+    names = [name for name, *_ in literate.settings.settings_reference()]
+    assert re.findall(r"<tr>\s*<td><code>([\w.]+)</code></td>", body) == names
 
 
 def test_interface_is_in_the_language_of_the_page(site):
@@ -411,9 +438,8 @@ def test_previous_next_and_breadcrumbs_follow_the_chapter_order(site):
                  "backprop/softmax_cross_entropy/", "backprop/two_layer_network/", "backprop/layer_norm/",
                  "engine/reverse_mode/", "engine/vjp_and_forward_mode/", "engine/double_backward/",
                  "engine/fused_vs_composed/"]
-    about = GENERATOR_URLS + ["test-results/"]
-    assert footer_chain(site, "") == tutorials + about
-    assert footer_chain(site, "zh/") == ["zh/" + url for url in tutorials + about]
+    assert footer_chain(site, "") == tutorials + ABOUT_URLS
+    assert footer_chain(site, "zh/") == ["zh/" + url for url in tutorials + ABOUT_URLS]
     path = re.search(r'<nav class="md-path".*?</nav>', page(site, "zh/autograd/autograd"), re.S).group(0)
     assert ["首页", "自动求导"] == [squeeze(visible_text(item)) for item in re.findall(r"<li.*?</li>", path, re.S)]
 
@@ -437,12 +463,14 @@ def test_home_pages_list_every_tutorial_by_chapter_in_both_languages(site):
                 assert (title, url) in links and squeeze(summary).replace("`", "") in text, (home, source)
             if translated:
                 assert ("中文" if url.startswith("zh/") else "English", url) in links, (home, source)
-        chapters = (["张量", "自动求导", "反向传播：手算梯度", "动手造一个求导引擎", "生成器", "关于本站"] if chinese
+        chapters = (["张量", "自动求导", "反向传播：手算梯度", "动手造一个求导引擎", "指南", "生成器", "关于本站"] if chinese
                     else ["Tensors", "Automatic differentiation", "Backpropagation by hand", "Build the engine",
-                          "The generator", "About this site"])
+                          "Guide", "The generator", "About this site"])
         headings = re.findall(r"<h2[^>]*>(.*?)</h2>", page(site, home))
         assert headings == chapters
     assert ("How this site is built", "build_docs/") in index_links(site, "zh/")
+    assert ("Writing a tutorial", "guide/writing/") in index_links(site, "zh/")
+    assert ("Configuration", SETTINGS_URL) in index_links(site, "")
 
 
 def search_index(site, tree):
@@ -461,7 +489,8 @@ def test_each_language_has_its_own_search_index_with_chinese_in_words(site):
                  if source.stem.endswith("_zh") and "反向传播" in title_and_summary(source)[1] + source.read_text(encoding="utf-8")}
     assert "autograd/autograd/" in saying_it
     assert pages_with_word(chinese, "反向传播") == saying_it | {""}  # the home page lists the chapter 反向传播：手算梯度
-    assert pages_with_word(english, "反向传播") == {"test-results/"}  # it lists the Chinese pages by their titles
+    # "Test results" lists the Chinese pages by their titles; the guide's "Languages" takes the word as its example.
+    assert pages_with_word(english, "反向传播") == {"test-results/", "guide/languages/"}
     assert pages_with_word(chinese, "传播") == set(), "a word of the dictionary is found whole, not by its parts"
     assert "autograd/autograd/" in pages_with_word(english, "backward")
     assert not any(entry["location"].startswith("zh/") for entry in english["docs"])
@@ -498,9 +527,9 @@ def ordered_site(tmp_path_factory, testing):
 
 def test_numeric_prefixes_order_chapters_and_pages_and_are_not_shown(ordered_site):
     assert footer_chain(ordered_site, "") == [
-        "start/chinese_only/", "middle/first/", "middle/second/", "last/only/", *GENERATOR_URLS, "test-results/"]
+        "start/chinese_only/", "middle/first/", "middle/second/", "last/only/", *ABOUT_URLS]
     headings = re.findall(r"<h2[^>]*>(.*?)</h2>", page(ordered_site, ""))
-    assert headings == ["Start", "Middle chapter", "Last", "The generator", "About this site"]
+    assert headings == ["Start", "Middle chapter", "Last", "Guide", "The generator", "About this site"]
     assert re.findall(r"<h2[^>]*>(.*?)</h2>", page(ordered_site, "zh/"))[:3] == ["Start", "中间一章", "Last"]
 
 

@@ -560,7 +560,7 @@ def test_the_parse_finds_the_test_functions_pytest_collects():
     assert tests("x = 'def test_d(): pass'\nclass T:\n    def test_e(self):\n        pass\n") == ()
 
 
-# ## What the README promises of a run
+# ## What the guide promises of a run ("Tests on pages")
 
 # Tutorials run in parallel, one per core. With two cores and three
 # tutorials: each notes how many run beside it once a second has started

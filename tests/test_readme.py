@@ -1,0 +1,90 @@
+"""README is a quickstart, and what it says holds.
+
+It fits in 150 lines; its commands are those CI runs (`.ci/run` runs its
+test command); torch's CPU wheel is named as the workflow installs it; its
+example tutorial is a tutorial whose tests pass, and the guide's; its
+`mkdocs.yml` for another repository is at most ten lines that MkDocs loads
+with the plugin; its screenshot is a small PNG in the repository; and the
+places it points to exist.
+"""
+
+import re
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+import literate.parse
+import literate.publish
+import literate.render
+import literate.textfirst
+from support import ROOT
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+GUIDE = ROOT / "literate" / "guide"
+
+
+def blocks(language):
+    return re.findall(rf"^```{language}\n(.*?)^```$", README, re.M | re.S)
+
+
+def test_readme_is_a_quickstart():
+    assert len(README.splitlines()) <= 150
+
+
+def test_its_commands_are_the_ones_ci_runs():
+    commands = [line.split("  #")[0].strip() for line in blocks("sh")[0].splitlines()]
+    assert commands == ["pip install -r requirements.txt", "python build_docs.py", "pytest -n auto --dist loadfile"]
+    ci = [line.strip() for line in (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+          if line.strip() and not line.lstrip().startswith("#")]
+    assert ci[-1] == commands[-1], ".ci/run runs README's test command"
+    assert any(line.endswith("-r requirements.txt") for line in ci) and "python3 build_docs.py" in ci
+
+
+def test_it_names_the_cpu_wheel_the_workflow_installs():
+    (workflow,) = (ROOT / ".github" / "workflows").glob("*.y*ml")
+    env = yaml.safe_load(workflow.read_text(encoding="utf-8"))["env"]
+    assert f"pip install {env['TORCH']} --index-url {env['TORCH_INDEX']}" in README
+
+
+def test_its_example_is_a_tutorial_of_fifteen_lines_whose_tests_pass(tmp_path):
+    (example,) = blocks("python")
+    assert len(example.splitlines()) <= 15
+    code = example
+    title, _ = literate.render.title_and_summary(literate.parse.parse_source(code), "01_mean",
+                                                 literate.render.opens_with_docstring(code))
+    assert title == "The mean of squares"
+    (tmp_path / "01_mean.py").write_text(example, encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "01_mean.py"],
+                          capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == 0 and "1 passed" in done.stdout, done.stdout + done.stderr
+    assert f"```python\n{example}```" in (GUIDE / "01_writing.py.txt").read_text(encoding="utf-8")
+
+
+def test_another_repository_needs_ten_lines_of_mkdocs_yml(tmp_path):
+    (settings,) = blocks("yaml")
+    assert len(settings.splitlines()) <= 10
+    assert yaml.safe_load(settings)["plugins"] == ["search", "literate"]
+    (tmp_path / "source").mkdir()
+    (tmp_path / "mkdocs.yml").write_text(settings, encoding="utf-8")
+    config = literate.publish.load_mkdocs_config(tmp_path / "mkdocs.yml", tmp_path / "source", tmp_path / "site")
+    assert "literate" in config.plugins and "i18n" not in config.plugins
+
+
+def test_its_screenshot_is_a_small_png_of_this_repository():
+    (image,) = re.findall(r"!\[[^\]]+\]\(([^)]+)\)", README)
+    data = (ROOT / image).read_bytes()
+    assert data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) < 150_000
+
+
+@pytest.mark.parametrize("place", ["literate/guide/", "tests/benchmarks/README.md", "tests/test_any_repository.py"])
+def test_the_places_it_points_to_exist(place):
+    assert f"`{place}`" in README and (ROOT / place).exists()
+
+
+def test_the_guide_opens_where_it_says():
+    (page,) = re.findall(r"`site/(guide/[\w/]+)/index\.html`", README)
+    names = [re.sub(r"^\d+_", "", path.name.removesuffix(literate.textfirst.LITERATE_SUFFIX))
+             for path in GUIDE.glob("*" + literate.textfirst.LITERATE_SUFFIX)]
+    assert page.removeprefix("guide/") in names
