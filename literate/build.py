@@ -23,6 +23,7 @@ from literate.site import (
     check_page_urls, check_sources_stay_inside, configure_navigation, find_chapters, pages_of,
     site_languages,
 )
+from literate.links import share_link_targets
 from literate.pages import render_pages
 from literate.testrun import verdict_problems
 from literate.judge import TutorialTestOptions, judge_tutorials
@@ -46,6 +47,7 @@ def judged_chapters(source_dir, config_dir, config, testing):
         page.line_breaks = literate_settings(config).line_breaks
     check_sources_stay_inside(pages_of(chapters), source_dir)
     check_page_urls(pages_of(chapters), languages)
+    share_link_targets(pages_of(chapters), languages, source_dir)
     texts = read_pages(pages_of(chapters))
     judge_tutorials(pages_of(chapters), texts, source_dir, config, testing or TutorialTestOptions())
     return chapters, texts
