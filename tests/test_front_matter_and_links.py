@@ -168,3 +168,13 @@ def test_front_matter_titles_the_chapter_and_the_page_on_the_home_page(linked, c
     home = read("en/index.md").split("---\n", 2)[2]
     assert "## The first chapter\n\n<p>Its introduction.</p>" in home and "title:" not in home
     assert "- [Two, from its front matter](first/two.md): The second page." in home
+
+
+# A page's links depend on which other sources there are: a source added
+# since the last build is reached from a page the cache kept.
+def test_a_source_added_later_is_reached_from_a_cached_page(linked, capsys):
+    _, err = built(linked, capsys)
+    assert "'missing.py' leads nowhere" in err
+    write(linked / "source", "01_first/missing.py", '"""\n# Found\n"""\n\nx = 4\n')
+    read, err = built(linked, capsys)
+    assert "'missing.py' leads nowhere" not in err and '<a href="../missing/">nothing</a>' in read("en/first/one.md")
