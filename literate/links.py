@@ -90,9 +90,10 @@ def named_sources(path):
     return [posixpath.join(folder, stem + ".py"), posixpath.join(folder, stem + LITERATE_SUFFIX)]
 
 
-# The address a link leads to from `page`, or None when it names no source
-# (`missing` is then the file it looked for) or is no link to a source.
-def resolve(page, href):
+# The address a link leads to from `page` (or, for its summary, from the
+# home page that shows it), or None when it names no source (`missing` is
+# then the file it looked for) or is no link to a source.
+def resolve(page, href, from_home=False):
     parts = urlsplit(href)
     if parts.scheme or parts.netloc or not parts.path or parts.path.startswith("/"):
         return None, None
@@ -107,7 +108,7 @@ def resolve(page, href):
     name, locale = found
     if (name, page.lang) in page.links.url:
         locale = page.lang
-    here = page.links.url[page.name, page.lang]
+    here = page.links.url["" if from_home else page.name, page.lang]
     address = posixpath.relpath(page.links.url[name, locale] or ".", here or ".") + "/"
     return address + (f"#{parts.fragment}" if parts.fragment else ""), None
 
@@ -116,16 +117,16 @@ def resolve(page, href):
 # and code blocks are left alone; a link the sanitizer will refuse
 # (`javascript:`) has a scheme and is no link to a source.
 class SourceLinks(Treeprocessor):
-    def __init__(self, md, page):
+    def __init__(self, md, page, from_home=False):
         super().__init__(md)
-        self.page = page
+        self.page, self.from_home = page, from_home
 
     def run(self, root):
         for link in root.iter("a"):
             href = link.get("href")
             if not href:
                 continue
-            address, missing = resolve(self.page, href)
+            address, missing = resolve(self.page, href, self.from_home)
             if address is not None:
                 link.set("href", address)
             elif missing is not None:

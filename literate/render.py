@@ -150,11 +150,15 @@ def is_series_title(lines):
 
 # The home pages show the summary, rendered with the page and kept with it
 # in the cache, rather than on every build. Its problems are those of the
-# introduction, which the page reports.
-def summary_html(summary):
+# introduction, which the page reports. Its links to sources lead from the
+# home page.
+def summary_html(summary, page):
     if not summary:
         return ""
-    return re.sub(r"^<p>|</p>$", "", render_commentary(summary, make_markdown(lambda message, quote: None)))
+    md = make_markdown(lambda message, quote: None)
+    if page.links is not None:
+        md.treeprocessors.register(SourceLinks(md, page, from_home=True), "lp_source_links", 4)
+    return re.sub(r"^<p>|</p>$", "", render_commentary(summary, md))
 
 
 # Whether the first thing Python reads is a string: the module docstring,
@@ -300,7 +304,7 @@ def render_page(page, text, parsed=None):
     page.title, summary = title_and_summary(sections, posixpath.basename(page.name),
                                             docstring_first and not front.title)
     page.title, summary = front.title or page.title, front.summary or summary
-    page.summary = summary_html(summary)
+    page.summary = summary_html(summary, page)
     if sections:
         sections[0] = without_title(sections[0], page.title)
     line_html = highlight_code(lines, parsed.tokens, parsed.tree)
