@@ -19,8 +19,10 @@ STAGES = (
     "settings",  # what mkdocs.yml tells the generator, checked by MkDocs
     "textfirst",  # literate text and code, each made of the other by PyLit
     "parse",  # text becomes sections of commentary and code
+    "frontmatter",  # a YAML block opening the commentary: the page's title and summary
     "conventions",  # the series' ways of writing: line breaks, lists, docstring sections, folder names
     "site",  # chapters, languages, pages and their addresses
+    "links",  # a link to a source leads to its page
     "tex",  # TeX becomes MathML, whole or not at all
     "commentary",  # Markdown and TeX become HTML
     "highlight",  # code becomes coloured HTML

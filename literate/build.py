@@ -22,6 +22,7 @@ from literate.site import (
     check_page_urls, check_sources_stay_inside, configure_navigation, find_chapters, pages_of,
     site_languages,
 )
+from literate.links import share_link_targets
 from literate.pages import render_pages
 from literate.testrun import verdict_problems
 from literate.judge import TutorialTestOptions, judge_tutorials
@@ -43,6 +44,7 @@ def site_chapters(source_dir, config):
         page.line_breaks = settings.line_breaks
     check_sources_stay_inside(pages_of(chapters), source_dir)
     check_page_urls(pages_of(chapters), languages)
+    share_link_targets(pages_of(chapters), languages, source_dir)
     return chapters
 
 

@@ -139,8 +139,9 @@ def apply_rendering(page, rendered):
 # `literate/pages.py`) and their libraries, which page it is, and the bytes
 # of its source. A source that cannot be read has no key; rendering it
 # reports why. How commentary breaks lines (the plugin's `line_breaks`
-# in `mkdocs.yml`) is part of which page it is.
-PAGE_IDENTITY = ("source", "name", "repo_path", "lang", "line_breaks")
+# in `mkdocs.yml`) is part of which page it is, and so is where the pages
+# it may link to are published (see "links").
+PAGE_IDENTITY = ("source", "name", "repo_path", "lang", "line_breaks", "links")
 
 
 def render_key(page, source):
@@ -153,7 +154,7 @@ def renderer_fingerprint():
     digest = hashlib.sha256()
     for stage in STAGES[: STAGES.index("pages") + 1]:
         digest.update((Path(__file__).parent / f"{stage}.py").read_bytes())
-    for library in ("markdown", "pygments", "latex2mathml", "nh3", "pylit", "nbformat", "griffe"):
+    for library in ("markdown", "pygments", "latex2mathml", "nh3", "pylit", "nbformat", "griffe", "pyyaml"):
         digest.update(f"\0{library} {importlib.metadata.version(library)}".encode())
     digest.update(sys.version.encode())
     return digest.hexdigest()

@@ -23,8 +23,10 @@ from markdown.treeprocessors import Treeprocessor
 from literate.read import SourceError
 from literate.textfirst import LITERATE_SUFFIX, check_same, code_to_literate_text
 from literate.parse import parse_code, split_lines
+from literate.frontmatter import FrontMatter, read_front_matter
 from literate.site import NOTEBOOK_SUFFIX, download_name
-from literate.conventions import LIST_ITEM
+from literate.links import SourceLinks
+from literate.conventions import LIST_ITEM, readable_folder_name
 from literate.commentary import SERIES_TITLE, make_markdown, render_commentary
 from literate.highlight import highlight_code
 
@@ -102,14 +104,21 @@ def section_html(number, section, line_html, md):
 # when that is short; else the file name. (Comments make no such promise:
 # a page that opens with them keeps its file name.) A series title such as
 # `**Overview**:` is no title: the line under it is read instead. A line
-# that is the title is shown as the title, not again under it.
+# that is the title is shown as the title, not again under it. A first line
+# that ends in a colon (`:` or `：`) is no title either: it introduces what
+# follows ("This page covers:" over a list) and stays with it, and the
+# title is the file name made readable.
+#
+# Front matter (see "frontmatter") comes before all of these: its title is
+# the page's, and its summary the page's summary and meta description.
 SHORT_TITLE = 60
 SENTENCE_END = re.compile(r"(?<=[.!?])\s|(?<=[。！？])")
 
 
 def title_and_summary(sections, fallback, docstring_first=False):
     intro = sections[0].docs if sections else ""
-    lines = [line.strip() for line in intro.split("\n") if line.strip()]
+    written = [line for line in intro.split("\n") if line.strip()]
+    lines = [line.strip() for line in written]
     title = fallback
     if lines and lines[0].startswith("# "):
         title = lines.pop(0)[2:].strip()
@@ -117,10 +126,12 @@ def title_and_summary(sections, fallback, docstring_first=False):
         title = lines[0]
         del lines[:2]
     elif docstring_first:
-        while lines and SERIES_TITLE.match(lines[0]):
+        while lines and is_series_title(written[len(written) - len(lines):]):
             lines.pop(0)
         first_line_title = lines and short_title(lines[0])
-        if first_line_title:
+        if lines and lines[0].endswith((":", "：")):
+            title = readable_folder_name(fallback)
+        elif first_line_title:
             title = first_line_title
             lines.pop(0)
         elif lines:
@@ -128,19 +139,31 @@ def title_and_summary(sections, fallback, docstring_first=False):
     return title, (lines[0] if lines else "")
 
 
+# As "commentary" reads them: `**Overview**:`, or a plain `Overview:` over
+# an indented body; a plain one over a list or a paragraph is a lead-in.
+def is_series_title(lines):
+    title = SERIES_TITLE.match(lines[0].strip())
+    return bool(title) and (bool(title["title"]) or len(lines) > 1 and lines[1][:1] in (" ", "\t"))
+
+
 # The home pages show the summary, rendered with the page and kept with it
 # in the cache, rather than on every build. Its problems are those of the
-# introduction, which the page reports.
-def summary_html(summary):
+# introduction, which the page reports. Its links to sources lead from the
+# home page.
+def summary_html(summary, page):
     if not summary:
         return ""
-    return re.sub(r"^<p>|</p>$", "", render_commentary(summary, make_markdown(lambda message, quote: None)))
+    md = make_markdown(lambda message, quote: None)
+    if page.links is not None:
+        md.treeprocessors.register(SourceLinks(md, page, from_home=True), "lp_source_links", 4)
+    return re.sub(r"^<p>|</p>$", "", render_commentary(summary, md))
 
 
-# Prose only: a list item, a formula, a table row or a quote is no title.
+# Prose only: a list item, a formula, a table row, a quote or a rule (`---`)
+# is no title.
 def short_title(line):
     text = line.strip().rstrip(".。")
-    if not text or len(text) > SHORT_TITLE or LIST_ITEM.match(text) or text[0] in "$|>`<:*":
+    if not text or len(text) > SHORT_TITLE or LIST_ITEM.match(text) or text[0] in "$|>`<:*-_=":
         return ""
     return text
 
@@ -261,16 +284,26 @@ def render_page(page, text, parsed=None):
     sections = list(parsed.sections)
     if page.text_first:
         sections = [without_literal_markers(section) for section in sections]
-    page.title, summary = title_and_summary(sections, posixpath.basename(page.name), parsed.opens_with_docstring)
-    page.summary = summary_html(summary)
+    docstring_first = parsed.opens_with_docstring
+    front = read_front_matter(sections[0].docs) if sections and docstring_first else FrontMatter()
+    if front.values:
+        sections[0] = replace(sections[0], docs=front.rest)
+    page.title, summary = title_and_summary(sections, posixpath.basename(page.name),
+                                            docstring_first and not front.title)
+    page.title, summary = front.title or page.title, front.summary or summary
+    page.summary = summary_html(summary, page)
     if sections:
         sections[0] = without_title(sections[0], page.title)
     line_html = highlight_code(lines, parsed.tokens, parsed.tree)
     report = CommentaryWarnings(lines)
     if sections:
         report.enter(sections[0])
+    if front.problem:
+        report(*front.problem)
     report_raw_html_in_title(page.title, report)
     md = make_markdown(report, page.line_breaks)
+    if page.links is not None:  # a page rendered on its own, outside a site, has no other pages
+        md.treeprocessors.register(SourceLinks(md, page), "lp_source_links", 4)
     tests = tuple((function, section_number(line, sections)) for function, line in parsed.tests)
     # After `inline` (20), which makes the code spans.
     md.treeprocessors.register(TestCitations(md, dict(tests)), "lp_test_citations", 5)
@@ -281,8 +314,33 @@ def render_page(page, text, parsed=None):
     page.warnings.extend(report.found)
     return PageBody(front_matter(
         title=html.escape(page.title, quote=False), lang=page.lang, source_path=page.repo_path,
-        hide=["navigation", "toc"], downloads=download_links(page),
+        hide=["navigation", "toc"], downloads=download_links(page), **authors_meta(front),
     ) + f'<div class="lp-page" lang="{page.lang}">\n', tuple(rows), tests)
+
+
+# What front matter says reaches the theme as the page's meta: its summary
+# as the meta description, and the whole block as `front_matter`, for a
+# theme's templates to read (`page.meta.front_matter.author`). Its keys do
+# not become the page's own meta, where `template:` or `hide:` would change
+# what MkDocs does with the page. MkDocs' templates print meta unescaped, so
+# its text is escaped here, as titles are.
+def authors_meta(front):
+    if not front.values:
+        return {}
+    meta = {"front_matter": escaped(front.values)}
+    if front.summary:
+        meta["description"] = html.escape(front.summary)
+    return meta
+
+
+def escaped(value):
+    if isinstance(value, dict):
+        return {html.escape(str(key)): escaped(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [escaped(item) for item in value]
+    if isinstance(value, (bool, int, float)) or value is None:
+        return value
+    return html.escape(str(value))
 
 
 # Every page offers its code as a `.py` file and as literate text, both

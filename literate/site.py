@@ -19,6 +19,7 @@ from literate import ROOT, STAGES
 from literate.read import BuildError, SourceError, display_path, located, read_source
 from literate.textfirst import LITERATE_SUFFIX, is_literate_text
 from literate.parse import parse_source
+from literate.frontmatter import read_front_matter
 from literate.conventions import readable_folder_name
 
 
@@ -117,6 +118,7 @@ class Page:
     downloads: dict = field(default_factory=dict)  # file name beside the page -> bytes
     body: object = None  # the page as rendered (see render), ready to write with its verdict
     line_breaks: str = "join"  # the plugin's line_breaks setting in mkdocs.yml: "join" or "keep"
+    links: object = None  # where every source is published, for links between pages (see "links")
 
     @property
     def text_first(self):
@@ -280,6 +282,9 @@ def title_and_intro(path, fallback):
     except SourceError as error:
         raise located(path, error) from None
     docs = sections[0].docs.strip() if sections else ""
+    front = read_front_matter(docs)
+    if front.title:
+        return front.title, front.rest.strip()
     first, _, rest = docs.partition("\n")
     if first.startswith("# "):
         return first[2:].strip(), rest.strip()

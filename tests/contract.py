@@ -8,7 +8,9 @@ import tokenize
 import warnings
 
 import build_docs
+import literate.frontmatter
 import literate.parse
+import literate.render
 
 
 def universal_lines(text):
@@ -77,7 +79,26 @@ def check_contract(text, parsed=None):
             for word in words(line):
                 assert word in section.docs, f"line {row}: {word!r} missing from the docs"
     assert expected_first == len(lines) + 1, "the sections do not reach the end of the file"
+    check_front_matter(source, tree, sections)
     return sections
+
+
+# Front matter is commentary the page shows as its title, summary and meta
+# rather than as text: the parse keeps it in the first section's docs, like
+# any commentary (the downloads have it), and the page takes it as metadata
+# only when it is the opening of the module docstring and nothing else.
+def check_front_matter(source, tree, sections):
+    if not sections or not literate.render.opens_with_docstring(source):
+        return
+    docs = sections[0].docs
+    front = literate.frontmatter.read_front_matter(docs)
+    if not front.values:
+        return
+    docstring = ast.get_docstring(tree, clean=False)
+    assert docs.endswith(front.rest), "front matter took more than its own block"
+    taken = docs[: len(docs) - len(front.rest)]
+    assert taken.strip().startswith("---") and taken.strip().endswith(("---", "...")), "front matter unfenced"
+    assert all(word in docstring for word in taken.split()), "front matter from outside the module docstring"
 
 
 def check_file(path):
