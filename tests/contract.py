@@ -48,7 +48,8 @@ def words(line):
 def check_contract(text, parsed=None):
     """Parse `text` (or take the build's parse of it) and assert every clause
     of the contract; returns the sections."""
-    sections = parsed.sections if parsed else build_docs.parse_source(text)
+    parsed = parsed or literate.parse.parse_code(text)
+    sections = parsed.sections
     lines = universal_lines(text)
     if text and "\r" not in text:
         assert lines == text.split("\n")[: len(lines)]
@@ -79,7 +80,7 @@ def check_contract(text, parsed=None):
             for word in words(line):
                 assert word in section.docs, f"line {row}: {word!r} missing from the docs"
     assert expected_first == len(lines) + 1, "the sections do not reach the end of the file"
-    check_front_matter(source, tree, sections)
+    check_front_matter(parsed.opens_with_docstring, tree, sections)
     return sections
 
 
@@ -87,8 +88,8 @@ def check_contract(text, parsed=None):
 # rather than as text: the parse keeps it in the first section's docs, like
 # any commentary (the downloads have it), and the page takes it as metadata
 # only when it is the opening of the module docstring and nothing else.
-def check_front_matter(source, tree, sections):
-    if not sections or not literate.render.opens_with_docstring(source):
+def check_front_matter(opens_with_docstring, tree, sections):
+    if not sections or not opens_with_docstring:
         return
     docs = sections[0].docs
     front = literate.frontmatter.read_front_matter(docs)

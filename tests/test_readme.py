@@ -52,8 +52,8 @@ def test_its_example_is_a_tutorial_of_fifteen_lines_whose_tests_pass(tmp_path):
     (example,) = blocks("python")
     assert len(example.splitlines()) <= 15
     code = example
-    title, _ = literate.render.title_and_summary(literate.parse.parse_source(code), "01_mean",
-                                                 literate.render.opens_with_docstring(code))
+    parsed = literate.parse.parse_code(code)
+    title, _ = literate.render.title_and_summary(parsed.sections, "01_mean", parsed.opens_with_docstring)
     assert title == "The mean of squares"
     (tmp_path / "01_mean.py").write_text(example, encoding="utf-8")
     done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "01_mean.py"],
