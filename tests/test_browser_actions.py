@@ -14,9 +14,10 @@ from urllib.parse import urlsplit
 import pytest
 
 import literate.parse
+import literate.site
 import literate.textfirst
 from site_html import shown_code
-from support import DESKTOP, ROOT, SOURCE, is_generator_page, page_path, report, sampled, served
+from support import DESKTOP, PHONE, ROOT, SOURCE, is_generator_page, page_path, report, sampled, served
 from test_browser import axe_findings, contrast_problems, measure_contrast, search
 
 pytestmark = pytest.mark.browser
@@ -58,6 +59,56 @@ def test_search_finds_the_page_in_the_query_language(base_url, visitors, query, 
     assert shown == lang, f"the first result for {query!r} opens {page.url}, a page in {shown!r}"
 
 
+# ## Page actions
+#
+# A page's actions are buttons at the top of its content, each named in the
+# page's language for screen readers (and shown as a tooltip). On a phone
+# they take one row, inside the screen, the commentary starts on the first
+# screen, and a keyboard reaches every action and works it: Enter on
+# "Download .py" downloads the page's code.
+ACTIONS = {"colab": "colab", "notebook": "download_notebook", "code": "download_code", "text": "download_text",
+           "source": "view_source"}
+FIRST_SCREEN = 400  # pixels of a 390×844 phone before which a tutorial's commentary starts
+
+
+@pytest.mark.parametrize("path", TUTORIALS)
+def test_page_actions_are_named_buttons_in_one_row_that_a_keyboard_works(base_url, visitors, path, artifacts):
+    source, problems = TUTORIALS[path], []
+    said = literate.site.words("zh" if path.startswith("/zh/") else "en")
+    page = visitors(PHONE).open(base_url + path)
+    buttons = page.evaluate("""() => [...document.querySelectorAll('.lp-actions a')].map(a => {
+        const box = a.getBoundingClientRect();
+        return {kind: [...a.classList].find(c => c.startsWith('lp-action--')).slice(11), name: a.ariaLabel,
+                title: a.title, top: box.top, bottom: box.bottom, left: box.left, right: box.right,
+                icon: Boolean(a.querySelector('svg'))};
+    })""")
+    kinds = ["colab", "notebook", "code", "text", "source"]
+    if source == GENERATOR:
+        kinds = ["code", "text", "source"]
+    assert [button["kind"] for button in buttons] == kinds, f"{path}: the actions are {buttons}"
+    for button in buttons:
+        if not (button["name"] == button["title"] == said[ACTIONS[button["kind"]]] and button["icon"]):
+            problems.append(f"{path}: the {button['kind']} button is named {button['name']!r}, with no icon"
+                            if not button["icon"] else f"{path}: the {button['kind']} button is named "
+                            f"{button['name']!r}, not {said[ACTIONS[button['kind']]]!r}")
+    if len({round(button["top"]) for button in buttons}) != 1:
+        problems.append(f"{path}: on a phone the actions take more than one row: {buttons}")
+    if any(button["left"] < 0 or button["right"] > PHONE["width"] for button in buttons):
+        problems.append(f"{path}: on a phone an action is off the screen: {buttons}")
+    commentary = page.evaluate("() => document.querySelector('.lp-docs > :not(.lp-anchor)')"
+                               ".getBoundingClientRect().top + window.scrollY")
+    if commentary > FIRST_SCREEN:
+        problems.append(f"{path}: on a phone the commentary starts at {commentary:.0f} px, below {FIRST_SCREEN}")
+    page.screenshot(path=str(artifacts / f"actions-{path.strip('/').replace('/', '-')}-phone.png"))
+    focus_by_tab(page, "e.matches('.lp-action--code')", "the Download .py button")
+    with page.expect_download() as download:
+        page.keyboard.press("Enter")
+    expected = literate.site.page_name(source) + ".py"
+    if download.value.suggested_filename != expected:
+        problems.append(f"{path}: Enter on Download .py downloads {download.value.suggested_filename}")
+    report(problems)
+
+
 # ## 7. Code copy
 #
 # Each code block's copy button must put on the clipboard exactly the
@@ -92,6 +143,33 @@ def block_source(block, lines):
     numbers = [int(n) for n in block.evaluate(
         "pre => [...pre.querySelectorAll('.lp-line')].map(line => line.dataset.ln)")]
     return numbers, "\n".join(lines[n - 1] for n in numbers).rstrip()
+
+
+# On a phone the copy button shows all the time, at the top right of its
+# block: no line's text may lie under it, however far the line runs.
+COVERED_LINES_JS = """() => {
+  const covered = [];
+  for (const button of document.querySelectorAll('.lp-code .md-code__button')) {
+    const b = button.getBoundingClientRect(), pre = button.closest('pre').getBoundingClientRect();
+    for (const line of button.closest('pre').querySelectorAll('.lp-line')) {
+      const range = document.createRange();
+      range.selectNodeContents(line);
+      const under = [...range.getClientRects()].some(r => line.textContent.trim() &&
+        Math.max(r.left, pre.left) < b.right && Math.min(r.right, pre.right) > b.left &&
+        r.top < b.bottom && r.bottom > b.top);
+      if (under) covered.push(line.dataset.ln);
+    }
+  }
+  return [document.querySelectorAll('.lp-code .md-code__button').length, covered];
+}"""
+
+
+@pytest.mark.parametrize("path", TUTORIALS)
+def test_on_a_phone_no_copy_button_covers_code(base_url, visitors, path):
+    page = visitors(PHONE).open(base_url + path)
+    buttons, covered = page.evaluate(COVERED_LINES_JS)
+    assert buttons > 0, f"{path}: no copy button"
+    assert not covered, f"{path}: on a phone a copy button covers the code of lines {covered}"
 
 
 @pytest.mark.parametrize("path", TUTORIALS)
