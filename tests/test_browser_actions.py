@@ -109,6 +109,63 @@ def test_page_actions_are_named_buttons_in_one_row_that_a_keyboard_works(base_ur
     report(problems)
 
 
+# ## Chinese typesetting
+#
+# No line of Chinese text starts with a closing mark (。，、；：？！）」) or
+# ends with an opening one (（「), on a phone or a desktop: not after an
+# inline formula, which the browser lays out as one box, nor after a cited
+# test's mark. Each character's box and each formula's is measured in
+# reading order; a box whose middle is below the bottom of the one before
+# starts a line.
+LINE_STARTS_JS = """() => {
+  const CLOSING = "。，、；：？！）」』》", OPENING = "（「『《";
+  const problems = [];
+  for (const block of document.querySelectorAll('.lp-docs p, .lp-docs li, .md-content .lp-summary, .md-content > .md-content__inner > p')) {
+    const boxes = [];
+    const walker = document.createTreeWalker(block, NodeFilter.SHOW_ELEMENT | NodeFilter.SHOW_TEXT, {
+      acceptNode: node => node.parentElement && node.parentElement.closest('math') ? NodeFilter.FILTER_REJECT
+                                                                                   : NodeFilter.FILTER_ACCEPT});
+    for (let node; (node = walker.nextNode());) {
+      if (node.nodeType === Node.ELEMENT_NODE) {
+        if (node.localName === 'math') {
+          const rects = node.getClientRects();
+          if (rects.length) boxes.push({text: '[' + (node.getAttribute('alttext') || 'math') + ']',
+                                        first: rects[0], last: rects[rects.length - 1]});
+        }
+        continue;
+      }
+      for (let i = 0; i < node.data.length; i++) {
+        if (!node.data[i].trim()) continue;
+        const range = document.createRange();
+        range.setStart(node, i);
+        range.setEnd(node, i + 1);
+        const rects = range.getClientRects();
+        if (rects.length) boxes.push({text: node.data[i], first: rects[0], last: rects[rects.length - 1]});
+      }
+    }
+    for (let k = 1; k < boxes.length; k++) {
+      const a = boxes[k - 1], b = boxes[k];
+      const newLine = (b.first.top + b.first.bottom) / 2 > a.last.bottom;
+      if (!newLine) continue;
+      if (CLOSING.includes(b.text)) problems.push(`a line starts with ${b.text} after ${a.text}`);
+      if (OPENING.includes(a.text)) problems.push(`a line ends with ${a.text} before ${b.text}`);
+    }
+  }
+  return problems;
+}"""
+CHINESE_PAGES = ["/zh/"] + sorted("/zh/" + page_path(path) for path in SOURCE.glob("*/*_zh.py*")
+                                  if not path.name.startswith("__init__"))
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_no_chinese_line_starts_with_a_closing_mark(base_url, visitors, viewport):
+    visitor, problems = visitors(viewport), []
+    for path in CHINESE_PAGES:
+        problems += [f"{path}: {problem}" for problem in visitor.go(base_url + path).evaluate(LINE_STARTS_JS)]
+    assert len(CHINESE_PAGES) > 10
+    report(problems)
+
+
 # ## 7. Code copy
 #
 # Each code block's copy button must put on the clipboard exactly the
