@@ -90,19 +90,28 @@ def keep_marks_with_math(fragment):
 
 # A section is two halves: the marks of the tests that start in it go
 # between them when the page is written (see "write").
+#
+# The blank lines that end a block (those between its code and the next
+# commentary) stay in it, and in what its copy button copies, but are
+# drawn as a small gap without line numbers (`lp-gap`): a page of forty
+# blocks would show eighty numbered empty lines.
 def section_html(number, section, line_html, md, locale):
     anchor = f"section-{number}"
     docs = keep_marks_with_math(render_commentary(section.docs, md)) if section.docs.strip() else ""
-    code = "".join(
-        f'<span class="lp-line" data-ln="{row}">{line_html[row - 1]}</span>\n'
-        for row in section.code_line_numbers
-    )
+    rows = list(section.code_line_numbers)
+    lines = [f'<span class="lp-line" data-ln="{row}">{line_html[row - 1]}</span>\n' for row in rows]
+    shown = len(rows)
+    while shown and not line_html[rows[shown - 1] - 1].strip():
+        shown -= 1
+    code = "".join(lines[:shown]) + (f'<span class="lp-gap">{"".join(lines[shown:])}</span>' if 0 < shown < len(rows)
+                                     else "".join(lines[shown:]))
     code_cell = (
         f'<div class="highlight"><pre><code>{code}</code></pre></div>' if code else ""
     )
+    link_title = html.escape(words(locale)["section_link"])
     return (
         f'<div class="lp-section" id="{anchor}">\n'
-        f'<div class="lp-docs"><a class="lp-anchor" href="#{anchor}" title="{html.escape(words(locale)["section_link"])}">¶</a>\n',
+        f'<div class="lp-docs"><a class="lp-anchor" href="#{anchor}" title="{link_title}">¶</a>\n',
         f'{docs}\n</div>\n'
         f'<div class="lp-code" data-search-exclude>{code_cell}</div>\n'
         f"</div>\n",

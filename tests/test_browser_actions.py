@@ -109,6 +109,34 @@ def test_page_actions_are_named_buttons_in_one_row_that_a_keyboard_works(base_ur
     report(problems)
 
 
+# ## The end of a block
+#
+# The blank lines that end a code block are a small gap, without numbers,
+# lower than one line; they are still in the block's text.
+BLOCK_ENDS_JS = """() => [...document.querySelectorAll('.lp-code code')].map(code => {
+  const lines = [...code.querySelectorAll('.lp-line')];
+  const numbered = lines.filter(line => getComputedStyle(line, '::before').content !== 'none');
+  const gap = code.querySelector('.lp-gap');
+  return {last: numbered.length ? numbered[numbered.length - 1].textContent.trim() : '', lines: lines.length,
+          gap: gap ? gap.getBoundingClientRect().height : 0, line: lines[0].getBoundingClientRect().height,
+          kept: code.textContent.split('\\n').length - 1};
+})"""
+
+
+@pytest.mark.parametrize("path", TUTORIALS)
+def test_blank_lines_that_end_a_block_are_a_small_gap_without_numbers(base_url, visitors, path):
+    blocks, problems = visitors(DESKTOP).open(base_url + path).evaluate(BLOCK_ENDS_JS), []
+    for number, block in enumerate(blocks, start=1):
+        if not block["last"]:
+            problems.append(f"{path}: block {number} ends in a numbered blank line")
+        if block["gap"] >= block["line"]:
+            problems.append(f"{path}: block {number}'s closing gap is {block['gap']} px, a line is {block['line']}")
+        if block["kept"] != block["lines"]:
+            problems.append(f"{path}: block {number} holds {block['kept']} lines of text for {block['lines']} lines")
+    assert sum(block["gap"] > 0 for block in blocks) > 3, f"{path}: no block ends in a gap"
+    report(problems)
+
+
 # ## Chinese typesetting
 #
 # No line of Chinese text starts with a closing mark (。，、；：？！）」) or
