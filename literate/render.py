@@ -73,10 +73,12 @@ class CommentaryWarnings:
 # Chinese typesetting forbids a line to start with a closing mark (。，、；：
 # ？！）」) or to end with an opening one (（「). Browsers keep that rule
 # between characters, but an inline formula is one box to them, and the
-# full stop after it may start the next line: a formula goes on the page
-# together with the marks that close on it or open before it.
+# full stop after it may start the next line (in English too): a formula
+# goes on the page together with the marks that close on it or open
+# before it.
 CLOSING, OPENING = "。，、；：？！）」』》", "（「『《"
-MATH_WITH_MARKS = re.compile(rf'([{OPENING}]*)(<math\b[^>]*display="inline"[^>]*>.*?</math>)([{CLOSING}]*)', re.S)
+MATH_WITH_MARKS = re.compile(rf'([{OPENING}(\[]*)(<math\b[^>]*display="inline"[^>]*>.*?</math>)([{CLOSING}.,;:!?)\]]*)',
+                             re.S)
 
 
 def keep_marks_with_math(fragment):
