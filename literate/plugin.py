@@ -32,7 +32,7 @@ from mkdocs.plugins import BasePlugin, event_priority
 
 from literate.read import write_if_changed
 from literate.settings import LiterateConfig
-from literate.site import site_languages
+from literate.site import site_languages, words
 
 
 # The code column is most of a page's bytes (88% on the standard library's
@@ -143,8 +143,15 @@ class LiteratePlugin(BasePlugin[LiterateConfig]):
     # page after this event: in between, the code goes back. The code is
     # put back by a function, not a replacement string, which would read
     # the code's backslashes as escapes.
+    #
+    # The footer's "Next" of the course's last page would lead out of the
+    # course, to the site's own pages ("about" in their front matter): the
+    # course ends there.
     @event_priority(-100)
     def on_page_context(self, context, page, config, nav):
+        following = page.next_page
+        if following is not None and following.meta.get("about") and not page.meta.get("about"):
+            page.next_page = None
         columns = self.columns.pop(id(page), [])
         found = [int(number) for number in MARKER.findall(page.content or "")]
         if found != list(range(len(columns))):
@@ -167,6 +174,8 @@ class LiteratePlugin(BasePlugin[LiterateConfig]):
     def on_env(self, env, config, files):
         if self.templates is not None:
             env.bytecode_cache = self.templates
+        # The theme's words in the page's language: `lp_words(locale)`.
+        env.globals["lp_words"] = words
         language = building_language(config)
         self.built[language] = self.built[language]._replace(env=env)
         forget_the_last_pages_languages(config)

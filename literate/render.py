@@ -24,7 +24,7 @@ from literate.read import SourceError
 from literate.textfirst import LITERATE_SUFFIX, check_same, code_to_literate_text
 from literate.parse import parse_code, split_lines
 from literate.frontmatter import FrontMatter, read_front_matter
-from literate.site import NOTEBOOK_SUFFIX, download_name
+from literate.site import NOTEBOOK_SUFFIX, download_name, is_generator_page, words
 from literate.links import SourceLinks
 from literate.conventions import LIST_ITEM, readable_folder_name
 from literate.commentary import SERIES_TITLE, make_markdown, render_commentary
@@ -70,21 +70,50 @@ class CommentaryWarnings:
         return self.rows[0] if self.rows else 1
 
 
+# Chinese typesetting forbids a line to start with a closing mark (。，、；：
+# ？！）」) or to end with an opening one (（「). Browsers keep that rule
+# between characters, but an inline formula is one box to them, and the
+# full stop after it may start the next line (in English too): a formula
+# goes on the page together with the marks that close on it or open
+# before it.
+CLOSING, OPENING = "。，、；：？！）」』》", "（「『《"
+MATH_WITH_MARKS = re.compile(rf'([{OPENING}(\[]*)(<math\b[^>]*display="inline"[^>]*>.*?</math>)([{CLOSING}.,;:!?)\]]*)',
+                             re.S)
+
+
+def keep_marks_with_math(fragment):
+    def keep(match):
+        if not (match.group(1) or match.group(3)):
+            return match.group(0)
+        return f'<span class="lp-keep">{match.group(0)}</span>'
+
+    return MATH_WITH_MARKS.sub(keep, fragment)
+
+
 # A section is two halves: the marks of the tests that start in it go
 # between them when the page is written (see "write").
-def section_html(number, section, line_html, md):
+#
+# The blank lines that end a block (those between its code and the next
+# commentary) stay in it, and in what its copy button copies, but are
+# drawn as a small gap without line numbers (`lp-gap`): a page of forty
+# blocks would show eighty numbered empty lines.
+def section_html(number, section, line_html, md, locale):
     anchor = f"section-{number}"
-    docs = render_commentary(section.docs, md) if section.docs.strip() else ""
-    code = "".join(
-        f'<span class="lp-line" data-ln="{row}">{line_html[row - 1]}</span>\n'
-        for row in section.code_line_numbers
-    )
+    docs = keep_marks_with_math(render_commentary(section.docs, md)) if section.docs.strip() else ""
+    rows = list(section.code_line_numbers)
+    lines = [f'<span class="lp-line" data-ln="{row}">{line_html[row - 1]}</span>\n' for row in rows]
+    shown = len(rows)
+    while shown and not line_html[rows[shown - 1] - 1].strip():
+        shown -= 1
+    code = "".join(lines[:shown]) + (f'<span class="lp-gap">{"".join(lines[shown:])}</span>' if 0 < shown < len(rows)
+                                     else "".join(lines[shown:]))
     code_cell = (
         f'<div class="highlight"><pre><code>{code}</code></pre></div>' if code else ""
     )
+    link_title = html.escape(words(locale)["section_link"])
     return (
         f'<div class="lp-section" id="{anchor}">\n'
-        f'<div class="lp-docs"><a class="lp-anchor" href="#{anchor}" title="Link to this section">¶</a>\n',
+        f'<div class="lp-docs"><a class="lp-anchor" href="#{anchor}" title="{link_title}">¶</a>\n',
         f'{docs}\n</div>\n'
         f'<div class="lp-code" data-search-exclude>{code_cell}</div>\n'
         f"</div>\n",
@@ -93,7 +122,7 @@ def section_html(number, section, line_html, md):
 
 # The page title is the Markdown heading that opens the module docstring
 # (`# Title`); the first sentence after it is the summary shown on the
-# index.
+# home page.
 #
 # A heading may also be underlined with `===`, which Markdown and
 # reStructuredText both read as a title: a text-first source starts so.
@@ -117,17 +146,24 @@ SENTENCE_END = re.compile(r"(?<=[.!?])\s|(?<=[。！？])")
 
 def title_and_summary(sections, fallback, docstring_first=False):
     intro = sections[0].docs if sections else ""
-    written = [line for line in intro.split("\n") if line.strip()]
+    written = intro.split("\n")  # as written: a series title is known by the indented body under it
     lines = [line.strip() for line in written]
+
+    def skip_blank_lines():
+        while lines and not lines[0]:
+            lines.pop(0)
+
+    skip_blank_lines()
     title = fallback
     if lines and lines[0].startswith("# "):
         title = lines.pop(0)[2:].strip()
-    elif len(lines) > 1 and set(lines[1]) == {"="}:
+    elif len(lines) > 1 and lines[1] and set(lines[1]) == {"="}:
         title = lines[0]
         del lines[:2]
     elif docstring_first:
-        while lines and is_series_title(written[len(written) - len(lines):]):
+        while lines and is_series_title([line for line in written[len(written) - len(lines):] if line.strip()]):
             lines.pop(0)
+            skip_blank_lines()
         first_line_title = lines and short_title(lines[0])
         if lines and lines[0].endswith((":", "：")):
             title = readable_folder_name(fallback)
@@ -136,7 +172,35 @@ def title_and_summary(sections, fallback, docstring_first=False):
             lines.pop(0)
         elif lines:
             title = short_title(SENTENCE_END.split(lines[0], 1)[0]) or fallback
-    return title, (lines[0] if lines else "")
+    skip_blank_lines()
+    return title, first_sentence(lines)
+
+
+# The summary is one whole sentence: the first of the paragraph of prose
+# that opens the introduction, up to its full stop (or question or
+# exclamation mark), the lines of the paragraph read as one. Prose ends
+# where the paragraph does, or at a list, a formula, a table, a quote or a
+# heading; a paragraph that ends there without finishing a sentence ("This
+# page covers:" over a list) gives no summary, rather than half a one. A
+# full stop inside inline code or math, or after "e.g." and its kind, ends
+# no sentence.
+NOT_PROSE = re.compile(r"[$|>#<]|\.\. |=+$|-+$")
+NO_SENTENCE_END = re.compile(r"(?:\b(?:e\.g|i\.e|cf|vs|etc)|\b[A-Z])\.$")
+INLINE_SPANS = re.compile(r"(`+).+?\1|\$[^$]+\$")
+
+
+def first_sentence(lines):
+    prose = []
+    for line in lines:
+        if not line or LIST_ITEM.match(line) or NOT_PROSE.match(line):
+            break
+        prose.append(line)
+    text = "\n".join(prose)
+    masked = INLINE_SPANS.sub(lambda span: "x" * len(span.group(0)), text)
+    for end in SENTENCE_END.finditer(masked + "\n"):
+        if not NO_SENTENCE_END.search(masked[: end.start()]):
+            return text[: end.start()].rstrip()
+    return ""
 
 
 # As "commentary" reads them: `**Overview**:`, or a plain `Overview:` over
@@ -156,7 +220,7 @@ def summary_html(summary, page):
     md = make_markdown(lambda message, quote: None)
     if page.links is not None:
         md.treeprocessors.register(SourceLinks(md, page, from_home=True), "lp_source_links", 4)
-    return re.sub(r"^<p>|</p>$", "", render_commentary(summary, md))
+    return re.sub(r"^<p>|</p>$", "", keep_marks_with_math(render_commentary(summary, md)))
 
 
 # Prose only: a list item, a formula, a table row, a quote or a rule (`---`)
@@ -238,9 +302,10 @@ CITATION = re.compile(r"test_\w+")
 
 
 class TestCitations(Treeprocessor):
-    def __init__(self, md, rows):
+    def __init__(self, md, rows, locale):
         super().__init__(md)
         self.rows = rows  # {test function: its section number}
+        self.locale = locale
 
     def run(self, root):
         cited = [(parent, index, code) for parent in root.iter() if parent.tag not in ("pre", "a")
@@ -253,7 +318,8 @@ class TestCitations(Treeprocessor):
             if code.text not in self.rows:
                 continue
             link = ElementTree.Element("a", {"class": "lp-cite", "href": f"#section-{self.rows[code.text]}"})
-            mark = ElementTree.Element("span", {"class": "lp-cite-mark", "lang": "en", "data-search-exclude": ""})
+            mark = ElementTree.Element("span", {"class": "lp-cite-mark", "lang": self.locale,
+                                                   "data-search-exclude": ""})
             mark.tail, code.tail = code.tail, None
             parent[index] = link
             link.append(code)
@@ -306,15 +372,16 @@ def render_page(page, text, parsed=None):
         md.treeprocessors.register(SourceLinks(md, page), "lp_source_links", 4)
     tests = tuple((function, section_number(line, sections)) for function, line in parsed.tests)
     # After `inline` (20), which makes the code spans.
-    md.treeprocessors.register(TestCitations(md, dict(tests)), "lp_test_citations", 5)
+    md.treeprocessors.register(TestCitations(md, dict(tests), page.lang), "lp_test_citations", 5)
     rows = []
     for number, section in enumerate(sections, start=1):
         report.enter(section)
-        rows.append(section_html(number, section, line_html, md))
+        rows.append(section_html(number, section, line_html, md, page.lang))
     page.warnings.extend(report.found)
     return PageBody(front_matter(
         title=html.escape(page.title, quote=False), lang=page.lang, source_path=page.repo_path,
         hide=["navigation", "toc"], downloads=download_links(page), **authors_meta(front),
+        **({"about": True} if is_generator_page(page) else {}),
     ) + f'<div class="lp-page" lang="{page.lang}">\n', tuple(rows), tests)
 
 

@@ -94,6 +94,7 @@ class Chapter:
     slug: str  # its URL segment: the folder name without its prefix; "" outside any chapter
     headings: dict  # locale -> (title, introduction as Markdown); none outside any chapter
     pages: list  # the Page of each source, every language, in reading order
+    about: bool = False  # a chapter about the site, not of the course: listed after it
 
 
 # The site's own pages: the guide's, the generator's, and "Test results".
@@ -138,24 +139,26 @@ def find_chapters(source_dir, config_dir, languages, generator_pages=False):
         chapters.append(Chapter(slug, chapter_headings(folder, slug, languages),
                                 pages_in(folder, slug, config_dir, languages)))
     check_one_source_per_page([page for chapter in chapters for page in chapter.pages])
-    # The site's own pages are written in English; a site without English
-    # has them in its default language's tree.
+    # The site's own pages come after the course, under "About this site":
+    # "Test results" in every language, and the guide's and the generator's
+    # pages, which are written in English (a site without English has them in its
+    # default language's tree).
     locales = [language.locale for language in languages]
     english = "en" if "en" in locales else next(language.locale for language in languages if not language.folder)
+    chapters.append(Chapter("", {}, [
+        Page(None, TEST_RESULTS_PAGE, "", language.locale, words(language.locale)["test_results"],
+             words(language.locale)["test_results_summary"]) for language in languages], about=True))
     if generator_pages:
         guide = {language.locale: (words(language.locale)["guide"], "") for language in languages}
         chapters.append(Chapter(GUIDE, guide, [
             *(Page(path, f"{GUIDE}/{NUMERIC_PREFIX.sub('', page_name(path))}", repo_path(path, config_dir), english)
               for path in guide_files()),
             Page(None, SETTINGS_PAGE, "", english, "Configuration", "Every setting of the plugin, with its default."),
-        ]))
+        ], about=True))
         generator = {language.locale: (words(language.locale)["generator"], "") for language in languages}
         chapters.append(Chapter("", generator, [
-            Page(path, generator_page_name(path), repo_path(path, config_dir), english) for path in generator_files()]))
-    about = {language.locale: (words(language.locale)["about"], "") for language in languages}
-    chapters.append(Chapter("", about, [
-        Page(None, TEST_RESULTS_PAGE, "", english, "Test results", "Every tutorial's tests in this build, slowest first."),
-    ]))
+            Page(path, generator_page_name(path), repo_path(path, config_dir), english) for path in generator_files()],
+            about=True))
     return chapters
 
 
@@ -340,8 +343,13 @@ def url_from(start_url, page, languages):
     return posixpath.relpath(published_url(page, languages) or ".", start_url or ".") + "/"
 
 
-# The words the generator writes itself, in each language; a language
-# missing here gets the English ones.
+# The words the generator writes itself, in each language: every word a
+# page shows that its author did not write (actions, status lines, test
+# marks, the notice of a missing translation, the test results) comes from
+# the table of the page's language. Another language is another table with
+# the same keys (`tests/test_site.py` checks that they are); a language
+# missing here gets the English one. `{name}` is filled in where the words
+# are used; "tests" is singular and plural.
 WORDS = {
     "en": {
         "home": "Home",
@@ -349,13 +357,99 @@ WORDS = {
         "generator": "The generator",
         "about": "About this site",
         "untranslated": 'This page has no English version yet. Read it in {language}: <a href="{url}">{title}</a>.',
+        "site_links": "Site links",
+        "breadcrumbs": "Breadcrumbs",
+        "page_actions": "Page actions",
+        "view_source": "View code on GitHub",
+        "colab": "Open in Colab",
+        "download_notebook": "Download notebook",
+        "download_code": "Download .py",
+        "download_text": "Download as literate text",
+        "section_link": "Link to this section",
+        "test_results": "Test results",
+        "test_results_summary": "Every tutorial's tests in this build, slowest first.",
+        "test_results_intro": "Every tutorial's tests as this build ran them, or found them unchanged in its cache.",
+        "column_tutorial": "Tutorial",
+        "column_result": "Result",
+        "column_time": "Time",
+        "column_ran_on": "Ran on",
+        "no_tests": "no tests",
+        "tests": ("{n} test", "{n} tests"),
+        "seconds": "{seconds} s",
+        "took": " in {seconds} s",
+        "skipped_count": ", {n} skipped",
+        "summary_passed": "{tests} passed{took}",
+        "summary_not_run": "{tests}, not run in this build (--no-run)",
+        "summary_running": "{tests} running; their verdict shows here when they finish",
+        "summary_timed_out": "timed out: {problem}",
+        "summary_could_not_run": "the tests could not run: {problem}",
+        "summary_failed": "{failed} of {tests} failed{took}: {named}",
+        "expected_failure": " · expected to fail",
+        "expected_failure_why": " · expected to fail: {why}",
+        "ran_on": "ran on {runtime}",
+        "state_passed": "passed",
+        "state_failed": "failed",
+        "state_error": "error",
+        "state_skipped": "skipped",
+        "state_not_run": "not run",
+        "state_running": "running",
+        "state_timed_out": "timed out",
+        "function_problem": "{state}: {message}",
+        "function_passed": "passed in {seconds} s",
+        "function_cases_passed": "{n} cases passed in {seconds} s",
+        "function_timed_out": "did not finish: timed out",
+        "function_did_not_run": "did not run",
+        "printed": "What the tests printed",
     },
     "zh": {
         "home": "首页",
         "guide": "指南",
         "generator": "生成器",
         "about": "关于本站",
-        "untranslated": '本页还没有中文版。请阅读 {language} 版:<a href="{url}">{title}</a>。',
+        "untranslated": '本页还没有中文版。请阅读 {language} 版：<a href="{url}">{title}</a>。',
+        "site_links": "站点链接",
+        "breadcrumbs": "当前位置",
+        "page_actions": "页面操作",
+        "view_source": "在 GitHub 上查看代码",
+        "colab": "在 Colab 中打开",
+        "download_notebook": "下载 Notebook",
+        "download_code": "下载 .py 文件",
+        "download_text": "下载文学编程文本",
+        "section_link": "链接到本节",
+        "test_results": "测试结果",
+        "test_results_summary": "本次构建中每篇教程的测试，用时最长的在前。",
+        "test_results_intro": "每篇教程的测试：本次构建运行了它们，或在缓存中找到了未变的结果。",
+        "column_tutorial": "教程",
+        "column_result": "结果",
+        "column_time": "用时",
+        "column_ran_on": "运行环境",
+        "no_tests": "没有测试",
+        "tests": ("{n} 项测试", "{n} 项测试"),
+        "seconds": "{seconds} 秒",
+        "took": "，用时 {seconds} 秒",
+        "skipped_count": "，跳过 {n} 项",
+        "summary_passed": "{tests}通过{took}",
+        "summary_not_run": "{tests}，本次构建没有运行（--no-run）",
+        "summary_running": "{tests}正在运行，结束后在这里显示结果",
+        "summary_timed_out": "超时：{problem}",
+        "summary_could_not_run": "测试无法运行：{problem}",
+        "summary_failed": "{tests}中有 {failed} 项失败{took}：{named}",
+        "expected_failure": " · 预期失败",
+        "expected_failure_why": " · 预期失败：{why}",
+        "ran_on": "运行环境：{runtime}",
+        "state_passed": "通过",
+        "state_failed": "失败",
+        "state_error": "出错",
+        "state_skipped": "跳过",
+        "state_not_run": "未运行",
+        "state_running": "运行中",
+        "state_timed_out": "超时",
+        "function_problem": "{state}：{message}",
+        "function_passed": "通过，用时 {seconds} 秒",
+        "function_cases_passed": "{n} 个用例通过，用时 {seconds} 秒",
+        "function_timed_out": "未完成：超时",
+        "function_did_not_run": "没有运行",
+        "printed": "测试的输出",
     },
 }
 
@@ -364,18 +458,29 @@ def words(locale):
     return WORDS.get(locale, WORDS["en"])
 
 
-# The navigation of each language: its home page, then the chapters in
-# order, each a section titled in that language. mkdocs-static-i18n takes
-# a navigation per language.
+def count_of_tests(locale, n):
+    singular, plural = words(locale)["tests"]
+    return (singular if n == 1 else plural).format(n=n)
+
+
+# The navigation of each language: its home page, then the chapters of
+# the course in order, each a section titled in that language, then the
+# site's own pages in a section "About this site". mkdocs-static-i18n
+# takes a navigation per language.
 def navigation(chapters, locale):
-    nav = ["index.md"]
-    for chapter in chapters:
-        names = [f"{next(iter(versions.values())).name}.md" for versions in translations(chapter.pages)]
-        if chapter.headings and names:
-            nav.append({html.escape(chapter.headings[locale][0], quote=False): names})
-        else:
-            nav.extend(names)
-    return nav
+    def entries(chapters):
+        nav = []
+        for chapter in chapters:
+            names = [f"{next(iter(versions.values())).name}.md" for versions in translations(chapter.pages)]
+            if chapter.headings and names:
+                nav.append({html.escape(chapter.headings[locale][0], quote=False): names})
+            else:
+                nav.extend(names)
+        return nav
+
+    about = entries(chapter for chapter in chapters if chapter.about)
+    return (["index.md"] + entries(chapter for chapter in chapters if not chapter.about)
+            + ([{html.escape(words(locale)["about"], quote=False): about}] if about else []))
 
 
 def configure_navigation(config, chapters):

@@ -13,8 +13,10 @@ fragments, joined into the page when `write` writes it.
 import html
 import re
 
+from literate.site import count_of_tests, words
+from literate.render import CLOSING
 from literate.testrun import (
-    ERROR, FAILED, NOT_RUN, PASSED, RUNNING, SKIPPED, TIMED_OUT, first_line, unfinished_function, verdict_summary,
+    ERROR, FAILED, NOT_RUN, PASSED, RUNNING, SKIPPED, TIMED_OUT, first_line, unfinished_function,
 )
 
 
@@ -24,15 +26,48 @@ from literate.testrun import (
 # build, and the versions of Python and of the libraries they ran on. The
 # row of each `test_*` function carries that function's own mark, and what
 # pytest printed closes the page, collapsed. Whatever the tests said is
-# escaped: it is shown as text, never read as markup. The words are
-# English on every page, like the output they summarize.
+# escaped: it is shown as text, never read as markup. The words are the
+# page's language's (`site.WORDS`); what the tests themselves said (a
+# failure's message, what they printed) is quoted as it was.
 MARKS = {PASSED: "✓", FAILED: "✗", TIMED_OUT: "✗", NOT_RUN: "○", RUNNING: "⋯", SKIPPED: "–", ERROR: "✗"}
 
 
-def verdict_text(verdict):
-    text = f"{MARKS[verdict.status]} {verdict_summary(verdict)}"
+def state_word(locale, state):
+    return words(locale)["state_" + state.replace(" ", "_")]
+
+
+def seconds(value):
+    return f"{value:.1f}"
+
+
+def verdict_summary(verdict, locale):
+    said = words(locale)
+    tests = count_of_tests(locale, len(verdict.cases) or len(verdict.functions))
+    if verdict.status == NOT_RUN:
+        return said["summary_not_run"].format(tests=tests)
+    if verdict.status == RUNNING:
+        return said["summary_running"].format(tests=tests)
+    if verdict.status == TIMED_OUT:
+        return said["summary_timed_out"].format(problem=verdict.problem)
+    skipped = sum(case.outcome == SKIPPED for case in verdict.cases)
+    took = said["took"].format(seconds=seconds(verdict.seconds)) + (
+        said["skipped_count"].format(n=skipped) if skipped else "")
+    if verdict.status == PASSED:
+        passed = count_of_tests(locale, (len(verdict.cases) or len(verdict.functions)) - skipped)
+        return said["summary_passed"].format(tests=passed, took=took)
+    if verdict.problem:
+        return said["summary_could_not_run"].format(problem=first_line(verdict.problem))
+    failing = [case for case in verdict.cases if case.outcome in (FAILED, ERROR)]
+    named = "; ".join(f"{case.name} ({first_line(case.message)})" for case in failing)
+    return said["summary_failed"].format(failed=len(failing), tests=tests, took=took, named=named)
+
+
+def verdict_text(verdict, locale):
+    text = f"{MARKS[verdict.status]} {verdict_summary(verdict, locale)}"
     if verdict.expected_failure is not None:
-        text += " · expected to fail" + (f": {verdict.expected_failure}" if verdict.expected_failure else "")
+        why = verdict.expected_failure
+        text += (words(locale)["expected_failure_why"].format(why=why) if why
+                 else words(locale)["expected_failure"])
     return text
 
 
@@ -42,44 +77,51 @@ def verdict_state(verdict):
     return verdict.status.replace(" ", "-")
 
 
-def status_line_html(verdict):
+def status_line_html(verdict, locale):
     runtime = " · ".join(f"{name} {version}" for name, version in verdict.runtime)
-    ran_on = f' <span class="lp-tests__runtime">ran on {html.escape(runtime)}</span>' if runtime else ""
-    return (f'<p class="lp-tests lp-tests--{verdict_state(verdict)}" lang="en" data-search-exclude>'
-            f"{html.escape(verdict_text(verdict))}{ran_on}</p>\n")
+    ran_on = (f' <span class="lp-tests__runtime">{html.escape(words(locale)["ran_on"].format(runtime=runtime))}'
+              "</span>" if runtime else "")
+    return (f'<p class="lp-tests lp-tests--{verdict_state(verdict)}" lang="{locale}" data-search-exclude>'
+            f"{html.escape(verdict_text(verdict, locale))}{ran_on}</p>\n")
 
 
-def function_outcome(verdict, function):
+def function_outcome(verdict, function, locale):
     """(state, words): what one `test_*` function did in this build."""
+    said = words(locale)
     cases = [case for case in verdict.cases if case.function == function]
     failing = [case for case in cases if case.outcome in (FAILED, ERROR)]
     if failing:
-        state, words = failing[0].outcome, f"{failing[0].outcome}: {first_line(failing[0].message)}"
+        state = failing[0].outcome
+        text = said["function_problem"].format(state=state_word(locale, state),
+                                               message=first_line(failing[0].message))
     elif cases and all(case.outcome == SKIPPED for case in cases):
-        state, words = SKIPPED, f"skipped: {first_line(cases[0].message)}"
+        state = SKIPPED
+        text = said["function_problem"].format(state=state_word(locale, state), message=first_line(cases[0].message))
     elif cases:
-        count = f"{len(cases)} cases " if len(cases) > 1 else ""
-        state, words = PASSED, f"{count}passed in {sum(case.seconds for case in cases):.2f} s"
+        took = f"{sum(case.seconds for case in cases):.2f}"
+        state = PASSED
+        text = (said["function_cases_passed"].format(n=len(cases), seconds=took) if len(cases) > 1
+                else said["function_passed"].format(seconds=took))
     elif verdict.status == TIMED_OUT and function == unfinished_function(verdict):
-        state, words = TIMED_OUT, "did not finish: timed out"
+        state, text = TIMED_OUT, said["function_timed_out"]
     else:
-        state, words = FAILED, "did not run"
-    return state, words
+        state, text = FAILED, said["function_did_not_run"]
+    return state, text
 
 
-def function_mark(verdict, function):
-    state, words = function_outcome(verdict, function)
-    return (f'<p class="lp-test-mark lp-test-mark--{state.replace(" ", "-")}" lang="en" data-search-exclude>'
-            f"{MARKS[state]} <code>{function}</code> {html.escape(words)}</p>\n")
+def function_mark(verdict, function, locale):
+    state, text = function_outcome(verdict, function, locale)
+    return (f'<p class="lp-test-mark lp-test-mark--{state.replace(" ", "-")}" lang="{locale}" data-search-exclude>'
+            f"{MARKS[state]} <code>{function}</code> {html.escape(text)}</p>\n")
 
 
-def function_marks(verdict, tests):
+def function_marks(verdict, tests, locale):
     """{section number: the marks of the test functions that start in that section}"""
     marks = {}
     if verdict is None or verdict.status in (NOT_RUN, RUNNING):
         return marks
     for function, number in tests:
-        marks[number] = marks.get(number, "") + function_mark(verdict, function)
+        marks[number] = marks.get(number, "") + function_mark(verdict, function, locale)
     return marks
 
 
@@ -89,31 +131,39 @@ def function_marks(verdict, tests):
 # row, with an empty mark after it; the mark says what the test did in this
 # build, passed, failed or not run. (Raw HTML in commentary is shown as
 # text, so no author's tag is taken for such a mark.)
-CITATION_MARK = re.compile(r'(<code>(test_\w+)</code></a>)<span class="lp-cite-mark"([^>]*)></span>')
+#
+# A mark keeps the Chinese punctuation that closes on it on its line, as a
+# formula does (see "render").
+CITATION_MARK = re.compile(rf'(<code>(test_\w+)</code></a>)<span class="lp-cite-mark"([^>]*)></span>([{CLOSING}]*)')
 
 
 def citation_state(verdict, function):
     if verdict is None or verdict.status in (NOT_RUN, RUNNING):
         return NOT_RUN if verdict is None else verdict.status
-    state, _ = function_outcome(verdict, function)
+    state, _ = function_outcome(verdict, function, "en")
     return FAILED if state in (ERROR, TIMED_OUT) else state
 
 
-def mark_citations(html_text, verdict):
+def mark_citations(html_text, verdict, locale):
     def mark(match):
         state = citation_state(verdict, match.group(2))
-        return (f'{match.group(1)}<span class="lp-cite-mark lp-cite-mark--{state.replace(" ", "-")}"'
-                f'{match.group(3)}>{MARKS[state]} {state}</span>')
+        mark = (f'<span class="lp-cite-mark lp-cite-mark--{state.replace(" ", "-")}"'
+                f'{match.group(3)}>{MARKS[state]} {state_word(locale, state)}</span>')
+        if match.group(4):
+            mark = f'<span class="lp-keep">{mark}{match.group(4)}</span>'
+        return match.group(1) + mark
 
     return CITATION_MARK.sub(mark, html_text)
 
 
-def printed_output_html(verdict):
+# What the tests printed is theirs, and quoted as they printed it: only
+# the summary that opens it is in the page's language.
+def printed_output_html(verdict, locale):
     if not verdict.output.strip():
         return ""
     return (
-        '<details class="lp-test-output" lang="en" data-search-exclude>\n'
-        "<summary>What the tests printed</summary>\n"
-        f"<pre><code>{html.escape(verdict.output.rstrip())}</code></pre>\n"
+        f'<details class="lp-test-output" lang="{locale}" data-search-exclude>\n'
+        f"<summary>{html.escape(words(locale)['printed'])}</summary>\n"
+        f'<pre lang="en"><code>{html.escape(verdict.output.rstrip())}</code></pre>\n'
         "</details>\n"
     )

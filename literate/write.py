@@ -21,32 +21,36 @@ from literate.site import (
     SETTINGS_PAGE, TEST_RESULTS_PAGE, is_generator_page, language_of, page_url, pages_of, translations, url_from, words,
 )
 from literate.commentary import make_markdown, render_commentary, sanitize
-from literate.render import front_matter
+from literate.render import front_matter, keep_marks_with_math
 from literate.testrun import NOT_RUN, RUNNING
-from literate.verdicts import function_marks, mark_citations, printed_output_html, status_line_html, verdict_text
+from literate.verdicts import (
+    MARKS, function_marks, mark_citations, printed_output_html, status_line_html, verdict_state, verdict_text,
+)
 
 
 # The page as MkDocs reads it: its body with what its tests showed joined
 # in, the status line first, each test's mark in the row where the test
 # starts, a mark beside each citation, and what the tests printed last.
 def page_markdown(page):
-    body, verdict = page.body, page.verdict
-    marks = function_marks(verdict, body.tests)
+    body, verdict, locale = page.body, page.verdict, page.lang
+    marks = function_marks(verdict, body.tests, locale)
     rows = "".join(before + marks.get(number, "") + after for number, (before, after) in enumerate(body.rows, start=1))
-    status, output = (status_line_html(verdict), printed_output_html(verdict)) if verdict else ("", "")
-    return body.head + status + mark_citations(rows, verdict) + output + body.tail
+    status, output = ((status_line_html(verdict, locale), printed_output_html(verdict, locale)) if verdict
+                      else ("", ""))
+    return body.head + status + mark_citations(rows, verdict, locale) + output + body.tail
 
 
-# The "Test results" page lists every tutorial with its verdict in this
-# build, slowest first: the tutorial that holds the build up is the first
-# one seen. What tests say is escaped for Markdown as well as for HTML,
-# since a table cell is read as Markdown. Like the verdicts, it is in
-# English; it links to the tutorials of every language.
+# The "Test results" page of each language lists every tutorial with its
+# verdict in this build, slowest first: the tutorial that holds the build
+# up is the first one seen. What tests say is escaped for Markdown as well
+# as for HTML, since a table cell is read as Markdown. It links to the
+# tutorials of every language.
 def markdown_text(text):
     return re.sub(r"([\\`*_\[\]|])", r"\\\1", html.escape(text, quote=False))
 
 
 def render_test_results(pages, languages, lang):
+    said = words(lang)
     tutorials = [page for page in pages if not is_generator_page(page)]
 
     def ran(page):
@@ -58,16 +62,17 @@ def render_test_results(pages, languages, lang):
     rows = []
     for page in sorted(tutorials, key=slowest_first):
         verdict = page.verdict
-        result = verdict_text(verdict) if verdict else "no tests"
-        took = f"{verdict.seconds:.1f} s" if ran(page) else ""
+        result = verdict_text(verdict, lang) if verdict else said["no_tests"]
+        took = said["seconds"].format(seconds=f"{verdict.seconds:.1f}") if ran(page) else ""
         runtime = ", ".join(f"{name} {version}" for name, version in verdict.runtime) if ran(page) else ""
-        link = f"{page.name}.md" if page.lang == lang else url_from(page_url(TEST_RESULTS_PAGE), page, languages)
+        link = f"{page.name}.md" if page.lang == lang else url_from(
+            language_of_locale(lang, languages).folder + page_url(TEST_RESULTS_PAGE), page, languages)
         rows.append(f"| [{markdown_text(page.title)}]({link}) | {markdown_text(result)} "
                     f"| {took} | {markdown_text(runtime)} |")
-    table = "| Tutorial | Result | Time | Ran on |\n| --- | --- | --- | --- |\n" + "\n".join(rows)
-    intro = "Every tutorial's tests as this build ran them, or found them unchanged in its cache."
-    return front_matter(title="Test results", lang=lang, hide=["navigation", "toc"]) + (
-        f"# Test results\n\n{intro}\n\n{table}\n")
+    columns = " | ".join(said[f"column_{name}"] for name in ("tutorial", "result", "time", "ran_on"))
+    table = f"| {columns} |\n| --- | --- | --- | --- |\n" + "\n".join(rows)
+    return front_matter(title=said["test_results"], lang=lang, hide=["navigation", "toc"], about=True) + (
+        f"# {markdown_text(said['test_results'])}\n\n{markdown_text(said['test_results_intro'])}\n\n{table}\n")
 
 
 # The guide's reference of the plugin's settings is made from the classes
@@ -82,22 +87,49 @@ def render_settings_reference(lang):
     return front_matter(title="Configuration", lang=lang) + f"# Configuration\n\n{intro}\n\n{table}\n"
 
 
-# The home page of each language lists the chapters in order, each with
-# its title and introduction, and under it every tutorial with its title
-# and the first line of its introduction. A tutorial that exists in
-# several languages gets a link to each ("中文 | English"); one that is not
-# translated into this language is listed in the language it has.
+def language_of_locale(locale, languages):
+    return next(language for language in languages if language.locale == locale)
+
+
+# The home page of each language is the course: the chapters in order, each
+# with its title and introduction, and under it every tutorial with its
+# title, the mark of its tests' verdict, and the first sentence of its
+# introduction. A tutorial that exists in several languages gets a link to
+# each ("English | 中文"); one that is not translated into this language is
+# listed in the language it has. The site's own pages follow, under "About
+# this site": "Test results", and the generator's pages on one line.
 def render_index(chapters, language, languages, config):
     md = make_markdown(lambda message, quote: None)  # the pages report them
+    said = words(language.locale)
     body = [f"# {config['site_name']}"]
     for chapter in chapters:
+        if chapter.about:
+            continue
         if chapter.headings:
             title, intro = chapter.headings[language.locale]
-            body += [f"## {markdown_text(title)}", commentary_in_markdown(render_commentary(intro, md)) if intro else ""]
-        entries = [index_entry(versions, language, languages) for versions in translations(chapter.pages)]
-        body.append("\n".join(entries))
-    return front_matter(title=words(language.locale)["home"], lang=language.locale,
+            intro_html = keep_marks_with_math(render_commentary(intro, md)) if intro else ""
+            body += [f"## {markdown_text(title)}", commentary_in_markdown(intro_html)]
+        body.append("\n".join(index_entry(versions, language, languages) for versions in translations(chapter.pages)))
+    about = [chapter for chapter in chapters if chapter.about and chapter.pages]
+    if about:
+        body.append(f"## {markdown_text(said['about'])}")
+    for chapter in about:
+        if chapter.headings:
+            body += [f"### {markdown_text(chapter.headings[language.locale][0])}",
+                     " · ".join(index_link(versions, language, languages) for versions in translations(chapter.pages))]
+        else:
+            body.append("\n".join(index_entry(versions, language, languages) for versions in translations(chapter.pages)))
+    return front_matter(title=said["home"], lang=language.locale,
                         hide=["navigation", "toc"]) + "\n\n".join(part for part in body if part) + "\n"
+
+
+def index_link(versions, language, languages):
+    page = versions.get(language.locale) or next(iter(versions.values()))
+    link = f"{page.name}.md" if page.lang == language.locale else url_from(language.folder, page, languages)
+    entry = f"[{markdown_text(page.title)}]({link})"
+    if page.lang != language.locale:
+        entry += f" ({language_of(page, languages).name})"
+    return entry
 
 
 def index_entry(versions, language, languages):
@@ -106,14 +138,17 @@ def index_entry(versions, language, languages):
     def link(version):
         return f"{version.name}.md" if version.lang == language.locale else url_from(language.folder, version, languages)
 
-    entry = f"- [{markdown_text(page.title)}]({link(page)})"
-    if page.lang != language.locale:
-        entry += f" ({language_of(page, languages).name})"
-    if page.summary:
-        entry += ": " + commentary_in_markdown(page.summary)
+    entry = f"- {index_link(versions, language, languages)}"
+    if page.verdict is not None:
+        state = verdict_state(page.verdict)
+        entry += (f' <span class="lp-verdict lp-verdict--{state}" role="img" '
+                  f'aria-label="{html.escape(verdict_text(page.verdict, language.locale))}">'
+                  f"{MARKS[page.verdict.status]}</span>")
     if len(versions) > 1:
         entry += " · " + " | ".join(f"[{other.name}]({link(versions[other.locale])})"
                                     for other in languages if other.locale in versions)
+    if page.summary:
+        entry += f'\n  <span class="lp-summary">{commentary_in_markdown(page.summary)}</span>'
     return entry
 
 
@@ -140,7 +175,7 @@ def render_notice(page, language, languages):
         language=language_of(page, languages).name, url=html.escape(url), title=html.escape(page.title))
     return front_matter(
         title=html.escape(page.title, quote=False), lang=language.locale, source_path=page.repo_path,
-        search={"exclude": True}, hide=["navigation", "toc"],
+        search={"exclude": True}, hide=["navigation", "toc"], **({"about": True} if is_generator_page(page) else {}),
     ) + f'<p class="lp-untranslated" lang="{language.locale}">{sanitize(notice)}</p>\n'
 
 

@@ -123,8 +123,9 @@ FONT_JS = """async () => {
   };
 }"""
 
+# A link's text is its name as a screen reader says it: an icon button's is its label.
 LINKS_JS = """() => [...document.querySelectorAll('a[href]')].map(a => ({
-  href: a.href, text: a.textContent.trim()}))"""
+  href: a.href, text: (a.getAttribute('aria-label') || a.textContent).trim()}))"""
 IDS_JS = "() => [...document.querySelectorAll('[id], a[name]')].map(e => e.id || e.name)"
 
 PERMALINK_ROWS_JS = """() => [...document.querySelectorAll('.lp-section')].map(row => {
@@ -644,9 +645,10 @@ def test_every_link_resolves(visits, sources, path):
 
 def configured_link_problems(path, source, links):
     problems = []
-    shown = [link["href"] for link in links if link["text"] == "View code on GitHub"]
+    words = literate.site.words("zh" if path.startswith("/zh/") else "en")["view_source"]
+    shown = [link["href"] for link in links if link["text"] == words]
     if shown != [github_link(source)]:
-        problems.append(f"{path}: 'View code on GitHub' goes to {shown}, expected {github_link(source)}")
+        problems.append(f"{path}: {words!r} goes to {shown}, expected {github_link(source)}")
     configured = {link["url"] for link in CONFIG["extra"]["header_links"]} | {CONFIG["repo_url"]}
     missing = configured - {link["href"] for link in links}
     if missing:

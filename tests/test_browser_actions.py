@@ -14,9 +14,10 @@ from urllib.parse import urlsplit
 import pytest
 
 import literate.parse
+import literate.site
 import literate.textfirst
 from site_html import shown_code
-from support import DESKTOP, ROOT, SOURCE, is_generator_page, page_path, report, sampled, served
+from support import DESKTOP, PHONE, ROOT, SOURCE, is_generator_page, page_path, report, sampled, served
 from test_browser import axe_findings, contrast_problems, measure_contrast, search
 
 pytestmark = pytest.mark.browser
@@ -58,6 +59,141 @@ def test_search_finds_the_page_in_the_query_language(base_url, visitors, query, 
     assert shown == lang, f"the first result for {query!r} opens {page.url}, a page in {shown!r}"
 
 
+# ## Page actions
+#
+# A page's actions are buttons at the top of its content, each named in the
+# page's language for screen readers (and shown as a tooltip). On a phone
+# they take one row, inside the screen, the commentary starts on the first
+# screen, and a keyboard reaches every action and works it: Enter on
+# "Download .py" downloads the page's code.
+ACTIONS = {"colab": "colab", "notebook": "download_notebook", "code": "download_code", "text": "download_text",
+           "source": "view_source"}
+FIRST_SCREEN = 400  # pixels of a 390×844 phone before which a tutorial's commentary starts
+
+
+@pytest.mark.parametrize("path", TUTORIALS)
+def test_page_actions_are_named_buttons_in_one_row_that_a_keyboard_works(base_url, visitors, path, artifacts):
+    source, problems = TUTORIALS[path], []
+    said = literate.site.words("zh" if path.startswith("/zh/") else "en")
+    page = visitors(PHONE).open(base_url + path)
+    buttons = page.evaluate("""() => [...document.querySelectorAll('.lp-actions a')].map(a => {
+        const box = a.getBoundingClientRect();
+        return {kind: [...a.classList].find(c => c.startsWith('lp-action--')).slice(11), name: a.ariaLabel,
+                title: a.title, top: box.top, bottom: box.bottom, left: box.left, right: box.right,
+                icon: Boolean(a.querySelector('svg'))};
+    })""")
+    kinds = ["colab", "notebook", "code", "text", "source"]
+    if source == GENERATOR:
+        kinds = ["code", "text", "source"]
+    assert [button["kind"] for button in buttons] == kinds, f"{path}: the actions are {buttons}"
+    for button in buttons:
+        if not (button["name"] == button["title"] == said[ACTIONS[button["kind"]]] and button["icon"]):
+            problems.append(f"{path}: the {button['kind']} button is named {button['name']!r}, with no icon"
+                            if not button["icon"] else f"{path}: the {button['kind']} button is named "
+                            f"{button['name']!r}, not {said[ACTIONS[button['kind']]]!r}")
+    if len({round(button["top"]) for button in buttons}) != 1:
+        problems.append(f"{path}: on a phone the actions take more than one row: {buttons}")
+    if any(button["left"] < 0 or button["right"] > PHONE["width"] for button in buttons):
+        problems.append(f"{path}: on a phone an action is off the screen: {buttons}")
+    commentary = page.evaluate("() => document.querySelector('.lp-docs > :not(.lp-anchor)')"
+                               ".getBoundingClientRect().top + window.scrollY")
+    if commentary > FIRST_SCREEN:
+        problems.append(f"{path}: on a phone the commentary starts at {commentary:.0f} px, below {FIRST_SCREEN}")
+    page.screenshot(path=str(artifacts / f"actions-{path.strip('/').replace('/', '-')}-phone.png"))
+    focus_by_tab(page, "e.matches('.lp-action--code')", "the Download .py button")
+    with page.expect_download() as download:
+        page.keyboard.press("Enter")
+    expected = literate.site.page_name(source) + ".py"
+    if download.value.suggested_filename != expected:
+        problems.append(f"{path}: Enter on Download .py downloads {download.value.suggested_filename}")
+    report(problems)
+
+
+# ## The end of a block
+#
+# The blank lines that end a code block are a small gap, without numbers,
+# lower than one line; they are still in the block's text.
+BLOCK_ENDS_JS = """() => [...document.querySelectorAll('.lp-code code')].map(code => {
+  const lines = [...code.querySelectorAll('.lp-line')];
+  const numbered = lines.filter(line => getComputedStyle(line, '::before').content !== 'none');
+  const gap = code.querySelector('.lp-gap');
+  return {last: numbered.length ? numbered[numbered.length - 1].textContent.trim() : '', lines: lines.length,
+          gap: gap ? gap.getBoundingClientRect().height : 0, line: lines[0].getBoundingClientRect().height,
+          kept: code.textContent.split('\\n').length - 1};
+})"""
+
+
+@pytest.mark.parametrize("path", TUTORIALS)
+def test_blank_lines_that_end_a_block_are_a_small_gap_without_numbers(base_url, visitors, path):
+    blocks, problems = visitors(DESKTOP).open(base_url + path).evaluate(BLOCK_ENDS_JS), []
+    for number, block in enumerate(blocks, start=1):
+        if not block["last"]:
+            problems.append(f"{path}: block {number} ends in a numbered blank line")
+        if block["gap"] >= block["line"]:
+            problems.append(f"{path}: block {number}'s closing gap is {block['gap']} px, a line is {block['line']}")
+        if block["kept"] != block["lines"]:
+            problems.append(f"{path}: block {number} holds {block['kept']} lines of text for {block['lines']} lines")
+    assert sum(block["gap"] > 0 for block in blocks) > 3, f"{path}: no block ends in a gap"
+    report(problems)
+
+
+# ## Chinese typesetting
+#
+# No line of Chinese text starts with a closing mark (。，、；：？！）」) or
+# ends with an opening one (（「), on a phone or a desktop: not after an
+# inline formula, which the browser lays out as one box, nor after a cited
+# test's mark. Each character's box and each formula's is measured in
+# reading order; a box whose middle is below the bottom of the one before
+# starts a line.
+LINE_STARTS_JS = """() => {
+  const CLOSING = "。，、；：？！）」』》", OPENING = "（「『《";
+  const problems = [];
+  for (const block of document.querySelectorAll('.lp-docs p, .lp-docs li, .md-content .lp-summary, .md-content > .md-content__inner > p')) {
+    const boxes = [];
+    const walker = document.createTreeWalker(block, NodeFilter.SHOW_ELEMENT | NodeFilter.SHOW_TEXT, {
+      acceptNode: node => node.parentElement && node.parentElement.closest('math') ? NodeFilter.FILTER_REJECT
+                                                                                   : NodeFilter.FILTER_ACCEPT});
+    for (let node; (node = walker.nextNode());) {
+      if (node.nodeType === Node.ELEMENT_NODE) {
+        if (node.localName === 'math') {
+          const rects = node.getClientRects();
+          if (rects.length) boxes.push({text: '[' + (node.getAttribute('alttext') || 'math') + ']',
+                                        first: rects[0], last: rects[rects.length - 1]});
+        }
+        continue;
+      }
+      for (let i = 0; i < node.data.length; i++) {
+        if (!node.data[i].trim()) continue;
+        const range = document.createRange();
+        range.setStart(node, i);
+        range.setEnd(node, i + 1);
+        const rects = range.getClientRects();
+        if (rects.length) boxes.push({text: node.data[i], first: rects[0], last: rects[rects.length - 1]});
+      }
+    }
+    for (let k = 1; k < boxes.length; k++) {
+      const a = boxes[k - 1], b = boxes[k];
+      const newLine = (b.first.top + b.first.bottom) / 2 > a.last.bottom;
+      if (!newLine) continue;
+      if (CLOSING.includes(b.text)) problems.push(`a line starts with ${b.text} after ${a.text}`);
+      if (OPENING.includes(a.text)) problems.push(`a line ends with ${a.text} before ${b.text}`);
+    }
+  }
+  return problems;
+}"""
+CHINESE_PAGES = ["/zh/"] + sorted("/zh/" + page_path(path) for path in SOURCE.glob("*/*_zh.py*")
+                                  if not path.name.startswith("__init__"))
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_no_chinese_line_starts_with_a_closing_mark(base_url, visitors, viewport):
+    visitor, problems = visitors(viewport), []
+    for path in CHINESE_PAGES:
+        problems += [f"{path}: {problem}" for problem in visitor.go(base_url + path).evaluate(LINE_STARTS_JS)]
+    assert len(CHINESE_PAGES) > 10
+    report(problems)
+
+
 # ## 7. Code copy
 #
 # Each code block's copy button must put on the clipboard exactly the
@@ -92,6 +228,33 @@ def block_source(block, lines):
     numbers = [int(n) for n in block.evaluate(
         "pre => [...pre.querySelectorAll('.lp-line')].map(line => line.dataset.ln)")]
     return numbers, "\n".join(lines[n - 1] for n in numbers).rstrip()
+
+
+# On a phone the copy button shows all the time, at the top right of its
+# block: no line's text may lie under it, however far the line runs.
+COVERED_LINES_JS = """() => {
+  const covered = [];
+  for (const button of document.querySelectorAll('.lp-code .md-code__button')) {
+    const b = button.getBoundingClientRect(), pre = button.closest('pre').getBoundingClientRect();
+    for (const line of button.closest('pre').querySelectorAll('.lp-line')) {
+      const range = document.createRange();
+      range.selectNodeContents(line);
+      const under = [...range.getClientRects()].some(r => line.textContent.trim() &&
+        Math.max(r.left, pre.left) < b.right && Math.min(r.right, pre.right) > b.left &&
+        r.top < b.bottom && r.bottom > b.top);
+      if (under) covered.push(line.dataset.ln);
+    }
+  }
+  return [document.querySelectorAll('.lp-code .md-code__button').length, covered];
+}"""
+
+
+@pytest.mark.parametrize("path", TUTORIALS)
+def test_on_a_phone_no_copy_button_covers_code(base_url, visitors, path):
+    page = visitors(PHONE).open(base_url + path)
+    buttons, covered = page.evaluate(COVERED_LINES_JS)
+    assert buttons > 0, f"{path}: no copy button"
+    assert not covered, f"{path}: on a phone a copy button covers the code of lines {covered}"
 
 
 @pytest.mark.parametrize("path", TUTORIALS)

@@ -118,7 +118,7 @@ def test_open_in_colab_points_at_the_notebook_on_the_published_branch(project, p
     tree = branch_tree(project, "gh-pages")
     for page, words in (("sums/adding/index.html", "Open in Colab"), ("zh/sums/adding/index.html", "在 Colab 中打开")):
         body = (project / "site" / page).read_text(encoding="utf-8")
-        links = re.findall(r'<a class="lp-bar__colab" href="([^"]+)">([^<]+)</a>', body)
+        links = re.findall(r'<a class="[^"]*lp-action--colab" href="([^"]+)" title="([^"]+)"', body)
         assert len(links) == 1 and links[0][1] == words, links
         shape = re.fullmatch(rf"https://colab\.research\.google\.com/github/{OWNER_REPO}/blob/gh-pages/(\S+\.ipynb)",
                              links[0][0])

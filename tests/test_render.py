@@ -170,3 +170,34 @@ def test_test_names_in_code_blocks_and_links_are_not_citations():
     page.body = literate.render.render_page(page, text)
     markdown = literate.write.page_markdown(page)
     assert page.warnings == [] and "lp-cite" not in markdown and "<code>test_a</code>" in markdown
+
+
+# The home page's summary of a tutorial is the first whole sentence of the
+# prose that opens its introduction, or nothing: never half a sentence.
+@pytest.mark.parametrize("lines, summary", [
+    (["A gradient worked out by hand is easy to get wrong, and a wrong gradient",
+      "still trains, only badly. Finite differences check it."],
+     "A gradient worked out by hand is easy to get wrong, and a wrong gradient\nstill trains, only badly."),
+    (["This document mainly covers:", "- how to define a function", "- how to check it"], ""),
+    (["How does it pass through?", "", "More."], "How does it pass through?"),
+    (["Shapes such as ``x.shape`` vs. ``y.shape`` and $0.5 x$ stay whole, e.g. here. Then more."],
+     "Shapes such as ``x.shape`` vs. ``y.shape`` and $0.5 x$ stay whole, e.g. here."),
+    (["手算的梯度很容易出错，而错误的梯度照样能训练，只是训练得不好。有限差分只", "用函数本身来检查梯度。"],
+     "手算的梯度很容易出错，而错误的梯度照样能训练，只是训练得不好。"),
+    (["本文档主要包括:", "- 一", "- 二"], ""),
+    (["The example function is:", "$$ c = x $$", "read as c."], ""),
+], ids=["wrapped", "list", "question", "no stop inside code, math or e.g.", "chinese", "chinese list", "formula"])
+def test_a_summary_is_one_whole_sentence(lines, summary):
+    assert literate.render.first_sentence(lines) == summary
+
+
+# A formula and the Chinese marks that close on it or open before it are
+# kept on one line; a formula without such marks is left as it is.
+def test_inline_math_keeps_its_chinese_punctuation():
+    out, _ = render("激活函数 $f$ 作用：$y = f(x)$。上层（$g$）传回，$h$，与 $k$ 之后")
+    kept = literate.render.keep_marks_with_math(out)
+    assert re.findall(r'<span class="lp-keep">(.*?)</span>', kept) == [
+        re.search(r'<math[^>]*alttext="y = f\(x\)".*?</math>', out).group(0) + "。",
+        "（" + re.search(r'<math[^>]*alttext="g".*?</math>', out).group(0) + "）",
+        re.search(r'<math[^>]*alttext="h".*?</math>', out).group(0) + "，"]
+    assert re.sub(r'<span class="lp-keep">|</span>', "", kept) == out

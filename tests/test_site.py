@@ -7,6 +7,7 @@ import json
 import html
 import posixpath
 import re
+from html.parser import HTMLParser
 
 import pytest
 
@@ -31,7 +32,7 @@ GENERATOR_URLS = ["build_docs/"] + [f"literate/{stage}/" for stage in STAGES]
 GUIDE = sorted((ROOT / "literate" / "guide").glob("*" + literate.textfirst.LITERATE_SUFFIX))
 GUIDE_URLS = [f"guide/{re.sub(r'^[0-9]+_', '', path.name.removesuffix('.py.txt'))}/" for path in GUIDE]
 SETTINGS_URL = "guide/configuration/"
-ABOUT_URLS = GUIDE_URLS + [SETTINGS_URL] + GENERATOR_URLS + ["test-results/"]
+ABOUT_URLS = ["test-results/"] + GUIDE_URLS + [SETTINGS_URL] + GENERATOR_URLS
 
 
 def title_and_summary(source):
@@ -58,6 +59,13 @@ def url_of(source):
 @pytest.fixture(scope="session")
 def site(real_site):
     return real_site
+
+
+def action(body, kind):
+    """(href, words) of the page's action button `kind` (colab, notebook, code, text, source), or None."""
+    found = re.search(rf'<a class="md-content__button md-icon lp-action lp-action--{kind}" href="([^"]*)" '
+                      r'title="([^"]*)" aria-label="\2"', body)
+    return found and (html.unescape(found.group(1)), html.unescape(found.group(2)))
 
 
 def resolve(page_url, href):
@@ -115,7 +123,13 @@ def test_every_seed_sentence_and_code_line_is_on_the_chinese_page(site):
     shown = [line.strip() for _, line in sorted(code_lines(chinese_page).items())]
     maths = [squeeze(tex) for tex in tex_annotations(chinese_page)]
     seed_code, seed_maths, at = [], [], 0
+    # The seed's interface ("HOME", "View code on GitHub") was English on its
+    # Chinese page; here it is the generator's words, in the page's language.
+    interface = {words.casefold(): key for key, words in literate.site.WORDS["en"].items() if isinstance(words, str)}
     for line in seed_lines():
+        if line.casefold() in interface:
+            assert literate.site.WORDS["zh"][interface[line.casefold()]] in chinese_page, f"no Chinese for {line!r}"
+            continue
         if line in shown:
             seed_code.append(line)
             continue
@@ -156,11 +170,11 @@ def test_header_links_and_view_code_on_github(site):
     body = page(site, "zh/autograd/autograd")
     for link in CONFIG["extra"]["header_links"]:
         assert f'href="{link["url"]}"' in body
-    home = re.search(r'<a class="lp-bar__home" href="([^"]*)">HOME</a>', body).group(1)
-    assert resolve("zh/autograd/autograd/", home) == "zh/", "HOME leads to the home page of the page's language"
+    home = re.search(r'<a class="lp-bar__home" href="([^"]*)">首页</a>', body).group(1)
+    assert resolve("zh/autograd/autograd/", home) == "zh/", "Home leads to the home page of the page's language"
     expected = f'{CONFIG["repo_url"]}/blob/{CONFIG["extra"]["repo_branch"]}/source/02_autograd/03_autograd_zh.py'
-    assert f'href="{expected}">View code on GitHub' in body
-    assert '/blob/main/build_docs.py">View code on GitHub' in page(site, "build_docs")
+    assert action(body, "source") == (expected, "在 GitHub 上查看代码")
+    assert action(page(site, "build_docs"), "source")[0].endswith("/blob/main/build_docs.py")
 
 
 def test_a_text_first_source_is_a_page_like_any_other(site):
@@ -185,8 +199,10 @@ def test_every_page_offers_its_code_and_its_literate_text(site, path):
     url = url_of(path)
     body = page(site, url)
     named = posixpath.join(posixpath.dirname(url.rstrip("/")), literate.site.page_name(path))
-    code_link = re.search(r'href="([^"]*)" download>Download \.py</a>', body).group(1)
-    text_link = re.search(r'href="([^"]*)" download>Download as literate text</a>', body).group(1)
+    code_link, code_words = action(body, "code")
+    text_link, text_words = action(body, "text")
+    words = literate.site.words("zh" if url.startswith("zh/") else "en")
+    assert (code_words, text_words) == (words["download_code"], words["download_text"])
     assert (resolve(url, code_link), resolve(url, text_link)) == (f"{named}.py", f"{named}.py.txt")
     code, text = (site / f"{named}.py").read_bytes(), (site / f"{named}.py.txt").read_bytes()
     if literate.textfirst.is_literate_text(path):
@@ -208,13 +224,13 @@ def test_every_tutorial_offers_its_notebook_and_opens_it_in_colab(site, path):
     named = posixpath.join(posixpath.dirname(url.rstrip("/")), literate.site.page_name(path)) + ".ipynb"
     colab_words, download_words = ("在 Colab 中打开", "下载 Notebook") if url.startswith("zh/") else (
         "Open in Colab", "Download notebook")
-    assert "View code on GitHub</a>" in body
-    downloads = re.findall(r'href="([^"]*\.ipynb)" download>([^<]*)</a>', body)
-    assert [(resolve(url, href), words) for href, words in downloads] == [(named, download_words)]
+    assert action(body, "source")
+    href, words = action(body, "notebook")
+    assert (resolve(url, href), words) == (named, download_words)
     assert (site / named).is_file()
     owner_repo = CONFIG["repo_url"].removeprefix("https://github.com/").strip("/")
     colab = f"https://colab.research.google.com/github/{owner_repo}/blob/{CONFIG['remote_branch']}/{named}"
-    assert re.findall(r'<a class="lp-bar__colab" href="([^"]*)">([^<]*)</a>', body) == [(colab, colab_words)]
+    assert action(body, "colab") == (colab, colab_words)
 
 
 def test_feedback_line_in_the_page_language(site):
@@ -258,7 +274,8 @@ def test_tutorial_pages_show_their_tests_verdict(site):
         status = re.search(r'<p class="lp-tests lp-tests--passed"[^>]*>(.*?)</p>', body, re.S)
         assert status, f"{source.name}: its page has no status line saying its tests passed"
         line = squeeze(visible_text(status.group(1)))
-        assert line.startswith(f"✓ {count} tests passed in ")
+        assert line.startswith(f"✓ {count} 项测试通过，用时 " if url_of(source).startswith("zh/")
+                               else f"✓ {count} tests passed in ")
         for library in ("torch", "numpy"):
             if f"import {library}" in code:
                 assert f"{library} {importlib.metadata.version(library)}" in line
@@ -389,7 +406,7 @@ def test_every_page_links_to_its_counterpart_or_says_it_has_none(site):
             assert notice.group(1) == language and resolve(url, notice.group(2)) == counterpart
             assert '<p class="lp-untranslated"' not in pages[counterpart].read_text(encoding="utf-8")
         else:
-            assert "lp-page" in body or url in ("", "zh/", "test-results/", SETTINGS_URL), (
+            assert "lp-page" in body or url in ("", "zh/", "test-results/", "zh/test-results/", SETTINGS_URL), (
                 f"{url}: neither a tutorial nor a notice")
     for url in GUIDE_URLS + [SETTINGS_URL] + GENERATOR_URLS:
         assert "本页还没有中文版" in page(site, "zh/" + url), "the guide's and the generator's pages are in English only"
@@ -421,6 +438,93 @@ def test_interface_is_in_the_language_of_the_page(site):
         assert f'placeholder="{search}"' in body, url
 
 
+# ## One language per page
+#
+# Every word the generator writes comes from the table of the page's
+# language (`literate.site.WORDS`): no phrase of another language's table
+# is on a page, in its text or in the names and tooltips its elements give
+# screen readers ("in" is too short a word to tell). Page titles are the
+# authors' words, not the generator's: the Chinese navigation lists the
+# generator's pages by their English titles, and these are left out.
+class InterfaceText(HTMLParser):
+    """What a reader meets on a page, piece by piece, but for code and math."""
+
+    SKIPPED = {"script", "style", "pre", "code", "math", "title"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.pieces, self.skipped, self.heading, self.headings = [], 0, None, []
+
+    def handle_starttag(self, tag, attrs):
+        self.skipped += tag in self.SKIPPED
+        self.pieces += [value for name, value in attrs if name in ("aria-label", "title", "alt") and value]
+        if tag == "h1":
+            self.heading = []
+
+    def handle_endtag(self, tag):
+        self.skipped -= tag in self.SKIPPED
+        if tag == "h1" and self.heading is not None:
+            self.headings.append(squeeze("".join(self.heading)))
+            self.heading = None
+
+    def handle_data(self, data):
+        if self.heading is not None:
+            self.heading.append(data)
+        if not self.skipped and data.strip():
+            self.pieces.append(squeeze(data))
+
+
+def phrases(locale):
+    """The phrases of a language's table: its words between the places filled in."""
+    found = set()
+    for value in literate.site.WORDS[locale].values():
+        for text in value if isinstance(value, tuple) else (value,):
+            for phrase in re.split(r"\{[^}]*\}|<[^>]*>", text):
+                phrase = phrase.strip(" ·:：,，.。()（）")
+                if re.search(r"[^\W\d_]", phrase) and (len(phrase) > 2 or not phrase.isascii()):
+                    found.add(phrase)
+    return found
+
+
+def foreign_phrases(site):
+    """{page: the phrases of other languages' tables found on it}"""
+    pages = {}
+    for path in sorted(site.rglob("*.html")):
+        parser = InterfaceText()
+        parser.feed(path.read_text(encoding="utf-8"))
+        pages[path] = (re.search(r'<html lang="([^"]+)"', path.read_text(encoding="utf-8")).group(1), parser)
+    titles = {heading for _, parser in pages.values() for heading in parser.headings}
+    titled = "|".join(re.escape(title) for title in sorted(titles, key=len, reverse=True))
+    found = {}
+    for path, (locale, parser) in pages.items():
+        own = phrases(locale)
+        others = {phrase for other in literate.site.WORDS if other != locale for phrase in phrases(other)} - own
+        text = "\n".join(re.sub(titled, "", piece) for piece in parser.pieces)
+        shown = sorted(phrase for phrase in others
+                       if re.search(rf"(?<![\w-]){re.escape(phrase)}(?![\w-])", text, re.I))
+        if shown:
+            found[path.relative_to(site).as_posix()] = shown
+    return found
+
+
+def test_every_page_speaks_only_its_own_language(site):
+    assert len(phrases("en")) > 30 and len(phrases("zh")) > 30
+    found = foreign_phrases(site)
+    assert not found, f"{len(found)} pages show another language's words: " + "; ".join(
+        f"{path}: {shown}" for path, shown in list(found.items())[:8])
+
+
+@pytest.mark.quick
+def test_every_language_has_every_word():
+    english = literate.site.WORDS["en"]
+    for locale, table in literate.site.WORDS.items():
+        assert table.keys() == english.keys(), f"{locale}: missing {english.keys() - table.keys()}, " \
+                                               f"unknown {table.keys() - english.keys()}"
+        for key, value in table.items():
+            places = set(re.findall(r"\{\w+\}", str(english[key])))
+            assert set(re.findall(r"\{\w+\}", str(value))) == places, f"{locale}: {key} fills other places"
+
+
 def footer_chain(site, start):
     """The pages met by following "next" in the page footers from start."""
     chain, url = [], start
@@ -438,8 +542,11 @@ def test_previous_next_and_breadcrumbs_follow_the_chapter_order(site):
                  "backprop/softmax_cross_entropy/", "backprop/two_layer_network/", "backprop/layer_norm/",
                  "engine/reverse_mode/", "engine/vjp_and_forward_mode/", "engine/double_backward/",
                  "engine/fused_vs_composed/"]
-    assert footer_chain(site, "") == tutorials + ABOUT_URLS
-    assert footer_chain(site, "zh/") == ["zh/" + url for url in tutorials + ABOUT_URLS]
+    # The course ends with its last tutorial: "Next" never leads to the
+    # site's own pages, which follow one another.
+    assert footer_chain(site, "") == tutorials
+    assert footer_chain(site, "zh/") == ["zh/" + url for url in tutorials]
+    assert footer_chain(site, "test-results/") == ABOUT_URLS[1:]
     path = re.search(r'<nav class="md-path".*?</nav>', page(site, "zh/autograd/autograd"), re.S).group(0)
     assert ["首页", "自动求导"] == [squeeze(visible_text(item)) for item in re.findall(r"<li.*?</li>", path, re.S)]
 
@@ -463,14 +570,45 @@ def test_home_pages_list_every_tutorial_by_chapter_in_both_languages(site):
                 assert (title, url) in links and squeeze(summary).replace("`", "") in text, (home, source)
             if translated:
                 assert ("中文" if url.startswith("zh/") else "English", url) in links, (home, source)
-        chapters = (["张量", "自动求导", "反向传播：手算梯度", "动手造一个求导引擎", "指南", "生成器", "关于本站"] if chinese
+        chapters = (["张量", "自动求导", "反向传播：手算梯度", "动手造一个求导引擎", "关于本站"] if chinese
                     else ["Tensors", "Automatic differentiation", "Backpropagation by hand", "Build the engine",
-                          "Guide", "The generator", "About this site"])
+                          "About this site"])
         headings = re.findall(r"<h2[^>]*>(.*?)</h2>", page(site, home))
         assert headings == chapters
+        assert re.findall(r"<h3[^>]*>(.*?)</h3>", page(site, home)) == (
+            ["指南", "生成器"] if chinese else ["Guide", "The generator"])
     assert ("How this site is built", "build_docs/") in index_links(site, "zh/")
     assert ("Writing a tutorial", "guide/writing/") in index_links(site, "zh/")
     assert ("Configuration", SETTINGS_URL) in index_links(site, "")
+
+
+# The home page is the course: each chapter's tutorials, in order, each
+# with its verdict's mark and a summary that is one whole sentence; the
+# site's own pages come after, under "About this site", the generator's on
+# one line.
+SENTENCE_ENDS = (".", "?", "!", "。", "？", "！")
+
+
+def test_home_pages_are_the_course_then_about_this_site(site):
+    for home, locale in (("", "en"), ("zh/", "zh")):
+        body = re.search(r"<article.*?</article>", page(site, home), re.S).group(0)
+        course, _, about = body.partition(f">{literate.site.words(locale)['about']}</h2>")
+        assert about, f"/{home}: no section {literate.site.words(locale)['about']!r}"
+        entries = re.findall(r"<li>(.*?)</li>", course, re.S)
+        tutorials = [source for source in SOURCES + TEXT_FIRST if url_of(source).startswith("zh/") == (locale == "zh")]
+        assert len(entries) == len(tutorials), f"/{home}: {len(entries)} entries for {len(tutorials)} tutorials"
+        for entry in entries:
+            title = squeeze(visible_text(re.search(r"<a [^>]*>(.*?)</a>", entry, re.S).group(1)))
+            mark = re.search(r'<span class="lp-verdict lp-verdict--passed" role="img" aria-label="([^"]+)">✓</span>',
+                             entry)
+            assert mark and mark.group(1).startswith("✓ "), f"/{home}: {title} has no mark of its verdict"
+            summary = re.search(r'<span class="lp-summary">(.*?)</span>\s*$', entry, re.S)
+            assert summary, f"/{home}: {title} has no summary"
+            text = squeeze(visible_text(summary.group(1)))
+            assert text.endswith(SENTENCE_ENDS), f"/{home}: {title}'s summary ends mid-sentence: {text!r}"
+        generator = [link for link in re.findall(r'<a href="([^"]*)"', about) if "literate/" in link]
+        assert len(generator) == len(STAGES) and not any("literate/" in link for link in
+                                                         re.findall(r'<a href="([^"]*)"', course))
 
 
 def search_index(site, tree):
@@ -488,7 +626,8 @@ def test_each_language_has_its_own_search_index_with_chinese_in_words(site):
     saying_it = {url_of(source).removeprefix("zh/") for source in SOURCES
                  if source.stem.endswith("_zh") and "反向传播" in title_and_summary(source)[1] + source.read_text(encoding="utf-8")}
     assert "autograd/autograd/" in saying_it
-    assert pages_with_word(chinese, "反向传播") == saying_it | {""}  # the home page lists the chapter 反向传播：手算梯度
+    # The home page lists the chapter 反向传播：手算梯度, "Test results" the Chinese pages by their titles.
+    assert pages_with_word(chinese, "反向传播") == saying_it | {"", "test-results/"}
     # "Test results" lists the Chinese pages by their titles; the guide's "Languages" takes the word as its example.
     assert pages_with_word(english, "反向传播") == {"test-results/", "guide/languages/"}
     assert pages_with_word(chinese, "传播") == set(), "a word of the dictionary is found whole, not by its parts"
@@ -526,10 +665,9 @@ def ordered_site(tmp_path_factory, testing):
 
 
 def test_numeric_prefixes_order_chapters_and_pages_and_are_not_shown(ordered_site):
-    assert footer_chain(ordered_site, "") == [
-        "start/chinese_only/", "middle/first/", "middle/second/", "last/only/", *ABOUT_URLS]
+    assert footer_chain(ordered_site, "") == ["start/chinese_only/", "middle/first/", "middle/second/", "last/only/"]
     headings = re.findall(r"<h2[^>]*>(.*?)</h2>", page(ordered_site, ""))
-    assert headings == ["Start", "Middle chapter", "Last", "Guide", "The generator", "About this site"]
+    assert headings == ["Start", "Middle chapter", "Last", "About this site"]
     assert re.findall(r"<h2[^>]*>(.*?)</h2>", page(ordered_site, "zh/"))[:3] == ["Start", "中间一章", "Last"]
 
 
@@ -538,7 +676,7 @@ def test_a_page_without_english_says_so_in_english(ordered_site):
     notice = re.search(r'<p class="lp-untranslated" lang="en">(.*?)</p>', body, re.S)
     assert notice and "no English version" in notice.group(1)
     assert ("只有中文", "zh/start/chinese_only/") in index_links(ordered_site, "")
-    assert "只有中文 (中文): 没有英文版。" in squeeze(visible_text(page(ordered_site, "")))
+    assert "只有中文 (中文) 没有英文版。" in squeeze(visible_text(page(ordered_site, "")))
 
 
 @pytest.mark.parametrize("files, message", [
@@ -602,7 +740,7 @@ def test_another_language_reads_its_own_files_and_the_links_follow_mkdocs_yml(tm
     assert "En français." in french and "In English." not in french
     for locale in locales:
         home = (tmp_path / "pages" / locale / "index.md").read_text(encoding="utf-8")
-        links = re.search(r"^- \[[^]]*\]\(c/lesson\.md\): .*· (.*)$", home, re.M)
+        links = re.search(r"^- \[[^]]*\]\(c/lesson\.md\).* · (.*)$", home, re.M)
         assert links, home
         assert re.findall(r"\[([^]]+)\]", links.group(1)) == [LANGUAGE_NAMES[name] for name in locales]
 

@@ -1,6 +1,8 @@
 r"""
 # Autograd in PyTorch and a custom differentiable function
 
+How PyTorch differentiates a function for us, how to differentiate one by hand, and how to give a function a backward pass of our own.
+
 This document mainly covers:
 - how to define a differentiable function with PyTorch
 - how to compute derivatives by hand with NumPy
