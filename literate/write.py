@@ -84,7 +84,7 @@ def render_settings_reference(lang):
              " (`plugins: [search, {literate: {line_breaks: keep}}]`, or the same as a block). MkDocs checks"
              " them as it checks its own: an unknown setting or a wrong type stops the build, naming the setting.")
     table = "| Setting | Takes | Default | What it is for |\n| --- | --- | --- | --- |\n" + "\n".join(rows)
-    return front_matter(title="Configuration", lang=lang) + f"# Configuration\n\n{intro}\n\n{table}\n"
+    return front_matter(title="Configuration", lang=lang, about=True) + f"# Configuration\n\n{intro}\n\n{table}\n"
 
 
 def language_of_locale(locale, languages):

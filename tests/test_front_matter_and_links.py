@@ -167,8 +167,10 @@ def test_front_matter_titles_the_chapter_and_the_page_on_the_home_page(linked, c
     read, _ = built(linked, capsys)
     home = read("en/index.md").split("---\n", 2)[2]
     assert "## The first chapter\n\n<p>Its introduction.</p>" in home and "title:" not in home
-    assert "- [Two, from its front matter](first/two.md): The second page." in home
-    assert '- [One](first/one.md): To <a href="first/two/">two</a>' in home  # its summary's links lead from here
+    assert '- [Two, from its front matter](first/two.md)\n  <span class="lp-summary">The second page.</span>' in home
+    assert ('- [One](first/one.md) · [English](first/one.md) | [中文](zh/first/one/)\n'
+            '  <span class="lp-summary">To <a href="first/two/">two</a>' in home), home
+    # its summary's links lead from here
 
 
 # A page's links depend on which other sources there are: a source added

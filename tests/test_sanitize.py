@@ -136,24 +136,38 @@ def site(vector_site):
 
 
 class Elements(HTMLParser):
-    """Every element of a page: (tag, attributes, inside the page's content, the text of a <script>)."""
+    """Every element of a page: (tag, attributes, inside the page's content, the text of a <script>).
+
+    The page's actions (`nav.lp-actions`, the theme's buttons with Material's
+    icons) are the template's, not content: they come before the page's
+    body (`div.lp-page`), where everything a source says is."""
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.elements, self.depth, self.script = [], 0, None
+        self.actions, self.in_body = None, False  # the depth of the page's actions, while inside them
+
+    def in_content(self):
+        return self.depth > 0 and self.actions is None
 
     def handle_starttag(self, tag, attrs):
         if self.depth or (tag == "article"):
             self.depth += tag not in VOID
-        self.elements.append([tag, attrs, self.depth > 0, ""])
+        classes = (dict(attrs).get("class") or "").split()
+        self.in_body = self.in_body or (tag == "div" and "lp-page" in classes)
+        if self.depth and not self.in_body and self.actions is None and tag == "nav" and "lp-actions" in classes:
+            self.actions = self.depth
+        self.elements.append([tag, attrs, self.in_content(), ""])
         if tag == "script":
             self.script = self.elements[-1]
 
     def handle_startendtag(self, tag, attrs):
-        self.elements.append([tag, attrs, self.depth > 0, ""])
+        self.elements.append([tag, attrs, self.in_content(), ""])
 
     def handle_endtag(self, tag):
         if self.depth and tag not in VOID:
+            if self.actions == self.depth:
+                self.actions = None
             self.depth -= 1
         if tag == "script":
             self.script = None

@@ -1,7 +1,7 @@
 r"""
 # A two-layer classifier trained by hand
 
-Everything so far, put together: the ReLU of [the elementwise page](../elementwise/), the ``unbroadcast`` of [the broadcasting page](../broadcasting_backward/) and the cross-entropy of [the softmax page](../softmax_cross_entropy/) make a classifier with one hidden layer, whose backward pass we write by hand and use for gradient descent.
+Everything so far, put together: the ReLU of [the elementwise page](01_elementwise.py), the ``unbroadcast`` of [the broadcasting page](02_broadcasting_backward.py) and the cross-entropy of [the softmax page](03_softmax_cross_entropy.py) make a classifier with one hidden layer, whose backward pass we write by hand and use for gradient descent.
 The data is a batch of $N$ points, $X \in \mathbb{R}^{N \times D}$, each with a label $y_i \in \{0, \dots, C-1\}$. The network gives each point $C$ logits, and the loss is the mean cross-entropy:
 $$ H = X W_1 + b_1, \qquad A = \operatorname{relu}(H), \qquad Z = A W_2 + b_2, \qquad L = -\frac{1}{N} \sum_i \log \operatorname{softmax}(Z_{i,:})_{y_i} $$
 with $W_1 \in \mathbb{R}^{D \times K}$, $b_1 \in \mathbb{R}^K$, $W_2 \in \mathbb{R}^{K \times C}$, $b_2 \in \mathbb{R}^C$. As in the chapter's table of notation, a weight is stored ``(in, out)`` and multiplies from the right, $X W_1$; chapter 2's ``LinearFunction``, like ``nn.Linear``, stores the same map transposed, ``(out, in)``, and writes $x W^T$.

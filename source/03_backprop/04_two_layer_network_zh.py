@@ -1,7 +1,7 @@
 r"""
 # 手动训练一个两层分类器
 
-把前面的内容合在一起：[《逐元素函数》](../elementwise/)一篇的 ReLU、[《反向传播中的广播与归约》](../broadcasting_backward/)一篇的 ``unbroadcast``，以及[《Softmax 与交叉熵》](../softmax_cross_entropy/)一篇的交叉熵，组成一个只有一个隐藏层的分类器；它的反向传播由我们手写，再用来做梯度下降。
+把前面的内容合在一起：[《逐元素函数》](01_elementwise_zh.py)一篇的 ReLU、[《反向传播中的广播与归约》](02_broadcasting_backward_zh.py)一篇的 ``unbroadcast``，以及[《Softmax 与交叉熵》](03_softmax_cross_entropy_zh.py)一篇的交叉熵，组成一个只有一个隐藏层的分类器；它的反向传播由我们手写，再用来做梯度下降。
 数据是 $N$ 个点组成的一批 $X \in \mathbb{R}^{N \times D}$，每个点有一个标签 $y_i \in \{0, \dots, C-1\}$。网络为每个点给出 $C$ 个 logits，损失是交叉熵的平均值：
 $$ H = X W_1 + b_1, \qquad A = \operatorname{relu}(H), \qquad Z = A W_2 + b_2, \qquad L = -\frac{1}{N} \sum_i \log \operatorname{softmax}(Z_{i,:})_{y_i} $$
 其中 $W_1 \in \mathbb{R}^{D \times K}$，$b_1 \in \mathbb{R}^K$，$W_2 \in \mathbb{R}^{K \times C}$，$b_2 \in \mathbb{R}^C$。与本章的记号表一致，权重按 ``(in, out)`` 存储，从右边相乘，即 $X W_1$；第二章的 ``LinearFunction`` 与 ``nn.Linear`` 一样，存储的是同一个映射的转置 ``(out, in)``，写作 $x W^T$。
