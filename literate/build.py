@@ -138,8 +138,8 @@ def make_pages(source_dir, config, testing, preview=False, meanwhile=None):
     chapters = site_chapters(source_dir, config)
     pages = pages_of(chapters)
     texts = read_pages(pages)
-    warnings, code_facts = render_pages(pages, texts, testing.cache_dir, processes=not preview, meanwhile=meanwhile,
-                                        console=testing.console)
+    warnings, code_facts = render_pages(pages, texts, testing.cache_dir, testing.console, processes=not preview,
+                                        meanwhile=meanwhile)
     judge_tutorials(pages, texts, code_facts, source_dir, config, testing)
     problems = verdict_problems(pages)
     if problems and not preview:

@@ -124,7 +124,7 @@ def notebook_cells(lines, parsed, tests, text_first=False):
     def close():
         text = "\n".join(lines[row - 1] for row in rows).strip("\n")
         if kind == "markdown":
-            text = notebook_markdown([parsed.lines[row - 1] for row in rows], text_first)
+            text = notebook_markdown([parsed.kinds[row - 1] for row in rows], text_first)
         if text.strip():
             cells.append((kind, text))
 

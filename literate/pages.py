@@ -23,7 +23,6 @@ from pathlib import Path
 
 from literate import STAGES
 from literate.read import BuildError, SourceError, display_path, path_digest
-from literate.console import Console
 from literate.cache import fingerprint, load, store
 from literate.parse import CodeFacts, parse_code
 from literate.render import PageBody, collect_downloads, render_page
@@ -73,7 +72,7 @@ class Rendered:
 RENDERED = tuple(item.name for item in fields(Rendered) if item.name != "code_facts")
 
 
-def render_pages(pages, texts, cache_dir, processes=True, meanwhile=None, console=None):
+def render_pages(pages, texts, cache_dir, console, processes=True, meanwhile=None):
     """The warnings, and {source: its `CodeFacts`} for the tests that run next."""
     jobs, code_facts = [], {}
     for page in pages:
@@ -87,7 +86,7 @@ def render_pages(pages, texts, cache_dir, processes=True, meanwhile=None, consol
             apply_rendering(page, stored)
             code_facts[page.source] = stored.code_facts
     failed = {}
-    with (console or Console(quiet=True)).steps("pages", len(jobs)) as advance:
+    with console.steps("pages", len(jobs)) as advance:
         outcomes = in_parallel(render_source_page, jobs, job_size, processes, meanwhile, advance)
     for (page, *_), (rendered, error) in zip(jobs, outcomes):
         if error:

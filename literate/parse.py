@@ -216,7 +216,7 @@ class Parsed:
     sections: list
     tokens: list
     tree: ast.Module
-    lines: list  # each line's `Line`: the notebook cuts its cells by them
+    kinds: list  # each line's `Line`: what it is, and the commentary it gives
     tests: tuple  # (name, line) of each `test_*` function pytest collects
     opens_with_docstring: bool
 
