@@ -96,6 +96,11 @@ class Verdict:
 # where it is not needed.)
 PYTEST_COMMAND = ("-m", "pytest", "-p", "no:cacheprovider", "-p", "no:benchmark", "-q", "-rA")
 GRACE_SECONDS = 5
+# Tutorials' tests run a process per core (`judge`), on tensors small
+# enough that a math library's threads, one per core in every process, only
+# take turns on the same cores. So each run gets one thread, unless whoever
+# started the build chose a number.
+ONE_THREAD = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
 # The runs going on are kept by whoever starts them (a build, a preview),
@@ -135,7 +140,8 @@ def run_pytest(script, folder, timeout, running):
     with tempfile.TemporaryDirectory(prefix="build_docs-tests-") as scratch:
         report = Path(scratch) / "report.xml"
         command = [sys.executable, *PYTEST_COMMAND, f"--junitxml={report}", os.path.relpath(script, folder)]
-        environment = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", PYTHONIOENCODING="utf-8", COLUMNS="80")
+        environment = {**ONE_THREAD, **os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONIOENCODING": "utf-8",
+                       "COLUMNS": "80"}
         interruptible = signal.getsignal(signal.SIGINT) is not signal.SIG_IGN
         process = subprocess.Popen(
             command, cwd=folder, env=environment, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,

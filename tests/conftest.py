@@ -31,9 +31,17 @@ for folder in (ROOT, ROOT / "tests"):
 import build_docs  # noqa: E402  (needs the path above)
 import literate.judge  # noqa: E402
 import literate.settings  # noqa: E402
+import literate.testrun  # noqa: E402
 from needs import unavailable  # noqa: E402
 from support import (CHROMIUM, CONFIG, DESKTOP, SOURCE, Visitor, chromium, lesson, plugin_settings,  # noqa: E402
                      project_config, served, write)
+
+# pytest-xdist runs a worker per core, and the notebooks' kernels and the
+# tutorials' scripts run a process per core too: as in a build's tutorial
+# runs (`literate.testrun.ONE_THREAD`), each gets one math thread, unless
+# whoever runs the tests chose a number. Set before any test imports torch.
+for name, threads in literate.testrun.ONE_THREAD.items():
+    os.environ.setdefault(name, threads)
 
 # Folders that Python and pytest themselves keep beside what they run.
 THEIR_OWN = {".git", "__pycache__", ".pytest_cache"}

@@ -231,6 +231,26 @@ def test_counts_its_runs():
 '''
 
 
+# A process per core, a thread per process: the tutorials' math libraries
+# do not each start a thread per core, unless the user chose a number.
+@pytest.mark.parametrize("chosen, seen", [(None, "1"), ("3", "3")])
+def test_each_tutorial_run_has_one_thread_unless_the_user_chose(tmp_path, monkeypatch, chosen, seen):
+    for name in literate.testrun.ONE_THREAD:
+        monkeypatch.delenv(name, raising=False)
+        if chosen:
+            monkeypatch.setenv(name, chosen)
+    write(tmp_path, "threads.py", f"""\
+        import os
+
+
+        def test_threads():
+            assert (os.environ["OMP_NUM_THREADS"], os.environ["MKL_NUM_THREADS"]) == ("{seen}", "{seen}")
+        """)
+    verdict = literate.testrun.run_tutorial_tests(tmp_path / "threads.py", "threads.py", tmp_path, ["test_threads"], 60,
+                                                  literate.testrun.RunningTests())
+    assert verdict.status == literate.testrun.PASSED, verdict.output
+
+
 # What a verdict depends on: every import form a tutorial may use leads to
 # the project's files, and what is not in the project is a library.
 def test_the_project_files_a_tutorial_runs_are_found(tmp_path):
