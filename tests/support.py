@@ -200,11 +200,30 @@ CHROMIUM_ARGS = [
 ]
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
-# The four views every page is checked in: (colour scheme, screen).
+# The four views pages are checked in: (colour scheme, screen).
 VIEWS = {
     "light-desktop": ("light", DESKTOP), "light-phone": ("light", PHONE),
     "dark-desktop": ("dark", DESKTOP), "dark-phone": ("dark", PHONE),
 }
+FIRST_VIEW = "light-desktop"
+# Every page is checked in the first view. The other three change only the
+# style sheet's colours and widths, which the generator's pages share with
+# the tutorials: they are made by the same templates, from sections of the
+# same kinds. So in those views every tutorial and page of the site's own
+# is checked, and of the generator's pages, which are most of the site's
+# pages and its longest, one of each kind stands for the rest, in both
+# languages: a module with code, the command, a guide page of prose and
+# examples, and the generated table of settings.
+GENERATOR_PAGES_IN_EVERY_VIEW = ("/literate/highlight/", "/build_docs/", "/guide/source_format/",
+                                 "/guide/configuration/")
+
+
+def view_paths(view):
+    """The pages checked in `view`, in the order of PATHS."""
+    if view == FIRST_VIEW:
+        return PATHS
+    chosen = {*GENERATOR_PAGES_IN_EVERY_VIEW, *("/zh" + path for path in GENERATOR_PAGES_IN_EVERY_VIEW)}
+    return [path for path in PATHS if not is_generator_page(path) or path in chosen]
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
