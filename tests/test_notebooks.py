@@ -1,6 +1,8 @@
 """Every tutorial's notebook: valid nbformat 4, cut only where the code is
 complete, and run from the first cell to the last by a real kernel, with
-the result `python x.py` gives."""
+the result `python x.py` gives; a translation that says the same
+statements in other words, held cell for cell to its original's, which
+runs."""
 
 import ast
 import concurrent.futures
@@ -70,6 +72,30 @@ def test_the_generators_pages_have_no_notebook(pages):
     assert not [name for page in generator for name in page.downloads if name.endswith(literate.site.NOTEBOOK_SUFFIX)]
 
 
+# A translation `x_zh.py` whose statements are those of `x.py`, words aside
+# (its docstrings, comments and the strings it prints), runs as `x.py`
+# runs. The build ran its own tests; here its notebook is held to its
+# original's, cell for cell, words aside, and only the original runs.
+class WordsAside(ast.NodeTransformer):
+    def visit_Constant(self, node):
+        return ast.Constant("") if isinstance(node.value, str) else node
+
+
+def statements(code):
+    return ast.dump(WordsAside().visit(ast.parse(code)))
+
+
+def original_of(path):
+    stem, suffix = path.name.split(".", 1)
+    original = path.with_name(f"{stem.removesuffix('_zh')}.{suffix}")
+    return original if stem.endswith("_zh") and original in TUTORIALS else None
+
+
+TWINS = {path: original_of(path) for path in TUTORIALS
+         if original_of(path) and statements(code_of(path)) == statements(code_of(original_of(path)))}
+RUN = [path for path in TUTORIALS if path not in TWINS]
+
+
 # One kernel per notebook, as a reader's "Run all" starts one, and beside
 # it the page's "Download .py" run as `python x.py`, both in the folder of
 # the pages, where nothing of the source folder is. Tutorials run in
@@ -77,7 +103,7 @@ def test_the_generators_pages_have_no_notebook(pages):
 @pytest.fixture(scope="module")
 def runs(pages):
     with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        futures = {source: pool.submit(run_both, path) for source, (_, path) in pages.items() if source in TUTORIALS}
+        futures = {source: pool.submit(run_both, path) for source, (_, path) in pages.items() if source in RUN}
     return {source: future.result() for source, future in futures.items()}
 
 
@@ -102,7 +128,23 @@ def test_the_notebook_is_valid(pages, source):
     assert book.nbformat == 4 and book.metadata.kernelspec.name == "python3"
 
 
-@pytest.mark.parametrize("source", TUTORIALS, ids=lambda path: path.relative_to(ROOT / "source").as_posix())
+@pytest.mark.parametrize("twin", TWINS, ids=lambda path: path.relative_to(ROOT / "source").as_posix())
+def test_a_translation_not_run_here_is_its_originals_notebook_words_aside(pages, twin):
+    def code_cells(source):
+        book = nbformat.read(pages[source][1], as_version=4)
+        return [statements(cell.source) for cell in book.cells if cell.cell_type == "code"]
+
+    ours, theirs = code_cells(twin), code_cells(TWINS[twin])
+    differing = [number for number, (one, other) in enumerate(zip(ours, theirs), start=1) if one != other]
+    assert len(ours) == len(theirs) and not differing, (
+        f"{len(ours)} code cells against {len(theirs)}; beyond their words, cells {differing} differ")
+
+
+def test_every_original_runs():
+    assert set(TWINS.values()) <= set(RUN) and len(RUN) >= len(TUTORIALS) / 2
+
+
+@pytest.mark.parametrize("source", RUN, ids=lambda path: path.relative_to(ROOT / "source").as_posix())
 def test_the_notebook_runs_like_the_file(runs, source):
     book, script = runs[source]
     if isinstance(book, Exception):
