@@ -28,8 +28,9 @@ from literate.serve import serve_site
 
 # Each command has the options that mean something to it, and its own
 # `--help`. Paths are relative to the working directory; an option left
-# out takes its value from `mkdocs.yml` (see "Settings"), or is relative
-# to it: the site goes to `site/` beside it, as `mkdocs build` puts it.
+# out takes its value from `mkdocs.yml` (see "Settings"), relative to it as
+# MkDocs reads it: the site goes where `mkdocs build` puts it, its
+# `site_dir` or `site/` beside it.
 COMMANDS = {
     "build": "build the site: run the tutorials' tests, render the pages, and run MkDocs (the default)",
     "serve": "serve a live preview that is built again on every edit",
@@ -47,7 +48,8 @@ OPTIONS = [
                                                   "beside it)"}, COMMANDS),
     (("-v", "--verbose"), {"action": "store_true", "help": "also print what MkDocs does"}, COMMANDS),
     (("-q", "--quiet"), {"action": "store_true", "help": "print only warnings and errors"}, COMMANDS),
-    (("--site-dir",), {"metavar": "DIR", "help": "where the built site goes (default: site/ beside --config)"},
+    (("--site-dir",), {"metavar": "DIR", "help": "where the built site goes (default: site_dir in --config, else "
+                                                "site/ beside it)"},
      ("build", "gh-deploy")),
     # A published site is one whose every claim was proven on its build.
     (("--no-run",), {"action": "store_true", "help": "do not run the tutorials' tests; their pages say 'not run'"},
@@ -104,8 +106,22 @@ def parse_arguments(argv, prog="literate", config_default="mkdocs.yml"):
         subparsers[arguments.command].error("-v and -q: choose one")
     config_dir = Path(arguments.config).parent
     if hasattr(arguments, "site_dir"):
-        arguments.site_dir = arguments.site_dir or str(config_dir / "site")
+        arguments.site_dir = arguments.site_dir or str(config_dir / configured_site_dir(arguments.config))
     return arguments
+
+
+# Read with MkDocs' own YAML loader, which follows `INHERIT` and `!ENV`. A
+# file it cannot read here is read again by the build, which names what is
+# wrong with it.
+def configured_site_dir(config_file):
+    from mkdocs.utils.yaml import yaml_load
+    from yaml import YAMLError
+
+    try:
+        with open(config_file, encoding="utf-8") as file:
+            return (yaml_load(file) or {}).get("site_dir") or "site"
+    except (OSError, YAMLError, AttributeError):
+        return "site"
 
 
 # MkDocs tells what it does at INFO, which shows only with `-v`: a preview

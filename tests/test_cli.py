@@ -54,6 +54,15 @@ def test_without_a_command_it_builds_with_the_folders_of_its_settings(tmp_path):
     assert (arguments.source, arguments.site_dir, arguments.cache_dir) == (None, str(tmp_path / "site"), None)
 
 
+
+def test_the_site_goes_where_mkdocs_yml_says_as_mkdocs_build_puts_it(tmp_path):
+    (tmp_path / "mkdocs.yml").write_text("site_name: S\nsite_dir: public\n", encoding="utf-8")
+    for command in ("build", "gh-deploy"):
+        arguments = parse_arguments([command, "--config", str(tmp_path / "mkdocs.yml")])
+        assert arguments.site_dir == str(tmp_path / "public")
+    arguments = parse_arguments(["--config", str(tmp_path / "mkdocs.yml"), "--site-dir", "elsewhere"])
+    assert arguments.site_dir == "elsewhere"
+
 # ## What a command prints
 #
 # On a terminal a long step shows its count as it goes, and the lines said
