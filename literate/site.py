@@ -399,7 +399,7 @@ WORDS = {
         "function_cases_passed": "{n} cases passed in {seconds} s",
         "function_timed_out": "did not finish: timed out",
         "function_did_not_run": "did not run",
-        "printed": "What the tests printed",
+        "printed": "What {function} printed",
     },
     "zh": {
         "home": "首页",
@@ -449,7 +449,7 @@ WORDS = {
         "function_cases_passed": "{n} 个用例通过，用时 {seconds} 秒",
         "function_timed_out": "未完成：超时",
         "function_did_not_run": "没有运行",
-        "printed": "测试的输出",
+        "printed": "{function} 的输出",
     },
 }
 

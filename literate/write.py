@@ -24,20 +24,22 @@ from literate.commentary import make_markdown, render_commentary, sanitize
 from literate.render import front_matter, keep_marks_with_math
 from literate.testrun import NOT_RUN, RUNNING
 from literate.verdicts import (
-    MARKS, function_marks, mark_citations, printed_output_html, status_line_html, verdict_state, verdict_text,
+    MARKS, function_marks, function_outputs, mark_citations, status_line_html, verdict_state, verdict_text,
 )
 
 
 # The page as MkDocs reads it: its body with what its tests showed joined
 # in, the status line first, each test's mark in the row where the test
-# starts, a mark beside each citation, and what the tests printed last.
+# starts and what the test printed after that row, and a mark beside each
+# citation.
 def page_markdown(page):
     body, verdict, locale = page.body, page.verdict, page.lang
     marks = function_marks(verdict, body.tests, locale)
-    rows = "".join(before + marks.get(number, "") + after for number, (before, after) in enumerate(body.rows, start=1))
-    status, output = ((status_line_html(verdict, locale), printed_output_html(verdict, locale)) if verdict
-                      else ("", ""))
-    return body.head + status + mark_citations(rows, verdict, locale) + output + body.tail
+    outputs = function_outputs(verdict, body.tests, locale)
+    rows = "".join(before + marks.get(number, "") + after + outputs.get(number, "")
+                   for number, (before, after) in enumerate(body.rows, start=1))
+    status = status_line_html(verdict, locale) if verdict else ""
+    return body.head + status + mark_citations(rows, verdict, locale) + body.tail
 
 
 # The "Test results" page of each language lists every tutorial with its
