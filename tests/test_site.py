@@ -677,7 +677,18 @@ def test_a_page_without_english_says_so_in_english(ordered_site):
     notice = re.search(r'<p class="lp-untranslated" lang="en">(.*?)</p>', body, re.S)
     assert notice and "no English version" in notice.group(1)
     assert ("只有中文", "zh/start/chinese_only/") in index_links(ordered_site, "")
-    assert "只有中文 (中文) 没有英文版。" in squeeze(visible_text(page(ordered_site, "")))
+    assert "只有中文 (no English version) 没有英文版。" in squeeze(visible_text(page(ordered_site, "")))
+
+
+# The guide's and the generator's pages are in English only: the Chinese
+# home page says so once for each of their lines, in Chinese, and not
+# after each of their thirty titles.
+def test_the_chinese_home_says_once_a_line_that_the_site_s_own_pages_are_english(ordered_site):
+    about = re.search(r"<article.*?</article>", page(ordered_site, "zh/"), re.S).group(0).partition(">关于本站</h2>")[2]
+    lines = [squeeze(visible_text(line)) for line in re.split(r"<h3[^>]*>.*?</h3>", about)[1:]]
+    assert len(lines) == 2 and lines[0].startswith("以下页面没有中文版：Writing a tutorial · "), lines
+    for line in lines:
+        assert line.count("中文版") == 1 and "English" not in line, line
 
 
 @pytest.mark.parametrize("files, message", [
