@@ -691,6 +691,20 @@ def test_the_chinese_home_says_once_a_line_that_the_site_s_own_pages_are_english
         assert line.count("中文版") == 1 and "English" not in line, line
 
 
+# Each language's tree has its own 404 page, in its words, leading to its
+# home page; the default language's is at the root, where hosts look.
+def test_each_language_has_a_404_page_of_its_own(ordered_site):
+    for path, locale, home in (("404.html", "en", "/."), ("zh/404.html", "zh", "/zh/")):
+        body = (ordered_site / path).read_text(encoding="utf-8")
+        article = re.search(r"<article.*?</article>", body, re.S).group(0)
+        said = literate.site.words(locale)
+        assert re.search(rf'<html lang="{locale}"', body) and f'lp-feedback" lang="{locale}"' in body, path
+        assert squeeze(visible_text(article)) == squeeze(f"{said['not_found_title']} {said['not_found']} {said['home']}")
+        assert f'<a href="{home}">{said["home"]}</a>' in article
+    found = foreign_phrases(ordered_site)
+    assert not {path: shown for path, shown in found.items() if path.endswith("404.html")}
+
+
 @pytest.mark.parametrize("files, message", [
     ({"01_a/x.py": "x = 1\n", "01_a/deeper/y.py": "y = 1\n"}, r"01_a/deeper/y\.py: chapters do not nest"),
     ({"01_a/x.py": "x = 1\n", "01_a/01_x.py": "x = 2\n"}, r"01_a/x\.py: page 'a/x' already comes from .*01_a/01_x\.py"),
