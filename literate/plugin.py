@@ -200,6 +200,18 @@ class LiteratePlugin(BasePlugin[LiterateConfig]):
             self.other_languages, other_languages = None, self.other_languages
             other_languages.stop()
 
+    # Every language's build renders the 404 page at the root of the site,
+    # where the last would overwrite the others. A language after the first
+    # keeps its own in its tree (`zh/404.html`), in its words; MkDocs writes
+    # no file for a template that renders empty.
+    def on_post_template(self, output, template_name, config):
+        folder = next((language.folder for language in site_languages(config)
+                       if language.locale == building_language(config)), "")
+        if template_name != "404.html" or not folder:
+            return output
+        write_if_changed(Path(config["site_dir"]) / folder / template_name, output)
+        return ""
+
 
 def anchors(body):
     found = set()

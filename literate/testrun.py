@@ -50,6 +50,8 @@ class CaseResult:
     seconds: float
     message: str = ""
     line: int = 0  # the line of the tutorial where it failed, when pytest's report says
+    stdout: str = ""  # what it printed, as pytest captured it for this test alone
+    stderr: str = ""
 
     @property
     def function(self):
@@ -64,7 +66,7 @@ class Verdict:
     functions: list  # the names of its test_* functions, in file order
     cases: list = field(default_factory=list)  # CaseResults, in the order pytest ran them
     seconds: float = 0.0
-    output: str = ""  # what pytest printed, stdout and stderr as they interleaved
+    output: str = ""  # what pytest itself printed on the console, stdout and stderr as they interleaved
     runtime: list = field(default_factory=list)  # [name, version]: Python, then what it imports
     problem: str = ""  # what went wrong with the run as a whole: a timeout, an import error
     expected_failure: str = None  # the reason mkdocs.yml gives, when it lists the tutorial
@@ -72,9 +74,12 @@ class Verdict:
 
 # ## Running pytest
 #
-# `-rA` makes pytest print what passing tests printed, not only failing
-# ones; `-p no:cacheprovider`, `-p no:benchmark` (pytest-benchmark, where
-# it is installed) and `PYTHONDONTWRITEBYTECODE` keep it from writing
+# `junit_logging=out-err` has pytest's report keep what each test printed
+# on stdout and on stderr beside that test's verdict (passing tests
+# included, as `junit_log_passing_tests` is by default): the page shows it
+# after the code of the test that printed it. `-p no:cacheprovider`, `-p
+# no:benchmark` (pytest-benchmark, where it is installed) and
+# `PYTHONDONTWRITEBYTECODE` keep it from writing
 # `.pytest_cache`, `.benchmarks` and `__pycache__` into the source folder;
 # `COLUMNS` fixes the width of its report, so that one run prints the same
 # bytes wherever the build runs.
@@ -94,7 +99,8 @@ class Verdict:
 # starts. (A function that runs between fork and exec can in principle
 # deadlock in a program with threads, as the build is; so it is not used
 # where it is not needed.)
-PYTEST_COMMAND = ("-m", "pytest", "-p", "no:cacheprovider", "-p", "no:benchmark", "-q", "-rA")
+PYTEST_COMMAND = ("-m", "pytest", "-p", "no:cacheprovider", "-p", "no:benchmark", "-q",
+                  "-o", "junit_logging=out-err")
 GRACE_SECONDS = 5
 # Tutorials' tests run a process per core (`judge`), on tensors small
 # enough that a math library's threads, one per core in every process, only
@@ -184,8 +190,8 @@ def signal_group(process, number):
 
 # ## Reading the verdict
 #
-# pytest's JUnit XML report gives each test's outcome, time and message. A
-# failure's traceback names the lines it went through as `file:line:`; the
+# pytest's JUnit XML report gives each test's outcome, time, message and
+# what it printed. A failure's traceback names the lines it went through as `file:line:`; the
 # last of them in the tutorial itself is where the tutorial failed, the
 # place to point an editor at (the one after it may be inside a library).
 def read_junit(junit, script_name):
@@ -196,7 +202,8 @@ def read_junit(junit, script_name):
     for case in root.iter("testcase"):
         if case.get("name") is None:
             continue  # the test an interrupt stopped: pytest records it without a name
-        result = CaseResult(case.get("name"), PASSED, float(case.get("time") or 0))
+        result = CaseResult(case.get("name"), PASSED, float(case.get("time") or 0),
+                            stdout=captured(case, "system-out"), stderr=captured(case, "system-err"))
         for child in case:
             if child.tag in ("failure", "error", "skipped") and result.outcome in (PASSED, SKIPPED):
                 result.outcome = {"failure": FAILED, "error": ERROR, "skipped": SKIPPED}[child.tag]
@@ -204,6 +211,18 @@ def read_junit(junit, script_name):
                 result.line = line_in(child.text or "", script_name)
         cases.append(result)
     return cases
+
+
+# pytest opens what it captured with a ruled line of its own ("---
+# Captured Out ---") and closes it with a line break; neither is the test's.
+def captured(case, tag):
+    element = case.find(tag)
+    if element is None or not element.text:
+        return ""
+    header, _, text = element.text.partition("\n")
+    if not re.fullmatch(r"-+ Captured \w+ -+", header):
+        text = element.text
+    return text[:-1] if text.endswith("\n") else text
 
 
 # pytest's message for a failure is the exception, which is what the

@@ -3,8 +3,8 @@
 
 A tutorial's verdict, in the words and marks a page shows: the status line
 that opens the page, the mark of each `test_*` function beside its row,
-what pytest printed, and the mark beside each citation of a test in the
-commentary.
+what each printed after that row, and the mark beside each citation of a
+test in the commentary.
 
 In: a verdict (from `judge`) and a page's body (from `render`). Out: HTML
 fragments, joined into the page when `write` writes it.
@@ -25,7 +25,7 @@ from literate.testrun import (
 # A page with tests opens with a status line: what its tests did in this
 # build, and the versions of Python and of the libraries they ran on. The
 # row of each `test_*` function carries that function's own mark, and what
-# pytest printed closes the page, collapsed. Whatever the tests said is
+# the function printed follows that row, collapsed. Whatever the tests said is
 # escaped: it is shown as text, never read as markup. The words are the
 # page's language's (`site.WORDS`); what the tests themselves said (a
 # failure's message, what they printed) is quoted as it was.
@@ -156,14 +156,38 @@ def mark_citations(html_text, verdict, locale):
     return CITATION_MARK.sub(mark, html_text)
 
 
-# What the tests printed is theirs, and quoted as they printed it: only
-# the summary that opens it is in the page's language.
-def printed_output_html(verdict, locale):
-    if not verdict.output.strip():
+# What a test printed is its own, and quoted as it printed it: only the
+# summary that opens it is in the page's language. It follows the section
+# whose code holds the test's `def` line, where the test's mark is, and
+# starts collapsed. A parametrized test's cases each say which they are.
+def printed_by(verdict, function):
+    cases = [case for case in verdict.cases if case.function == function]
+    texts = [(case.name, "\n".join(text.rstrip("\n") for text in (case.stdout, case.stderr) if text.strip()))
+             for case in cases]
+    texts = [(name, text) for name, text in texts if text]
+    if len(cases) == 1:
+        return "\n".join(text for _, text in texts)
+    return "\n".join(f"{name}:\n{text}" for name, text in texts)
+
+
+def function_output(verdict, function, locale):
+    printed = printed_by(verdict, function)
+    if not printed:
         return ""
+    summary = html.escape(words(locale)["printed"]).format(function=f"<code>{function}</code>")
     return (
         f'<details class="lp-test-output" lang="{locale}" data-search-exclude>\n'
-        f"<summary>{html.escape(words(locale)['printed'])}</summary>\n"
-        f'<pre lang="en"><code>{html.escape(verdict.output.rstrip())}</code></pre>\n'
+        f"<summary>{summary}</summary>\n"
+        f'<pre lang="en"><code>{html.escape(printed)}</code></pre>\n'
         "</details>\n"
     )
+
+
+def function_outputs(verdict, tests, locale):
+    """{section number: what the test functions that start in that section printed}"""
+    outputs = {}
+    if verdict is None or verdict.status in (NOT_RUN, RUNNING):
+        return outputs
+    for function, number in tests:
+        outputs[number] = outputs.get(number, "") + function_output(verdict, function, locale)
+    return outputs

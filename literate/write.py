@@ -24,20 +24,22 @@ from literate.commentary import make_markdown, render_commentary, sanitize
 from literate.render import front_matter, keep_marks_with_math
 from literate.testrun import NOT_RUN, RUNNING
 from literate.verdicts import (
-    MARKS, function_marks, mark_citations, printed_output_html, status_line_html, verdict_state, verdict_text,
+    MARKS, function_marks, function_outputs, mark_citations, status_line_html, verdict_state, verdict_text,
 )
 
 
 # The page as MkDocs reads it: its body with what its tests showed joined
 # in, the status line first, each test's mark in the row where the test
-# starts, a mark beside each citation, and what the tests printed last.
+# starts and what the test printed after that row, and a mark beside each
+# citation.
 def page_markdown(page):
     body, verdict, locale = page.body, page.verdict, page.lang
     marks = function_marks(verdict, body.tests, locale)
-    rows = "".join(before + marks.get(number, "") + after for number, (before, after) in enumerate(body.rows, start=1))
-    status, output = ((status_line_html(verdict, locale), printed_output_html(verdict, locale)) if verdict
-                      else ("", ""))
-    return body.head + status + mark_citations(rows, verdict, locale) + output + body.tail
+    outputs = function_outputs(verdict, body.tests, locale)
+    rows = "".join(before + marks.get(number, "") + after + outputs.get(number, "")
+                   for number, (before, after) in enumerate(body.rows, start=1))
+    status = status_line_html(verdict, locale) if verdict else ""
+    return body.head + status + mark_citations(rows, verdict, locale) + body.tail
 
 
 # The "Test results" page of each language lists every tutorial with its
@@ -96,8 +98,10 @@ def language_of_locale(locale, languages):
 # title, the mark of its tests' verdict, and the first sentence of its
 # introduction. A tutorial that exists in several languages gets a link to
 # each ("English | 中文"); one that is not translated into this language is
-# listed in the language it has. The site's own pages follow, under "About
-# this site": "Test results", and the generator's pages on one line.
+# listed in the language it has, and says so in this one. The site's own
+# pages follow, under "About this site": "Test results", and the
+# generator's pages on one line, which says once, not on every page, that
+# none is in this language.
 def render_index(chapters, language, languages, config):
     md = make_markdown(lambda message, quote: None)  # the pages report them
     said = words(language.locale)
@@ -115,20 +119,23 @@ def render_index(chapters, language, languages, config):
         body.append(f"## {markdown_text(said['about'])}")
     for chapter in about:
         if chapter.headings:
+            group = list(translations(chapter.pages))
+            untranslated = not any(language.locale in versions for versions in group)
+            links = " · ".join(index_link(versions, language, languages, note=not untranslated) for versions in group)
             body += [f"### {markdown_text(chapter.headings[language.locale][0])}",
-                     " · ".join(index_link(versions, language, languages) for versions in translations(chapter.pages))]
+                     (markdown_text(said["untranslated_group"]) if untranslated else "") + links]
         else:
             body.append("\n".join(index_entry(versions, language, languages) for versions in translations(chapter.pages)))
     return front_matter(title=said["home"], lang=language.locale,
                         hide=["navigation", "toc"]) + "\n\n".join(part for part in body if part) + "\n"
 
 
-def index_link(versions, language, languages):
+def index_link(versions, language, languages, note=True):
     page = versions.get(language.locale) or next(iter(versions.values()))
     link = f"{page.name}.md" if page.lang == language.locale else url_from(language.folder, page, languages)
     entry = f"[{markdown_text(page.title)}]({link})"
-    if page.lang != language.locale:
-        entry += f" ({language_of(page, languages).name})"
+    if note and page.lang != language.locale:
+        entry += markdown_text(words(language.locale)["untranslated_item"])
     return entry
 
 

@@ -213,10 +213,13 @@ def real_build(once_per_run):
 # ## The browser
 @pytest.fixture(scope="session")
 def artifacts(run_folder):
-    """Screenshots and axe's findings: in `screenshots/` under pytest's
-    temporary folder, never in the checkout."""
-    folder = run_folder / "screenshots"
-    folder.mkdir(exist_ok=True)
+    """Screenshots and axe's findings: in the folder that the environment
+    variable LITERATE_ARTIFACTS names (CI uploads it), else in
+    `screenshots/` under pytest's temporary folder; never in the checkout."""
+    folder = Path(os.environ.get("LITERATE_ARTIFACTS") or run_folder / "screenshots").resolve()
+    if folder.is_relative_to(ROOT.resolve()):
+        pytest.fail(f"LITERATE_ARTIFACTS={folder} is inside the checkout: name a folder outside it")
+    folder.mkdir(parents=True, exist_ok=True)
     return folder
 
 

@@ -79,7 +79,7 @@ def expected_paths():
     guide = {f"guide/{re.sub(r'^[0-9]+_', '', literate.site.page_name(path))}/"
              for path in literate.site.tutorial_sources(ROOT / "literate" / "guide")} | {"guide/configuration/"}
     every = sorted(tutorials | generator | guide | {"", "test-results/"})
-    return ["/404.html"] + ["/" + path for path in every] + ["/zh/" + path for path in every]
+    return ["/404.html", "/zh/404.html"] + ["/" + path for path in every] + ["/zh/" + path for path in every]
 
 
 PATHS = expected_paths()

@@ -15,9 +15,11 @@ Chromiums at once to use the machine's cores.
 What needs a fresh page (search, keyboard, copying, the language switch,
 the scheme toggle, the injection vectors) is in `test_browser_actions.py`.
 
-Each run leaves in `screenshots/` under pytest's temporary folder a
-full-page screenshot of every tutorial page at desktop and phone size, and
-in the dark scheme at desktop size, and axe's findings per view in
+Each run leaves in `screenshots/` under pytest's temporary folder (or in
+the folder that LITERATE_ARTIFACTS names) a full-page screenshot of every
+tutorial page at desktop and phone size, and in the dark scheme at desktop
+size; what a reader sees first of the home page and a tutorial in each
+language (`reader-*.png`); and axe's findings per view in
 `axe-<view>.json`.
 """
 
@@ -26,6 +28,7 @@ import json
 import os
 import queue
 import re
+import struct
 import threading
 import urllib.error
 import urllib.request
@@ -319,6 +322,7 @@ def visit(visitor, axe, base, path, view, artifacts):
     if record["code"] and view in SCREENSHOT_VIEWS and not is_generator_page(path):
         slug = path.strip("/").replace("/", "_") or "index"
         page.screenshot(path=str(artifacts / f"{slug}-{view}.png"), full_page=True, timeout=120_000)
+    reader_screenshot(page, path, view, artifacts)
     # The rest of a whole visit: scroll to the end and, in the light views
     # (one at each size), run a search, which loads the search worker and
     # its index; then wait until the network has been idle for half a
@@ -334,6 +338,34 @@ def visit(visitor, axe, base, path, view, artifacts):
     visitor.traffic.settle(page)
     record["foreign"], record["errors"] = visitor.traffic.take()
     return record
+
+
+# ## What a reader sees first
+#
+# The home page and one tutorial, in each language, as a reader first meets
+# them: the top 2000 pixels of the page on a desktop 1280 pixels wide, and
+# a phone's first screen. They are taken on the pass's own visit, before it
+# scrolls, and kept in the artifacts (`reader-<page>-<language>-<size>.png`)
+# to set beside those of another build.
+READER_PAGES = {"/": "home", "/backprop/elementwise/": "elementwise"}
+READER_SIZES = {"light-desktop": (1280, 2000), "light-phone": (PHONE["width"], PHONE["height"])}
+
+
+def reader_screenshot_name(path, view):
+    language, own = ("zh", path.removeprefix("/zh")) if path.startswith("/zh/") else ("en", path)
+    if own not in READER_PAGES or view not in READER_SIZES:
+        return None
+    width, height = READER_SIZES[view]
+    return f"reader-{READER_PAGES[own]}-{language}-{width}x{height}.png"
+
+
+def reader_screenshot(page, path, view, artifacts):
+    name = reader_screenshot_name(path, view)
+    if name is None:
+        return
+    width, height = READER_SIZES[view]
+    page.screenshot(path=str(artifacts / name), full_page=True, clip={"x": 0, "y": 0, "width": width, "height": height},
+                    timeout=120_000)
 
 
 def visit_every_page(site, artifacts):
@@ -421,6 +453,24 @@ def each_page_and_view(views=VIEWS):
 
 
 each_page = pytest.mark.parametrize("path", PATHS)
+
+
+# The pass leaves what a reader sees first of the home page and a tutorial,
+# in each language at each size, made in this run (after this run's site).
+def test_the_reader_screenshots_are_in_the_artifacts(real_site, visits, artifacts):
+    built = (real_site / "index.html").stat().st_mtime
+    shots = {}
+    for own in READER_PAGES:
+        for path in (own, "/zh" + own):
+            for view, size in READER_SIZES.items():
+                shot = artifacts / reader_screenshot_name(path, view)
+                assert shot.is_file() and shot.stat().st_mtime >= built, f"{shot.name}: not taken in this run"
+                data = shot.read_bytes()
+                assert data[:8] == b"\x89PNG\r\n\x1a\n" and struct.unpack(">II", data[16:24]) == size, shot.name
+                shots[path, view] = data
+    for (path, view), data in shots.items():
+        if not path.startswith("/zh/"):
+            assert data != shots["/zh" + path, view], f"{path} looks the same in both languages ({view})"
 
 
 # ## The site is what the sources say

@@ -677,7 +677,32 @@ def test_a_page_without_english_says_so_in_english(ordered_site):
     notice = re.search(r'<p class="lp-untranslated" lang="en">(.*?)</p>', body, re.S)
     assert notice and "no English version" in notice.group(1)
     assert ("只有中文", "zh/start/chinese_only/") in index_links(ordered_site, "")
-    assert "只有中文 (中文) 没有英文版。" in squeeze(visible_text(page(ordered_site, "")))
+    assert "只有中文 (no English version) 没有英文版。" in squeeze(visible_text(page(ordered_site, "")))
+
+
+# The guide's and the generator's pages are in English only: the Chinese
+# home page says so once for each of their lines, in Chinese, and not
+# after each of their thirty titles.
+def test_the_chinese_home_says_once_a_line_that_the_site_s_own_pages_are_english(ordered_site):
+    about = re.search(r"<article.*?</article>", page(ordered_site, "zh/"), re.S).group(0).partition(">关于本站</h2>")[2]
+    lines = [squeeze(visible_text(line)) for line in re.split(r"<h3[^>]*>.*?</h3>", about)[1:]]
+    assert len(lines) == 2 and lines[0].startswith("以下页面没有中文版：Writing a tutorial · "), lines
+    for line in lines:
+        assert line.count("中文版") == 1 and "English" not in line, line
+
+
+# Each language's tree has its own 404 page, in its words, leading to its
+# home page; the default language's is at the root, where hosts look.
+def test_each_language_has_a_404_page_of_its_own(ordered_site):
+    for path, locale, home in (("404.html", "en", "/."), ("zh/404.html", "zh", "/zh/")):
+        body = (ordered_site / path).read_text(encoding="utf-8")
+        article = re.search(r"<article.*?</article>", body, re.S).group(0)
+        said = literate.site.words(locale)
+        assert re.search(rf'<html lang="{locale}"', body) and f'lp-feedback" lang="{locale}"' in body, path
+        assert squeeze(visible_text(article)) == squeeze(f"{said['not_found_title']} {said['not_found']} {said['home']}")
+        assert f'<a href="{home}">{said["home"]}</a>' in article
+    found = foreign_phrases(ordered_site)
+    assert not {path: shown for path, shown in found.items() if path.endswith("404.html")}
 
 
 @pytest.mark.parametrize("files, message", [

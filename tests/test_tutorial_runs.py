@@ -8,6 +8,7 @@ import concurrent.futures
 import html
 import importlib.metadata
 import re
+import shutil
 import signal
 import os
 import subprocess
@@ -120,6 +121,19 @@ def row_of_line(body, line):
     return next(row for row in rows if f'data-ln="{line}"' in row)
 
 
+def outputs(body):
+    """{test function: the collapsed block of what it printed}, each found once on the page."""
+    blocks = re.findall(r'<details[^>]*class="lp-test-output".*?</details>', body, re.S)
+    found = {re.search(r"<summary>.*?<code>(\w+)</code>", block, re.S).group(1): block for block in blocks}
+    assert len(found) == len(blocks), "a test's output is shown twice"
+    return found
+
+
+def after_the_code(row):
+    """What follows a section's code, up to the next section or the end of the page's column."""
+    return row.split("</code></pre></div></div>\n</div>\n", 1)[1].split("</div>", 1)[0]
+
+
 def judge(tmp_path, run=True, background=None, **tutorial_tests):
     """The test stage alone, without writing a site: {file name: verdict}."""
     docs = tmp_path / "docs"
@@ -163,8 +177,9 @@ def test_pages_show_status_lines_marks_and_escaped_output(tmp_path, capsys):
     for name in ("test_adds", "test_multiplies"):
         row = row_of_line(good, GOOD.splitlines().index(f"def {name}():") + 1)
         assert list(marks(row)) == [name]
-    printed = re.search(r'<details class="lp-test-output"[^>]*>(.*?)</details>', good, re.S).group(1)
-    assert "printed: &lt;b&gt;bold&lt;/b&gt; &amp; more" in printed and "<b>" not in printed
+    printed = outputs(good)
+    assert list(printed) == ["test_adds"]
+    assert "printed: &lt;b&gt;bold&lt;/b&gt; &amp; more" in printed["test_adds"] and "<b>" not in printed["test_adds"]
 
     bad = page(tmp_path, "bad")
     state, words = status_line(bad)
@@ -637,8 +652,7 @@ def test_tutorials_run_in_parallel_one_per_core(tmp_path, monkeypatch):
 
 
 # Each test function's mark: a skipped one says so and why; what the tests
-# printed on stdout and on stderr closes the page, in a block that starts
-# collapsed.
+# printed on stdout and on stderr follows its code.
 MIXED = '''\
 import sys
 
@@ -663,10 +677,66 @@ def test_a_skipped_test_and_what_went_to_stderr_are_on_the_page(tmp_path, capsys
     assert marks(body) == {"test_prints_to_both": marks(body)["test_prints_to_both"],
                            "test_left_out": ("skipped", "skipped: no GPU on this machine")}
     assert marks(body)["test_prints_to_both"][0] == "passed"
-    block = re.search(r'<details([^>]*class="lp-test-output"[^>]*)>(.*?)</details>', body, re.S)
-    assert block, "no block of what the tests printed"
-    assert "said on stdout" in block.group(2) and "said on stderr" in block.group(2)
-    assert "open" not in block.group(1), "the printed output is not collapsed"
+    block = outputs(body)["test_prints_to_both"]
+    assert "said on stdout" in block and "said on stderr" in block
+
+
+# What each test printed follows the code of that test, in a block that
+# starts collapsed, and is nowhere else on the page; a warm build, from the
+# cache, shows the same. Its summary is in the page's language.
+PRINTS = '''\
+"""
+# Two voices
+
+Each test says something of its own.
+"""
+
+
+def test_first():
+    print("the first says", "<i>" + "one" + "</i>")
+
+
+def test_quiet():
+    assert True
+
+
+# The second one speaks up.
+@pytest.mark.parametrize("n", [2, 3])
+def test_second(n):
+    print(f"the second says {n}")
+'''
+PRINTS_ZH = PRINTS.replace("# Two voices", "# 两个声音").replace("Each test says something of its own.", "每个测试各说各的。")
+
+
+def test_each_test_s_output_follows_its_own_code(tmp_path, capsys):
+    source = "import pytest\n" + PRINTS
+    write(tmp_path / "source", "prints.py", source)
+    write(tmp_path / "source", "prints_zh.py", "import pytest\n" + PRINTS_ZH)
+    status, out, err = build(tmp_path, capsys)
+    assert status == 0, err
+    lines = source.splitlines()
+    for url, printed_word in (("prints", "What "), ("zh/prints", " 的输出")):
+        body = page(tmp_path, url)
+        blocks = outputs(body)
+        assert sorted(blocks) == ["test_first", "test_second"], url
+        first = after_the_code(row_of_line(body, lines.index("def test_first():") + 1))
+        second = after_the_code(row_of_line(body, lines.index("def test_second(n):") + 1))
+        assert first.strip() == blocks["test_first"], "test_first's output is not right after its code"
+        assert second.strip() == blocks["test_second"], "test_second's output is not right after its code"
+        assert "the first says &lt;i&gt;one&lt;/i&gt;" in first and "the second" not in first
+        assert "test_second[2]:\nthe second says 2\ntest_second[3]:\nthe second says 3" in second
+        assert "first says" not in second
+        assert body.count("the first says &lt;i&gt;one") == 1 and body.count("the second says 2") == 1
+        for block in blocks.values():
+            assert "<details" in block and " open" not in block.split(">", 1)[0], "not collapsed"
+            assert printed_word in visible_text(block)
+        assert "What the tests printed" not in body and "测试的输出" not in body
+    assert "prints.py: 4 tests passed" in out
+    cold = {url: page(tmp_path, url) for url in ("prints", "zh/prints")}
+    shutil.rmtree(tmp_path / "site")
+    status, out, err = build(tmp_path, capsys)
+    assert status == 0 and "prints.py: 4 tests passed" in out and "(cached)" in out, out
+    assert {url: outputs(page(tmp_path, url)) for url in cold} == {url: outputs(cold[url]) for url in cold}
 
 
 # A tutorial that cannot be imported fails the build, as a failing test does.

@@ -292,7 +292,7 @@ def test_wrong_versions_are_rejected():
     r"""
     **Wrong versions the tests reject**:
         Three mistakes a learner makes with these functions.
-        Each is put in place of the right code and run against the test named for it, which must fail; the test's message, from this build, is printed below the page.
+        Each is put in place of the right code and run against the test named for it, which must fail; the test's message, from this build, is printed below this test's code.
     """
 
     def rejection(test, **replaced):

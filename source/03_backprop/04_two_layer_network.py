@@ -238,7 +238,7 @@ def test_wrong_versions_are_rejected():
     r"""
     **Wrong versions the tests reject**:
         Three mistakes a learner makes in this backward pass, one in each piece taken from the earlier pages.
-        Each is put in place of the right code and run against the test named for it, which must fail; the test's message, from this build, is printed below the page.
+        Each is put in place of the right code and run against the test named for it, which must fail; the test's message, from this build, is printed below this test's code.
     """
 
     def rejection(test, **replaced):
