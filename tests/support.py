@@ -206,24 +206,29 @@ VIEWS = {
     "dark-desktop": ("dark", DESKTOP), "dark-phone": ("dark", PHONE),
 }
 FIRST_VIEW = "light-desktop"
-# Every page is checked in the first view. The other three change only the
-# style sheet's colours and widths, which the generator's pages share with
-# the tutorials: they are made by the same templates, from sections of the
-# same kinds. So in those views every tutorial and page of the site's own
-# is checked, and of the generator's pages, which are most of the site's
-# pages and its longest, one of each kind stands for the rest, in both
-# languages: a module with code, the command, a guide page of prose and
-# examples, and the generated table of settings.
+# Each view checks every tutorial and every page of the site's own. The
+# generator's pages are most of the site's pages and its longest, and are
+# made by the same templates from sections of the same kinds; so in the
+# three views that change only the style sheet's colours and widths (all
+# but the first), one of each kind stands for the rest: a module with
+# code, the command, a guide page of prose and examples, and the generated
+# table of settings. They have no Chinese version: under `/zh/` each is the
+# same notice, made by the same code, and the Chinese of those four stands
+# for the rest in every view.
 GENERATOR_PAGES_IN_EVERY_VIEW = ("/literate/highlight/", "/build_docs/", "/guide/source_format/",
                                  "/guide/configuration/")
 
 
 def view_paths(view):
     """The pages checked in `view`, in the order of PATHS."""
-    if view == FIRST_VIEW:
-        return PATHS
     chosen = {*GENERATOR_PAGES_IN_EVERY_VIEW, *("/zh" + path for path in GENERATOR_PAGES_IN_EVERY_VIEW)}
-    return [path for path in PATHS if not is_generator_page(path) or path in chosen]
+
+    def checked(path):
+        if not is_generator_page(path) or path in chosen:
+            return True
+        return view == FIRST_VIEW and not path.startswith("/zh/")
+
+    return [path for path in PATHS if checked(path)]
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):

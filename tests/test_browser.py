@@ -2,15 +2,15 @@
 
 One pass opens each page of the real site once in each of four views
 (light and dark, desktop 1280×800 and phone 390×844; of the generator's
-pages, a few stand for the rest in all but the first view, `view_paths`)
-and records on that visit what every per-page check needs: the layout, the
-formulas drawn and the font that drew them, what the page requested and
-what failed, its links and ids, its permalinks, the contrast of its text,
-axe-core's findings and, for formulas, what screen readers get. The tests
-below then assert on those records, one test result per check, page and
-view, so a failure names all three. The pass runs once per `pytest` run,
-whichever worker asks first (`once_per_run` in conftest.py), and drives a
-few Chromiums at once to use the machine's cores.
+pages, a few stand for the rest, `view_paths`) and records on that visit
+what every per-page check needs: the layout, the formulas drawn and the
+font that drew them, what the page requested and what failed, its links
+and ids, its permalinks, the contrast of its text, axe-core's findings
+and, for formulas, what screen readers get. The tests below then assert on
+those records, one test result per check, page and view, so a failure
+names all three. The pass runs once per `pytest` run, whichever worker
+asks first (`once_per_run` in conftest.py), and drives a few Chromiums at
+once to use the machine's cores.
 
 What needs a fresh page (search, keyboard, copying, the language switch,
 the scheme toggle, the injection vectors) is in `test_browser_actions.py`.
@@ -41,8 +41,8 @@ import literate.parse
 import literate.site
 import literate.textfirst
 from site_html import shown_code, source_formulas, squeeze
-from support import (CONFIG, DESKTOP, GENERATOR_PAGES_IN_EVERY_VIEW, PATHS, PHONE, ROOT, SOURCE, VIEWS, Visitor,
-                     chromium, is_generator_page, report, sampled, served, site_pages, view_paths)
+from support import (CONFIG, DESKTOP, FIRST_VIEW, GENERATOR_PAGES_IN_EVERY_VIEW, PATHS, PHONE, ROOT, SOURCE, VIEWS,
+                     Visitor, chromium, is_generator_page, report, sampled, served, site_pages, view_paths)
 
 pytestmark = pytest.mark.browser
 
@@ -452,7 +452,7 @@ def each_page_and_view(views=VIEWS):
     return pytest.mark.parametrize("view, path", [(view, path) for view in views for path in view_paths(view)])
 
 
-each_page = pytest.mark.parametrize("path", PATHS)
+each_page = pytest.mark.parametrize("path", view_paths(FIRST_VIEW))
 
 
 # The pass leaves what a reader sees first of the home page and a tutorial,
