@@ -24,7 +24,7 @@ from literate.commentary import make_markdown, render_commentary, sanitize
 from literate.render import front_matter, keep_marks_with_math
 from literate.testrun import NOT_RUN, RUNNING
 from literate.verdicts import (
-    MARKS, function_marks, mark_citations, printed_output_html, status_line_html, verdict_state, verdict_text,
+    MARKS, function_marks, printed_output_html, status_line_html, verdict_state, verdict_text, with_citation_marks,
 )
 
 
@@ -34,10 +34,11 @@ from literate.verdicts import (
 def page_markdown(page):
     body, verdict, locale = page.body, page.verdict, page.lang
     marks = function_marks(verdict, body.tests, locale)
-    rows = "".join(before + marks.get(number, "") + after for number, (before, after) in enumerate(body.rows, start=1))
+    rows = "".join(before + marks.get(number, "") + with_citation_marks(after, verdict, locale)
+                   for number, (before, after) in enumerate(body.rows, start=1))
     status, output = ((status_line_html(verdict, locale), printed_output_html(verdict, locale)) if verdict
                       else ("", ""))
-    return body.head + status + mark_citations(rows, verdict, locale) + output + body.tail
+    return body.head + status + rows + output + body.tail
 
 
 # The "Test results" page of each language lists every tutorial with its
