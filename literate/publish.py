@@ -248,6 +248,7 @@ class PreviewSite:
         for path in changed:
             (self.docs_dir / path).write_bytes(files[path])
         kept, self.config = self.config, None  # built on only if this succeeds
+        kept.plugins[PLUGIN_NAME].pages = config.plugins[PLUGIN_NAME].pages
         try:
             if not build_pages_again(kept, changed, site_dir):
                 return False

@@ -15,6 +15,7 @@ import json
 import posixpath
 import re
 from dataclasses import dataclass, replace
+from html.parser import HTMLParser
 from xml.etree import ElementTree
 
 from markdown.inlinepatterns import HTML_RE
@@ -92,13 +93,19 @@ def keep_marks_with_math(fragment):
 
 # A section is two halves: the marks of the tests that start in it go
 # between them when the page is written (see "write"). The second half is
-# pieces: HTML, and between them the slots of the commentary's citations
-# of tests, in the order they come (see "Citing a test" below).
+# pieces: HTML, the slots of the commentary's citations of tests in the
+# order they come (see "Citing a test" below), and the code column, kept
+# apart as a `CodeColumn` so that the plugin can keep it out of what
+# MkDocs reads (see "The MkDocs plugin").
 #
 # The blank lines that end a block (those between its code and the next
 # commentary) stay in it, and in what its copy button copies, but are
 # drawn as a small gap without line numbers (`lp-gap`): a page of forty
 # blocks would show eighty numbered empty lines.
+class CodeColumn(str):
+    """The HTML of a section's code, inside its `lp-code` column."""
+
+
 def section_html(number, section, line_html, md, locale, citations):
     anchor = f"section-{number}"
     citations.slots = []
@@ -115,13 +122,34 @@ def section_html(number, section, line_html, md, locale, citations):
     )
     link_title = html.escape(words(locale)["section_link"])
     pieces = citations.pieces(docs)
-    return (
+    code_column = (f'<div class="lp-code" data-search-exclude>', CodeColumn(code_cell), "</div>\n</div>\n") if code \
+        else ('<div class="lp-code" data-search-exclude></div>\n</div>\n',)
+    row = (
         f'<div class="lp-section" id="{anchor}">\n'
         f'<div class="lp-docs"><a class="lp-anchor" href="#{anchor}" title="{link_title}">¶</a>\n',
-        pieces[:-1] + (f'{pieces[-1]}\n</div>\n'
-                       f'<div class="lp-code" data-search-exclude>{code_cell}</div>\n'
-                       f"</div>\n",),
+        pieces[:-1] + (f"{pieces[-1]}\n</div>\n" + code_column[0], *code_column[1:]),
     )
+    return row, {anchor} | anchor_ids(docs)
+
+
+# The anchors a link may point to, as MkDocs collects them from HTML: the
+# `id` of any element and the `name` of a link. A section's are its own and
+# those of its commentary (footnotes, named anchors); its code has none.
+class AnchorIds(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.found = set()
+
+    def handle_starttag(self, tag, attrs):
+        self.found.update(value for name, value in attrs
+                          if value is not None and (name == "id" or (name == "name" and tag == "a")))
+
+
+def anchor_ids(fragment):
+    parser = AnchorIds()
+    parser.feed(fragment)
+    parser.close()
+    return parser.found
 
 
 # The page title is the Markdown heading that opens the module docstring
@@ -367,9 +395,11 @@ def section_number(line, sections):
 # new verdict renders nothing again.
 @dataclass(frozen=True)
 class PageBody:
-    head: str  # the front matter and the opening of the page
+    front: str  # the front matter: title, language, downloads, what the theme reads
+    head: str  # the opening of the page's HTML
     rows: tuple  # each section's two halves: (HTML before its test marks, the pieces after them)
     tests: tuple  # (test function, the number of the section it starts in)
+    anchors: frozenset  # the anchors a link may point to on the page
     tail: str = "</div>\n"
 
 
@@ -405,16 +435,18 @@ def render_page(page, text, parsed=None):
     # After `inline` (20), which makes the code spans.
     citations = TestCitations(md, dict(tests))
     md.treeprocessors.register(citations, "lp_test_citations", 5)
-    rows = []
+    rows, anchors = [], set()
     for number, section in enumerate(sections, start=1):
         report.enter(section)
-        rows.append(section_html(number, section, line_html, md, page.lang, citations))
+        row, found = section_html(number, section, line_html, md, page.lang, citations)
+        rows.append(row)
+        anchors |= found
     page.warnings.extend(report.found)
     return PageBody(front_matter(
         title=html.escape(page.title, quote=False), lang=page.lang, source_path=page.repo_path,
         hide=["navigation", "toc"], downloads=download_links(page), **authors_meta(front),
         **({"about": True} if is_generator_page(page) else {}),
-    ) + f'<div class="lp-page" lang="{page.lang}">\n', tuple(rows), tests)
+    ), f'<div class="lp-page" lang="{page.lang}">\n', tuple(rows), tests, frozenset(anchors))
 
 
 # What front matter says reaches the theme as the page's meta: its summary

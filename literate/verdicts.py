@@ -146,11 +146,6 @@ def citation_mark(slot, verdict, locale):
     return f'<span class="lp-keep">{mark}{slot.closing}</span>' if slot.closing else mark
 
 
-def with_citation_marks(pieces, verdict, locale):
-    """The HTML of `pieces` (HTML and `render.CitationSlot`s), each slot filled with its mark."""
-    return "".join(piece if isinstance(piece, str) else citation_mark(piece, verdict, locale) for piece in pieces)
-
-
 # What the tests printed is theirs, and quoted as they printed it: only
 # the summary that opens it is in the page's language.
 def printed_output_html(verdict, locale):
