@@ -218,7 +218,8 @@ def mkdocs_build(config):
 # settings it read them with (with the plugins, which keep what each
 # language was built with). When an edit leaves the set of pages and
 # everything else MkDocs reads as it was, only the pages and files whose
-# bytes changed are built again, into the site as it is (see "Rebuild").
+# bytes changed are built again, into the site as it is (see "Rebuild"),
+# by the plugin of those settings, which takes the new pages' data.
 # Anything else, or anything that goes wrong on the way,
 # is a whole build, whose error is the one reported.
 class PreviewSite:

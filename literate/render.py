@@ -121,13 +121,13 @@ def section_html(number, section, line_html, md, locale, citations):
         f'<div class="highlight"><pre><code>{code}</code></pre></div>' if code else ""
     )
     link_title = html.escape(words(locale)["section_link"])
-    pieces = citations.pieces(docs)
-    code_column = (f'<div class="lp-code" data-search-exclude>', CodeColumn(code_cell), "</div>\n</div>\n") if code \
-        else ('<div class="lp-code" data-search-exclude></div>\n</div>\n',)
+    *pieces, last = citations.pieces(docs)
+    column = f'{last}\n</div>\n<div class="lp-code" data-search-exclude>'
+    after = (column, CodeColumn(code_cell), "</div>\n</div>\n") if code_cell else (column + "</div>\n</div>\n",)
     row = (
         f'<div class="lp-section" id="{anchor}">\n'
         f'<div class="lp-docs"><a class="lp-anchor" href="#{anchor}" title="{link_title}">¶</a>\n',
-        pieces[:-1] + (f"{pieces[-1]}\n</div>\n" + code_column[0], *code_column[1:]),
+        (*pieces, *after),
     )
     return row, {anchor} | anchor_ids(docs)
 
