@@ -52,10 +52,6 @@ def page_pieces(page):
     return pieces + [text + output + body.tail]
 
 
-def page_markdown(page):
-    return page.body.front + "".join(page_pieces(page))
-
-
 # What the plugin takes of a tutorial's page, instead of taking it out of
 # the Markdown (see "The MkDocs plugin"): its HTML, cut where each code
 # column goes, the columns, and the anchors links may point to.

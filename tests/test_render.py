@@ -122,11 +122,16 @@ def test_b():
 '''
 
 
+def page_markdown(page):
+    """The page as MkDocs reads it."""
+    return page.body.front + "".join(literate.write.page_pieces(page))
+
+
 def cited_page(verdict):
     page = literate.site.Page(source=Path("citing.py"), name="citing", repo_path="citing.py", lang="en",
                            verdict=verdict)
     page.body = literate.render.render_page(page, CITING)
-    return literate.write.page_markdown(page), page
+    return page_markdown(page), page
 
 
 def citation(markdown, name):
@@ -168,7 +173,7 @@ def test_test_names_in_code_blocks_and_links_are_not_citations():
     text = '"""\n# Blocks\n\n```\ntest_a\n```\n\n[`test_a`](https://example.org)\n"""\n\n\ndef test_a():\n    pass\n'
     page = literate.site.Page(source=Path("blocks.py"), name="blocks", repo_path="blocks.py", lang="en")
     page.body = literate.render.render_page(page, text)
-    markdown = literate.write.page_markdown(page)
+    markdown = page_markdown(page)
     assert page.warnings == [] and "lp-cite" not in markdown and "<code>test_a</code>" in markdown
 
 
@@ -185,7 +190,7 @@ def test_rendering_records_a_slot_for_each_citation_of_a_test():
     assert slots == [Slot("test_b", "，"), Slot("test_a", ""), Slot("test_b", "。")]
     page.body = body
     kept = re.findall(r'<span class="lp-keep"><span class="lp-cite-mark[^>]*>[^<]*</span>(.*?)</span>',
-                      literate.write.page_markdown(page))
+                      page_markdown(page))
     assert kept == ["，", "。"]
 
 
