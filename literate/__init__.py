@@ -32,7 +32,7 @@ STAGES = (
     "testrun",  # one tutorial's tests run, and what they showed
     "judge",  # every tutorial's verdict, cached or run
     "verdicts",  # a verdict as the page shows it: status line, marks, citation marks
-    "write",  # the pages with their verdicts, into MkDocs' folder
+    "write",  # the pages with their verdicts, into MkDocs' folder, and as data for the plugin
     "plugin",  # MkDocs reads only what it is for
     "rebuild",  # an edit in a preview: its pages built again
     "publish",  # MkDocs' settings, and the site swapped in whole

@@ -132,7 +132,8 @@ def settled(source_dir, config, testing):
 # the failure and shows it on the tutorial's page instead.
 #
 # The pages come out in memory (see "Write"): MkDocs' folder gets them only
-# when MkDocs is to read them. While they render, `meanwhile()` runs.
+# when MkDocs is to read them, and the plugin takes the tutorials' pages as
+# data. While they render, `meanwhile()` runs.
 def make_pages(source_dir, config, testing, preview=False, meanwhile=None):
     source_dir, testing = settled(source_dir, config, testing)
     chapters = site_chapters(source_dir, config)
@@ -146,7 +147,7 @@ def make_pages(source_dir, config, testing, preview=False, meanwhile=None):
         raise BuildError("\n".join(problems))
     for problem in problems:
         print(problem, file=sys.stderr)
-    files = page_files(chapters, site_languages(config), config)
+    files, config.plugins[PLUGIN_NAME].pages = page_files(chapters, site_languages(config), config)
     configure_navigation(config, chapters)
     return chapters, files, warnings
 

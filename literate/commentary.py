@@ -245,7 +245,7 @@ HTML_ATTRIBUTES = {
     "a": {"href", "title", "class", "id", "name"}, "abbr": {"title"}, "img": {"src", "alt", "title"}, "ol": {"start"},
     "th": {"align"}, "td": {"align"}, "sup": {"id"}, "li": {"id"},  # footnotes: fnref:1 and fn:1
     "div": {"class"}, "p": {"class"}, "code": {"class"},
-    "span": {"class", "lang", "data-search-exclude"},  # a test citation's mark: English, not searched
+    "span": {"class"},
 }
 HTML_TAGS = {"a", "abbr", "blockquote", "br", "code", "dd", "div", "dl", "dt", "em", "h1", "h2", "h3", "h4", "h5",
              "h6", "hr", "img", "li", "ol", "p", "pre", "span", "strong", "sup", "table", "tbody", "td", "th",

@@ -1,24 +1,24 @@
 """
 # The MkDocs plugin: MkDocs only for what MkDocs is for
 
-MkDocs reads each page's commentary; the code column goes around it.
+A tutorial's page reaches the plugin as data; Markdown and search read
+only what they are for.
 
-In: MkDocs' events, while it builds the folder of pages. Out: the site
-MkDocs would build from those pages, with each page's code column taken
-out before Markdown, mkdocs-static-i18n and search read the page, and put
-back once search has indexed it; Material's templates kept compiled; the
-languages after the first built by a process of their own, meanwhile;
-each language with its own search index; and what each language was
-built with, for a preview to build the pages an edit changed again
-(`rebuild`).
+In: MkDocs' events, while it builds the folder of pages, and each
+tutorial's page as data (from `write`). Out: the site MkDocs would build
+from those pages, with each tutorial's HTML put in after Markdown and
+mkdocs-static-i18n have read the page, its anchors for MkDocs to check
+links against, and its code columns put back once search has indexed it;
+Material's templates kept compiled; the languages after the first built
+by a process of their own, meanwhile; each language with its own search
+index; and what each language was built with, for a preview to build the
+pages an edit changed again (`rebuild`).
 """
 
 import ctypes
-import html
 import json
 import os
 import pickle
-import re
 import shutil
 import signal
 import sys
@@ -41,34 +41,22 @@ from literate.site import site_languages, words
 # Material's search, which then leaves it out of the index
 # (`data-search-exclude`). None of them has anything to do with it: it
 # holds no link, no anchor and no Markdown, only the escaped source as
-# `render.section_html` wrote it. So each column's code goes out of the
-# page before the first of them runs, a marker in its place, and comes back
-# after the last of them.
+# `render` wrote it. The rest of a tutorial's page is HTML too, which
+# Markdown passes through unchanged (but for the blank lines around it),
+# after two of those parsers have read it.
 #
-# The page's code was escaped when it was rendered, so no `<` of the source
-# can start a marker or end the column early. A marker that does not come
-# back once (some plugin dropped or copied it) stops the build: no line of
-# code may vanish from a page.
-CODE_COLUMN = re.compile(
-    r'(<div class="lp-code" data-search-exclude>)(<div class="highlight"><pre><code>.*?</code></pre></div>)(</div>)',
-    re.S)
-MARKER = re.compile(r"<!--lp-code-column (\d+)-->")
-
-# The rest of a tutorial's page is HTML too, which Markdown passes through
-# unchanged (but for the blank lines around it), after two more parsers
-# have read it: Python-Markdown's, to find where the HTML ends, and
-# MkDocs', to collect the anchors that links may point to. So the whole
-# page goes around Markdown, a marker in its place, and comes back as the
-# HTML Markdown would have made of it, with its anchors: the `id` of any
-# element and the `name` of a link, as MkDocs collects them. Every
-# attribute of the page is quoted with `"`: `render` writes them so, and
-# the sanitizer writes the commentary's so. What another plugin adds to
-# the Markdown around the marker is Markdown's, as before; a marker that
-# does not come back once stops the build.
-PAGE_BODY = '<div class="lp-page" '
+# So the plugin takes each tutorial's page as data (`write.PageData`, under
+# its path in MkDocs' folder): its HTML, its code columns apart, and the
+# anchors links may point to, which `render` collected. Markdown gets a
+# marker in place of the page, and the page's HTML comes back in its
+# place, with its anchors, before any other plugin sees the HTML; each
+# code column comes back after search has read the page. What another
+# plugin adds to the Markdown around the marker is Markdown's. The page's
+# code was escaped when it was rendered, so no source can write a marker;
+# a marker that does not come back once (some plugin dropped or copied
+# it) stops the build: no line of code may vanish from a page.
 BODY_MARKER = "<!--lp-page-body-->"
-START_TAG = re.compile(r'<([a-zA-Z][^\s/>]*)((?:\s+[^\s/>="]+(?:="[^"]*")?)*)\s*/?>')
-ATTRIBUTE = re.compile(r'([^\s/>="]+)(?:="([^"]*)")?')
+COLUMN_MARKER = "<!--lp-code-column-->"
 
 
 THEME = Path(__file__).parent / "theme"
@@ -80,8 +68,7 @@ class LiteratePlugin(BasePlugin[LiterateConfig]):
 
     def __init__(self):
         super().__init__()
-        self.columns = {}  # id(page) -> the code of its columns, in order, while MkDocs reads the page
-        self.bodies = {}  # id(page) -> its HTML, while Markdown reads the marker in its place
+        self.pages = {}  # path in MkDocs' folder -> the tutorial's page there, as `write.PageData`
         self.templates = None
         self.source_dir = None  # the folder the pages are made from
         self.built = {}  # language -> its LanguageBuild, in the order MkDocs built them
@@ -90,12 +77,8 @@ class LiteratePlugin(BasePlugin[LiterateConfig]):
 
     # The templates' cache, and whether the languages after the first are
     # built in a process of their own, are the build's to choose, not
-    # `mkdocs.yml`'s. MkDocs keeps one plugin object for a process (see "The
-    # plugin as MkDocs loads it"): a build failed before the end left the
-    # code of its last pages here, under ids that new pages may take.
+    # `mkdocs.yml`'s.
     def prepare(self, cache_dir, processes):
-        self.columns.clear()
-        self.bodies.clear()
         self.templates = template_cache(cache_dir)
         self.processes = processes and hasattr(os, "fork") and (os.cpu_count() or 1) > 1
 
@@ -112,37 +95,34 @@ class LiteratePlugin(BasePlugin[LiterateConfig]):
         return config
 
     # Events of one priority run in the order the plugins were registered;
-    # mkdocs-static-i18n cuts each page into lines at 50.
+    # mkdocs-static-i18n cuts each page into lines at 50. The Markdown
+    # MkDocs read is the page as `write` wrote it, or data and page differ:
+    # a plugin before this one changed the page, or the data is not this
+    # build's.
     @event_priority(100)
     def on_page_markdown(self, markdown, page, config, files):
-        columns = self.columns.setdefault(id(page), [])
-
-        def lift(match):
-            columns.append(match.group(2))
-            return f"{match.group(1)}<!--lp-code-column {len(columns) - 1}-->{match.group(3)}"
-
-        markdown = CODE_COLUMN.sub(lift, markdown)
-        if markdown.lstrip("\n").startswith(PAGE_BODY):
-            self.bodies[id(page)] = markdown.strip("\n")
-            return BODY_MARKER
-        return markdown
+        data = self.pages.get(page.file.src_uri)
+        if data is None:
+            return markdown
+        if not data.is_the_text_of(markdown):
+            raise PluginError(f"{page.file.src_uri}: the page's Markdown is not the one the generator wrote; "
+                              "a plugin that changes pages runs after `literate`")
+        return BODY_MARKER
 
     # Before any other plugin sees the page's HTML, Material's search first.
     @event_priority(100)
     def on_page_content(self, content, page, config, files):
-        body = self.bodies.pop(id(page), None)
-        if body is None:
+        data = self.pages.get(page.file.src_uri)
+        if data is None:
             return content
         if content.count(BODY_MARKER) != 1:
             raise PluginError(f"{page.file.src_uri}: the page's HTML went out of it, "
                               f"and came back {content.count(BODY_MARKER)} times")
-        page.present_anchor_ids = (page.present_anchor_ids or set()) | anchors(body)
-        return content.replace(BODY_MARKER, body)
+        page.present_anchor_ids = (page.present_anchor_ids or set()) | data.anchors
+        return content.replace(BODY_MARKER, COLUMN_MARKER.join(data.html))
 
     # Material's search indexes the page at 0 and the template reads the
-    # page after this event: in between, the code goes back. The code is
-    # put back by a function, not a replacement string, which would read
-    # the code's backslashes as escapes.
+    # page after this event: in between, the code goes back.
     #
     # The footer's "Next" of the course's last page would lead out of the
     # course, to the site's own pages ("about" in their front matter): the
@@ -152,12 +132,14 @@ class LiteratePlugin(BasePlugin[LiterateConfig]):
         following = page.next_page
         if following is not None and following.meta.get("about") and not page.meta.get("about"):
             page.next_page = None
-        columns = self.columns.pop(id(page), [])
-        found = [int(number) for number in MARKER.findall(page.content or "")]
-        if found != list(range(len(columns))):
-            raise PluginError(f"{page.file.src_uri}: {len(columns)} code columns went out of the page, "
-                              f"and markers {found} came back")
-        page.content = MARKER.sub(lambda match: columns[int(match.group(1))], page.content)
+        data = self.pages.get(page.file.src_uri)
+        if data is None:
+            return context
+        parts = page.content.split(COLUMN_MARKER)
+        if len(parts) != len(data.columns) + 1:
+            raise PluginError(f"{page.file.src_uri}: {len(data.columns)} code columns went out of the page, "
+                              f"and {len(parts) - 1} came back")
+        page.content = "".join(piece for pair in zip(parts, data.columns + ("",)) for piece in pair)
         return context
 
     # The objects each language was built with are kept, for a preview to
@@ -211,15 +193,6 @@ class LiteratePlugin(BasePlugin[LiterateConfig]):
             return output
         write_if_changed(Path(config["site_dir"]) / folder / template_name, output)
         return ""
-
-
-def anchors(body):
-    found = set()
-    for tag in START_TAG.finditer(body):
-        for name, value in ATTRIBUTE.findall(tag.group(2)):
-            if name == "id" or (name == "name" and tag.group(1) == "a"):
-                found.add(html.unescape(value))
-    return found
 
 
 # mkdocs-static-i18n points each page's language selector at the page's

@@ -218,7 +218,8 @@ def mkdocs_build(config):
 # settings it read them with (with the plugins, which keep what each
 # language was built with). When an edit leaves the set of pages and
 # everything else MkDocs reads as it was, only the pages and files whose
-# bytes changed are built again, into the site as it is (see "Rebuild").
+# bytes changed are built again, into the site as it is (see "Rebuild"),
+# by the plugin of those settings, which takes the new pages' data.
 # Anything else, or anything that goes wrong on the way,
 # is a whole build, whose error is the one reported.
 class PreviewSite:
@@ -248,6 +249,7 @@ class PreviewSite:
         for path in changed:
             (self.docs_dir / path).write_bytes(files[path])
         kept, self.config = self.config, None  # built on only if this succeeds
+        kept.plugins[PLUGIN_NAME].pages = config.plugins[PLUGIN_NAME].pages
         try:
             if not build_pages_again(kept, changed, site_dir):
                 return False

@@ -11,23 +11,29 @@ and the site's own pages, or False when only a whole build can give the
 site that build would make.
 """
 
+import gzip
 import logging
 import tempfile
 from pathlib import Path
+from urllib.parse import urlsplit
 
-# MkDocs' public API builds whole sites only (`mkdocs.commands.build.build`,
-# and plugin events around it). Building one page again with the
-# navigation, files and templates of the build before is what these three
-# private functions of `mkdocs.commands.build` do, and nothing public does:
-# without them every edit in a preview is a whole MkDocs build of every
-# language, several times the time an edit may take to show. So they stay,
-# for `build_docs.py serve` only: `mkdocs<2` is pinned (pyproject.toml),
-# and tests/test_rebuild.py compares what they build with a whole build, so
-# that a change of them fails a test rather than a site. `mkdocs build` and
-# `mkdocs serve` with the plugin use MkDocs' public API alone.
-from mkdocs.commands.build import _build_page, _build_theme_template, _populate_page
+# MkDocs' public API builds whole sites (`mkdocs.commands.build.build`); a
+# page is built by the steps its documentation lists as the page events,
+# and those steps are public: the plugins' events (`config.plugins.on_*`),
+# `Page.read_source` and `Page.render`, the theme's Jinja environment, and
+# `get_context`, the context MkDocs gives every template. So a page is
+# built again here by those steps, in MkDocs' order, and MkDocs' private
+# functions that chain them are not called (`tests/test_layout.py`). What
+# is not MkDocs' own is two plugins' state, which no public API offers:
+# mkdocs-static-i18n's language being built (`current_language`, put in
+# effect by its `on_config`), its merged search entries (`search_entries`,
+# written out by `reconfigure_search_index`), and the entries of Material's
+# search (`search_index.entries`).
+from mkdocs.commands.build import get_context
 from mkdocs.exceptions import Abort
-from mkdocs.utils import CountHandler, get_build_date
+from mkdocs.utils import (
+    CountHandler, get_build_date, get_build_timestamp, get_relative_url, is_error_template, write_file,
+)
 
 from literate.plugin import forget_the_last_pages_languages, move_into, split_search_index
 
@@ -36,8 +42,8 @@ from literate.plugin import forget_the_last_pages_languages, move_into, split_se
 # two: the tutorial, its notebook, the test results. MkDocs builds every
 # page of both languages, about two seconds on our site. But MkDocs' own
 # steps can build just those pages: read each one and convert its Markdown
-# (`_populate_page`), then render it with the navigation, the files and the
-# templates of the build before (`_build_page`), with every plugin's events
+# (`read_page`), then render it with the navigation, the files and the
+# templates of the build before (`write_page`), with every plugin's events
 # as a whole build runs them. The site is then the one a whole build would
 # make, byte for byte (`tests/test_rebuild.py` compares them), as long
 # as nothing an edit changes is read by other pages:
@@ -114,19 +120,19 @@ def build_the_sites_own_pages(config, built, plugin):
         for file in kept.files.documentation_pages():
             file.page.update_date = built_on  # as MkDocs gives it to each page it makes
     forget_the_last_pages_languages(config)
-    for template in config.theme.static_templates:
-        _build_theme_template(template, built.env, built.files, config, built.nav)
+    for template in sorted(config.theme.static_templates):
+        write_template(template, config, built)
 
 
 def build_page_again(file, config, built, search, i18n):
     page, title = file.page, file.page.title
     point_at(file, config["site_dir"])
-    _populate_page(page, config, built.files)
+    read_page(page, config, built.files)
     if page.title != title:
         return False
     indexed = search.search_index.entries if search is not None else []
     before = len(indexed)
-    _build_page(page, config, built.files.documentation_pages(), built.nav, built.env)
+    write_page(page, config, built)
     fresh = indexed[before:]
     del indexed[before:]
     entries = i18n.search_entries if i18n is not None else indexed
@@ -139,8 +145,53 @@ def build_page_again(file, config, built, search, i18n):
     return True
 
 
+# A page's events, in the order MkDocs' documentation gives them: its
+# source read, its Markdown, its HTML; then, with the navigation, the files
+# and the templates of the build before, its context, the template
+# (`main.html` unless its front matter names another), and the page.
+def read_page(page, config, files):
+    page = config.plugins.on_pre_page(page, config=config, files=files)
+    page.read_source(config)
+    page.markdown = config.plugins.on_page_markdown(page.markdown, page=page, config=config, files=files)
+    page.render(config, files)
+    page.content = config.plugins.on_page_content(page.content, page=page, config=config, files=files)
+
+
+def write_page(page, config, built):
+    page.active = True  # the navigation shows it as the page being read
+    try:
+        context = get_context(built.nav, built.files.documentation_pages(), config, page)
+        template = built.env.get_template(page.meta.get("template", "main.html"))
+        context = config.plugins.on_page_context(context, page=page, config=config, nav=built.nav)
+        output = config.plugins.on_post_page(template.render(context), page=page, config=config)
+    finally:
+        page.active = False
+    write_file(output.encode("utf-8", errors="xmlcharrefreplace"), page.file.abs_dest_path)
+
+
+# The theme's own pages (`404.html`, `sitemap.xml`) with their events. An
+# error page links from the root of the site, where any missing address
+# may show it; `sitemap.xml` goes out gzipped too, dated as its newest
+# page.
+def write_template(name, config, built):
+    template = config.plugins.on_pre_template(built.env.get_template(name), template_name=name, config=config)
+    base_url = urlsplit(config.site_url or "/").path if is_error_template(name) else get_relative_url(".", name)
+    context = get_context(built.nav, built.files, config, base_url=base_url)
+    context = config.plugins.on_template_context(context, template_name=name, config=config)
+    output = config.plugins.on_post_template(template.render(context), template_name=name, config=config)
+    if not output.strip():
+        return
+    path = Path(config["site_dir"]) / name
+    write_file(output.encode("utf-8"), str(path))
+    if name == "sitemap.xml":
+        stamp = get_build_timestamp(pages=[file.page for file in built.files.documentation_pages()])
+        with open(f"{path}.gz", "wb") as packed, gzip.GzipFile(f"{path}.gz", "wb", fileobj=packed,
+                                                                mtime=stamp) as writer:
+            writer.write(output.encode("utf-8"))
+
+
 # MkDocs computes a file's destination once, from the site folder of the
 # build that made the file.
 def point_at(file, site_dir):
     file.dest_dir = str(site_dir)
-    file.__dict__.pop("abs_dest_path", None)
+    file.abs_dest_path = str(Path(site_dir) / file.dest_uri)  # writable since MkDocs 1.6

@@ -4,10 +4,10 @@
 A source's sections become a page: commentary beside the code it explains.
 
 In: a page and its code. Out: the page's body for MkDocs, one block of
-HTML with a row per section, commentary beside code, where its tests start
-and which of them its commentary cites; its title and summary, its
-warnings, and the files it offers to download. What its tests showed is
-joined in when it is written.
+HTML with a row per section, commentary beside code, where its tests start,
+and a slot wherever its commentary cites one of them; its title and
+summary, its warnings, and the files it offers to download. What its tests
+showed is joined in when it is written.
 """
 
 import html
@@ -15,6 +15,7 @@ import json
 import posixpath
 import re
 from dataclasses import dataclass, replace
+from html.parser import HTMLParser
 from xml.etree import ElementTree
 
 from markdown.inlinepatterns import HTML_RE
@@ -91,14 +92,23 @@ def keep_marks_with_math(fragment):
 
 
 # A section is two halves: the marks of the tests that start in it go
-# between them when the page is written (see "write").
+# between them when the page is written (see "write"). The second half is
+# pieces: HTML, the slots of the commentary's citations of tests in the
+# order they come (see "Citing a test" below), and the code column, kept
+# apart as a `CodeColumn` so that the plugin can keep it out of what
+# MkDocs reads (see "The MkDocs plugin").
 #
 # The blank lines that end a block (those between its code and the next
 # commentary) stay in it, and in what its copy button copies, but are
 # drawn as a small gap without line numbers (`lp-gap`): a page of forty
 # blocks would show eighty numbered empty lines.
-def section_html(number, section, line_html, md, locale):
+class CodeColumn(str):
+    """The HTML of a section's code, inside its `lp-code` column."""
+
+
+def section_html(number, section, line_html, md, locale, citations):
     anchor = f"section-{number}"
+    citations.slots = []
     docs = keep_marks_with_math(render_commentary(section.docs, md)) if section.docs.strip() else ""
     rows = list(section.code_line_numbers)
     lines = [f'<span class="lp-line" data-ln="{row}">{line_html[row - 1]}</span>\n' for row in rows]
@@ -111,13 +121,35 @@ def section_html(number, section, line_html, md, locale):
         f'<div class="highlight"><pre><code>{code}</code></pre></div>' if code else ""
     )
     link_title = html.escape(words(locale)["section_link"])
-    return (
+    *pieces, last = citations.pieces(docs)
+    column = f'{last}\n</div>\n<div class="lp-code" data-search-exclude>'
+    after = (column, CodeColumn(code_cell), "</div>\n</div>\n") if code_cell else (column + "</div>\n</div>\n",)
+    row = (
         f'<div class="lp-section" id="{anchor}">\n'
         f'<div class="lp-docs"><a class="lp-anchor" href="#{anchor}" title="{link_title}">¶</a>\n',
-        f'{docs}\n</div>\n'
-        f'<div class="lp-code" data-search-exclude>{code_cell}</div>\n'
-        f"</div>\n",
+        (*pieces, *after),
     )
+    return row, {anchor} | anchor_ids(docs)
+
+
+# The anchors a link may point to, as MkDocs collects them from HTML: the
+# `id` of any element and the `name` of a link. A section's are its own and
+# those of its commentary (footnotes, named anchors); its code has none.
+class AnchorIds(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.found = set()
+
+    def handle_starttag(self, tag, attrs):
+        self.found.update(value for name, value in attrs
+                          if value is not None and (name == "id" or (name == "name" and tag == "a")))
+
+
+def anchor_ids(fragment):
+    parser = AnchorIds()
+    parser.feed(fragment)
+    parser.close()
+    return parser.found
 
 
 # The page title is the Markdown heading that opens the module docstring
@@ -292,20 +324,33 @@ def report_raw_html_in_title(title, report):
 #
 # Commentary that names one of the page's test functions as inline code
 # (`` `test_softmax_gradient` ``) cites its proof: the name links to the row
-# where that test is defined, and an empty mark after it is filled, when
-# the page is written, with what the test did in this build (see
-# "verdicts"). A name that is no test function of the page is reported at
-# its line: a citation that proves nothing is a mistake, often a test
-# renamed since. The names are found in Markdown's element tree, so code
-# blocks and link texts are left alone.
+# where that test is defined, and a slot after it is filled, when the page
+# is written, with what the test did in this build (see "verdicts"). A name
+# that is no test function of the page is reported at its line: a citation
+# that proves nothing is a mistake, often a test renamed since. The names
+# are found in Markdown's element tree, so code blocks and link texts are
+# left alone.
+#
+# Each slot records the test it cites, and the Chinese punctuation that
+# closes on the citation, which goes on the page with the mark, as with a
+# formula (above). In the tree a slot is an empty element; the commentary's
+# HTML is cut at those, and nowhere else: raw HTML an author writes is
+# shown as text, so no author's tag is taken for a slot.
 CITATION = re.compile(r"test_\w+")
+SLOT = '<span class="lp-cite-mark"></span>'
+
+
+@dataclass(frozen=True)
+class CitationSlot:
+    function: str  # the test function cited
+    closing: str  # the closing punctuation right after the citation, kept with its mark
 
 
 class TestCitations(Treeprocessor):
-    def __init__(self, md, rows, locale):
+    def __init__(self, md, rows):
         super().__init__(md)
         self.rows = rows  # {test function: its section number}
-        self.locale = locale
+        self.slots = []  # the CitationSlots of the commentary converted last, in the order they come
 
     def run(self, root):
         cited = [(parent, index, code) for parent in root.iter() if parent.tag not in ("pre", "a")
@@ -314,16 +359,30 @@ class TestCitations(Treeprocessor):
         for _, _, code in cited:
             if code.text not in self.rows:
                 self.md.report(f"`{code.text}` is cited but is not a test function of this page", code.text)
+        slots = {}
         for parent, index, code in reversed(cited):
             if code.text not in self.rows:
                 continue
             link = ElementTree.Element("a", {"class": "lp-cite", "href": f"#section-{self.rows[code.text]}"})
-            mark = ElementTree.Element("span", {"class": "lp-cite-mark", "lang": self.locale,
-                                                   "data-search-exclude": ""})
-            mark.tail, code.tail = code.tail, None
+            mark = ElementTree.Element("span", {"class": "lp-cite-mark"})
+            after = code.tail or ""
+            closing = after[:len(after) - len(after.lstrip(CLOSING))]
+            mark.tail, code.tail = after[len(closing):], None
+            slots[id(mark)] = CitationSlot(code.text, closing)
             parent[index] = link
             link.append(code)
             parent.insert(index + 1, mark)
+        self.slots = [slots[id(element)] for element in root.iter("span") if id(element) in slots]
+
+    def pieces(self, fragment):
+        """The fragment's HTML cut at its slots: (html, slot, html, ..., html)."""
+        parts = fragment.split(SLOT)
+        if len(parts) != len(self.slots) + 1:
+            raise AssertionError(f"{len(self.slots)} citations of tests, {len(parts) - 1} slots for their marks")
+        pieces = [parts[0]]
+        for slot, part in zip(self.slots, parts[1:]):
+            pieces += [slot, part]
+        return tuple(pieces)
 
 
 def section_number(line, sections):
@@ -336,9 +395,11 @@ def section_number(line, sections):
 # new verdict renders nothing again.
 @dataclass(frozen=True)
 class PageBody:
-    head: str  # the front matter and the opening of the page
-    rows: tuple  # each section's two halves, (before its test marks, after them)
+    front: str  # the front matter: title, language, downloads, what the theme reads
+    head: str  # the opening of the page's HTML
+    rows: tuple  # each section's two halves: (HTML before its test marks, the pieces after them)
     tests: tuple  # (test function, the number of the section it starts in)
+    anchors: frozenset  # the anchors a link may point to on the page
     tail: str = "</div>\n"
 
 
@@ -372,17 +433,20 @@ def render_page(page, text, parsed=None):
         md.treeprocessors.register(SourceLinks(md, page), "lp_source_links", 4)
     tests = tuple((function, section_number(line, sections)) for function, line in parsed.tests)
     # After `inline` (20), which makes the code spans.
-    md.treeprocessors.register(TestCitations(md, dict(tests), page.lang), "lp_test_citations", 5)
-    rows = []
+    citations = TestCitations(md, dict(tests))
+    md.treeprocessors.register(citations, "lp_test_citations", 5)
+    rows, anchors = [], set()
     for number, section in enumerate(sections, start=1):
         report.enter(section)
-        rows.append(section_html(number, section, line_html, md, page.lang))
+        row, found = section_html(number, section, line_html, md, page.lang, citations)
+        rows.append(row)
+        anchors |= found
     page.warnings.extend(report.found)
     return PageBody(front_matter(
         title=html.escape(page.title, quote=False), lang=page.lang, source_path=page.repo_path,
         hide=["navigation", "toc"], downloads=download_links(page), **authors_meta(front),
         **({"about": True} if is_generator_page(page) else {}),
-    ) + f'<div class="lp-page" lang="{page.lang}">\n', tuple(rows), tests)
+    ), f'<div class="lp-page" lang="{page.lang}">\n', tuple(rows), tests, frozenset(anchors))
 
 
 # What front matter says reaches the theme as the page's meta: its summary

@@ -6,15 +6,14 @@ that opens the page, the mark of each `test_*` function beside its row,
 what each printed after that row, and the mark beside each citation of a
 test in the commentary.
 
-In: a verdict (from `judge`) and a page's body (from `render`). Out: HTML
-fragments, joined into the page when `write` writes it.
+In: a verdict (from `judge`) and a page's body (from `render`), with the
+slots its citations of tests left. Out: HTML fragments, joined into the
+page when `write` writes it.
 """
 
 import html
-import re
 
 from literate.site import count_of_tests, words
-from literate.render import CLOSING
 from literate.testrun import (
     ERROR, FAILED, NOT_RUN, PASSED, RUNNING, SKIPPED, TIMED_OUT, first_line, unfinished_function,
 )
@@ -128,15 +127,11 @@ def function_marks(verdict, tests, locale):
 # ## Citing a test
 #
 # `render` links each citation of a test in the commentary to the test's
-# row, with an empty mark after it; the mark says what the test did in this
-# build, passed, failed or not run. (Raw HTML in commentary is shown as
-# text, so no author's tag is taken for such a mark.)
-#
-# A mark keeps the Chinese punctuation that closes on it on its line, as a
-# formula does (see "render").
-CITATION_MARK = re.compile(rf'(<code>(test_\w+)</code></a>)<span class="lp-cite-mark"([^>]*)></span>([{CLOSING}]*)')
-
-
+# row, and records a slot after it (`render.CitationSlot`): the test cited,
+# and the Chinese punctuation that closes on the citation. Here each slot
+# gets its mark, which says what the test did in this build, passed,
+# failed or not run, and keeps that punctuation on its line, as a formula
+# does (see "render").
 def citation_state(verdict, function):
     if verdict is None or verdict.status in (NOT_RUN, RUNNING):
         return NOT_RUN if verdict is None else verdict.status
@@ -144,16 +139,11 @@ def citation_state(verdict, function):
     return FAILED if state in (ERROR, TIMED_OUT) else state
 
 
-def mark_citations(html_text, verdict, locale):
-    def mark(match):
-        state = citation_state(verdict, match.group(2))
-        mark = (f'<span class="lp-cite-mark lp-cite-mark--{state.replace(" ", "-")}"'
-                f'{match.group(3)}>{MARKS[state]} {state_word(locale, state)}</span>')
-        if match.group(4):
-            mark = f'<span class="lp-keep">{mark}{match.group(4)}</span>'
-        return match.group(1) + mark
-
-    return CITATION_MARK.sub(mark, html_text)
+def citation_mark(slot, verdict, locale):
+    state = citation_state(verdict, slot.function)
+    mark = (f'<span class="lp-cite-mark lp-cite-mark--{state.replace(" ", "-")}" data-search-exclude="" '
+            f'lang="{locale}">{MARKS[state]} {state_word(locale, state)}</span>')
+    return f'<span class="lp-keep">{mark}{slot.closing}</span>' if slot.closing else mark
 
 
 # What a test printed is its own, and quoted as it printed it: only the

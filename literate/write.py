@@ -6,13 +6,16 @@ Each rendered page gets what its tests showed, and goes where MkDocs reads.
 In: the site's chapters, rendered and judged. Out: the files of MkDocs'
 folder, in memory, one tree per language: each page with its status line,
 test marks and citation marks, a notice where a translation is missing, a
-home page per language, "Test results", and the math font.
+home page per language, "Test results", and the math font; and each
+tutorial's page as data for the plugin: its HTML, its code columns apart,
+and its anchors.
 """
 
 import html
 import importlib.util
 import posixpath
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from literate.read import BuildError, write_if_changed
@@ -21,25 +24,62 @@ from literate.site import (
     SETTINGS_PAGE, TEST_RESULTS_PAGE, is_generator_page, language_of, page_url, pages_of, translations, url_from, words,
 )
 from literate.commentary import make_markdown, render_commentary, sanitize
-from literate.render import front_matter, keep_marks_with_math
+from literate.render import CodeColumn, front_matter, keep_marks_with_math
 from literate.testrun import NOT_RUN, RUNNING
 from literate.verdicts import (
-    MARKS, function_marks, function_outputs, mark_citations, status_line_html, verdict_state, verdict_text,
+    MARKS, citation_mark, function_marks, function_outputs, status_line_html, verdict_state, verdict_text,
 )
 
 
 # The page as MkDocs reads it: its body with what its tests showed joined
 # in, the status line first, each test's mark in the row where the test
-# starts and what the test printed after that row, and a mark beside each
-# citation.
-def page_markdown(page):
+# starts and what the test printed after that row, and a mark in each
+# citation's slot.
+def page_pieces(page):
+    """The page's HTML after its front matter, in pieces: HTML and its `render.CodeColumn`s."""
     body, verdict, locale = page.body, page.verdict, page.lang
     marks = function_marks(verdict, body.tests, locale)
     outputs = function_outputs(verdict, body.tests, locale)
-    rows = "".join(before + marks.get(number, "") + after + outputs.get(number, "")
-                   for number, (before, after) in enumerate(body.rows, start=1))
     status = status_line_html(verdict, locale) if verdict else ""
-    return body.head + status + mark_citations(rows, verdict, locale) + body.tail
+    pieces, text = [], body.head + status
+    for number, (before, after) in enumerate(body.rows, start=1):
+        text += before + marks.get(number, "")
+        for piece in after:
+            if isinstance(piece, CodeColumn):
+                pieces += [text, piece]
+                text = ""
+            else:
+                text += piece if isinstance(piece, str) else citation_mark(piece, verdict, locale)
+        text += outputs.get(number, "")
+    return pieces + [text + body.tail]
+
+
+# What the plugin takes of a tutorial's page, instead of taking it out of
+# the Markdown (see "The MkDocs plugin"): its HTML, cut where each code
+# column goes, the columns, and the anchors links may point to.
+@dataclass(frozen=True)
+class PageData:
+    html: tuple  # the page's HTML after its front matter, one piece more than `columns`
+    columns: tuple  # the code columns, in the order of the page
+    anchors: frozenset
+
+    def is_the_text_of(self, text):
+        """Whether `text`, blank lines around it aside, is this page's HTML."""
+        at = 0
+        while text.startswith("\n", at):
+            at += 1
+        for piece in (piece for pair in zip(self.html, self.columns + ("",)) for piece in pair):
+            if not text.startswith(piece, at):
+                return False
+            at += len(piece)
+        return not text[at:].strip("\n")
+
+
+# The HTML that takes the marker's place is what Markdown makes of a block
+# of HTML: the block, without the blank lines around it.
+def page_data(page, pieces):
+    html_pieces = pieces[0::2]
+    return PageData((*html_pieces[:-1], html_pieces[-1].rstrip("\n")), tuple(pieces[1::2]), page.body.anchors)
 
 
 # The "Test results" page of each language lists every tutorial with its
@@ -194,8 +234,10 @@ def render_notice(page, language, languages):
 # The files are made in memory, as paths in MkDocs' folder and their bytes:
 # a build that finds them as the last one left them does not write them at
 # all, and a preview writes only the ones an edit changed (see "Publish").
+# Beside them, under the same paths, the tutorials' pages as data for the
+# plugin (`PageData`).
 def page_files(chapters, languages, config):
-    files = {}
+    files, tutorials = {}, {}
     for chapter in chapters:
         for page in chapter.pages:
             folder = language_of(page, languages).docs
@@ -204,7 +246,9 @@ def page_files(chapters, languages, config):
             elif page.source is None:
                 text = render_test_results(pages_of(chapters), languages, page.lang)
             else:
-                text = page_markdown(page)
+                pieces = page_pieces(page)
+                tutorials[f"{folder}{page.name}.md"] = page_data(page, pieces)
+                text = page.body.front + "".join(pieces)
             files[f"{folder}{page.name}.md"] = text.encode("utf-8")
             for name, data in page.downloads.items():
                 files[f"{folder}{name}"] = data
@@ -218,7 +262,7 @@ def page_files(chapters, languages, config):
         files[f"{language.docs}index.md"] = render_index(chapters, language, languages, config).encode("utf-8")
     default = next(language for language in languages if not language.folder)
     files[f"{default.docs}{MATH_FONT_URL}"] = math_font().read_bytes()
-    return files
+    return files, tutorials
 
 
 def write_files(files, folder):

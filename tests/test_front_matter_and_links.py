@@ -10,6 +10,7 @@ import yaml
 
 import literate.render
 import literate.site
+import literate.write
 from contract import check_contract
 from support import plugin_settings, project_config, run_build, write
 
@@ -17,8 +18,8 @@ from support import plugin_settings, project_config, run_build, write
 def rendered(text, name="attention"):
     page = literate.site.Page(Path(f"{name}.py"), name, f"{name}.py", "en")
     page.body = literate.render.render_page(page, text)
-    body = "".join(before + after for before, after in page.body.rows)
-    meta = yaml.safe_load(page.body.head.split("---\n")[1])
+    body = "".join(literate.write.page_pieces(page))
+    meta = yaml.safe_load(page.body.front.split("---\n")[1])
     return page, body, meta
 
 

@@ -93,3 +93,20 @@ def test_no_measured_time_in_comments_or_docstrings(path):
              if token.type in (tokenize.COMMENT, tokenize.STRING) and MEASURED_TIME.search(token.string)
              and (token.type == tokenize.COMMENT or token.string.startswith(('"""', 'r"""')))]
     assert not found, "\n".join(found)
+
+
+# The plugin and a preview's rebuild use MkDocs' public API only (issue
+# 25): a private name of MkDocs may change in any release, where the
+# `mkdocs<2` pin promises only the public ones.
+@pytest.mark.parametrize("stage", STAGES)
+def test_a_stage_uses_no_private_name_of_mkdocs(stage):
+    path = stage_file(stage)
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "mkdocs":
+            names = [f"{node.module}.{alias.name}" for alias in node.names]
+        elif isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names if alias.name.split(".")[0] == "mkdocs"]
+        else:
+            continue
+        private = [name for name in names if any(part.startswith("_") for part in name.split("."))]
+        assert not private, f"literate/{stage}.py:{node.lineno}: imports MkDocs' private {', '.join(private)}"

@@ -55,14 +55,14 @@ def test_markdown_never_reads_a_tutorial_and_search_never_its_code(project, caps
 
     monkeypatch.setattr(literate.build, "load_mkdocs_config", load_with_witness)
     # Code that looks like a marker, or like a replacement string's escapes, comes back as written.
-    code = "x = '\\1 \\g<0> <!--lp-code-column 0--> <!--lp-page-body-->'"
+    code = "x = '\\1 \\g<0> <!--lp-code-column--> <!--lp-page-body-->'"
     write(project / "source", "delta.py", f"# Back slashes.[^1]\n#\n# [^1]: And markers.\n{code}\n")
     build_project(project, capsys)
     assert witness.markdown["en/delta.md"] == "<!--lp-page-body-->"
     assert "# Test results" in witness.markdown["en/test-results.md"]  # Markdown pages are Markdown's
     indexed = witness.indexed["en/delta.md"]
     assert "Back slashes." in indexed
-    assert '<div class="lp-code" data-search-exclude><!--lp-code-column 0--></div>' in indexed
+    assert '<div class="lp-code" data-search-exclude><!--lp-code-column--></div>' in indexed
     assert not any('class="lp-line"' in page for page in witness.indexed.values()), "search read the code column"
     assert witness.anchors["en/delta.md"] == {"section-1", "fn:1", "fnref:1"}
     assert code_lines((project / "site" / "delta" / "index.html").read_text(encoding="utf-8")) == {4: code}
@@ -79,8 +79,7 @@ def test_markdown_would_pass_every_tutorial_page_through_unchanged(tmp_path):
     config = literate.publish.load_mkdocs_config(ROOT / "mkdocs.yml", tmp_path / "docs", tmp_path / "site")
     testing = literate.judge.TutorialTestOptions(run=False, cache_dir=tmp_path / "cache")
     _, files, _ = literate.build.make_pages(ROOT / "source", config, testing)
-    pages = [data.decode("utf-8").split("\n---\n", 1)[1] for path, data in files.items() if path.endswith(".md")]
-    bodies = [page for page in pages if page.lstrip("\n").startswith(literate.plugin.PAGE_BODY)]
+    bodies = [files[path].decode("utf-8").split("\n---\n", 1)[1] for path in config.plugins["literate"].pages]
     assert len(bodies) > 20
     for body in bodies:
         converter = markdown.Markdown(extensions=config["markdown_extensions"], extension_configs=config["mdx_configs"])
@@ -119,6 +118,44 @@ def test_another_plugins_markdown_around_a_tutorial_is_kept_and_its_loss_stops_t
     page = (project / "site" / "alpha" / "index.html").read_text(encoding="utf-8")
     assert re.search(r"</div>\n\n<p>Added <em>after</em> the page.</p>", page)
     assert "The Alpha lesson." in page
+
+
+# The plugin takes a tutorial's page as data, not out of its Markdown: a
+# plugin that changed the page before the plugin read it would see its
+# change lost, and stops the build instead; so does a plugin that loses a
+# code column's marker between search and the page's template.
+class Meddling(BasePlugin):
+    def __init__(self, where):
+        super().__init__()
+        self.where = where
+
+    @event_priority(150)
+    def on_page_markdown(self, markdown, page, config, files):
+        return markdown.replace("The Alpha lesson.", "Changed.") if self.where == "markdown" else markdown
+
+    @event_priority(-50)
+    def on_page_context(self, context, page, config, nav):
+        if self.where == "column":
+            page.content = page.content.replace("<!--lp-code-column-->", "", 1)
+        return context
+
+
+@pytest.mark.parametrize("where, error", [
+    ("markdown", "en/alpha.md: the page's Markdown is not the one the generator wrote"),
+    ("column", "en/alpha.md: 2 code columns went out of the page, and 1 came back"),
+])
+def test_a_page_changed_before_the_plugin_or_a_lost_code_column_stops_the_build(where, error, project, capsys,
+                                                                               caplog, monkeypatch):
+    load = literate.publish.load_mkdocs_config
+
+    def load_with_meddling(*arguments, **options):
+        config = load(*arguments, **options)
+        config.plugins["meddling"] = Meddling(where)
+        return config
+
+    monkeypatch.setattr(literate.build, "load_mkdocs_config", load_with_meddling)
+    status, _, err = run_build(project, capsys)
+    assert status == 1 and error in err + caplog.text
 
 
 # ## The other languages, in a process of their own

@@ -41,11 +41,11 @@ def test_a_preview_builds_only_the_edited_pages_into_what_a_whole_build_gives(pr
     write(project / "source", "beta_zh.py", lesson("贝塔", "贝塔这一课。").replace("Some words about x.", "关于 x，改过了。"))
     # Outside git the build date is the newest source's time, which a save moves (see `publish`).
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700086400")
-    built, build_page = [], literate.rebuild._build_page
+    built, write_page = [], literate.rebuild.write_page
     with monkeypatch.context() as patch:
         patch.setattr(literate.publish, "mkdocs_build", lambda config: pytest.fail("MkDocs built every page"))
-        patch.setattr(literate.rebuild, "_build_page",
-                      lambda page, *rest: built.append(page.file.src_uri) or build_page(page, *rest))
+        patch.setattr(literate.rebuild, "write_page",
+                      lambda page, *rest: built.append(page.file.src_uri) or write_page(page, *rest))
         preview_build(project, preview)
     assert sorted(built) == ["en/beta.md", "zh/beta.md"]
     rewritten = [path.relative_to(preview.docs_dir).as_posix() for path, mtime in pages_before.items()

@@ -122,11 +122,16 @@ def test_b():
 '''
 
 
+def page_markdown(page):
+    """The page as MkDocs reads it."""
+    return page.body.front + "".join(literate.write.page_pieces(page))
+
+
 def cited_page(verdict):
     page = literate.site.Page(source=Path("citing.py"), name="citing", repo_path="citing.py", lang="en",
                            verdict=verdict)
     page.body = literate.render.render_page(page, CITING)
-    return literate.write.page_markdown(page), page
+    return page_markdown(page), page
 
 
 def citation(markdown, name):
@@ -168,8 +173,34 @@ def test_test_names_in_code_blocks_and_links_are_not_citations():
     text = '"""\n# Blocks\n\n```\ntest_a\n```\n\n[`test_a`](https://example.org)\n"""\n\n\ndef test_a():\n    pass\n'
     page = literate.site.Page(source=Path("blocks.py"), name="blocks", repo_path="blocks.py", lang="en")
     page.body = literate.render.render_page(page, text)
-    markdown = literate.write.page_markdown(page)
+    markdown = page_markdown(page)
     assert page.warnings == [] and "lp-cite" not in markdown and "<code>test_a</code>" in markdown
+
+
+# Citation marks are slots that rendering records, in the order they come:
+# the test each cites and the Chinese punctuation that closes on it, which
+# its mark keeps on its line. Writing fills them, and finds nothing again
+# in the HTML; a slot that the HTML lost stops the page.
+def test_rendering_records_a_slot_for_each_citation_of_a_test():
+    text = CITING.replace("Proved by `test_a` and by ``test_b``.", "先是 `test_b`，再有 *`test_a`* 与 `test_b`。")
+    page = literate.site.Page(source=Path("citing.py"), name="citing", repo_path="citing.py", lang="zh")
+    body = literate.render.render_page(page, text)
+    slots = [piece for _, after in body.rows for piece in after if not isinstance(piece, str)]
+    Slot = literate.render.CitationSlot
+    assert slots == [Slot("test_b", "，"), Slot("test_a", ""), Slot("test_b", "。")]
+    page.body = body
+    kept = re.findall(r'<span class="lp-keep"><span class="lp-cite-mark[^>]*>[^<]*</span>(.*?)</span>',
+                      page_markdown(page))
+    assert kept == ["，", "。"]
+
+
+def test_a_citation_slot_the_html_lost_stops_the_page(monkeypatch):
+    monkeypatch.setattr(literate.render, "render_commentary",
+                        lambda text, md: literate.commentary.render_commentary(text, md).replace(
+                            literate.render.SLOT, ""))
+    page = literate.site.Page(source=Path("citing.py"), name="citing", repo_path="citing.py", lang="en")
+    with pytest.raises(AssertionError, match="2 citations of tests, 0 slots"):
+        literate.render.render_page(page, CITING)
 
 
 # The home page's summary of a tutorial is the first whole sentence of the
