@@ -1,11 +1,13 @@
 """
 # The site: chapters, languages, pages and their addresses
 
-A folder is a chapter, `x_zh.py` is `x.py` in Chinese, a page an address.
+A folder is a section, at any depth; `x_zh.py` is `x.py` in Chinese; a
+page is an address.
 
 In: the source folder and the languages of `mkdocs.yml`. Out: the site's
-chapters, each a list of pages (one `Page` per source and language), every
-page with an address of its own, checked; and the navigation MkDocs shows.
+chapters, each a list of pages (one `Page` per source and language) and
+the sections nested in it, every page with an address of its own,
+checked; and the navigation MkDocs shows.
 """
 
 import html
@@ -34,12 +36,18 @@ def page_name(path):
 
 # A folder directly under `source/` is a chapter; the files in it are its
 # pages, and the files directly in `source/` are pages outside any chapter.
-# Chapters and pages are in the natural order of their names: numbers in
-# them count as numbers, so `chapter2` comes before `chapter10` and `2_`
-# before `10_`. A numeric prefix such as `01_` is dropped from titles and
-# URLs. A chapter's title and introduction are the docstring of its
-# `__init__.py`; without one, the title is the folder name made readable
-# (`readable_folder_name`).
+# A folder in a chapter is a section of it, and so on at any depth: a
+# series of packages is published as it is laid out, each page at its
+# folder's path. Chapters, sections and pages are in the natural order of
+# their names: numbers in them count as numbers, so `chapter2` comes
+# before `chapter10` and `2_` before `10_`. In a folder, its pages come
+# before its sections. A numeric prefix such as `01_` is dropped from
+# titles and URLs. A chapter's title and introduction are the docstring of
+# its `__init__.py`; without one, the title is the folder name made
+# readable (`readable_folder_name`). A package's `__init__.py` is often
+# its main implementation: one that holds code is the section's index
+# page too, published at the folder's own address (`a/b/`), first among
+# its pages, with every line of it, its introduction included.
 #
 # The languages are those of the mkdocs-static-i18n plugin in `mkdocs.yml`.
 # `x.py` is a page in the default language and `x_zh.py` the same page in
@@ -91,10 +99,11 @@ def reading_order(path):
 
 @dataclass
 class Chapter:
-    slug: str  # its URL segment: the folder name without its prefix; "" outside any chapter
+    slug: str  # its URL path: the folder names without their prefixes (`a/b`); "" outside any chapter
     headings: dict  # locale -> (title, introduction as Markdown); none outside any chapter
     pages: list  # the Page of each source, every language, in reading order
     about: bool = False  # a chapter about the site, not of the course: listed after it
+    sections: list = field(default_factory=list)  # the Chapter of each folder in it, in reading order
 
 
 # The site's own pages: the guide's, the generator's, and "Test results".
@@ -128,17 +137,9 @@ class Page:
 
 def find_chapters(source_dir, config_dir, languages, generator_pages=False):
     source_dir = Path(source_dir)
-    folders = sorted((path for path in source_dir.iterdir() if path.is_dir() and tutorial_sources(path)),
-                     key=reading_order)
-    chapters = [Chapter("", {}, pages_in(source_dir, "", config_dir, languages))]
-    for folder in folders:
-        nested = next(itertools.chain(folder.glob("*/**/*.py"), folder.glob("*/**/*" + LITERATE_SUFFIX)), None)
-        if nested:
-            raise BuildError(f"{display_path(nested)}: chapters do not nest: move it up into {display_path(folder)}")
-        slug = NUMERIC_PREFIX.sub("", folder.name)
-        chapters.append(Chapter(slug, chapter_headings(folder, slug, languages),
-                                pages_in(folder, slug, config_dir, languages)))
-    check_one_source_per_page([page for chapter in chapters for page in chapter.pages])
+    chapters = [Chapter("", {}, pages_in(source_dir, "", config_dir, languages)),
+                *sections_in(source_dir, "", config_dir, languages)]
+    check_one_source_per_page(pages_of(chapters))
     # The site's own pages come after the course, under "About this site":
     # "Test results" in every language, and the guide's and the generator's
     # pages, which are written in English (a site without English has them in its
@@ -186,9 +187,34 @@ def is_generator_page(page):
     return page.source is not None and Path(page.source).resolve() in generator_files() + guide_files()
 
 
+# Every chapter and section, each before the sections in it.
+def all_chapters(chapters):
+    for chapter in chapters:
+        yield chapter
+        yield from all_chapters(chapter.sections)
+
+
 # The pages made from a source file: all but "Test results".
 def pages_of(chapters):
-    return [page for chapter in chapters for page in chapter.pages if page.source is not None]
+    return [page for chapter in all_chapters(chapters) for page in chapter.pages if page.source is not None]
+
+
+# A folder is a section when a source is in it or in a folder within it.
+def sections_in(folder, parent_slug, config_dir, languages):
+    folders = sorted((path for path in folder.iterdir() if path.is_dir() and holds_sources(path)), key=reading_order)
+    return [section(path, posixpath.join(parent_slug, NUMERIC_PREFIX.sub("", path.name)), config_dir, languages)
+            for path in folders]
+
+
+def holds_sources(folder):
+    return any(itertools.chain(folder.rglob("*.py"), folder.rglob("*" + LITERATE_SUFFIX)))
+
+
+def section(folder, slug, config_dir, languages):
+    headings, index = section_headings(folder, slug, languages)
+    pages = [Page(path, f"{slug}/index", repo_path(path, config_dir), locale) for path, locale in index]
+    return Chapter(slug, headings, pages + pages_in(folder, slug, config_dir, languages),
+                   sections=sections_in(folder, slug, config_dir, languages))
 
 
 def pages_in(folder, slug, config_dir, languages):
@@ -199,6 +225,14 @@ def pages_in(folder, slug, config_dir, languages):
             name = posixpath.join(slug, NUMERIC_PREFIX.sub("", stem))
             pages.append(Page(path, name, repo_path(path, config_dir), locale))
     return pages
+
+
+# What a page is titled when its source gives no title: its file name, or
+# for a section's index page, its folder's.
+def untitled_name(page):
+    folder, name = posixpath.split(page.name)
+    index = folder and name == "index" and page_name(Path(page.source)).startswith("__init__")
+    return posixpath.basename(folder) if index else name
 
 
 # A file found in the source folder must really be there: a symbolic link
@@ -268,15 +302,20 @@ def check_page_urls(pages, languages):
 
 
 # A language without its own `__init___zh.py` takes the title and
-# introduction of the default language.
-def chapter_headings(folder, slug, languages):
-    def read(suffix, otherwise):
-        path = folder / f"__init__{suffix}.py"
-        return title_and_intro(path, readable_folder_name(slug)) if path.exists() else otherwise
-
-    default = read("", (readable_folder_name(slug), ""))
-    return {language.locale: read(f"_{language.locale}", default) if language.folder else default
-            for language in languages}
+# introduction of the default language. When any of these files holds
+# code, each of them is an index page (see above), which shows its
+# introduction: the home page shows the section's title alone.
+def section_headings(folder, slug, languages):
+    name = readable_folder_name(posixpath.basename(slug))
+    files = {language.locale: folder / f"__init__{f'_{language.locale}' if language.folder else ''}.py"
+             for language in languages}
+    read = {locale: title_and_intro(path, name) for locale, path in files.items() if path.exists()}
+    default_locale = next(language.locale for language in languages if not language.folder)
+    default = read[default_locale][:2] if default_locale in read else (name, "")
+    headings = {locale: read[locale][:2] if locale in read else default for locale in files}
+    if not any(code for _, _, code in read.values()):
+        return headings, []
+    return {locale: (title, "") for locale, (title, _) in headings.items()}, [(files[locale], locale) for locale in read]
 
 
 def title_and_intro(path, fallback):
@@ -285,13 +324,14 @@ def title_and_intro(path, fallback):
     except SourceError as error:
         raise located(path, error) from None
     docs = sections[0].docs.strip() if sections else ""
+    code = any(section.code.strip() for section in sections)
     front = read_front_matter(docs)
     if front.title:
-        return front.title, front.rest.strip()
+        return front.title, front.rest.strip(), code
     first, _, rest = docs.partition("\n")
     if first.startswith("# "):
-        return first[2:].strip(), rest.strip()
-    return fallback, docs
+        return first[2:].strip(), rest.strip(), code
+    return fallback, docs, code
 
 
 # Two sources that would be published at the same address (`01_a.py` and
@@ -472,6 +512,7 @@ def navigation(chapters, locale):
         nav = []
         for chapter in chapters:
             names = [f"{next(iter(versions.values())).name}.md" for versions in translations(chapter.pages)]
+            names += entries(chapter.sections)
             if chapter.headings and names:
                 nav.append({html.escape(chapter.headings[locale][0], quote=False): names})
             else:

@@ -18,7 +18,8 @@ from pathlib import Path
 from literate.read import BuildError, write_if_changed
 from literate.settings import settings_reference
 from literate.site import (
-    SETTINGS_PAGE, TEST_RESULTS_PAGE, is_generator_page, language_of, page_url, pages_of, translations, url_from, words,
+    SETTINGS_PAGE, TEST_RESULTS_PAGE, all_chapters, is_generator_page, language_of, page_url, pages_of, translations,
+    url_from, words,
 )
 from literate.commentary import make_markdown, render_commentary, sanitize
 from literate.render import front_matter, keep_marks_with_math
@@ -97,19 +98,25 @@ def language_of_locale(locale, languages):
 # introduction. A tutorial that exists in several languages gets a link to
 # each ("English | 中文"); one that is not translated into this language is
 # listed in the language it has. The site's own pages follow, under "About
-# this site": "Test results", and the generator's pages on one line.
+# this site": "Test results", and the generator's pages on one line. A
+# section within a chapter is a heading one level down, after the
+# chapter's own tutorials.
 def render_index(chapters, language, languages, config):
     md = make_markdown(lambda message, quote: None)  # the pages report them
     said = words(language.locale)
     body = [f"# {config['site_name']}"]
-    for chapter in chapters:
-        if chapter.about:
-            continue
-        if chapter.headings:
-            title, intro = chapter.headings[language.locale]
-            intro_html = keep_marks_with_math(render_commentary(intro, md)) if intro else ""
-            body += [f"## {markdown_text(title)}", commentary_in_markdown(intro_html)]
-        body.append("\n".join(index_entry(versions, language, languages) for versions in translations(chapter.pages)))
+
+    def listed(chapters, level):
+        for chapter in chapters:
+            if chapter.headings:
+                title, intro = chapter.headings[language.locale]
+                intro_html = keep_marks_with_math(render_commentary(intro, md)) if intro else ""
+                body.extend([f"{'#' * min(level, 6)} {markdown_text(title)}", commentary_in_markdown(intro_html)])
+            body.append("\n".join(index_entry(versions, language, languages)
+                                   for versions in translations(chapter.pages)))
+            listed(chapter.sections, level + 1)
+
+    listed([chapter for chapter in chapters if not chapter.about], 2)
     about = [chapter for chapter in chapters if chapter.about and chapter.pages]
     if about:
         body.append(f"## {markdown_text(said['about'])}")
@@ -189,7 +196,7 @@ def render_notice(page, language, languages):
 # all, and a preview writes only the ones an edit changed (see "Publish").
 def page_files(chapters, languages, config):
     files = {}
-    for chapter in chapters:
+    for chapter in all_chapters(chapters):
         for page in chapter.pages:
             folder = language_of(page, languages).docs
             if page.name == SETTINGS_PAGE:

@@ -681,10 +681,9 @@ def test_a_page_without_english_says_so_in_english(ordered_site):
 
 
 @pytest.mark.parametrize("files, message", [
-    ({"01_a/x.py": "x = 1\n", "01_a/deeper/y.py": "y = 1\n"}, r"01_a/deeper/y\.py: chapters do not nest"),
     ({"01_a/x.py": "x = 1\n", "01_a/01_x.py": "x = 2\n"}, r"01_a/x\.py: page 'a/x' already comes from .*01_a/01_x\.py"),
     ({"01_a/__init__.py": "(\n", "01_a/x.py": "x = 1\n"}, r"01_a/__init__\.py:1:\d+: "),
-], ids=["nested chapter", "two sources for one page", "broken chapter docstring"])
+], ids=["two sources for one page", "broken chapter docstring"])
 def test_a_source_tree_that_cannot_be_published_is_refused_by_name(tmp_path, files, message):
     source = tmp_path / "source"
     for name, text in files.items():
