@@ -62,6 +62,8 @@ TREE = {
                            '[x](../../x.html).\n"""\n\nz = 3\n',
     "01_a/02_b/10_c/z_zh.py": '"""\n# 第 Z 页\n\n这里：[c](index.html)、[y](../y.py)、[x](../../x.py)。\n"""\n\nz = 3\n',
     "01_a/02_b/2_d/w.py": '"""\n# W\n"""\n\nw = 4\n',
+    "01_a/03_e/__init__.py": '"""\n# E\n\nOnly sections in it.\n"""\n',
+    "01_a/03_e/f/v.py": '"""\n# V\n\nTo [e](../index.html), whose page is the home page.\n"""\n\nv = 5\n',
 }
 
 
@@ -82,10 +84,11 @@ def test_folders_nest_three_deep_in_natural_order(tmp_path):
     chapters = chapters_of(tmp_path, TREE)
     assert [(page.name, page.lang) for page in literate.site.pages_of(chapters)] == [
         ("top", "en"), ("a/x", "en"), ("a/b/y", "en"), ("a/b/d/w", "en"),
-        ("a/b/c/index", "en"), ("a/b/c/index", "zh"), ("a/b/c/z", "en"), ("a/b/c/z", "zh")]
+        ("a/b/c/index", "en"), ("a/b/c/index", "zh"), ("a/b/c/z", "en"), ("a/b/c/z", "zh"), ("a/e/f/v", "en")]
     nav = literate.site.navigation(chapters, "en")
     assert nav[:-1] == ["index.md", "top.md", {"Part A": [
-        "a/x.md", {"B": ["a/b/y.md", {"D": ["a/b/d/w.md"]}, {"Section C": ["a/b/c/index.md", "a/b/c/z.md"]}]}]}]
+        "a/x.md", {"B": ["a/b/y.md", {"D": ["a/b/d/w.md"]}, {"Section C": ["a/b/c/index.md", "a/b/c/z.md"]}]},
+        {"E": [{"F": ["a/e/f/v.md"]}]}]}]
     assert literate.site.navigation(chapters, "zh")[2]["Part A"][1]["B"][2] == {"第三节": ["a/b/c/index.md", "a/b/c/z.md"]}
 
 
@@ -144,7 +147,7 @@ def test_the_home_page_heads_each_section_one_level_down(nested):
     home = read("en/index.md").split("---\n", 2)[2]
     headings = re.findall(r"^(#+) (.*)$", home, re.M)
     assert headings[1:] == [("##", "Part A"), ("###", "B"), ("####", "D"), ("####", "Section C"),
-                            ("##", "About this site")]
+                            ("###", "E"), ("####", "F"), ("##", "About this site")]
     assert home.index("[X](a/x.md)") < home.index("### B") < home.index("[Y](a/b/y.md)") < home.index("#### D")
     assert home.index("#### Section C") < home.index("[Section C](a/b/c/index.md)") < home.index("[Z](a/b/c/z.md)")
     assert "<p>The first part.</p>" in home
@@ -158,6 +161,7 @@ def test_links_between_sources_resolve_across_depths(nested):
         "en/a/b/y.md": [("x", "../../x/"), ("c", "../c/")],
         "en/a/b/c/index.md": [("z", "z/#Name"), ("up three", "../../../top/"), ("part A", "../../../")],
         "en/a/b/c/z.md": [("c", "../"), ("y", "../../y/"), ("x", "../../../x/")],
+        "en/a/e/f/v.md": [("e", "../../../../")],
         "zh/a/b/c/index.md": [("z", "z/")],
         "zh/a/b/c/z.md": [("c", "../"), ("y", "../../../../../a/b/y/"), ("x", "../../../../../a/x/")],
     }
