@@ -105,6 +105,16 @@ def test_an_address_that_clashes_at_depth_is_refused_by_name(tmp_path, files, me
         chapters_of(tmp_path, files)
 
 
+# A folder that links back to one it is in is no section: followed, it
+# would hold itself forever.
+@pytest.mark.quick
+def test_a_link_back_to_an_enclosing_folder_is_no_section(tmp_path):
+    (tmp_path / "source" / "a" / "b").mkdir(parents=True)
+    (tmp_path / "source" / "a" / "b" / "up").symlink_to(tmp_path / "source" / "a", target_is_directory=True)
+    chapters = chapters_of(tmp_path, {"a/b/y.py": "y = 1\n"})
+    assert [page.name for page in literate.site.pages_of(chapters)] == ["a/b/y"]
+
+
 # ## A site of nested sources
 @pytest.fixture
 def nested(tmp_path, monkeypatch, capsys):
