@@ -180,3 +180,23 @@ def test_links_between_sources_resolve_across_depths(nested):
         for text, href in links:
             assert f'<a href="{href}">{text}</a>' in page, (path, text)
     assert "leads nowhere" not in err
+
+
+# The breadcrumbs over a page are Material's, made from the navigation:
+# every folder above it, by its title, in the page's language.
+def test_breadcrumbs_name_every_section_above_a_page(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    for name, text in TREE.items():
+        write(tmp_path / "source", name, text)
+    project_config(tmp_path, lambda config: plugin_settings(config).update(generator_pages=False))
+    status, _, err = run_build(tmp_path, capsys)
+    assert status == 0, err
+
+    def breadcrumbs(url):
+        text = (tmp_path / "site" / url / "index.html").read_text(encoding="utf-8")
+        path = re.search(r'<nav class="md-path".*?</nav>', text, re.S).group(0)
+        return [squeeze(visible_text(item)) for item in re.findall(r"<li[^>]*>(.*?)</li>", path, re.S)]
+
+    assert breadcrumbs("a/b/c/z") == ["Home", "Part A", "B", "Section C"]
+    assert breadcrumbs("zh/a/b/c") == ["首页", "Part A", "B", "第三节"]
+    assert breadcrumbs("a/e/f/v") == ["Home", "Part A", "E", "F"]
