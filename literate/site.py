@@ -200,8 +200,12 @@ def pages_of(chapters):
 
 
 # A folder is a section when a source is in it or in a folder within it.
+# A symbolic link back to a folder it is in would be a section in itself
+# forever: it is no section.
 def sections_in(folder, parent_slug, config_dir, languages):
-    folders = sorted((path for path in folder.iterdir() if path.is_dir() and holds_sources(path)), key=reading_order)
+    around = {folder.resolve(), *folder.resolve().parents}
+    folders = sorted((path for path in folder.iterdir()
+                      if path.is_dir() and path.resolve() not in around and holds_sources(path)), key=reading_order)
     return [section(path, posixpath.join(parent_slug, NUMERIC_PREFIX.sub("", path.name)), config_dir, languages)
             for path in folders]
 
