@@ -104,6 +104,7 @@ class Chapter:
     pages: list  # the Page of each source, every language, in reading order
     about: bool = False  # a chapter about the site, not of the course: listed after it
     sections: list = field(default_factory=list)  # the Chapter of each folder in it, in reading order
+    folder: Path = None  # its source folder, where the links of its introduction start; None for the site's own
 
 
 # The site's own pages: the guide's, the generator's, and "Test results".
@@ -218,7 +219,7 @@ def section(folder, slug, config_dir, languages):
     headings, index = section_headings(folder, slug, languages)
     pages = [Page(path, f"{slug}/index", repo_path(path, config_dir), locale) for path, locale in index]
     return Chapter(slug, headings, pages + pages_in(folder, slug, config_dir, languages),
-                   sections=sections_in(folder, slug, config_dir, languages))
+                   sections=sections_in(folder, slug, config_dir, languages), folder=folder)
 
 
 def pages_in(folder, slug, config_dir, languages):

@@ -18,9 +18,10 @@ from pathlib import Path
 from literate.read import BuildError, write_if_changed
 from literate.settings import settings_reference
 from literate.site import (
-    SETTINGS_PAGE, TEST_RESULTS_PAGE, all_chapters, is_generator_page, language_of, page_url, pages_of, translations,
-    url_from, words,
+    SETTINGS_PAGE, TEST_RESULTS_PAGE, Page, all_chapters, is_generator_page, language_of, page_url, pages_of,
+    translations, url_from, words,
 )
+from literate.links import SourceLinks
 from literate.commentary import make_markdown, render_commentary, sanitize
 from literate.render import front_matter, keep_marks_with_math
 from literate.testrun import NOT_RUN, RUNNING
@@ -102,15 +103,15 @@ def language_of_locale(locale, languages):
 # section within a chapter is a heading one level down, after the
 # chapter's own tutorials.
 def render_index(chapters, language, languages, config):
-    md = make_markdown(lambda message, quote: None)  # the pages report them
     said = words(language.locale)
     body = [f"# {config['site_name']}"]
+    targets = next((page.links for page in pages_of(chapters) if page.links is not None), None)
 
     def listed(chapters, level):
         for chapter in chapters:
             if chapter.headings:
                 title, intro = chapter.headings[language.locale]
-                intro_html = keep_marks_with_math(render_commentary(intro, md)) if intro else ""
+                intro_html = introduction_html(intro, chapter, language.locale, targets) if intro else ""
                 body.extend([f"{'#' * min(level, 6)} {markdown_text(title)}", commentary_in_markdown(intro_html)])
             body.append("\n".join(index_entry(versions, language, languages)
                                    for versions in translations(chapter.pages)))
@@ -128,6 +129,18 @@ def render_index(chapters, language, languages, config):
             body.append("\n".join(index_entry(versions, language, languages) for versions in translations(chapter.pages)))
     return front_matter(title=said["home"], lang=language.locale,
                         hide=["navigation", "toc"]) + "\n\n".join(part for part in body if part) + "\n"
+
+
+# A folder's introduction comes from its `__init__.py`: its links to
+# sources lead from the home page where they would lead from that file.
+# One that leads nowhere stays as written, with no warning: warnings are
+# the pages', and an introduction is no page.
+def introduction_html(intro, chapter, locale, targets):
+    md = make_markdown(lambda message, quote: None)
+    if chapter.folder is not None and targets is not None:
+        reader = Page(chapter.folder / "__init__.py", "", "", locale, links=targets)
+        md.treeprocessors.register(SourceLinks(md, reader, from_home=True), "lp_source_links", 4)
+    return keep_marks_with_math(render_commentary(intro, md))
 
 
 def index_link(versions, language, languages):

@@ -52,7 +52,7 @@ class Scale:
 
 TREE = {
     "top.py": '"""\n# Top\n\nOutside any chapter: [the deep page](01_a/02_b/10_c/z.py#Name).\n"""\n\nx = 0\n',
-    "01_a/__init__.py": '"""\n# Part A\n\nThe first part.\n"""\n',
+    "01_a/__init__.py": '"""\n# Part A\n\nThe first part, down to [z](02_b/10_c/z.py#Name).\n"""\n',
     "01_a/x.py": '"""\n# X\n\nDown two: [c](02_b/10_c/index.html), [z](02_b/10_c/z.html#Name), '
                  '[y](02_b/y.md).\n"""\n\nx = 1\n',
     "01_a/02_b/y.py": '"""\n# Y\n\nUp one: [x](../x.py), [c](10_c/__init__.py).\n"""\n\ny = 2\n',
@@ -62,7 +62,7 @@ TREE = {
                            '[x](../../x.html).\n"""\n\nz = 3\n',
     "01_a/02_b/10_c/z_zh.py": '"""\n# 第 Z 页\n\n这里：[c](index.html)、[y](../y.py)、[x](../../x.py)。\n"""\n\nz = 3\n',
     "01_a/02_b/2_d/w.py": '"""\n# W\n"""\n\nw = 4\n',
-    "01_a/03_e/__init__.py": '"""\n# E\n\nOnly sections in it.\n"""\n',
+    "01_a/03_e/__init__.py": '"""\n# E\n\nOnly sections in it: [v](f/v.py).\n"""\n',
     "01_a/03_e/f/v.py": '"""\n# V\n\nTo [e](../index.html), whose page is the home page.\n"""\n\nv = 5\n',
 }
 
@@ -160,7 +160,17 @@ def test_the_home_page_heads_each_section_one_level_down(nested):
                             ("###", "E"), ("####", "F"), ("##", "About this site")]
     assert home.index("[X](a/x.md)") < home.index("### B") < home.index("[Y](a/b/y.md)") < home.index("#### D")
     assert home.index("#### Section C") < home.index("[Section C](a/b/c/index.md)") < home.index("[Z](a/b/c/z.md)")
-    assert "<p>The first part.</p>" in home
+
+
+
+# A folder's introduction on the home page is read from its `__init__.py`:
+# its links lead where they would from there, in the reader's language.
+def test_a_folders_introduction_links_from_its_own_folder(nested):
+    read, _ = nested
+    assert '<p>The first part, down to <a href="a/b/c/z/#Name">z</a>.</p>' in read("en/index.md")
+    assert '<p>The first part, down to <a href="a/b/c/z/#Name">z</a>.</p>' in read("zh/index.md")
+    assert '<p>Only sections in it: <a href="a/e/f/v/">v</a>.</p>' in read("en/index.md")
+    assert '<a href="../a/e/f/v/">v</a>' in read("zh/index.md")  # v has no Chinese page
 
 
 def test_links_between_sources_resolve_across_depths(nested):
