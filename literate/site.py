@@ -105,6 +105,8 @@ class Chapter:
     about: bool = False  # a chapter about the site, not of the course: listed after it
     sections: list = field(default_factory=list)  # the Chapter of each folder in it, in reading order
     folder: Path = None  # its source folder, where the links of its introduction start; None for the site's own
+    index_listed: bool = True  # whether the home page lists its index page, or shows its introduction instead
+    introduction: dict = field(default_factory=dict)  # outside any chapter: the home page's (see `home_introduction`)
 
 
 # The site's own pages: the guide's, the generator's, and "Test results".
@@ -138,7 +140,8 @@ class Page:
 
 def find_chapters(source_dir, config_dir, languages, generator_pages=False):
     source_dir = Path(source_dir)
-    chapters = [Chapter("", {}, pages_in(source_dir, "", config_dir, languages)),
+    chapters = [Chapter("", {}, pages_in(source_dir, "", config_dir, languages), folder=source_dir,
+                        introduction=home_introduction(source_dir, languages)),
                 *sections_in(source_dir, "", config_dir, languages)]
     check_one_source_per_page(pages_of(chapters))
     # The site's own pages come after the course, under "About this site":
@@ -216,10 +219,11 @@ def holds_sources(folder):
 
 
 def section(folder, slug, config_dir, languages):
-    headings, index = section_headings(folder, slug, languages)
+    headings, index, index_listed = section_headings(folder, slug, languages)
     pages = [Page(path, f"{slug}/index", repo_path(path, config_dir), locale) for path, locale in index]
     return Chapter(slug, headings, pages + pages_in(folder, slug, config_dir, languages),
-                   sections=sections_in(folder, slug, config_dir, languages), folder=folder)
+                   sections=sections_in(folder, slug, config_dir, languages), folder=folder,
+                   index_listed=index_listed)
 
 
 def pages_in(folder, slug, config_dir, languages):
@@ -307,9 +311,11 @@ def check_page_urls(pages, languages):
 
 
 # A language without its own `__init___zh.py` takes the title and
-# introduction of the default language. When any of these files holds
-# code, each of them is an index page (see above), which shows its
-# introduction: the home page shows the section's title alone.
+# introduction of the default language. Each of these files is the
+# section's index page (see above), in its language. The home page shows
+# the section's introduction under its title, as the course's chapters
+# want; when any of them holds code, the page is more than its
+# introduction, and the home page shows the title alone and lists the page.
 def section_headings(folder, slug, languages):
     name = readable_folder_name(posixpath.basename(slug))
     files = {language.locale: folder / f"__init__{f'_{language.locale}' if language.folder else ''}.py"
@@ -318,9 +324,40 @@ def section_headings(folder, slug, languages):
     default_locale = next(language.locale for language in languages if not language.folder)
     default = read[default_locale][:2] if default_locale in read else (name, "")
     headings = {locale: read[locale][:2] if locale in read else default for locale in files}
+    index = [(files[locale], locale) for locale in read]
     if not any(code for _, _, code in read.values()):
-        return headings, []
-    return {locale: (title, "") for locale, (title, _) in headings.items()}, [(files[locale], locale) for locale in read]
+        return headings, index, False
+    return {locale: (title, "") for locale, (title, _) in headings.items()}, index, True
+
+
+# The source folder's own `__init__.py` (and `__init___zh.py`) is the
+# home page's introduction, in its language: a series laid out as a
+# package opens there. Its title, when it has one, heads the home page in
+# place of the site's name. The home page shows no code: code there is a
+# warning at its first line (`unshown_code`), never dropped silently.
+@dataclass(frozen=True)
+class HomeIntroduction:
+    path: Path
+    title: str  # "" without a title of its own
+    intro: str  # Markdown
+    code_line: int  # the first line of code in it, 0 without code
+
+
+def home_introduction(source_dir, languages):
+    found = {}
+    for language in languages:
+        path = source_dir / f"__init__{f'_{language.locale}' if language.folder else ''}.py"
+        if path.exists():
+            found[language.locale] = HomeIntroduction(path, *title_and_intro(path, ""))
+    default = next((found[language.locale] for language in languages if not language.folder
+                    and language.locale in found), None)
+    return {language.locale: found.get(language.locale, default) for language in languages if found}
+
+
+def unshown_code(chapters):
+    return [f"{display_path(home.path)}:{home.code_line}: warning: the source folder's __init__.py is the home "
+            "page's introduction, which shows no code: its code is not shown; move it into a module"
+            for home in dict.fromkeys(chapters[0].introduction.values()) if home.code_line]
 
 
 def title_and_intro(path, fallback):
@@ -329,7 +366,8 @@ def title_and_intro(path, fallback):
     except SourceError as error:
         raise located(path, error) from None
     docs = sections[0].docs.strip() if sections else ""
-    code = any(section.code.strip() for section in sections)
+    code = next((section.code_line_numbers[0] for section in sections
+                 if section.code.strip() and section.code_line_numbers), 0)
     front = read_front_matter(docs)
     if front.title:
         return front.title, front.rest.strip(), code

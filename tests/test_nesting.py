@@ -1,8 +1,9 @@
 """Folders nest: a folder at any depth of the source folder is a section, in
-the navigation and on the home page, in natural order; a package's
-`__init__.py` that holds code is its section's index page, every line of
-it; `x_zh.py` is `x.py` in Chinese at any depth; links between sources
-resolve across depths; and addresses that clash at depth stop the build."""
+the navigation and on the home page, in natural order; a folder's
+`__init__.py` is its section's index page, every line of it, and the
+source folder's own is the home page's introduction; `x_zh.py` is `x.py`
+in Chinese at any depth; links between sources resolve across depths; and
+addresses that clash at depth stop the build."""
 
 import re
 
@@ -83,13 +84,15 @@ def chapters_of(tmp_path, files):
 def test_folders_nest_three_deep_in_natural_order(tmp_path):
     chapters = chapters_of(tmp_path, TREE)
     assert [(page.name, page.lang) for page in literate.site.pages_of(chapters)] == [
-        ("top", "en"), ("a/x", "en"), ("a/b/y", "en"), ("a/b/d/w", "en"),
-        ("a/b/c/index", "en"), ("a/b/c/index", "zh"), ("a/b/c/z", "en"), ("a/b/c/z", "zh"), ("a/e/f/v", "en")]
+        ("top", "en"), ("a/index", "en"), ("a/x", "en"), ("a/b/y", "en"), ("a/b/d/w", "en"),
+        ("a/b/c/index", "en"), ("a/b/c/index", "zh"), ("a/b/c/z", "en"), ("a/b/c/z", "zh"),
+        ("a/e/index", "en"), ("a/e/f/v", "en")]
     nav = literate.site.navigation(chapters, "en")
     assert nav[:-1] == ["index.md", "top.md", {"Part A": [
-        "a/x.md", {"B": ["a/b/y.md", {"D": ["a/b/d/w.md"]}, {"Section C": ["a/b/c/index.md", "a/b/c/z.md"]}]},
-        {"E": [{"F": ["a/e/f/v.md"]}]}]}]
-    assert literate.site.navigation(chapters, "zh")[2]["Part A"][1]["B"][2] == {"第三节": ["a/b/c/index.md", "a/b/c/z.md"]}
+        "a/index.md", "a/x.md",
+        {"B": ["a/b/y.md", {"D": ["a/b/d/w.md"]}, {"Section C": ["a/b/c/index.md", "a/b/c/z.md"]}]},
+        {"E": ["a/e/index.md", {"F": ["a/e/f/v.md"]}]}]}]
+    assert literate.site.navigation(chapters, "zh")[2]["Part A"][2]["B"][2] == {"第三节": ["a/b/c/index.md", "a/b/c/z.md"]}
 
 
 @pytest.mark.parametrize("files, message", [
@@ -163,6 +166,53 @@ def test_the_home_page_heads_each_section_one_level_down(nested):
 
 
 
+# A folder's `__init__.py` that holds only its docstring is its section's
+# index page too, at the folder's own address: the home page still shows
+# its title and introduction, and does not list the page as well.
+def test_a_docstring_only_init_is_its_sections_index_page(nested):
+    read, _ = nested
+    page = read("en/a/index.md")
+    assert re.search(r'^title: "Part A"$', page, re.M)
+    assert '<p>The first part, down to <a href="b/c/z/#Name">z</a>.</p>' in page
+    assert "lp-untranslated" in read("zh/a/index.md")  # no `__init___zh.py`: the notice, in Chinese
+    home = read("en/index.md")
+    assert "## Part A" in home and "The first part, down to" in home
+    assert "(a/index.md)" not in home and "(a/e/index.md)" not in home
+    assert "[Section C](a/b/c/index.md)" in home  # one with code is listed: its page is more than its introduction
+
+
+# The source folder's own `__init__.py` is the home page's introduction,
+# in its language; its title heads the home page. Code in it cannot be
+# shown there: a warning at its line. A link that leads nowhere from a
+# folder's introduction is a warning at its line, once, like any page's.
+HOME_TREE = {
+    "__init__.py": '"""\n# A series of packages\n\nIt opens here: [x](a/x.py), [gone](nowhere.py).\n"""\n\n'
+                   'from a.x import *  # noqa\n',
+    "__init___zh.py": '"""\n这里开始：[x](a/x.py)。\n"""\n',
+    "a/__init__.py": '"""\n# Part A\n\nSee [the lost page](lost.py).\n"""\n',
+    "a/x.py": '"""\n# X\n"""\n\nx = 1\n',
+}
+
+
+def test_the_source_folders_init_is_the_home_pages_introduction(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    for name, text in HOME_TREE.items():
+        write(tmp_path / "source", name, text)
+    project_config(tmp_path, lambda config: plugin_settings(config).update(generator_pages=False))
+    status, _, err = run_build(tmp_path, capsys, "site", "cache", "--pages-only", str(tmp_path / "pages"))
+    assert status == 0, err
+    home = (tmp_path / "pages" / "en" / "index.md").read_text(encoding="utf-8").split("---\n", 2)[2]
+    assert home.lstrip().startswith("# A series of packages\n")
+    assert '<p>It opens here: <a href="a/x/">x</a>, <a href="nowhere.py">gone</a>.</p>' in home
+    chinese = (tmp_path / "pages" / "zh" / "index.md").read_text(encoding="utf-8").split("---\n", 2)[2]
+    assert '<p>这里开始：<a href="../a/x/">x</a>。</p>' in chinese  # x has no Chinese page
+    warnings = [line for line in err.splitlines() if "warning" in line]
+    assert re.search(r"source/__init__\.py:7: warning: .*its code is not shown", err)
+    assert len([line for line in warnings if re.search(r"source/__init__\.py:4: warning: .*'nowhere\.py' leads nowhere", line)]) == 1
+    assert len([line for line in warnings if re.search(r"source/a/__init__\.py:4: warning: .*'lost\.py' leads nowhere", line)]) == 1
+    assert not any("__init___zh.py" in line for line in warnings)
+
+
 # A folder's introduction on the home page is read from its `__init__.py`:
 # its links lead where they would from there, in the reader's language.
 def test_a_folders_introduction_links_from_its_own_folder(nested):
@@ -179,9 +229,9 @@ def test_links_between_sources_resolve_across_depths(nested):
         "en/top.md": [("the deep page", "../a/b/c/z/#Name")],
         "en/a/x.md": [("c", "../b/c/"), ("z", "../b/c/z/#Name"), ("y", "../b/y/")],
         "en/a/b/y.md": [("x", "../../x/"), ("c", "../c/")],
-        "en/a/b/c/index.md": [("z", "z/#Name"), ("up three", "../../../top/"), ("part A", "../../../")],
+        "en/a/b/c/index.md": [("z", "z/#Name"), ("up three", "../../../top/"), ("part A", "../../")],
         "en/a/b/c/z.md": [("c", "../"), ("y", "../../y/"), ("x", "../../../x/")],
-        "en/a/e/f/v.md": [("e", "../../../../")],
+        "en/a/e/f/v.md": [("e", "../../")],
         "zh/a/b/c/index.md": [("z", "z/")],
         "zh/a/b/c/z.md": [("c", "../"), ("y", "../../../../../a/b/y/"), ("x", "../../../../../a/x/")],
     }

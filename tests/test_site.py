@@ -537,11 +537,12 @@ def footer_chain(site, start):
 
 
 def test_previous_next_and_breadcrumbs_follow_the_chapter_order(site):
-    tutorials = ["tensors/broadcasting/", "autograd/finite_differences/", "autograd/autograd_basics/",
-                 "autograd/autograd/", "backprop/elementwise/", "backprop/broadcasting_backward/",
-                 "backprop/softmax_cross_entropy/", "backprop/two_layer_network/", "backprop/layer_norm/",
-                 "engine/reverse_mode/", "engine/vjp_and_forward_mode/", "engine/double_backward/",
-                 "engine/fused_vs_composed/"]
+    # Each chapter opens with its index page, its `__init__.py`.
+    tutorials = ["tensors/", "tensors/broadcasting/", "autograd/", "autograd/finite_differences/",
+                 "autograd/autograd_basics/", "autograd/autograd/", "backprop/", "backprop/elementwise/",
+                 "backprop/broadcasting_backward/", "backprop/softmax_cross_entropy/",
+                 "backprop/two_layer_network/", "backprop/layer_norm/", "engine/", "engine/reverse_mode/",
+                 "engine/vjp_and_forward_mode/", "engine/double_backward/", "engine/fused_vs_composed/"]
     # The course ends with its last tutorial: "Next" never leads to the
     # site's own pages, which follow one another.
     assert footer_chain(site, "") == tutorials
