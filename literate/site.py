@@ -20,7 +20,7 @@ from pathlib import Path
 from literate import ROOT, STAGES
 from literate.read import BuildError, SourceError, display_path, located, read_source
 from literate.textfirst import LITERATE_SUFFIX, is_literate_text
-from literate.parse import parse_source
+from literate.parse import parse_code
 from literate.frontmatter import read_front_matter
 from literate.conventions import readable_folder_name
 
@@ -132,6 +132,7 @@ class Page:
     body: object = None  # the page as rendered (see render), ready to write with its verdict
     line_breaks: str = "join"  # the plugin's line_breaks setting in mkdocs.yml: "join" or "keep"
     links: object = None  # where every source is published, for links between pages (see "links")
+    parsed: object = None  # `parse_code` of its text, when finding the site parsed it already (an `__init__.py`)
 
     @property
     def text_first(self):
@@ -220,7 +221,8 @@ def holds_sources(folder):
 
 def section(folder, slug, config_dir, languages):
     headings, index, index_listed = section_headings(folder, slug, languages)
-    pages = [Page(path, f"{slug}/index", repo_path(path, config_dir), locale) for path, locale in index]
+    pages = [Page(path, f"{slug}/index", repo_path(path, config_dir), locale, parsed=parsed)
+             for path, locale, parsed in index]
     return Chapter(slug, headings, pages + pages_in(folder, slug, config_dir, languages),
                    sections=sections_in(folder, slug, config_dir, languages), folder=folder,
                    index_listed=index_listed)
@@ -324,8 +326,8 @@ def section_headings(folder, slug, languages):
     default_locale = next(language.locale for language in languages if not language.folder)
     default = read[default_locale][:2] if default_locale in read else (name, "")
     headings = {locale: read[locale][:2] if locale in read else default for locale in files}
-    index = [(files[locale], locale) for locale in read]
-    if not any(code for _, _, code in read.values()):
+    index = [(files[locale], locale, read[locale][3]) for locale in read]
+    if not any(code for _, _, code, _ in read.values()):
         return headings, index, False
     return {locale: (title, "") for locale, (title, _) in headings.items()}, index, True
 
@@ -348,10 +350,11 @@ def home_introduction(source_dir, languages):
     for language in languages:
         path = source_dir / f"__init__{f'_{language.locale}' if language.folder else ''}.py"
         if path.exists():
-            found[language.locale] = HomeIntroduction(path, *title_and_intro(path, ""))
+            found[language.locale] = HomeIntroduction(path, *title_and_intro(path, "")[:3])
     default = next((found[language.locale] for language in languages if not language.folder
                     and language.locale in found), None)
-    return {language.locale: found.get(language.locale, default) for language in languages if found}
+    return {language.locale: found.get(language.locale, default) for language in languages
+            if found.get(language.locale, default)}
 
 
 def unshown_code(chapters):
@@ -360,21 +363,23 @@ def unshown_code(chapters):
             for home in dict.fromkeys(chapters[0].introduction.values()) if home.code_line]
 
 
+# The file is parsed here once: its page reuses what was parsed (`Page.parsed`).
 def title_and_intro(path, fallback):
     try:
-        sections = parse_source(read_source(path))
+        parsed = parse_code(read_source(path))
     except SourceError as error:
         raise located(path, error) from None
+    sections = parsed.sections
     docs = sections[0].docs.strip() if sections else ""
     code = next((section.code_line_numbers[0] for section in sections
                  if section.code.strip() and section.code_line_numbers), 0)
     front = read_front_matter(docs)
     if front.title:
-        return front.title, front.rest.strip(), code
+        return front.title, front.rest.strip(), code, parsed
     first, _, rest = docs.partition("\n")
     if first.startswith("# "):
-        return first[2:].strip(), rest.strip(), code
-    return fallback, docs, code
+        return first[2:].strip(), rest.strip(), code, parsed
+    return fallback, docs, code, parsed
 
 
 # Two sources that would be published at the same address (`01_a.py` and
