@@ -213,6 +213,16 @@ def test_the_source_folders_init_is_the_home_pages_introduction(tmp_path, monkey
     assert not any("__init___zh.py" in line for line in warnings)
 
 
+# A source folder with only `__init___zh.py` introduces the Chinese home
+# page alone: the English one has no introduction, rather than an empty one.
+@pytest.mark.quick
+def test_a_home_introduction_in_one_language_only(tmp_path):
+    chapters = chapters_of(tmp_path, {"__init___zh.py": '"""\n# 首页\n\n这里开始。\n"""\n', "a/x.py": "x = 1\n"})
+    assert {locale: (home.title, home.intro) for locale, home in chapters[0].introduction.items()} == {
+        "zh": ("首页", "这里开始。")}
+    assert literate.site.unshown_code(chapters) == []
+
+
 # A folder's introduction on the home page is read from its `__init__.py`:
 # its links lead where they would from there, in the reader's language.
 def test_a_folders_introduction_links_from_its_own_folder(nested):
