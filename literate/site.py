@@ -44,10 +44,11 @@ def page_name(path):
 # before its sections. A numeric prefix such as `01_` is dropped from
 # titles and URLs. A chapter's title and introduction are the docstring of
 # its `__init__.py`; without one, the title is the folder name made
-# readable (`readable_folder_name`). A package's `__init__.py` is often
-# its main implementation: one that holds code is the section's index
-# page too, published at the folder's own address (`a/b/`), first among
-# its pages, with every line of it, its introduction included.
+# readable (`readable_folder_name`). The `__init__.py` is the section's
+# index page too, published at the folder's own address (`a/b/`), first
+# among its pages, with every line of it: a package's `__init__.py` is
+# often its main implementation. The source folder's own `__init__.py` is
+# the home page's introduction (`home_introduction`).
 #
 # The languages are those of the mkdocs-static-i18n plugin in `mkdocs.yml`.
 # `x.py` is a page in the default language and `x_zh.py` the same page in
