@@ -20,13 +20,13 @@ from literate.settings import PLUGIN_NAME, cache_folder, literate_settings
 from literate.textfirst import read_pages
 from literate.site import (
     check_page_urls, check_sources_stay_inside, configure_navigation, find_chapters, pages_of,
-    site_languages,
+    site_languages, unshown_code,
 )
 from literate.links import share_link_targets
 from literate.pages import render_pages
 from literate.testrun import verdict_problems
 from literate.judge import TutorialTestOptions, judge_tutorials
-from literate.write import page_files, write_files
+from literate.write import home_warnings, page_files, write_files
 from literate.plugin import load_search_dictionary
 from literate.publish import (
     check_site_dir, last_change, load_mkdocs_config, mkdocs_setup_digest, recorded_build, recover_site,
@@ -141,6 +141,9 @@ def make_pages(source_dir, config, testing, preview=False, meanwhile=None):
     texts = read_pages(pages)
     warnings, code_facts = render_pages(pages, texts, testing.cache_dir, testing.console, processes=not preview,
                                         meanwhile=meanwhile)
+    for warning in unshown_code(chapters) + home_warnings(chapters):
+        warnings.append(warning)
+        print(warning, file=sys.stderr)
     judge_tutorials(pages, texts, code_facts, source_dir, config, testing)
     problems = verdict_problems(pages)
     if problems and not preview:

@@ -22,15 +22,15 @@ from urllib.parse import unquote, urlsplit
 from markdown.treeprocessors import Treeprocessor
 
 from literate.textfirst import LITERATE_SUFFIX
-from literate.site import is_generator_page, published_url
+from literate.site import published_url
 
 
 # Where each source is published, for every page to look up: which page a
 # file is (its page name, the same in every language), in which language,
-# at which address. A folder's `__init__.py` is its chapter's heading,
-# shown on the home page, and the source folder's index is the home page:
-# a link to either leads home (the folder's file must be there; the source
-# folder's need not). The targets are part of each page's cache
+# at which address. A folder's `__init__.py` is its section's index page,
+# like any other source. The source folder's is the home page's
+# introduction, and a link to it leads home, whether the file is there or
+# not. The targets are part of each page's cache
 # key (see "pages"): a source added, removed or renamed renders every page
 # again, since any page may link to it; an edit within a source does not.
 @dataclass(frozen=True)
@@ -53,18 +53,12 @@ def normalized(path):
 
 def link_targets(pages, languages, source_dir):
     sources, urls = set(), {("", language.locale, language.folder) for language in languages}
-    root = normalized(source_dir)
-    folders = {root}
     for page in pages:
         sources.add((normalized(page.source), page.name, page.lang))
         urls.add((page.name, page.lang, published_url(page, languages)))
-        if not is_generator_page(page):
-            folders.add(normalized(Path(page.source).parent))
-    for folder in folders:
-        for language in languages:
-            index = f"{folder}/__init__{f'_{language.locale}' if language.folder else ''}.py"
-            if folder == root or Path(index).is_file():
-                sources.add((index, "", language.locale))
+    for language in languages:
+        sources.add((f"{normalized(source_dir)}/__init__{f'_{language.locale}' if language.folder else ''}.py",
+                     "", language.locale))
     return LinkTargets(tuple(sorted(sources)), tuple(sorted(urls)))
 
 

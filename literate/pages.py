@@ -115,7 +115,7 @@ def render_source_page(job):
         if isinstance(read, SourceError):
             raise read
         try:
-            parsed = parse_code(read.code)
+            parsed = page.parsed if page.parsed is not None else parse_code(read.code)
         except SourceError as error:
             raise read.in_text(error) from None
         collect_downloads(page, read)

@@ -12,7 +12,6 @@ showed is joined in when it is written.
 
 import html
 import json
-import posixpath
 import re
 from dataclasses import dataclass, replace
 from html.parser import HTMLParser
@@ -25,7 +24,7 @@ from literate.read import SourceError
 from literate.textfirst import LITERATE_SUFFIX, check_same, code_to_literate_text
 from literate.parse import parse_code, split_lines
 from literate.frontmatter import FrontMatter, read_front_matter
-from literate.site import NOTEBOOK_SUFFIX, download_name, is_generator_page, words
+from literate.site import NOTEBOOK_SUFFIX, download_name, is_generator_page, untitled_name, words
 from literate.links import SourceLinks
 from literate.conventions import LIST_ITEM, readable_folder_name
 from literate.commentary import SERIES_TITLE, make_markdown, render_commentary
@@ -415,7 +414,7 @@ def render_page(page, text, parsed=None):
     front = read_front_matter(sections[0].docs) if sections and docstring_first else FrontMatter()
     if front.values:
         sections[0] = replace(sections[0], docs=front.rest)
-    page.title, summary = title_and_summary(sections, posixpath.basename(page.name),
+    page.title, summary = title_and_summary(sections, untitled_name(page),
                                             docstring_first and not front.title)
     page.title, summary = front.title or page.title, front.summary or summary
     page.summary = summary_html(summary, page)

@@ -1,11 +1,13 @@
 """
 # The site: chapters, languages, pages and their addresses
 
-A folder is a chapter, `x_zh.py` is `x.py` in Chinese, a page an address.
+A folder is a section, at any depth; `x_zh.py` is `x.py` in Chinese; a
+page is an address.
 
 In: the source folder and the languages of `mkdocs.yml`. Out: the site's
-chapters, each a list of pages (one `Page` per source and language), every
-page with an address of its own, checked; and the navigation MkDocs shows.
+chapters, each a list of pages (one `Page` per source and language) and
+the sections nested in it, every page with an address of its own,
+checked; and the navigation MkDocs shows.
 """
 
 import html
@@ -18,7 +20,7 @@ from pathlib import Path
 from literate import ROOT, STAGES
 from literate.read import BuildError, SourceError, display_path, located, read_source
 from literate.textfirst import LITERATE_SUFFIX, is_literate_text
-from literate.parse import parse_source
+from literate.parse import parse_code
 from literate.frontmatter import read_front_matter
 from literate.conventions import readable_folder_name
 
@@ -34,12 +36,19 @@ def page_name(path):
 
 # A folder directly under `source/` is a chapter; the files in it are its
 # pages, and the files directly in `source/` are pages outside any chapter.
-# Chapters and pages are in the natural order of their names: numbers in
-# them count as numbers, so `chapter2` comes before `chapter10` and `2_`
-# before `10_`. A numeric prefix such as `01_` is dropped from titles and
-# URLs. A chapter's title and introduction are the docstring of its
-# `__init__.py`; without one, the title is the folder name made readable
-# (`readable_folder_name`).
+# A folder in a chapter is a section of it, and so on at any depth: a
+# series of packages is published as it is laid out, each page at its
+# folder's path. Chapters, sections and pages are in the natural order of
+# their names: numbers in them count as numbers, so `chapter2` comes
+# before `chapter10` and `2_` before `10_`. In a folder, its pages come
+# before its sections. A numeric prefix such as `01_` is dropped from
+# titles and URLs. A chapter's title and introduction are the docstring of
+# its `__init__.py`; without one, the title is the folder name made
+# readable (`readable_folder_name`). The `__init__.py` is the section's
+# index page too, published at the folder's own address (`a/b/`), first
+# among its pages, with every line of it: a package's `__init__.py` is
+# often its main implementation. The source folder's own `__init__.py` is
+# the home page's introduction (`home_introduction`).
 #
 # The languages are those of the mkdocs-static-i18n plugin in `mkdocs.yml`.
 # `x.py` is a page in the default language and `x_zh.py` the same page in
@@ -91,10 +100,14 @@ def reading_order(path):
 
 @dataclass
 class Chapter:
-    slug: str  # its URL segment: the folder name without its prefix; "" outside any chapter
+    slug: str  # its URL path: the folder names without their prefixes (`a/b`); "" outside any chapter
     headings: dict  # locale -> (title, introduction as Markdown); none outside any chapter
     pages: list  # the Page of each source, every language, in reading order
     about: bool = False  # a chapter about the site, not of the course: listed after it
+    sections: list = field(default_factory=list)  # the Chapter of each folder in it, in reading order
+    folder: Path = None  # its source folder, where the links of its introduction start; None for the site's own
+    index_listed: bool = True  # whether the home page lists its index page, or shows its introduction instead
+    introduction: dict = field(default_factory=dict)  # outside any chapter: the home page's (see `home_introduction`)
 
 
 # The site's own pages: the guide's, the generator's, and "Test results".
@@ -120,6 +133,7 @@ class Page:
     body: object = None  # the page as rendered (see render), ready to write with its verdict
     line_breaks: str = "join"  # the plugin's line_breaks setting in mkdocs.yml: "join" or "keep"
     links: object = None  # where every source is published, for links between pages (see "links")
+    parsed: object = None  # `parse_code` of its text, when finding the site parsed it already (an `__init__.py`)
 
     @property
     def text_first(self):
@@ -128,17 +142,10 @@ class Page:
 
 def find_chapters(source_dir, config_dir, languages, generator_pages=False):
     source_dir = Path(source_dir)
-    folders = sorted((path for path in source_dir.iterdir() if path.is_dir() and tutorial_sources(path)),
-                     key=reading_order)
-    chapters = [Chapter("", {}, pages_in(source_dir, "", config_dir, languages))]
-    for folder in folders:
-        nested = next(itertools.chain(folder.glob("*/**/*.py"), folder.glob("*/**/*" + LITERATE_SUFFIX)), None)
-        if nested:
-            raise BuildError(f"{display_path(nested)}: chapters do not nest: move it up into {display_path(folder)}")
-        slug = NUMERIC_PREFIX.sub("", folder.name)
-        chapters.append(Chapter(slug, chapter_headings(folder, slug, languages),
-                                pages_in(folder, slug, config_dir, languages)))
-    check_one_source_per_page([page for chapter in chapters for page in chapter.pages])
+    chapters = [Chapter("", {}, pages_in(source_dir, "", config_dir, languages), folder=source_dir,
+                        introduction=home_introduction(source_dir, languages)),
+                *sections_in(source_dir, "", config_dir, languages)]
+    check_one_source_per_page(pages_of(chapters))
     # The site's own pages come after the course, under "About this site":
     # "Test results" in every language, and the guide's and the generator's
     # pages, which are written in English (a site without English has them in its
@@ -186,9 +193,40 @@ def is_generator_page(page):
     return page.source is not None and Path(page.source).resolve() in generator_files() + guide_files()
 
 
+# Every chapter and section, each before the sections in it.
+def all_chapters(chapters):
+    for chapter in chapters:
+        yield chapter
+        yield from all_chapters(chapter.sections)
+
+
 # The pages made from a source file: all but "Test results".
 def pages_of(chapters):
-    return [page for chapter in chapters for page in chapter.pages if page.source is not None]
+    return [page for chapter in all_chapters(chapters) for page in chapter.pages if page.source is not None]
+
+
+# A folder is a section when a source is in it or in a folder within it.
+# A symbolic link back to a folder it is in would be a section in itself
+# forever: it is no section.
+def sections_in(folder, parent_slug, config_dir, languages):
+    around = {folder.resolve(), *folder.resolve().parents}
+    folders = sorted((path for path in folder.iterdir()
+                      if path.is_dir() and path.resolve() not in around and holds_sources(path)), key=reading_order)
+    return [section(path, posixpath.join(parent_slug, NUMERIC_PREFIX.sub("", path.name)), config_dir, languages)
+            for path in folders]
+
+
+def holds_sources(folder):
+    return any(itertools.chain(folder.rglob("*.py"), folder.rglob("*" + LITERATE_SUFFIX)))
+
+
+def section(folder, slug, config_dir, languages):
+    headings, index, index_listed = section_headings(folder, slug, languages)
+    pages = [Page(path, f"{slug}/index", repo_path(path, config_dir), locale, parsed=parsed)
+             for path, locale, parsed in index]
+    return Chapter(slug, headings, pages + pages_in(folder, slug, config_dir, languages),
+                   sections=sections_in(folder, slug, config_dir, languages), folder=folder,
+                   index_listed=index_listed)
 
 
 def pages_in(folder, slug, config_dir, languages):
@@ -199,6 +237,14 @@ def pages_in(folder, slug, config_dir, languages):
             name = posixpath.join(slug, NUMERIC_PREFIX.sub("", stem))
             pages.append(Page(path, name, repo_path(path, config_dir), locale))
     return pages
+
+
+# What a page is titled when its source gives no title: its file name, or
+# for a section's index page, its folder's.
+def untitled_name(page):
+    folder, name = posixpath.split(page.name)
+    index = folder and name == "index" and page_name(Path(page.source)).startswith("__init__")
+    return posixpath.basename(folder) if index else name
 
 
 # A file found in the source folder must really be there: a symbolic link
@@ -268,30 +314,73 @@ def check_page_urls(pages, languages):
 
 
 # A language without its own `__init___zh.py` takes the title and
-# introduction of the default language.
-def chapter_headings(folder, slug, languages):
-    def read(suffix, otherwise):
-        path = folder / f"__init__{suffix}.py"
-        return title_and_intro(path, readable_folder_name(slug)) if path.exists() else otherwise
+# introduction of the default language. Each of these files is the
+# section's index page (see above), in its language. The home page shows
+# the section's introduction under its title, as the course's chapters
+# want; when any of them holds code, the page is more than its
+# introduction, and the home page shows the title alone and lists the page.
+def section_headings(folder, slug, languages):
+    name = readable_folder_name(posixpath.basename(slug))
+    files = {language.locale: folder / f"__init__{f'_{language.locale}' if language.folder else ''}.py"
+             for language in languages}
+    read = {locale: title_and_intro(path, name) for locale, path in files.items() if path.exists()}
+    default_locale = next(language.locale for language in languages if not language.folder)
+    default = read[default_locale][:2] if default_locale in read else (name, "")
+    headings = {locale: read[locale][:2] if locale in read else default for locale in files}
+    index = [(files[locale], locale, read[locale][3]) for locale in read]
+    if not any(code for _, _, code, _ in read.values()):
+        return headings, index, False
+    return {locale: (title, "") for locale, (title, _) in headings.items()}, index, True
 
-    default = read("", (readable_folder_name(slug), ""))
-    return {language.locale: read(f"_{language.locale}", default) if language.folder else default
-            for language in languages}
+
+# The source folder's own `__init__.py` (and `__init___zh.py`) is the
+# home page's introduction, in its language: a series laid out as a
+# package opens there. Its title, when it has one, heads the home page in
+# place of the site's name. The home page shows no code: code there is a
+# warning at its first line (`unshown_code`), never dropped silently.
+@dataclass(frozen=True)
+class HomeIntroduction:
+    path: Path
+    title: str  # "" without a title of its own
+    intro: str  # Markdown
+    code_line: int  # the first line of code in it, 0 without code
 
 
+def home_introduction(source_dir, languages):
+    found = {}
+    for language in languages:
+        path = source_dir / f"__init__{f'_{language.locale}' if language.folder else ''}.py"
+        if path.exists():
+            found[language.locale] = HomeIntroduction(path, *title_and_intro(path, "")[:3])
+    default = next((found[language.locale] for language in languages if not language.folder
+                    and language.locale in found), None)
+    return {language.locale: found.get(language.locale, default) for language in languages
+            if found.get(language.locale, default)}
+
+
+def unshown_code(chapters):
+    return [f"{display_path(home.path)}:{home.code_line}: warning: the source folder's __init__.py is the home "
+            "page's introduction, which shows no code: its code is not shown; move it into a module"
+            for home in dict.fromkeys(chapters[0].introduction.values()) if home.code_line]
+
+
+# The file is parsed here once: its page reuses what was parsed (`Page.parsed`).
 def title_and_intro(path, fallback):
     try:
-        sections = parse_source(read_source(path))
+        parsed = parse_code(read_source(path))
     except SourceError as error:
         raise located(path, error) from None
+    sections = parsed.sections
     docs = sections[0].docs.strip() if sections else ""
+    code = next((section.code_line_numbers[0] for section in sections
+                 if section.code.strip() and section.code_line_numbers), 0)
     front = read_front_matter(docs)
     if front.title:
-        return front.title, front.rest.strip()
+        return front.title, front.rest.strip(), code, parsed
     first, _, rest = docs.partition("\n")
     if first.startswith("# "):
-        return first[2:].strip(), rest.strip()
-    return fallback, docs
+        return first[2:].strip(), rest.strip(), code, parsed
+    return fallback, docs, code, parsed
 
 
 # Two sources that would be published at the same address (`01_a.py` and
@@ -480,6 +569,7 @@ def navigation(chapters, locale):
         nav = []
         for chapter in chapters:
             names = [f"{next(iter(versions.values())).name}.md" for versions in translations(chapter.pages)]
+            names += entries(chapter.sections)
             if chapter.headings and names:
                 nav.append({html.escape(chapter.headings[locale][0], quote=False): names})
             else:

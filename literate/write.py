@@ -18,11 +18,13 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from literate.read import BuildError, write_if_changed
+from literate.read import BuildError, display_path, read_source, write_if_changed
 from literate.settings import settings_reference
 from literate.site import (
-    SETTINGS_PAGE, TEST_RESULTS_PAGE, is_generator_page, language_of, page_url, pages_of, translations, url_from, words,
+    SETTINGS_PAGE, TEST_RESULTS_PAGE, Page, all_chapters, is_generator_page, language_of, page_url, pages_of,
+    translations, url_from, words,
 )
+from literate.links import SourceLinks
 from literate.commentary import make_markdown, render_commentary, sanitize
 from literate.render import CodeColumn, front_matter, keep_marks_with_math
 from literate.testrun import NOT_RUN, RUNNING
@@ -141,19 +143,28 @@ def language_of_locale(locale, languages):
 # listed in the language it has, and says so in this one. The site's own
 # pages follow, under "About this site": "Test results", and the
 # generator's pages on one line, which says once, not on every page, that
-# none is in this language.
+# none is in this language. A section within a chapter is a heading one
+# level down, after the chapter's own tutorials.
 def render_index(chapters, language, languages, config):
-    md = make_markdown(lambda message, quote: None)  # the pages report them
     said = words(language.locale)
-    body = [f"# {config['site_name']}"]
-    for chapter in chapters:
-        if chapter.about:
-            continue
-        if chapter.headings:
-            title, intro = chapter.headings[language.locale]
-            intro_html = keep_marks_with_math(render_commentary(intro, md)) if intro else ""
-            body += [f"## {markdown_text(title)}", commentary_in_markdown(intro_html)]
-        body.append("\n".join(index_entry(versions, language, languages) for versions in translations(chapter.pages)))
+    targets = next((page.links for page in pages_of(chapters) if page.links is not None), None)
+    home = chapters[0].introduction.get(language.locale)
+    body = [f"# {markdown_text(home.title) if home and home.title else config['site_name']}",
+            commentary_in_markdown(introduction_html(home.intro, chapters[0], language.locale, targets))
+            if home and home.intro else ""]
+
+    def listed(chapters, level):
+        for chapter in chapters:
+            if chapter.headings:
+                title, intro = chapter.headings[language.locale]
+                intro_html = introduction_html(intro, chapter, language.locale, targets) if intro else ""
+                body.extend([f"{'#' * min(level, 6)} {markdown_text(title)}", commentary_in_markdown(intro_html)])
+            listed_pages = [page for page in chapter.pages if chapter.index_listed or page.name != f"{chapter.slug}/index"]
+            body.append("\n".join(index_entry(versions, language, languages)
+                                   for versions in translations(listed_pages)))
+            listed(chapter.sections, level + 1)
+
+    listed([chapter for chapter in chapters if not chapter.about], 2)
     about = [chapter for chapter in chapters if chapter.about and chapter.pages]
     if about:
         body.append(f"## {markdown_text(said['about'])}")
@@ -168,6 +179,41 @@ def render_index(chapters, language, languages, config):
             body.append("\n".join(index_entry(versions, language, languages) for versions in translations(chapter.pages)))
     return front_matter(title=said["home"], lang=language.locale,
                         hide=["navigation", "toc"]) + "\n\n".join(part for part in body if part) + "\n"
+
+
+# A folder's introduction comes from its `__init__.py`: its links to
+# sources lead from the home page where they would lead from that file.
+# One that leads nowhere stays as written, with no warning here: the
+# section's index page, made from the same file, warns at its line. The
+# source folder's own `__init__.py` has no page but the home page: its
+# warnings are `home_warnings`.
+def introduction_html(intro, chapter, locale, targets, report=lambda message, quote: None):
+    md = make_markdown(report)
+    if chapter.folder is not None and targets is not None:
+        reader = Page(chapter.folder / "__init__.py", "", "", locale, links=targets)
+        md.treeprocessors.register(SourceLinks(md, reader, from_home=True), "lp_source_links", 4)
+    return keep_marks_with_math(render_commentary(intro, md))
+
+
+# Warnings of the home page's introduction, at their lines in its file:
+# each file once, in its own language.
+def home_warnings(chapters):
+    targets = next((page.links for page in pages_of(chapters) if page.links is not None), None)
+    warnings, files = [], {}
+    for locale, home in chapters[0].introduction.items():
+        files.setdefault(home.path, (locale, home))
+    for locale, home in files.values():
+        if not home.intro:
+            continue
+        lines = read_source(home.path).split("\n")
+
+        def report(message, quote, lines=lines, home=home):
+            needle = quote.strip().split("\n")[0]
+            line = next((number for number, text in enumerate(lines, start=1) if needle in text), 1)
+            warnings.append(f"{display_path(home.path)}:{line}: warning: {message}")
+
+        introduction_html(home.intro, chapters[0], locale, targets, report)
+    return warnings
 
 
 def index_link(versions, language, languages, note=True):
@@ -238,7 +284,7 @@ def render_notice(page, language, languages):
 # plugin (`PageData`).
 def page_files(chapters, languages, config):
     files, tutorials = {}, {}
-    for chapter in chapters:
+    for chapter in all_chapters(chapters):
         for page in chapter.pages:
             folder = language_of(page, languages).docs
             if page.name == SETTINGS_PAGE:

@@ -59,7 +59,8 @@ def page(site, url):
 # ## The pages, known before the site is built
 #
 # The tests are parametrized by page, so the pages are listed from the
-# sources: a tutorial `01_c/02_x.py` is at `c/x/`, its Chinese twin
+# sources: a tutorial `01_c/02_x.py` is at `c/x/`, a folder's `__init__.py`
+# at the folder's own `c/`, its Chinese twin
 # `02_x_zh.py` at `zh/c/x/`, and every page has a twin in the other
 # language (a note where there is no translation). The generator's pages
 # are `build_docs/` and `literate/<stage>/`, the guide's `guide/<page>/`. `test_browser.py`
@@ -67,14 +68,14 @@ def page(site, url):
 def page_path(source):
     *chapters, name = source.relative_to(SOURCE).parts
     stem = name.removesuffix(literate.textfirst.LITERATE_SUFFIX).removesuffix(".py").removesuffix("_zh")
-    return "/".join(re.sub(r"^\d+_", "", part) for part in (*chapters, stem)) + "/"
+    return "".join(re.sub(r"^\d+_", "", part) + "/" for part in (*chapters, stem) if part != "__init__")
 
 
 def expected_paths():
-    tutorials = {page_path(path) for path in literate.site.tutorial_sources(SOURCE)}
-    for chapter in (folder for folder in SOURCE.iterdir() if folder.is_dir()):
-        tutorials |= {page_path(path) for path in literate.site.tutorial_sources(chapter)
-                      if not path.name.startswith("__init__")}
+    tutorials = {page_path(path) for path in literate.site.tutorial_sources(SOURCE)
+                 if not path.name.startswith("__init__")}  # the source folder's own is the home page's
+    for chapter in (folder for folder in SOURCE.rglob("*") if folder.is_dir()):
+        tutorials |= {page_path(path) for path in literate.site.tutorial_sources(chapter)}
     generator = {"build_docs/"} | {f"literate/{stage}/" for stage in STAGES}
     guide = {f"guide/{re.sub(r'^[0-9]+_', '', literate.site.page_name(path))}/"
              for path in literate.site.tutorial_sources(ROOT / "literate" / "guide")} | {"guide/configuration/"}

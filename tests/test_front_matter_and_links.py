@@ -140,7 +140,7 @@ def test_a_link_to_a_source_leads_to_its_page(linked, capsys):
     read, err = built(linked, capsys)
     one = read("en/first/one.md")
     for text, href in [("two", "../two/"), ("three's Name", "../../second/three/#Name"),
-                       ("the chapter", "../../"), ("two again", "../two/"), ("the chapter again", "../../"),
+                       ("the chapter", "../"), ("two again", "../two/"), ("the chapter again", "../"),
                        ("two once more", "../two/#x"), ("three in English", "../../second/three/"),
                        ("a folder", "../02_second/"), ("out", "https://example.com/x.py"),
                        ("nothing", "missing.py"), ("no page", "../02_second/gone.html")]:

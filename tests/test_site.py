@@ -25,6 +25,8 @@ from support import CONFIG, ROOT, SEED, SOURCE, page, project_config, run_comman
 
 SOURCES = sorted(path for path in SOURCE.rglob("*.py") if not path.name.startswith("__init__"))
 TEXT_FIRST = sorted(SOURCE.rglob("*" + literate.textfirst.LITERATE_SUFFIX))
+# Each chapter's `__init__.py` is its index page, at the chapter's own address.
+CHAPTER_INDEXES = sorted(SOURCE.glob("*/__init__*.py"))
 # The generator's own pages: build_docs.py, then each stage of literate/ in pipeline order.
 GENERATOR = [ROOT / "build_docs.py"] + [ROOT / "literate" / f"{stage}.py" for stage in STAGES]
 GENERATOR_URLS = ["build_docs/"] + [f"literate/{stage}/" for stage in STAGES]
@@ -53,7 +55,7 @@ def url_of(source):
     stem = name.removesuffix(literate.textfirst.LITERATE_SUFFIX).removesuffix(".py")
     chinese = stem.endswith("_zh")
     parts = [re.sub(r"^\d+_", "", part) for part in (*chapters, stem[:-3] if chinese else stem)]
-    return ("zh/" if chinese else "") + "/".join(parts) + "/"
+    return ("zh/" if chinese else "") + "".join(part + "/" for part in parts if part != "__init__")
 
 
 @pytest.fixture(scope="session")
@@ -392,7 +394,7 @@ def html_pages(site):
 def test_every_page_links_to_its_counterpart_or_says_it_has_none(site):
     pages = html_pages(site)
     # Each page in both trees; the home page, the generator's pages and "Test results" too.
-    tutorials = {url_of(source).removeprefix("zh/") for source in SOURCES + TEXT_FIRST}
+    tutorials = {url_of(source).removeprefix("zh/") for source in SOURCES + TEXT_FIRST + CHAPTER_INDEXES}
     assert len(pages) == 2 * (len(tutorials) + len(ABOUT_URLS)) + 2
     for url, path in pages.items():
         body = path.read_text(encoding="utf-8")
@@ -537,11 +539,12 @@ def footer_chain(site, start):
 
 
 def test_previous_next_and_breadcrumbs_follow_the_chapter_order(site):
-    tutorials = ["tensors/broadcasting/", "autograd/finite_differences/", "autograd/autograd_basics/",
-                 "autograd/autograd/", "backprop/elementwise/", "backprop/broadcasting_backward/",
-                 "backprop/softmax_cross_entropy/", "backprop/two_layer_network/", "backprop/layer_norm/",
-                 "engine/reverse_mode/", "engine/vjp_and_forward_mode/", "engine/double_backward/",
-                 "engine/fused_vs_composed/"]
+    # Each chapter opens with its index page, its `__init__.py`.
+    tutorials = ["tensors/", "tensors/broadcasting/", "autograd/", "autograd/finite_differences/",
+                 "autograd/autograd_basics/", "autograd/autograd/", "backprop/", "backprop/elementwise/",
+                 "backprop/broadcasting_backward/", "backprop/softmax_cross_entropy/",
+                 "backprop/two_layer_network/", "backprop/layer_norm/", "engine/", "engine/reverse_mode/",
+                 "engine/vjp_and_forward_mode/", "engine/double_backward/", "engine/fused_vs_composed/"]
     # The course ends with its last tutorial: "Next" never leads to the
     # site's own pages, which follow one another.
     assert footer_chain(site, "") == tutorials
@@ -624,7 +627,7 @@ def pages_with_word(index, word):
 
 def test_each_language_has_its_own_search_index_with_chinese_in_words(site):
     english, chinese = search_index(site, ""), search_index(site, "zh")
-    saying_it = {url_of(source).removeprefix("zh/") for source in SOURCES
+    saying_it = {url_of(source).removeprefix("zh/") for source in SOURCES + CHAPTER_INDEXES
                  if source.stem.endswith("_zh") and "反向传播" in title_and_summary(source)[1] + source.read_text(encoding="utf-8")}
     assert "autograd/autograd/" in saying_it
     # The home page lists the chapter 反向传播：手算梯度, "Test results" the Chinese pages by their titles.
@@ -666,7 +669,8 @@ def ordered_site(tmp_path_factory, testing):
 
 
 def test_numeric_prefixes_order_chapters_and_pages_and_are_not_shown(ordered_site):
-    assert footer_chain(ordered_site, "") == ["start/chinese_only/", "middle/first/", "middle/second/", "last/only/"]
+    assert footer_chain(ordered_site, "") == ["start/chinese_only/", "middle/", "middle/first/", "middle/second/",
+                                              "last/only/"]
     headings = re.findall(r"<h2[^>]*>(.*?)</h2>", page(ordered_site, ""))
     assert headings == ["Start", "Middle chapter", "Last", "About this site"]
     assert re.findall(r"<h2[^>]*>(.*?)</h2>", page(ordered_site, "zh/"))[:3] == ["Start", "中间一章", "Last"]
@@ -706,10 +710,9 @@ def test_each_language_has_a_404_page_of_its_own(ordered_site):
 
 
 @pytest.mark.parametrize("files, message", [
-    ({"01_a/x.py": "x = 1\n", "01_a/deeper/y.py": "y = 1\n"}, r"01_a/deeper/y\.py: chapters do not nest"),
     ({"01_a/x.py": "x = 1\n", "01_a/01_x.py": "x = 2\n"}, r"01_a/x\.py: page 'a/x' already comes from .*01_a/01_x\.py"),
     ({"01_a/__init__.py": "(\n", "01_a/x.py": "x = 1\n"}, r"01_a/__init__\.py:1:\d+: "),
-], ids=["nested chapter", "two sources for one page", "broken chapter docstring"])
+], ids=["two sources for one page", "broken chapter docstring"])
 def test_a_source_tree_that_cannot_be_published_is_refused_by_name(tmp_path, files, message):
     source = tmp_path / "source"
     for name, text in files.items():
