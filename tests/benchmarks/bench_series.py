@@ -13,8 +13,8 @@ which keeps their folders) when `pycco` is installed, and prints:
 - whether the build succeeded, its wall-clock and CPU time (its own and
   its workers'), and Pycco's;
 - the number of `.py` files, of pages made from them, and of sources
-  with no page of their own (a folder's `__init__.py` without code is its
-  section's heading on the home page);
+  with no page of their own (the source folder's own `__init__.py` is the
+  home page's introduction);
 - the warnings, counted by kind;
 - the pages whose front matter's title is not their title, and those
   that show front matter as text;
