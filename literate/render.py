@@ -10,6 +10,7 @@ summary, its warnings, and the files it offers to download. What its tests
 showed is joined in when it is written.
 """
 
+import ast
 import html
 import json
 import re
@@ -398,6 +399,7 @@ class PageBody:
     head: str  # the opening of the page's HTML
     rows: tuple  # each section's two halves: (HTML before its test marks, the pieces after them)
     tests: tuple  # (test function, the number of the section it starts in)
+    tests_end: tuple  # (test function, the number of the section its last line is in)
     anchors: frozenset  # the anchors a link may point to on the page
     tail: str = "</div>\n"
 
@@ -431,6 +433,11 @@ def render_page(page, text, parsed=None):
     if page.links is not None:  # a page rendered on its own, outside a site, has no other pages
         md.treeprocessors.register(SourceLinks(md, page), "lp_source_links", 4)
     tests = tuple((function, section_number(line, sections)) for function, line in parsed.tests)
+    # What a test printed goes after its whole code, which its docstring's
+    # commentary may cut into several sections.
+    last_lines = {node.name: node.end_lineno for node in parsed.tree.body
+                  if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    tests_end = tuple((function, section_number(last_lines[function], sections)) for function, _ in parsed.tests)
     # After `inline` (20), which makes the code spans.
     citations = TestCitations(md, dict(tests))
     md.treeprocessors.register(citations, "lp_test_citations", 5)
@@ -445,7 +452,7 @@ def render_page(page, text, parsed=None):
         title=html.escape(page.title, quote=False), lang=page.lang, source_path=page.repo_path,
         hide=["navigation", "toc"], downloads=download_links(page), **authors_meta(front),
         **({"about": True} if is_generator_page(page) else {}),
-    ), f'<div class="lp-page" lang="{page.lang}">\n', tuple(rows), tests, frozenset(anchors))
+    ), f'<div class="lp-page" lang="{page.lang}">\n', tuple(rows), tests, tests_end, frozenset(anchors))
 
 
 # What front matter says reaches the theme as the page's meta: its summary

@@ -174,7 +174,7 @@ def function_output(verdict, function, locale):
 
 
 def function_outputs(verdict, tests, locale):
-    """{section number: what the test functions that start in that section printed}"""
+    """{section number: what the test functions that end in that section printed}"""
     outputs = {}
     if verdict is None or verdict.status in (NOT_RUN, RUNNING):
         return outputs

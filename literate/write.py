@@ -35,13 +35,13 @@ from literate.verdicts import (
 
 # The page as MkDocs reads it: its body with what its tests showed joined
 # in, the status line first, each test's mark in the row where the test
-# starts and what the test printed after that row, and a mark in each
-# citation's slot.
+# starts and what the test printed after the row where its code ends, and
+# a mark in each citation's slot.
 def page_pieces(page):
     """The page's HTML after its front matter, in pieces: HTML and its `render.CodeColumn`s."""
     body, verdict, locale = page.body, page.verdict, page.lang
     marks = function_marks(verdict, body.tests, locale)
-    outputs = function_outputs(verdict, body.tests, locale)
+    outputs = function_outputs(verdict, body.tests_end, locale)
     status = status_line_html(verdict, locale) if verdict else ""
     pieces, text = [], body.head + status
     for number, (before, after) in enumerate(body.rows, start=1):

@@ -9,6 +9,7 @@ every page must show is checked once per page and view in
 `test_browser.py`.
 """
 
+import ast
 from urllib.parse import urlsplit
 
 import pytest
@@ -57,6 +58,39 @@ def test_search_finds_the_page_in_the_query_language(base_url, visitors, query, 
     page.wait_for_load_state()
     shown = page.evaluate("() => { const p = document.querySelector('.lp-page'); return p && p.lang }")
     assert shown == lang, f"the first result for {query!r} opens {page.url}, a page in {shown!r}"
+
+
+# ## What a test printed
+#
+# What a test printed is under that test's code, all of it (its commentary
+# may cut the code into rows), closed, and named in the page's language; a
+# keyboard opens it.
+OUTPUTS_JS = """() => [...document.querySelectorAll('details.lp-test-output')].map(block => {
+    const lines = row => row ? [...row.querySelectorAll('.lp-line')].map(line => Number(line.dataset.ln)) : [];
+    return {function: block.querySelector('summary code').textContent, summary: block.querySelector('summary').innerText,
+            open: block.open, lines: lines(block.previousElementSibling), after: lines(block.nextElementSibling)};
+})"""
+
+
+@pytest.mark.parametrize("source, said", [("03_backprop/01_elementwise.py", "What "),
+                                          ("03_backprop/01_elementwise_zh.py", "的输出")])
+def test_what_a_test_printed_is_under_all_its_code_closed_and_opens_by_keyboard(base_url, visitors, source, said):
+    path = SOURCE / source
+    ends = {node.name: node.end_lineno for node in ast.parse(path.read_text(encoding="utf-8")).body
+            if isinstance(node, ast.FunctionDef)}
+    page = visitors(DESKTOP).open(base_url + ("/zh/" if source.endswith("_zh.py") else "/") + page_path(path))
+    blocks = page.evaluate(OUTPUTS_JS)
+    assert blocks, f"{source}: no test's output on its page"
+    for block in blocks:
+        end = ends[block["function"]]
+        assert end in block["lines"] and all(line > end for line in block["after"]), (
+            f"{block['function']}'s output is not right after its last line, {end}: {block['lines'][-3:]}")
+        assert not block["open"] and said in block["summary"], block
+    summary = page.locator("details.lp-test-output summary").first
+    summary.focus()
+    page.keyboard.press("Enter")
+    assert page.evaluate("() => document.querySelector('details.lp-test-output').open")
+    assert page.locator("details.lp-test-output pre").first.is_visible()
 
 
 # ## Page actions

@@ -681,8 +681,9 @@ def test_a_skipped_test_and_what_went_to_stderr_are_on_the_page(tmp_path, capsys
     assert "said on stdout" in block and "said on stderr" in block
 
 
-# What each test printed follows the code of that test, in a block that
-# starts collapsed, and is nowhere else on the page; a warm build, from the
+# What each test printed follows the code of that test, all of it (a
+# test's commentary may cut its code into rows), in a block that starts
+# collapsed, and is nowhere else on the page; a warm build, from the
 # cache, shows the same. Its summary is in the page's language.
 PRINTS = '''\
 """
@@ -693,7 +694,11 @@ Each test says something of its own.
 
 
 def test_first():
-    print("the first says", "<i>" + "one" + "</i>")
+    def voice():
+        """What it says: this commentary cuts the test's code in two, and what it printed follows the whole."""
+        return "one"
+
+    print("the first says", "<i>" + voice() + "</i>")
 
 
 def test_quiet():
@@ -719,7 +724,9 @@ def test_each_test_s_output_follows_its_own_code(tmp_path, capsys):
         body = page(tmp_path, url)
         blocks = outputs(body)
         assert sorted(blocks) == ["test_first", "test_second"], url
-        first = after_the_code(row_of_line(body, lines.index("def test_first():") + 1))
+        first = after_the_code(row_of_line(body, lines.index('    print("the first says", "<i>" + voice() + "</i>")') + 1))
+        assert row_of_line(body, lines.index("def test_first():") + 1) != row_of_line(
+            body, lines.index('    print("the first says", "<i>" + voice() + "</i>")') + 1), "test_first is one section"
         second = after_the_code(row_of_line(body, lines.index("def test_second(n):") + 1))
         assert first.strip() == blocks["test_first"], "test_first's output is not right after its code"
         assert second.strip() == blocks["test_second"], "test_second's output is not right after its code"
