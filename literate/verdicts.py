@@ -116,12 +116,18 @@ def function_mark(verdict, function, locale):
 
 def function_marks(verdict, tests, locale):
     """{section number: the marks of the test functions that start in that section}"""
-    marks = {}
+    return by_section(verdict, tests, locale, function_mark)
+
+
+# What the tests showed, joined by the section it goes after; nothing of a
+# verdict that is not in yet.
+def by_section(verdict, tests, locale, shown):
+    found = {}
     if verdict is None or verdict.status in (NOT_RUN, RUNNING):
-        return marks
+        return found
     for function, number in tests:
-        marks[number] = marks.get(number, "") + function_mark(verdict, function, locale)
-    return marks
+        found[number] = found.get(number, "") + shown(verdict, function, locale)
+    return found
 
 
 # ## Citing a test
@@ -175,9 +181,4 @@ def function_output(verdict, function, locale):
 
 def function_outputs(verdict, tests, locale):
     """{section number: what the test functions that end in that section printed}"""
-    outputs = {}
-    if verdict is None or verdict.status in (NOT_RUN, RUNNING):
-        return outputs
-    for function, number in tests:
-        outputs[number] = outputs.get(number, "") + function_output(verdict, function, locale)
-    return outputs
+    return by_section(verdict, tests, locale, function_output)

@@ -119,15 +119,20 @@ def test_a_link_back_to_an_enclosing_folder_is_no_section(tmp_path):
 
 
 # ## A site of nested sources
-@pytest.fixture
-def nested(tmp_path, monkeypatch, capsys):
+def pages_of_tree(tree, tmp_path, monkeypatch, capsys):
+    """The pages `--pages-only` writes for the sources `tree` ({path: text}): (read(path), the warnings)."""
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    for name, text in TREE.items():
+    for name, text in tree.items():
         write(tmp_path / "source", name, text)
     project_config(tmp_path, lambda config: plugin_settings(config).update(generator_pages=False))
     status, _, err = run_build(tmp_path, capsys, "site", "cache", "--pages-only", str(tmp_path / "pages"))
     assert status == 0, err
     return lambda path: (tmp_path / "pages" / path).read_text(encoding="utf-8"), err
+
+
+@pytest.fixture
+def nested(tmp_path, monkeypatch, capsys):
+    return pages_of_tree(TREE, tmp_path, monkeypatch, capsys)
 
 
 def test_a_package_that_holds_code_is_its_sections_index_page_with_every_line(nested):
@@ -195,16 +200,11 @@ HOME_TREE = {
 
 
 def test_the_source_folders_init_is_the_home_pages_introduction(tmp_path, monkeypatch, capsys):
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    for name, text in HOME_TREE.items():
-        write(tmp_path / "source", name, text)
-    project_config(tmp_path, lambda config: plugin_settings(config).update(generator_pages=False))
-    status, _, err = run_build(tmp_path, capsys, "site", "cache", "--pages-only", str(tmp_path / "pages"))
-    assert status == 0, err
-    home = (tmp_path / "pages" / "en" / "index.md").read_text(encoding="utf-8").split("---\n", 2)[2]
+    read, err = pages_of_tree(HOME_TREE, tmp_path, monkeypatch, capsys)
+    home = read("en/index.md").split("---\n", 2)[2]
     assert home.lstrip().startswith("# A series of packages\n")
     assert '<p>It opens here: <a href="a/x/">x</a>, <a href="nowhere.py">gone</a>.</p>' in home
-    chinese = (tmp_path / "pages" / "zh" / "index.md").read_text(encoding="utf-8").split("---\n", 2)[2]
+    chinese = read("zh/index.md").split("---\n", 2)[2]
     assert '<p>这里开始：<a href="../a/x/">x</a>。</p>' in chinese  # x has no Chinese page
     warnings = [line for line in err.splitlines() if "warning" in line]
     assert re.search(r"source/__init__\.py:7: warning: .*its code is not shown", err)
