@@ -17,11 +17,13 @@ them all alike:
   comparison, the page generation of that one file alone, cold.
 
 Every build runs with `--no-run`: the standard library's modules are not
-tutorials, and the benchmark times the generator, not their tests. Then
-`build_docs.py serve` previews a copy of this repository's own `source/`,
-with its tests, and the benchmark edits one tutorial several times: the
-time from saving the file until the served page holds the edit is polled
-every 10 ms.
+tutorials, and the benchmark times the generator, not their tests. Each
+round also breaks the last line of the last tutorial of a copy of this
+repository's site and builds it cold, tests on: the time until the build
+stops on that line. Then `build_docs.py serve`, and `mkdocs serve` with
+the plugin, preview a copy of this site, with its tests, and the
+benchmark edits one tutorial several times: the time from saving the file
+until the served page holds the edit is polled every 10 ms.
 
 Every command runs with the bytecode Python compiles kept, in the work
 folder (`PYTHONPYCACHEPREFIX`), even where `PYTHONDONTWRITEBYTECODE` is
@@ -38,7 +40,7 @@ share once per worker and so errs high.
 
 The table gives the median of each time, its spread, how many times
 faster than Pycco it is (Pycco's median over this one's), and the peak
-memory; then each goal of issue 11 with its figure.
+memory; then each goal of issues 11 and 25 with its figure.
 """
 
 import argparse
@@ -222,22 +224,40 @@ def tutorial_to_edit(source):
     return max(tutorials, key=lambda path: (path.stat().st_size, str(path)))
 
 
-def serve_round(work, edits):
-    source = work / "serve-source"
-    shutil.copytree(ROOT / "source", source)
-    tutorial = tutorial_to_edit(source)
+def copy_of_this_site(work, name):
+    """This repository's settings and sources, copied: what a preview edits is never the checkout."""
+    project = work / name
+    shutil.rmtree(project, ignore_errors=True)
+    project.mkdir(parents=True)
+    for folder in ("source", "site_templates"):
+        shutil.copytree(ROOT / folder, project / folder)
+    shutil.copyfile(ROOT / "mkdocs.yml", project / "mkdocs.yml")
+    return project
+
+
+def serve_command(kind, project, port):
+    """`build_docs.py serve`, or `mkdocs serve` running the plugin, over a copy of this site."""
+    address = f"127.0.0.1:{port}"
+    if kind == "build_docs.py serve":
+        return BUILD + ["serve", "--config", str(project / "mkdocs.yml"), "--dev-addr", address]
+    return [sys.executable, "-m", "mkdocs", "serve", "--config-file", str(project / "mkdocs.yml"),
+            "--dev-addr", address]
+
+
+def serve_round(work, edits, kind):
+    project = copy_of_this_site(work, kind.split()[0])
+    tutorial = tutorial_to_edit(project / "source")
     original = tutorial.read_text(encoding="utf-8")
     port = free_port()
     base = f"http://127.0.0.1:{port}/"
-    command = BUILD + ["serve", "--source", str(source), "--cache-dir", str(work / "serve-cache"),
-                       "--dev-addr", f"127.0.0.1:{port}"]
+    command = serve_command(kind, project, port)
     latencies = []
     with tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace") as log:
-        server = start(command, log)
+        server = start(command, log, cwd=project)
         sampler = MemorySampler(server.pid)
         try:
             if wait_for(base, "</html>", timeout=600, every=0.2) is None:
-                raise SystemExit("serve never answered")
+                raise SystemExit(f"{kind} never answered")
             marker = "Benchmark marker 0."
             tutorial.write_text(original + f"\n# {marker}\n", encoding="utf-8")
             url = None
@@ -246,7 +266,7 @@ def serve_round(work, edits):
                 while url is None and time.perf_counter() < deadline:
                     url = find_page(base, marker)
             if url is None:
-                raise SystemExit(f"no served page shows the edit of {tutorial.name}")
+                raise SystemExit(f"no page served by {kind} shows the edit of {tutorial.name}")
             for number in range(1, edits + 1):
                 time.sleep(3)  # let the previous edit's tests run, as an author reads the page meanwhile
                 marker = f"Benchmark marker {number}."
@@ -254,13 +274,39 @@ def serve_round(work, edits):
                 seconds = wait_for(url, marker, timeout=120)
                 if seconds is None:
                     log.seek(0)  # serve's writes moved the shared offset to the end
-                    raise SystemExit(f"{url} never showed edit {number}; what serve printed:\n{log.read()[-6000:]}")
+                    raise SystemExit(f"{url} never showed edit {number}; what {kind} printed:\n{log.read()[-6000:]}")
                 latencies.append(seconds)
         finally:
             server.terminate()
             largest = finish(server, log, command)
             total = sampler.stop()
     return [Measured(seconds, largest, max(total, largest)) for seconds in latencies], tutorial.name, url
+
+
+# ## A syntax error
+#
+# The build reads and parses every source before any tutorial's tests run,
+# so a syntax error in the last tutorial stops a cold build with its tests
+# on at once. The round breaks that tutorial's last line, builds from
+# nothing, and times the build until it exits, checking that it failed on
+# that line and that no test ran.
+def syntax_error_round(work, number):
+    project = copy_of_this_site(work, f"syntax-{number}")
+    last = sorted(path for path in (project / "source").rglob("*.py") if not path.name.startswith("__init__"))[-1]
+    text = last.read_text(encoding="utf-8")
+    line = text.count("\n") + 1
+    last.write_text(text + "def broken(:\n", encoding="utf-8")
+    command = BUILD + ["build", "--config", str(project / "mkdocs.yml")]
+    started = time.perf_counter()
+    result = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, text=True, cwd=project)
+    seconds = time.perf_counter() - started
+    said = result.stdout + result.stderr
+    if result.returncode == 0 or f"{last.name}:{line}" not in said:
+        raise SystemExit(f"the build did not stop at {last.name}:{line}:\n{said[-3000:]}")
+    if re.search(r"\b\d+ (passed|failed)\b", said):
+        raise SystemExit(f"a tutorial's tests ran before the syntax error stopped the build:\n{said[-3000:]}")
+    shutil.rmtree(project, ignore_errors=True)
+    return seconds, last.name, line
 
 
 # ## The table
@@ -278,7 +324,10 @@ def load():
     return " / ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
-def report(results, serve, serve_what, files, lines, repeats, load_before):
+PREVIEWS = ("build_docs.py serve", "mkdocs serve")
+
+
+def report(results, previews, syntax_errors, files, lines, repeats, load_before):
     labels = {
         "pycco": "Pycco over the corpus",
         "pages": "ours: pages only, cold",
@@ -299,29 +348,43 @@ def report(results, serve, serve_what, files, lines, repeats, load_before):
         for key, label in labels.items():
             medians[key], row = describe(results[key], pycco)
             print(f"{label:40} {row}")
-    if serve:
-        serve_median, row = describe(serve, None)
-        print(f"{'serve: edit saved -> page served':40} {row}")
-        print(f"  ({len(serve)} edits of {serve_what[0]}, polled at {serve_what[1]})")
+    for kind, (measures, tutorial, url) in previews.items():
+        _, row = describe(measures, None)
+        print(f"{kind + ': edit saved -> page served':40} {row}")
+        print(f"  ({len(measures)} edits of {tutorial}, polled at {url})")
+    if syntax_errors:
+        times = [seconds for seconds, _, _ in syntax_errors]
+        _, name, line = syntax_errors[0]
+        print(f"{'syntax error: start -> build stopped':40} {statistics.median(times):8.2f} s "
+              f"{min(times):7.2f} {max(times):7.2f}")
+        print(f"  (a cold build of this site with its tests, {name}:{line} broken; no test ran)")
     print()
-    print("goals (issue 11):")
+    print("goals (issue 25, and issue 11 before it):")
     if repeats:
         peak = max(m.total_mb for key, measures in results.items() if key != "pycco" for m in measures)
-        print(f"  full build, cold, <= Pycco's time:            {medians['cold'] / pycco:.2f}x Pycco's time")
-        print(f"  pages only, cold, >= 3x faster than Pycco:   {pycco / medians['pages']:.2f}x")
+        print(f"  full build, cold, <= 0.9x Pycco's time:       {medians['cold'] / pycco:.2f}x Pycco's time")
+        print(f"  pages only, cold, >= 3x faster than Pycco:   {pycco / medians['pages']:.2f}x (issue 11)")
         print(f"  warm build <= 5% of the cold build:           {100 * medians['warm'] / medians['cold']:.1f}%")
         print(f"  one file edited <= that file + a constant:    {medians['one edited']:.2f} s = "
-              f"{medians['that file alone']:.2f} s + {medians['one edited'] - medians['that file alone']:.2f} s")
+              f"{medians['that file alone']:.2f} s + {medians['one edited'] - medians['that file alone']:.2f} s "
+              f"(issue 11)")
         print(f"  peak memory < 500 MB on the corpus:           {peak:.0f} MB (all processes, sampled)")
-    if serve:
-        print(f"  serve: an edit visible within 0.5 s:          {max(m.seconds for m in serve):.2f} s (slowest), "
-              f"{serve_median:.2f} s (median)")
+    for kind, goal in zip(PREVIEWS, (0.3, 1.5)):
+        if kind in previews:
+            times = [m.seconds for m in previews[kind][0]]
+            print(f"  {kind}: an edit visible within {goal} s:".ljust(48)
+                  + f"{max(times):.2f} s (slowest), {statistics.median(times):.2f} s (median)")
+    if syntax_errors:
+        slowest = max(seconds for seconds, _, _ in syntax_errors)
+        print(f"  a syntax error reported within 5 s:           {slowest:.2f} s (slowest)")
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--repeats", type=int, default=3, help="rounds of the builds; 0 times serve alone (default: 3)")
-    parser.add_argument("--serve-edits", type=int, default=5, help="edits timed in serve; 0 skips it (default: 5)")
+    parser.add_argument("--repeats", type=int, default=3,
+                        help="rounds of the builds and of the syntax error; 0 times the previews alone (default: 3)")
+    parser.add_argument("--serve-edits", type=int, default=8,
+                        help="edits timed in each preview; 0 skips them (default: 8)")
     parser.add_argument("--keep", metavar="DIR", help="work in DIR and keep it, instead of a temporary folder")
     arguments = parser.parse_args(argv)
     load_before = load()
@@ -335,15 +398,16 @@ def main(argv=None):
         corpus = work / "corpus"
         files, lines = make_corpus(corpus)
         results = {key: [] for key in ("pycco", "pages", "cold", "warm", "one edited", "that file alone")}
+        syntax_errors = []
         for number in range(1, arguments.repeats + 1):
             print(f"round {number} of {arguments.repeats}...", file=sys.stderr)
             build_round(work, corpus, files, number, results)
-        serve, serve_what = [], None
-        if arguments.serve_edits:
-            print("serve...", file=sys.stderr)
-            serve, name, url = serve_round(work, arguments.serve_edits)
-            serve_what = (name, url)
-        report(results, serve, serve_what, files, lines, arguments.repeats, load_before)
+            syntax_errors.append(syntax_error_round(work, number))
+        previews = {}
+        for kind in PREVIEWS if arguments.serve_edits else ():
+            print(f"{kind}...", file=sys.stderr)
+            previews[kind] = serve_round(work, arguments.serve_edits, kind)
+        report(results, previews, syntax_errors, files, lines, arguments.repeats, load_before)
 
 
 if __name__ == "__main__":
