@@ -92,6 +92,9 @@ class LiteratePlugin(BasePlugin[LiterateConfig]):
             config.theme.dirs.insert(1 if config.theme.custom_dir else 0, str(THEME))
         if STYLESHEET not in config.extra_css:
             config.extra_css.insert(0, STYLESHEET)
+        i18n = config.plugins.get("i18n")
+        if i18n is not None:
+            i18n.reconfigure_search_duplicates = keep_every_search_entry
         return config
 
     # Events of one priority run in the order the plugins were registered;
@@ -237,6 +240,17 @@ def load_search_dictionary(config):
     except ImportError:
         return
     jieba.initialize()
+
+
+# mkdocs-static-i18n takes a translation's search entry away when an entry
+# of the first language has its title, its text and the end of its
+# address, to keep one index free of the same page twice. Every address
+# ends with the home page's, which is empty: the translated home page, its
+# title the site's name and all its text in its sections, lost its entry,
+# and Material showed its sections under ".../undefined". Each language
+# has an index of its own here, so no entry is another's duplicate.
+def keep_every_search_entry(entries):
+    pass
 
 
 # Material's scripts load the search index from `search/` under the base of

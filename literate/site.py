@@ -438,7 +438,8 @@ def url_from(start_url, page, languages):
 # the table of the page's language. Another language is another table with
 # the same keys (`tests/test_site.py` checks that they are); a language
 # missing here gets the English one. `{name}` is filled in where the words
-# are used; "tests" is singular and plural.
+# are used; "tests" is singular and plural; "languages" names languages in
+# this one, and a language it does not name is called by its own name.
 WORDS = {
     "en": {
         "home": "Home",
@@ -446,6 +447,8 @@ WORDS = {
         "generator": "The generator",
         "about": "About this site",
         "untranslated": 'This page has no English version yet. Read it in {language}: <a href="{url}">{title}</a>.',
+        "languages": {"en": "English", "zh": "Chinese", "ja": "Japanese", "ko": "Korean", "fr": "French",
+                      "de": "German", "es": "Spanish", "ru": "Russian"},
         "untranslated_item": " (no English version)",
         "untranslated_group": "These pages have no English version: ",
         "not_found_title": "404: no such page",
@@ -499,7 +502,9 @@ WORDS = {
         "guide": "指南",
         "generator": "生成器",
         "about": "关于本站",
-        "untranslated": '本页还没有中文版。请阅读 {language} 版：<a href="{url}">{title}</a>。',
+        "untranslated": '本页还没有中文版。请阅读{language}版：<a href="{url}">{title}</a>。',
+        "languages": {"en": "英文", "zh": "中文", "ja": "日文", "ko": "韩文", "fr": "法文", "de": "德文", "es": "西班牙文",
+                      "ru": "俄文"},
         "untranslated_item": "（没有中文版）",
         "untranslated_group": "以下页面没有中文版：",
         "not_found_title": "404：找不到这个页面",

@@ -60,7 +60,17 @@ REWRITES = (
 def rewrite(tex):
     for pattern, replacement in REWRITES:
         tex = pattern.sub(replacement, tex)
-    return color_as_textcolor(tex)
+    return color_as_textcolor(text_in_math(CONTROL_SPACE.sub(control_space, tex)))
+
+
+# A backslash at the end of a line is a space, TeX's control space, as
+# KaTeX reads it; latex2mathml shows the backslash. Each command is
+# matched whole, so that `\\` at a line's end stays a new row.
+CONTROL_SPACE = re.compile(r"\\(?:[A-Za-z@]+|(\n|[ \r\t]+\n?)[ \r\t]*|.)", re.S)
+
+
+def control_space(match):
+    return "\\ " if match[1] is not None else match[0]
 
 
 # `\color{red}` colours the rest of its group, and a table's cell is a
@@ -91,6 +101,78 @@ def color_as_textcolor(tex):
     return f"{tex[:match.start()]}\\textcolor{{{match[1]}}}{{{coloured}}}{color_as_textcolor(tex[end:])}"
 
 
+# Text in a formula (`\text{…}`, `\textbf{…}`, `\mbox{…}` …) is read by
+# latex2mathml up to its first `}`, and what it holds is shown as it is
+# written: `\text{B\small{ERT}}` would show `B\small{ERT` and a stray
+# `}`. KaTeX reads text as TeX does: a size (`\small`) sets the rest of its
+# group, `{…}` is a group, `\_` is `_`, `$…$` is math again. Text that
+# holds any of these is written as pieces that latex2mathml reads right:
+# runs of plain text, each in the text's own command, inside the sizes and
+# groups that hold them. Other text is left as it is.
+TEXT_COMMANDS = "text|textrm|textbf|textit|textsf|texttt|textnormal|textup|textmd|emph|mbox|hbox"
+SIZES = {"tiny", "scriptsize", "footnotesize", "small", "normalsize", "large", "Large", "LARGE", "huge", "Huge"}
+TEXT = re.compile(rf"\\(?:({TEXT_COMMANDS})\s*\{{|[A-Za-z@]+|.)", re.S)
+TEXT_PIECE = re.compile(r"\\(?:([A-Za-z@]+)\s*|(.))|([{$])", re.S)
+
+
+def closing_brace(tex, start):
+    """Where the group opened just before `start` closes, or None."""
+    depth, index = 0, start
+    while index < len(tex):
+        if tex[index] == "\\":
+            index += 1
+        elif tex[index] == "{":
+            depth += 1
+        elif tex[index] == "}":
+            if depth == 0:
+                return index
+            depth -= 1
+        index += 1
+    return None
+
+
+def text_in_math(tex):
+    out, start, position = [], 0, 0
+    while match := TEXT.search(tex, position):
+        position = match.end()
+        end = closing_brace(tex, match.end()) if match[1] else None
+        if end is not None and re.search(r"[\\{}$]", tex[match.end():end]):
+            out.append(tex[start:match.start()] + text_as_math(match[1], tex[match.end():end]))
+            start = position = end + 1
+    return "".join(out) + tex[start:]
+
+
+def text_as_math(command, text):
+    pieces, run, index = [], "", 0
+    while match := TEXT_PIECE.search(text, index):
+        run += text[index:match.start()]
+        index = match.end()
+        word, symbol, opening = match.groups()
+        if symbol and symbol in "_&%$#":
+            run += symbol
+            continue
+        if symbol and symbol.isspace():
+            run += " "
+            continue
+        end = closing_brace(text, index) if opening == "{" else text.find("$", index) if opening else None
+        if word not in SIZES and not (symbol and symbol in "{}") and end in (None, -1):
+            run += match[0]  # what is not known stays, and is refused below
+            continue
+        pieces, run = pieces + plain(command, run), ""
+        if word in SIZES:
+            return "".join(pieces) + f"{{\\{word} {text_as_math(command, text[index:])}}}"
+        if symbol:
+            pieces.append("\\" + symbol)
+        else:
+            pieces.append("{" + (text_as_math(command, text[index:end]) if opening == "{" else text[index:end]) + "}")
+            index = end + 1
+    return "".join(pieces + plain(command, run + text[index:]))
+
+
+def plain(command, text):
+    return [f"\\{command}{{{text}}}"] if text else []
+
+
 # ## After converting
 #
 # `\mathop{Attention}` and `\mathrel{:=}` come out as an `<mo>` holding
@@ -99,8 +181,8 @@ def color_as_textcolor(tex):
 # sanitizer, which keeps MathML only where MathML can be, takes it away
 # with its word. Such an element becomes an `<mrow>` of what it holds. A
 # sized delimiter written as a command (`\big\Vert`, `\Bigg\lfloor`) comes
-# out as the command's name, and `\arg` as `\arg`: each gets its
-# character, or its name.
+# out as the command's name (`\big\{` as `\{`), and `\arg` as `\arg`:
+# each gets its character, or its name.
 TOKENS = {"mi", "mn", "mo", "mtext", "ms"}
 FUNCTION_NAMES = {"arg"}
 
@@ -110,7 +192,7 @@ def mend(element):
         if node.tag in TOKENS and len(node):
             node.tag = "mrow"
             node.attrib.clear()
-        elif node.tag in TOKENS and node.text and re.fullmatch(r"\\[A-Za-z]+", node.text):
+        elif node.tag in TOKENS and node.text and re.fullmatch(r"\\(?:[A-Za-z]+|[^\w\s])", node.text):
             node.text = symbol(node.text)
 
 
@@ -145,12 +227,16 @@ SILENT_ARGUMENTS = re.compile(
     r"|\\\\\s*\[[^\]]*\]"  # a row's extra space
     r"|(?<!\\)%[^\n]*"
 )
+# A sub- or superscript not in braces is one character: `o^T_io_i` is `o`
+# with `i` below, then `o`, so `io` is no word of it.
+SCRIPT_OF_ONE = re.compile(r"([_^]\s*[^\s\\{])")
 FUNCTIONS = re.compile(r"\\(arg|deg|det|dim|exp|gcd|hom|inf|ker|lg|lim|liminf|limsup|ln|log|max|min|Pr|sup|"
                        r"sin|cos|tan|cot|sec|csc|sinh|cosh|tanh|coth|arcsin|arccos|arctan|[bp]?(mod))(?![A-Za-z])")
 
 
 def words_of_tex(tex):
     text = FUNCTIONS.sub(lambda match: f" {match[2] or match[1]} ", SILENT_ARGUMENTS.sub(" ", tex))
+    text = SCRIPT_OF_ONE.sub(r"\1 ", text)
     return re.findall(r"[^\W_]+", re.sub(r"\\[A-Za-z]+|\\.", " ", text))
 
 
@@ -165,8 +251,10 @@ def problems(tex, element):
             yield f"<{node.tag}>"
         elif node.tag in TOKENS and len(node):
             yield f"<{node[0].tag}> inside <{node.tag}>"
-        elif node.tag in TOKENS and (node.text or "").startswith("\\"):
-            yield f"unknown command {node.text}"
+        elif node.tag in TOKENS and "\\" in (node.text or ""):
+            yield "unknown command " + re.search(r"\\(?:[A-Za-z]+|.)", node.text, re.S)[0]
+        elif node.tag in TOKENS and re.search("[{}]", node.text or ""):
+            yield f"stray brace in {node.text}"
         elif node.tag in TOKENS and node.text == "&":
             yield "& outside a table"
     drawn = text_of_mathml(element)

@@ -264,8 +264,10 @@ def commentary_in_markdown(fragment):
 # It is kept out of the search index.
 def render_notice(page, language, languages):
     url = url_from(language.folder + page_url(page.name), page, languages)
+    other = language_of(page, languages)
     notice = words(language.locale)["untranslated"].format(
-        language=language_of(page, languages).name, url=html.escape(url), title=html.escape(page.title))
+        language=words(language.locale)["languages"].get(other.locale, other.name), url=html.escape(url),
+        title=html.escape(page.title))
     return front_matter(
         title=html.escape(page.title, quote=False), lang=language.locale, source_path=page.repo_path,
         search={"exclude": True}, hide=["navigation", "toc"], **({"about": True} if is_generator_page(page) else {}),

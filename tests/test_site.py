@@ -411,7 +411,8 @@ def test_every_page_links_to_its_counterpart_or_says_it_has_none(site):
             assert "lp-page" in body or url in ("", "zh/", "test-results/", "zh/test-results/", SETTINGS_URL), (
                 f"{url}: neither a tutorial nor a notice")
     for url in GUIDE_URLS + [SETTINGS_URL] + GENERATOR_URLS:
-        assert "本页还没有中文版" in page(site, "zh/" + url), "the guide's and the generator's pages are in English only"
+        assert "本页还没有中文版。请阅读英文版：<a href=" in page(site, "zh/" + url), (
+            "the guide's and the generator's pages are in English only, and say so in Chinese words")
 
 
 # The guide is prose, a section per page: its title and each heading of
@@ -477,9 +478,13 @@ class InterfaceText(HTMLParser):
 
 
 def phrases(locale):
-    """The phrases of a language's table: its words between the places filled in."""
+    """The phrases of a language's table: its words between the places filled
+    in. The names of languages are left out: a page names each language in
+    that language's own words, in its language selector."""
     found = set()
-    for value in literate.site.WORDS[locale].values():
+    for key, value in literate.site.WORDS[locale].items():
+        if key == "languages":
+            continue
         for text in value if isinstance(value, tuple) else (value,):
             for phrase in re.split(r"\{[^}]*\}|<[^>]*>", text):
                 phrase = phrase.strip(" ·:：,，.。()（）")
@@ -645,6 +650,18 @@ def test_each_language_has_its_own_search_index_with_chinese_in_words(site):
         assert resolve(url, config["base"]) == tree, f"{url} would look for its search index elsewhere"
 
 
+# Material shows a section found by search under the entry of its page,
+# found by address; a section whose page has no entry is shown under
+# ".../undefined". mkdocs-static-i18n took the Chinese home page's entry
+# away as a duplicate of the English one.
+def test_every_section_in_a_search_index_has_its_page_there(site):
+    for tree in ("", "zh"):
+        docs = search_index(site, tree)["docs"]
+        pages = {entry["location"] for entry in docs if "#" not in entry["location"]}
+        assert {entry["location"].split("#")[0] for entry in docs} == pages, tree
+        assert "" in pages, f"{tree}: the home page is in its own index"
+
+
 # A small source tree of its own: chapter order by number (2 before 10),
 # page order inside a chapter, a chapter without __init__.py, and a page
 # with no English version.
@@ -679,7 +696,7 @@ def test_numeric_prefixes_order_chapters_and_pages_and_are_not_shown(ordered_sit
 def test_a_page_without_english_says_so_in_english(ordered_site):
     body = page(ordered_site, "start/chinese_only")
     notice = re.search(r'<p class="lp-untranslated" lang="en">(.*?)</p>', body, re.S)
-    assert notice and "no English version" in notice.group(1)
+    assert notice and "no English version yet. Read it in Chinese: <a href=" in notice.group(1)
     assert ("只有中文", "zh/start/chinese_only/") in index_links(ordered_site, "")
     assert "只有中文 (no English version) 没有英文版。" in squeeze(visible_text(page(ordered_site, "")))
 

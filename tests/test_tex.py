@@ -97,6 +97,11 @@ def test_dollars_in_code_stay_code_and_a_formula_ends_at_a_blank_line():
     (r"\operatorname*{arg\,min}_w f", ["arg", "min", "w", "f"]),
     (r"\mathrel{:=} \mathop{\mathbb{E}}_x", [":=", "𝔼"]),
     (r"\begin{cases} \color{red} z_k & k > 0 \\ 0 & \text{else} \end{cases}", ["zk", "k>0", "0else"]),
+    ("\\lVert a \\rVert_1\\\n  \\lVert b \\rVert_1", ["‖a‖1‖b‖1"]),  # a backslash ending a line is a space
+    (r"\big\{ x \big\} \Big\| y \Big\| \bigl\langle z \bigr\rangle", ["{x}‖y‖⟨z⟩"]),
+    (r"D_i = do^T_io_i", ["Di=doiToi"]),
+    (r"\text{B\small{ERT}}(N) + \textbf{\small if } \text{\small E\scriptsize MPTY}", ["BERT(N)+ifEMPTY"]),
+    (r"\text{fan\_in} \text{a {b} c} \text{if $x_1$} \text{\{s\}}", ["fan_inabcifx1{s}"]),
 ])
 def test_what_katex_series_write_renders_with_every_word(tex, words):
     out, warnings = render(f"$${tex}$$")
@@ -116,6 +121,21 @@ def test_a_word_in_mathop_is_drawn_as_letters_not_inside_an_operator():
     assert "<mrow><mi>A</mi><mi>t</mi><mi>t</mi>" in out and "<mo><mrow>" not in out
 
 
+# KaTeX reads text in a formula as TeX does: a size sets the rest of its
+# group. latex2mathml read `\text{B\small{ERT}}` up to its first `}` and
+# drew `B\small{ERT` and a stray `}`, every letter there, with no warning.
+@pytest.mark.quick
+def test_a_size_in_text_sets_the_rest_of_its_group():
+    out, warnings = render(r"$\text{B\small{ERT}} \textbf{\small if } \text{\small E\scriptsize MPTY}$")
+    assert warnings == []
+    small, script = (re.search(r'mathsize="([^"]+)"', literate.tex.tex_to_mathml(rf"{{\{size} x}}", False))[1]
+                     for size in ("small", "scriptsize"))
+    assert (f'<mtext>B</mtext><mrow><mstyle mathsize="{small}"><mrow><mtext>ERT</mtext></mrow></mstyle></mrow>'
+            f'<mrow><mstyle mathsize="{small}"><mtext mathvariant="bold">if\xa0</mtext></mstyle></mrow>'
+            f'<mrow><mstyle mathsize="{small}"><mtext>E</mtext><mrow><mstyle mathsize="{script}"><mtext>MPTY</mtext>'
+            in html.unescape(out))
+
+
 # --- Whole or not at all ---------------------------------------------------
 
 @pytest.mark.quick
@@ -123,6 +143,7 @@ def test_a_word_in_mathop_is_drawn_as_letters_not_inside_an_operator():
     (r"a &= b \\ c &= d", "& outside a table"),  # KaTeX too wants an environment
     (r"\notacommand x", "unknown command \\notacommand"),
     (r"a \middle| b", "ExtraLeftOrMissingRightError"),
+    (r"\text{a \notacommand b}", "unknown command \\notacommand"),  # inside text, too
 ])
 def test_a_formula_that_cannot_be_drawn_whole_is_shown_as_its_tex_with_a_warning(tex, problem):
     out, warnings = render(f"Before $${tex}$$ after.")
@@ -138,6 +159,15 @@ def test_a_letter_missing_from_the_mathml_is_refused():
     assert list(literate.tex.problems(r"\textcolor{lightgreen}{x} + \begin{array}{cc}\end{array}", element)) == []
 
 
+# What latex2mathml leaves of a text it misread: a command's name and a
+# brace, each with the letters around it.
+@pytest.mark.quick
+def test_a_command_or_a_brace_left_in_a_token_is_refused():
+    element = ElementTree.fromstring("<math><mtext>B\\small{ERT</mtext><mi>}</mi><mo>&amp;#x0007B;</mo></math>")
+    assert list(literate.tex.problems(r"\text{B\small{ERT}}", element)) == ["unknown command \\small",
+                                                                            "stray brace in }"]
+
+
 # Its letters are in the text, yet the sanitizer takes them away.
 @pytest.mark.quick
 def test_an_element_inside_a_token_is_refused():
@@ -151,6 +181,8 @@ def test_words_of_tex_leave_out_what_draws_nothing_and_keep_function_names():
         "W", "q", "sin", "x", "y"]
     assert literate.tex.words_of_tex(r"\begin{array}{cc} a & b \end{array} \pmod{n} % a comment") == [
         "a", "b", "mod", "n"]
+    # A script not in braces is one character: `o^T_io_i` is o, i below, then o.
+    assert literate.tex.words_of_tex(r"do^T_io_i + x_{ab}") == ["do", "T", "i", "o", "i", "x", "ab"]
 
 
 def formulas():

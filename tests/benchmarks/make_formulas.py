@@ -6,8 +6,9 @@ They are of our own making, written the way annotated series of deep
 learning code write theirs for KaTeX: attention, normalisation, optimisers
 and losses, with the learned parts coloured (`\\textcolor{lightgreen}{…}`),
 operators named with `\\mathop` and `\\operatorname`, limits set with
-`\\underset`, norms and roundings, and multi-line environments whose lines
-start with `+`, `-` or `&=`. Each command is then tried in each of a few
+`\\underset`, norms and roundings, text set in sizes
+(`\\text{B\\small{ERT}}`), and multi-line environments whose lines start
+with `+`, `-` or `&=`. Each command is then tried in each of a few
 places: alone, in a subscript, in a fraction, in an `align` row, in a
 `cases` branch, in a matrix and in an array. Formulas are separated by a
 line holding `%%%`.
@@ -130,6 +131,12 @@ COMMANDS = [
     r"\overset{\sim}{x}",
     r"\operatorname{LayerNorm}\Big(x + \operatorname{Dropout}(y)\Big)",
     r"\lVert \pmb{w} \rVert_1",
+    r"\text{B\small{ERT}}(N)",
+    r"\textbf{\small if } \text{\small E\scriptsize MPTY}(s)",
+    r"\text{fan\_in} \cdot \text{if $x_1$}",
+    r"\big\{ x^{(i)} \big\}^L_{i=1}",
+    "\\lVert a \\rVert_1\\\n  \\lVert b \\rVert_1",
+    r"do^T_io_i",
 ]
 
 PLACES = [
