@@ -189,8 +189,13 @@ def generator_page_name(path):
     return GENERATOR_PAGE if path.parent == ROOT else f"{GENERATOR_FOLDER}/{path.stem}"
 
 
+# The guide's folder is listed only for a source in it: a series' page asks
+# this three times, and listing a folder each time cost more than the rest.
 def is_generator_page(page):
-    return page.source is not None and Path(page.source).resolve() in generator_files() + guide_files()
+    if page.source is None:
+        return False
+    path = Path(page.source).resolve()
+    return path in generator_files() or path.parent == ROOT / GENERATOR_FOLDER / GUIDE and path in guide_files()
 
 
 # Every chapter and section, each before the sections in it.
