@@ -189,13 +189,16 @@ def generator_page_name(path):
     return GENERATOR_PAGE if path.parent == ROOT else f"{GENERATOR_FOLDER}/{path.stem}"
 
 
-# The guide's folder is listed only for a source in it: a series' page asks
-# this three times, and listing a folder each time cost more than the rest.
+# A series' page asks this three times: the lists are made only for a
+# source in one of their folders (listing the guide's each time cost more
+# than the rest).
 def is_generator_page(page):
     if page.source is None:
         return False
     path = Path(page.source).resolve()
-    return path in generator_files() or path.parent == ROOT / GENERATOR_FOLDER / GUIDE and path in guide_files()
+    if path.parent == ROOT / GENERATOR_FOLDER / GUIDE:
+        return path in guide_files()
+    return path.parent in (ROOT, ROOT / GENERATOR_FOLDER) and path in generator_files()
 
 
 # Every chapter and section, each before the sections in it.
