@@ -72,7 +72,7 @@ def build_site(source_dir, site_dir, config_file, testing=None, preview=False, o
             testing.console.say(f"{display_path(site_dir)}: nothing changed since the last build")
             return config
         chapters, files, warnings = make_pages(source_dir, config, testing, preview,
-                                               meanwhile=lambda: load_search_dictionary(config))
+                                               meanwhile=lambda texts: load_search_dictionary(config, texts))
         facts = {"sources": sources, "warnings": warnings}
         with reproducible_build_date(config_file.parent, pages_of(chapters)):
             run_mkdocs(config, files, site_dir, record, recorded, facts, preview_site)
@@ -133,14 +133,14 @@ def settled(source_dir, config, testing):
 #
 # The pages come out in memory (see "Write"): MkDocs' folder gets them only
 # when MkDocs is to read them, and the plugin takes the tutorials' pages as
-# data. While they render, `meanwhile()` runs.
+# data. While they render, `meanwhile(texts)` runs, given the sources read.
 def make_pages(source_dir, config, testing, preview=False, meanwhile=None):
     source_dir, testing = settled(source_dir, config, testing)
     chapters = site_chapters(source_dir, config)
     pages = pages_of(chapters)
     texts = read_pages(pages)
     warnings, code_facts = render_pages(pages, texts, testing.cache_dir, testing.console, processes=not preview,
-                                        meanwhile=meanwhile)
+                                        meanwhile=meanwhile and (lambda: meanwhile(texts)))
     for warning in unshown_code(chapters) + home_warnings(chapters):
         warnings.append(warning)
         print(warning, file=sys.stderr)

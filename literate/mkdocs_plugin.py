@@ -65,7 +65,7 @@ class Plugin(LiteratePlugin):
         testing = TutorialTestOptions(cache_dir=cache_folder(config))
         try:
             _, files, _ = make_pages(self.source_dir, config, testing, preview=self.command == "serve",
-                                     meanwhile=lambda: load_search_dictionary(config))
+                                     meanwhile=lambda texts: load_search_dictionary(config, texts))
         except BuildError as error:
             raise PluginError(str(error)) from None
         self.pages_dir = tempfile.mkdtemp(prefix="literate-pages-")

@@ -8,6 +8,7 @@ the code it explains, covering every line of the file in order.
 """
 
 import ast
+import collections
 import io
 import re
 import tokenize
@@ -318,13 +319,22 @@ def collected_tests(tree):
     )
 
 
+# An import is a statement, at any depth (in a function, a `try`), and
+# statements hold statements only in their bodies, handlers and cases: the
+# tree is walked as `ast.walk` walks it, breadth first, but never into an
+# expression, which holds none (and holds most of a tree's nodes).
+STATEMENT_NODES = (ast.stmt, ast.excepthandler, ast.match_case)
+
+
 def import_statements(tree):
-    found = []
-    for node in ast.walk(tree):
+    found, pending = [], collections.deque([tree])
+    while pending:
+        node = pending.popleft()
         if isinstance(node, ast.Import):
             found.extend((0, None, alias.name) for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
             found.extend((node.level, node.module, alias.name) for alias in node.names)
+        pending.extend(child for child in ast.iter_child_nodes(node) if isinstance(child, STATEMENT_NODES))
     return tuple(found)
 
 

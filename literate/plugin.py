@@ -19,6 +19,7 @@ import ctypes
 import json
 import os
 import pickle
+import re
 import shutil
 import signal
 import sys
@@ -230,10 +231,21 @@ def template_cache(cache_dir):
 # at `jieba.initialize()`: the build calls that while the workers render
 # the pages (see "Pages"), and the plugin finds the dictionary loaded. Not
 # when the settings name a main dictionary of their own (`jieba_dict`),
-# which the plugin would load anew.
-def load_search_dictionary(config):
+# which the plugin would load anew; nor for a site with no Chinese to cut,
+# where nothing loads it (no user dictionary, `jieba_dict_user`, to add):
+# none of its languages is Chinese and none of its sources (`texts`, as
+# read) holds a Han character. Should one turn up elsewhere, jieba loads
+# the dictionary then.
+HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+def load_search_dictionary(config, texts):
     search = config.plugins.get("material/search")
     if search is None or search.config.jieba_dict:
+        return
+    chinese = any(language.locale.startswith("zh") for language in site_languages(config))
+    if not (chinese or search.config.jieba_dict_user
+            or any(HAN.search(read.code) for read in texts.values() if not isinstance(read, Exception))):
         return
     try:
         import jieba

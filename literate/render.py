@@ -145,7 +145,14 @@ class AnchorIds(HTMLParser):
                           if value is not None and (name == "id" or (name == "name" and tag == "a")))
 
 
+# Most sections have none: a fragment where no `id` or `name` is given a
+# value is not parsed at all.
+MAY_HOLD_ANCHORS = re.compile(r"(?:id|name)\s*=", re.I)
+
+
 def anchor_ids(fragment):
+    if not MAY_HOLD_ANCHORS.search(fragment):
+        return set()
     parser = AnchorIds()
     parser.feed(fragment)
     parser.close()

@@ -189,8 +189,16 @@ def generator_page_name(path):
     return GENERATOR_PAGE if path.parent == ROOT else f"{GENERATOR_FOLDER}/{path.stem}"
 
 
+# A series' page asks this three times: the lists are made only for a
+# source in one of their folders (listing the guide's each time cost more
+# than the rest).
 def is_generator_page(page):
-    return page.source is not None and Path(page.source).resolve() in generator_files() + guide_files()
+    if page.source is None:
+        return False
+    path = Path(page.source).resolve()
+    if path.parent == ROOT / GENERATOR_FOLDER / GUIDE:
+        return path in guide_files()
+    return path.parent in (ROOT, ROOT / GENERATOR_FOLDER) and path in generator_files()
 
 
 # Every chapter and section, each before the sections in it.

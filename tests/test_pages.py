@@ -17,7 +17,9 @@ import literate.build
 import literate.pages
 import literate.plugin
 import literate.publish
+import literate.read
 import literate.render
+import literate.textfirst
 from literate import STAGES
 from support import ROOT, Counted, build_project, lesson, run_build, snapshot, write
 
@@ -224,8 +226,30 @@ def test_searchs_dictionary_is_loaded_while_the_pages_render(project, capsys, mo
     config = literate.publish.load_mkdocs_config(project / "mkdocs.yml", project / "source", project / "elsewhere")
     config.plugins["material/search"].config.jieba_dict = str(project / "words.txt")
     happened.clear()
-    literate.plugin.load_search_dictionary(config)
+    literate.plugin.load_search_dictionary(config, {})
     assert happened == []
+
+
+# Nor for a site with no Chinese to cut: no Chinese language, no user
+# dictionary, no Han character in its sources.
+def test_searchs_dictionary_is_loaded_only_for_a_site_with_chinese_to_cut(tmp_path, monkeypatch):
+    import jieba
+
+    happened = []
+    monkeypatch.setattr(jieba, "initialize", lambda: happened.append("dictionary loaded"))
+    (tmp_path / "source").mkdir()
+    (tmp_path / "mkdocs.yml").write_text("site_name: plain\ndocs_dir: source\ntheme:\n  name: material\n"
+                                         "plugins:\n  - search\n  - literate\n", encoding="utf-8")
+    config = literate.publish.load_mkdocs_config(tmp_path / "mkdocs.yml", tmp_path / "source", tmp_path / "site")
+    english, chinese = (literate.textfirst.SourceRead(text.encode(), text, text) for text in ("# Sums", "# 求和"))
+    literate.plugin.load_search_dictionary(config, {"a.py": english, "b.py": literate.read.SourceError("unread")})
+    assert happened == []
+    literate.plugin.load_search_dictionary(config, {"a.py": english, "b.py": chinese})
+    assert happened == ["dictionary loaded"]
+    happened.clear()
+    config.plugins["material/search"].config.jieba_dict_user = str(tmp_path / "words.txt")
+    literate.plugin.load_search_dictionary(config, {"a.py": english})
+    assert happened == ["dictionary loaded"]
 
 
 # ## What the guide promises of rendering and templates

@@ -131,3 +131,36 @@ def test_syntax_error_names_the_line_and_column():
     with pytest.raises(build_docs.SourceError) as caught:
         build_docs.parse_source("x = 1\ndef f(:\n")
     assert (caught.value.line, caught.value.col) == (2, 7)
+
+
+# What a tutorial imports decides which files its verdict depends on: every
+# import statement, at any depth, in the order `ast.walk` meets them
+# (breadth first), however deep the expressions around them.
+@pytest.mark.quick
+def test_every_import_statement_is_found_at_any_depth_in_walking_order():
+    import ast
+
+    import literate.parse
+
+    source = (
+        "import a, b as c\n"
+        "x = [lambda: __import__('no') for _ in range(3)]\n"
+        "def f(y=(1, 2)):\n"
+        "    from . import d\n"
+        "    try:\n"
+        "        import e\n"
+        "    except ImportError:\n"
+        "        from ..f import g\n"
+        "    else:\n"
+        "        import h\n"
+        "    finally:\n"
+        "        import i\n"
+        "class K:\n"
+        "    match y:\n"
+        "        case [1, *_]:\n"
+        "            import j\n"
+        "from k.l import m\n"
+    )
+    assert literate.parse.import_statements(ast.parse(source)) == (
+        (0, None, "a"), (0, None, "b"), (0, "k.l", "m"), (1, None, "d"), (0, None, "e"), (0, None, "h"),
+        (0, None, "i"), (2, "f", "g"), (0, None, "j"))

@@ -232,3 +232,15 @@ def test_inline_math_keeps_its_chinese_punctuation():
         "（" + re.search(r'<math[^>]*alttext="g".*?</math>', out).group(0) + "）",
         re.search(r'<math[^>]*alttext="h".*?</math>', out).group(0) + "，"]
     assert re.sub(r'<span class="lp-keep">|</span>', "", kept) == out
+
+
+@pytest.mark.quick
+@pytest.mark.parametrize("commentary, anchors", [
+    ('See <a name="Named"></a> here.', {"Named"}),
+    ('<a id="Ided"></a>\n\n## Heading', {"Ided"}),
+    ("A note[^1].\n\n[^1]: The note.", {"fnref:1", "fn:1"}),
+    ("valid = True, and a `name: str`", set()),
+])
+def test_a_sections_anchors_are_the_ids_and_the_link_names_in_its_commentary(commentary, anchors):
+    md = literate.commentary.make_markdown(lambda message, quote: None)
+    assert literate.render.anchor_ids(literate.commentary.render_commentary(commentary, md)) == anchors
