@@ -1,6 +1,7 @@
 """Anchors: an empty `<a id="X"></a>` (or `name=`) in commentary is a link
 target that `#X` reaches; any other raw HTML stays text, its warning given
-once per page and tag."""
+once per page and tag. A link to an anchor its page lacks is a warning at
+its line."""
 
 import pytest
 
