@@ -22,7 +22,7 @@ from literate.site import (
     check_page_urls, check_sources_stay_inside, configure_navigation, find_chapters, pages_of,
     site_languages, unshown_code,
 )
-from literate.links import share_link_targets
+from literate.links import missing_anchors, share_link_targets
 from literate.pages import render_pages
 from literate.testrun import verdict_problems
 from literate.judge import TutorialTestOptions, judge_tutorials
@@ -141,7 +141,7 @@ def make_pages(source_dir, config, testing, preview=False, meanwhile=None):
     texts = read_pages(pages)
     warnings, code_facts = render_pages(pages, texts, testing.cache_dir, testing.console, processes=not preview,
                                         meanwhile=meanwhile and (lambda: meanwhile(texts)))
-    for warning in unshown_code(chapters) + home_warnings(chapters):
+    for warning in missing_anchors(pages) + unshown_code(chapters) + home_warnings(chapters):
         warnings.append(warning)
         print(warning, file=sys.stderr)
     judge_tutorials(pages, texts, code_facts, source_dir, config, testing)

@@ -6,10 +6,11 @@ the file (`x.py`, `../y/z.py#Name`, a folder's `__init__.py`), or by the
 name their own generator gave its page (`x.html`, `index.html` for a
 folder's `__init__.py`, `x.md`).
 
-In: the site's pages and languages, and a link in a page's commentary.
-Out: the address of the page it names, relative to the linking page, in
-the reader's language when the page has one; or a warning at the link's
-line when it names no source of the site.
+In: the site's pages and languages, and a link in a page's commentary;
+once every page is rendered, the anchors of each. Out: the address of
+the page it names, relative to the linking page, in the reader's language
+when the page has one; or a warning at the link's line when it names no
+source of the site, or an anchor its page does not have.
 """
 
 import os
@@ -21,6 +22,7 @@ from urllib.parse import unquote, urlsplit
 
 from markdown.treeprocessors import Treeprocessor
 
+from literate.read import display_path
 from literate.textfirst import LITERATE_SUFFIX
 from literate.site import published_url
 
@@ -84,10 +86,10 @@ def named_sources(path):
     return [posixpath.join(folder, stem + ".py"), posixpath.join(folder, stem + LITERATE_SUFFIX)]
 
 
-# The address a link leads to from `page` (or, for its summary, from the
-# home page that shows it), or None when it names no source (`missing` is
-# then the file it looked for) or is no link to a source.
-def resolve(page, href, from_home=False):
+# The page a link names, as (page name, locale): in the reader's language
+# when that page has one. None when it names no source (`missing` is then
+# the file it looked for) or is no link to a source.
+def linked_page(page, href):
     parts = urlsplit(href)
     if parts.scheme or parts.netloc or not parts.path or parts.path.startswith("/"):
         return None, None
@@ -100,28 +102,64 @@ def resolve(page, href, from_home=False):
     if found is None:
         return None, candidates[0]
     name, locale = found
-    if (name, page.lang) in page.links.url:
-        locale = page.lang
+    return (name, page.lang if (name, page.lang) in page.links.url else locale), None
+
+
+# The address of that page, relative to `page` (or, for its summary, to the
+# home page that shows it).
+def address_of(page, target, fragment, from_home=False):
     here = page.links.url["" if from_home else page.name, page.lang]
-    address = posixpath.relpath(page.links.url[name, locale] or ".", here or ".") + "/"
-    return address + (f"#{parts.fragment}" if parts.fragment else ""), None
+    address = posixpath.relpath(page.links.url[target] or ".", here or ".") + "/"
+    return address + (f"#{fragment}" if fragment else "")
 
 
 # Links are found in Markdown's element tree, so a link's text, code spans
 # and code blocks are left alone; a link the sanitizer will refuse
-# (`javascript:`) has a scheme and is no link to a source.
+# (`javascript:`) has a scheme and is no link to a source. Each link the
+# author wrote to a place on a page, this one (`#Name`) or another source's
+# (`x.py#Name`), is told to `anchored(href, (page name, locale), anchor)`:
+# whether the page has that anchor is known once every page is rendered
+# (`missing_anchors`). The links Markdown makes itself (a footnote's, a
+# test's citation) carry a class, and lead to anchors it made.
 class SourceLinks(Treeprocessor):
-    def __init__(self, md, page, from_home=False):
+    def __init__(self, md, page, from_home=False, anchored=None):
         super().__init__(md)
-        self.page, self.from_home = page, from_home
+        self.page, self.from_home, self.anchored = page, from_home, anchored
 
     def run(self, root):
         for link in root.iter("a"):
             href = link.get("href")
             if not href:
                 continue
-            address, missing = resolve(self.page, href, self.from_home)
-            if address is not None:
-                link.set("href", address)
+            target, missing = linked_page(self.page, href)
+            fragment = urlsplit(href).fragment
+            if target is not None:
+                link.set("href", address_of(self.page, target, fragment, self.from_home))
             elif missing is not None:
                 self.md.report(f"the link {href!r} leads nowhere: {missing} is no source of this site", href)
+            elif href.startswith("#"):
+                target = self.page.name, self.page.lang
+            if target is not None and fragment and self.anchored is not None and not link.get("class"):
+                self.anchored(href, target, unquote(fragment))
+
+
+# A link to a place on a page that is not there lands at the top of the
+# page, or nowhere, with no error in the browser: a warning at the link's
+# line names the link and the page, once for each link written. The pages
+# are all rendered by then; their anchors are checked, not rendered again.
+# A page with no anchors known (the home page, "Test results") is not
+# checked.
+def missing_anchors(pages):
+    """The warnings, in the pages' order, for links whose anchor is not on the page they lead to."""
+    rendered = {(page.name, page.lang): page for page in pages if page.body is not None}
+    warnings = []
+    for page in pages:
+        for line, href, name, locale, anchor in page.body.anchored_links if page.body is not None else ():
+            target = rendered.get((name, locale))
+            if target is None or anchor in target.body.anchors:
+                continue
+            where = "this page" if target is page else \
+                f"the page of {Path(os.path.relpath(target.source, Path(page.source).parent)).as_posix()}"
+            warnings.append(f"{display_path(page.source)}:{line}: warning: the link {href!r} leads to no anchor: "
+                            f"{where} has no {anchor!r}")
+    return warnings

@@ -42,10 +42,12 @@ from literate.highlight import highlight_code
 #
 # Markdown keeps no line numbers, so a warning about commentary finds its
 # line by looking for the text it quotes among the section's commentary
-# lines, in order: a second `$$\oops$$` is reported at its own line.
+# lines, in order: a second `$$\oops$$` is reported at its own line. A
+# link to an anchor finds its line the same way, for the warning it may
+# get once every page is rendered (see "links").
 class CommentaryWarnings:
     def __init__(self, lines):
-        self.lines, self.found = lines, []
+        self.lines, self.found, self.anchored_links = lines, [], []
         self.section, self.rows, self.quoted = None, [], {}
 
     def enter(self, section):
@@ -58,6 +60,9 @@ class CommentaryWarnings:
 
     def __call__(self, message, quote):
         self.found.append((self.row_of(quote), message))
+
+    def anchored(self, href, target, anchor):
+        self.anchored_links.append((self.row_of(href), href, *target, anchor))
 
     def row_of(self, quote):
         needle = quote.strip().split("\n")[0]
@@ -409,6 +414,7 @@ class PageBody:
     tests_end: tuple  # (test function, the number of the section its last line is in)
     anchors: frozenset  # the anchors a link may point to on the page
     tail: str = "</div>\n"
+    anchored_links: tuple = ()  # (line, href, page name, locale, anchor) of each link to an anchor
 
 
 # `parsed` is `parse_code(text)`, when the caller has parsed it already
@@ -438,7 +444,7 @@ def render_page(page, text, parsed=None):
     report_raw_html_in_title(page.title, report)
     md = make_markdown(report, page.line_breaks)
     if page.links is not None:  # a page rendered on its own, outside a site, has no other pages
-        md.treeprocessors.register(SourceLinks(md, page), "lp_source_links", 4)
+        md.treeprocessors.register(SourceLinks(md, page, anchored=report.anchored), "lp_source_links", 4)
     tests = tuple((function, section_number(line, sections)) for function, line in parsed.tests)
     # What a test printed goes after its whole code, which its docstring's
     # commentary may cut into several sections.
@@ -459,7 +465,8 @@ def render_page(page, text, parsed=None):
         title=html.escape(page.title, quote=False), lang=page.lang, source_path=page.repo_path,
         hide=["navigation", "toc"], downloads=download_links(page), **authors_meta(front),
         **({"about": True} if is_generator_page(page) else {}),
-    ), f'<div class="lp-page" lang="{page.lang}">\n', tuple(rows), tests, tests_end, frozenset(anchors))
+    ), f'<div class="lp-page" lang="{page.lang}">\n', tuple(rows), tests, tests_end, frozenset(anchors),
+        anchored_links=tuple(report.anchored_links))
 
 
 # What front matter says reaches the theme as the page's meta: its summary
