@@ -7,9 +7,10 @@ name their own generator gave its page (`x.html`, `index.html` for a
 folder's `__init__.py`, `x.md`).
 
 In: the site's pages and languages, and a link in a page's commentary.
-Out: the address of the page it names, relative to the linking page, in
-the reader's language when the page has one; or a warning at the link's
-line when it names no source of the site.
+Out: where every source is published (`LinkTargets`), for the pages to
+render with; and for a link, the address of the page it names, relative
+to the linking page, in the reader's language when the page has one, or
+a warning at the link's line when it names no source of the site.
 """
 
 import os
@@ -62,12 +63,6 @@ def link_targets(pages, languages, source_dir):
     return LinkTargets(tuple(sorted(sources)), tuple(sorted(urls)))
 
 
-def share_link_targets(pages, languages, source_dir):
-    targets = link_targets(pages, languages, source_dir)
-    for page in pages:
-        page.links = targets
-
-
 # The files a link may name: a source by its file name, or by its page's
 # name in the series' own generator (`x.html`, `x.md`; `index` for the
 # folder's `__init__.py`). Any other relative link (`../tensors/broadcasting/`,
@@ -85,9 +80,10 @@ def named_sources(path):
 
 
 # The address a link leads to from `page` (or, for its summary, from the
-# home page that shows it), or None when it names no source (`missing` is
-# then the file it looked for) or is no link to a source.
-def resolve(page, href, from_home=False):
+# home page that shows it), among the site's `targets`, or None when it
+# names no source (`missing` is then the file it looked for) or is no link
+# to a source.
+def resolve(page, targets, href, from_home=False):
     parts = urlsplit(href)
     if parts.scheme or parts.netloc or not parts.path or parts.path.startswith("/"):
         return None, None
@@ -96,14 +92,14 @@ def resolve(page, href, from_home=False):
         return None, None
     folder = Path(page.source).parent
     files = [normalized(folder / candidate) for candidate in candidates]
-    found = next((page.links.page_of[file] for file in files if file in page.links.page_of), None)
+    found = next((targets.page_of[file] for file in files if file in targets.page_of), None)
     if found is None:
         return None, candidates[0]
     name, locale = found
-    if (name, page.lang) in page.links.url:
+    if (name, page.lang) in targets.url:
         locale = page.lang
-    here = page.links.url["" if from_home else page.name, page.lang]
-    address = posixpath.relpath(page.links.url[name, locale] or ".", here or ".") + "/"
+    here = targets.url["" if from_home else page.name, page.lang]
+    address = posixpath.relpath(targets.url[name, locale] or ".", here or ".") + "/"
     return address + (f"#{parts.fragment}" if parts.fragment else ""), None
 
 
@@ -111,16 +107,16 @@ def resolve(page, href, from_home=False):
 # and code blocks are left alone; a link the sanitizer will refuse
 # (`javascript:`) has a scheme and is no link to a source.
 class SourceLinks(Treeprocessor):
-    def __init__(self, md, page, from_home=False):
+    def __init__(self, md, page, targets, from_home=False):
         super().__init__(md)
-        self.page, self.from_home = page, from_home
+        self.page, self.targets, self.from_home = page, targets, from_home
 
     def run(self, root):
         for link in root.iter("a"):
             href = link.get("href")
             if not href:
                 continue
-            address, missing = resolve(self.page, href, self.from_home)
+            address, missing = resolve(self.page, self.targets, href, self.from_home)
             if address is not None:
                 link.set("href", address)
             elif missing is not None:

@@ -200,8 +200,8 @@ class BackgroundTests:
         return verdict if wanted == key else None
 
     def run(self, pending):
+        """{page: its verdict for now, RUNNING}."""
         for job in pending:
-            job.page.verdict = Verdict(RUNNING, job.functions)
             with self.lock:
                 if self.made.get(job.entry, [None])[0] == job.key:
                     continue  # already running
@@ -212,6 +212,7 @@ class BackgroundTests:
                 self.pool = concurrent.futures.ThreadPoolExecutor(max_workers=max(1, (os.cpu_count() or 1) - 1))
             self.pool.submit(self.run_newest)
             self.console.say(f"{display_path(job.page.source)}: tests running in the background")
+        return {job.page: Verdict(RUNNING, job.functions) for job in pending}
 
     # A preview builds on every edit: each verdict is printed once, not once
     # a build.

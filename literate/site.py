@@ -117,23 +117,19 @@ SETTINGS_PAGE = f"{GUIDE}/configuration"
 TEST_RESULTS_PAGE = "test-results"
 
 
-# A page of the site: where it comes from, where it goes, and, once
-# rendered, what it shows.
-@dataclass
+# A page of the site, as finding the site knows it: where it comes from
+# and where it goes. It never changes after: what the stages make of it
+# (its rendering, its tests' verdict) is their product, keyed by the page.
+@dataclass(frozen=True)
 class Page:
     source: Path  # the file the page is made from
     name: str  # its page name (the URL path without the trailing slash)
     repo_path: str  # its path in the repository, for "View code on GitHub"
     lang: str
-    title: str = ""
-    summary: str = ""  # the first line of its introduction, rendered, for the home page
-    warnings: list = field(default_factory=list)  # (line, message) pairs
-    verdict: object = None  # its tests' Verdict (see testrun); None when it has no tests
-    downloads: dict = field(default_factory=dict)  # file name beside the page -> bytes
-    body: object = None  # the page as rendered (see render), ready to write with its verdict
-    line_breaks: str = "join"  # the plugin's line_breaks setting in mkdocs.yml: "join" or "keep"
-    links: object = None  # where every source is published, for links between pages (see "links")
-    parsed: object = None  # `parse_code` of its text, when finding the site parsed it already (an `__init__.py`)
+    title: str = ""  # known here only for the site's own pages; a source's page is titled by rendering it
+    summary: str = ""  # likewise: the first line of its introduction, for the home page
+    # `parse_code` of its text, when finding the site parsed it already (an `__init__.py`)
+    parsed: object = field(default=None, compare=False, repr=False)
 
     @property
     def text_first(self):

@@ -310,11 +310,12 @@ def verdict_summary(verdict):
 # A failing tutorial fails the build, with each failing test, where it
 # failed and its message. One listed as expected to fail does not; if it
 # passes, the list is wrong and that fails the build instead.
-def verdict_problems(pages):
+def verdict_problems(verdicts):
+    """What is wrong with the verdicts, {page: Verdict}: a line each, in their order."""
     problems = []
-    for page in pages:
-        verdict, name = page.verdict, display_path(page.source)
-        if verdict is None or verdict.status in (NOT_RUN, RUNNING):
+    for page, verdict in verdicts.items():
+        name = display_path(page.source)
+        if verdict.status in (NOT_RUN, RUNNING):
             continue
         if verdict.expected_failure is not None:
             if verdict.status == PASSED:
