@@ -27,10 +27,8 @@ from literate.console import Console
 from literate.cache import fingerprint, load, store
 from literate.settings import PLUGIN_NAME, literate_settings
 from literate.parse import import_statements
-from literate.testrun import (
-    CaseResult, NOT_RUN, PYTEST_COMMAND, RunningTests, TIMED_OUT, Verdict, run_tutorial_tests,
-    verdict_summary,
-)
+from literate.model import NOT_RUN, TIMED_OUT, CaseResult, Verdict
+from literate.testrun import PYTEST_COMMAND, RunningTests, run_tutorial_tests, verdict_summary
 
 
 # A verdict stays true while nothing it depends on changes: the tutorial,

@@ -21,7 +21,8 @@ from literate import ROOT
 from literate.read import BuildError, display_path
 from literate.console import Console
 from literate.settings import PLUGIN_NAME
-from literate.testrun import RUNNING, RunningTests, Verdict, run_tutorial_tests, verdict_summary
+from literate.model import RUNNING, Verdict
+from literate.testrun import RunningTests, run_tutorial_tests, verdict_summary
 from literate.judge import TutorialTestOptions, store_verdict
 from literate.publish import PreviewSite
 from literate.build import build_site

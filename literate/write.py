@@ -20,14 +20,14 @@ from pathlib import Path
 
 from literate.read import BuildError, display_path, read_source, write_if_changed
 from literate.settings import settings_reference
+from literate.model import NOT_RUN, RUNNING, Page
 from literate.site import (
-    SETTINGS_PAGE, TEST_RESULTS_PAGE, Page, all_chapters, is_generator_page, language_of, page_url, pages_of,
+    SETTINGS_PAGE, TEST_RESULTS_PAGE, all_chapters, is_generator_page, language_of, page_url, pages_of,
     translations, url_from, words,
 )
 from literate.links import SourceLinks
 from literate.commentary import make_markdown, render_commentary, sanitize
 from literate.render import CodeColumn, front_matter, keep_marks_with_math
-from literate.testrun import NOT_RUN, RUNNING
 from literate.verdicts import (
     MARKS, citation_mark, function_marks, function_outputs, status_line_html, verdict_state, verdict_text,
 )
