@@ -36,7 +36,8 @@ STAGES = (
     "write",  # the pages with their verdicts, into MkDocs' folder, and as data for the plugin
     "plugin",  # MkDocs reads only what it is for
     "rebuild",  # an edit in a preview: its pages built again
-    "publish",  # MkDocs' settings, and the site swapped in whole
+    "swap",  # the site folder: checked, and a new site swapped in whole
+    "publish",  # MkDocs' settings, and MkDocs run only when what it reads changed
     "build",  # the stages in order
     "deploy",  # the site published to GitHub Pages
     "serve",  # a live preview

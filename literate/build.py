@@ -29,9 +29,10 @@ from literate.testrun import verdict_problems
 from literate.judge import TutorialTestOptions, judge_tutorials
 from literate.write import home_warnings, page_files, write_files
 from literate.plugin import load_search_dictionary
+from literate.swap import check_site_dir, recover_site
 from literate.publish import (
-    check_site_dir, last_change, load_mkdocs_config, mkdocs_setup_digest, recorded_build, recover_site,
-    reproducible_build_date, run_mkdocs, site_record,
+    last_change, load_mkdocs_config, mkdocs_setup_digest, recorded_build, reproducible_build_date, run_mkdocs,
+    site_record,
 )
 
 
