@@ -3,11 +3,12 @@
 
 A source's sections become a page: commentary beside the code it explains.
 
-In: a page and its code. Out: the page's body for MkDocs, one block of
-HTML with a row per section, commentary beside code, where its tests start,
-and a slot wherever its commentary cites one of them; its title and
-summary, its warnings, and the files it offers to download. What its tests
-showed is joined in when it is written.
+In: a page, its code, where every source is published and how commentary
+breaks lines. Out: the page's `RenderedPage`: its body for MkDocs, one
+block of HTML with a row per section, commentary beside code, where its
+tests start, and a slot wherever its commentary cites one of them; its
+title and summary, its warnings, and the files it offers to download.
+What its tests showed is joined in when it is written.
 """
 
 import ast

@@ -104,7 +104,7 @@ RUN = [path for path in TUTORIALS if path not in TWINS]
 @pytest.fixture(scope="module")
 def runs(pages):
     with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        futures = {source: pool.submit(run_both, path) for source, (_, path) in pages.items() if source in RUN}
+        futures = {source: pool.submit(run_both, path) for source, (_, path, _) in pages.items() if source in RUN}
     return {source: future.result() for source, future in futures.items()}
 
 
