@@ -21,7 +21,8 @@ STAGES = (
     "parse",  # text becomes sections of commentary and code
     "frontmatter",  # a YAML block opening the commentary: the page's title and summary
     "conventions",  # the series' ways of writing: line breaks, lists, docstring sections, folder names
-    "site",  # chapters, languages, pages and their addresses
+    "model",  # what a site is made of: languages, chapters, pages, and what a tutorial's tests showed
+    "site",  # the chapters and pages found in the source folder, and their addresses
     "links",  # a link to a source leads to its page
     "tex",  # TeX becomes MathML, whole or not at all
     "commentary",  # Markdown and TeX become HTML
@@ -35,7 +36,8 @@ STAGES = (
     "write",  # the pages with their verdicts, into MkDocs' folder, and as data for the plugin
     "plugin",  # MkDocs reads only what it is for
     "rebuild",  # an edit in a preview: its pages built again
-    "publish",  # MkDocs' settings, and the site swapped in whole
+    "swap",  # the site folder: checked, and a new site swapped in whole
+    "publish",  # MkDocs' settings, and MkDocs run only when what it reads changed
     "build",  # the stages in order
     "deploy",  # the site published to GitHub Pages
     "serve",  # a live preview

@@ -13,6 +13,7 @@ import sys
 import tempfile
 from dataclasses import replace
 from pathlib import Path
+from typing import NamedTuple
 
 from literate.read import BuildError, display_path
 from literate.cache import fingerprint
@@ -22,15 +23,16 @@ from literate.site import (
     check_page_urls, check_sources_stay_inside, configure_navigation, find_chapters, pages_of,
     site_languages, unshown_code,
 )
-from literate.links import missing_anchors, share_link_targets
+from literate.links import link_targets, missing_anchors
 from literate.pages import render_pages
 from literate.testrun import verdict_problems
 from literate.judge import TutorialTestOptions, judge_tutorials
 from literate.write import home_warnings, page_files, write_files
 from literate.plugin import load_search_dictionary
+from literate.swap import check_site_dir, recover_site
 from literate.publish import (
-    check_site_dir, last_change, load_mkdocs_config, mkdocs_setup_digest, recorded_build, recover_site,
-    reproducible_build_date, run_mkdocs, site_record,
+    last_change, load_mkdocs_config, mkdocs_setup_digest, recorded_build, reproducible_build_date, run_mkdocs,
+    site_record,
 )
 
 
@@ -38,13 +40,10 @@ from literate.publish import (
 # and have an address of its own.
 def site_chapters(source_dir, config):
     languages = site_languages(config)
-    settings = literate_settings(config)
-    chapters = find_chapters(source_dir, Path(config.config_file_path).parent, languages, settings.generator_pages)
-    for page in pages_of(chapters):
-        page.line_breaks = settings.line_breaks
+    chapters = find_chapters(source_dir, Path(config.config_file_path).parent, languages,
+                             literate_settings(config).generator_pages)
     check_sources_stay_inside(pages_of(chapters), source_dir)
     check_page_urls(pages_of(chapters), languages)
-    share_link_targets(pages_of(chapters), languages, source_dir)
     return chapters
 
 
@@ -71,11 +70,11 @@ def build_site(source_dir, site_dir, config_file, testing=None, preview=False, o
                 print(warning, file=sys.stderr)
             testing.console.say(f"{display_path(site_dir)}: nothing changed since the last build")
             return config
-        chapters, files, warnings = make_pages(source_dir, config, testing, preview,
-                                               meanwhile=lambda texts: load_search_dictionary(config, texts))
-        facts = {"sources": sources, "warnings": warnings}
-        with reproducible_build_date(config_file.parent, pages_of(chapters)):
-            run_mkdocs(config, files, site_dir, record, recorded, facts, preview_site)
+        made = make_pages(source_dir, config, testing, preview,
+                          meanwhile=lambda texts: load_search_dictionary(config, texts))
+        facts = {"sources": sources, "warnings": made.warnings}
+        with reproducible_build_date(config_file.parent, pages_of(made.chapters)):
+            run_mkdocs(config, made.files, site_dir, record, recorded, facts, preview_site)
     return config
 
 
@@ -134,25 +133,38 @@ def settled(source_dir, config, testing):
 # The pages come out in memory (see "Write"): MkDocs' folder gets them only
 # when MkDocs is to read them, and the plugin takes the tutorials' pages as
 # data. While they render, `meanwhile(texts)` runs, given the sources read.
+#
+# Each stage hands its product to the next: the pages found stay as found.
+class MadePages(NamedTuple):
+    chapters: list  # the site's chapters, as `find_chapters` found them
+    rendered: dict  # page -> its `render.RenderedPage`
+    verdicts: dict  # page -> its tests' `Verdict`, for the pages with tests
+    files: dict  # MkDocs' folder: path -> bytes (see "Write")
+    warnings: list  # what the build warned of, a line each
+
+
 def make_pages(source_dir, config, testing, preview=False, meanwhile=None):
     source_dir, testing = settled(source_dir, config, testing)
+    languages, settings = site_languages(config), literate_settings(config)
     chapters = site_chapters(source_dir, config)
     pages = pages_of(chapters)
+    targets = link_targets(pages, languages, source_dir)
     texts = read_pages(pages)
-    warnings, code_facts = render_pages(pages, texts, testing.cache_dir, testing.console, processes=not preview,
-                                        meanwhile=meanwhile and (lambda: meanwhile(texts)))
-    for warning in missing_anchors(pages) + unshown_code(chapters) + home_warnings(chapters):
+    rendered, warnings = render_pages(pages, texts, testing.cache_dir, testing.console, targets, settings.line_breaks,
+                                      processes=not preview, meanwhile=meanwhile and (lambda: meanwhile(texts)))
+    for warning in missing_anchors(pages, rendered) + unshown_code(chapters) + home_warnings(chapters, targets):
         warnings.append(warning)
         print(warning, file=sys.stderr)
-    judge_tutorials(pages, texts, code_facts, source_dir, config, testing)
-    problems = verdict_problems(pages)
+    code_facts = {page.source: rendered[page].code_facts for page in pages}
+    verdicts = judge_tutorials(pages, texts, code_facts, source_dir, config, testing)
+    problems = verdict_problems(verdicts)
     if problems and not preview:
         raise BuildError("\n".join(problems))
     for problem in problems:
         print(problem, file=sys.stderr)
-    files, config.plugins[PLUGIN_NAME].pages = page_files(chapters, site_languages(config), config)
+    files, config.plugins[PLUGIN_NAME].pages = page_files(chapters, rendered, verdicts, targets, languages, config)
     configure_navigation(config, chapters)
-    return chapters, files, warnings
+    return MadePages(chapters, rendered, verdicts, files, warnings)
 
 
 # `--pages-only DIR` stops before MkDocs, with the pages and their downloads
@@ -162,5 +174,4 @@ def write_pages_only(source_dir, pages_dir, config_file, testing=None):
     pages_dir = Path(pages_dir).resolve()
     pages_dir.mkdir(parents=True, exist_ok=True)
     config = load_mkdocs_config(Path(config_file).resolve(), pages_dir, pages_dir.with_name(f".{pages_dir.name}.site"))
-    _, files, _ = make_pages(source_dir, config, testing)
-    write_files(files, pages_dir)
+    write_files(make_pages(source_dir, config, testing).files, pages_dir)

@@ -4,9 +4,10 @@
 Every tutorial gets the verdict of its tests: from the cache, or from a run.
 
 In: the site's pages, their code, what parsing found in it (their tests and
-their imports), and the settings of `mkdocs.yml`. Out: each page with tests
-gets its `verdict`, from the cache when nothing it depends on changed, from
-a run otherwise: in parallel in a build, in the background in a preview.
+their imports), and the settings of `mkdocs.yml`. Out: the verdict of
+each page with tests, {page: Verdict}, from the cache when nothing it
+depends on changed, from a run otherwise: in parallel in a build, in the
+background in a preview.
 """
 
 import ast
@@ -26,10 +27,8 @@ from literate.console import Console
 from literate.cache import fingerprint, load, store
 from literate.settings import PLUGIN_NAME, literate_settings
 from literate.parse import import_statements
-from literate.testrun import (
-    CaseResult, NOT_RUN, PYTEST_COMMAND, RunningTests, TIMED_OUT, Verdict, run_tutorial_tests,
-    verdict_summary,
-)
+from literate.model import NOT_RUN, TIMED_OUT, CaseResult, Verdict
+from literate.testrun import PYTEST_COMMAND, RunningTests, run_tutorial_tests, verdict_summary
 
 
 # A verdict stays true while nothing it depends on changes: the tutorial,
@@ -231,20 +230,22 @@ class PendingRun(NamedTuple):
 # A page's verdict comes from the cache when nothing it depends on changed,
 # and from a run otherwise. The runs go in parallel, one process per core;
 # the console gets one line a tutorial (a preview, which builds on every
-# edit, tells each verdict once).
+# edit, tells each verdict once). The verdicts are in the order of the
+# pages.
 def judge_tutorials(pages, texts, code_facts, source_dir, config, options):
+    """{page: its tests' `Verdict`}, for every page with tests."""
     tested = []
     for page in pages:
         if page.source in code_facts and code_facts[page.source].tests:
             tested.append((page, texts[page.source].code, list(code_facts[page.source].tests),
                            Path(os.path.relpath(page.source, source_dir)).as_posix()))
     timeouts, expected = tutorial_test_settings(config, {name for _, _, _, name in tested})
-    pending, versions = [], {}
+    pending, versions, verdicts = [], {}, {}
     parsed = {Path(page.source).resolve(): (texts[page.source].data, code_facts[page.source].imports)
               for page in pages if page.source in code_facts and not page.text_first}
     for page, code, functions, name in tested:
         if not options.run:
-            page.verdict = Verdict(NOT_RUN, functions)
+            verdicts[page] = Verdict(NOT_RUN, functions)
             continue
         script = tests_script(page, code, options.cache_dir)
         known = {**parsed, Path(script).resolve(): (code.encode("utf-8"), code_facts[page.source].imports)}
@@ -252,26 +253,28 @@ def judge_tutorials(pages, texts, code_facts, source_dir, config, options):
         runtime = runtime_versions(elsewhere, versions)
         key = cache_key(files, runtime, timeouts[name], page.source.parent)
         entry = cache_entry(options.cache_dir, page.source)
-        page.verdict = cached_verdict(entry, key) or (options.background and options.background.verdict(entry, key))
-        if page.verdict is None:
+        verdicts[page] = cached_verdict(entry, key) or (options.background and options.background.verdict(entry, key))
+        if verdicts[page] is None:
             pending.append(PendingRun(page, script, functions, timeouts[name], runtime, key, entry, files))
             continue
-        line = f"{display_path(page.source)}: {verdict_summary(page.verdict)} (cached)"
+        line = f"{display_path(page.source)}: {verdict_summary(verdicts[page])} (cached)"
         if options.background is None:
             options.console.say(line)
         else:
             options.background.tell(entry, key, line)
     if options.background is None:
-        run_in_parallel(pending, options.console)
+        verdicts.update(run_in_parallel(pending, options.console))
     else:
-        options.background.run(pending)
+        verdicts.update(options.background.run(pending))
     for page, _, _, name in tested:
         if name in expected:
-            page.verdict.expected_failure = str(expected[name] or "")
+            verdicts[page].expected_failure = str(expected[name] or "")
+    return verdicts
 
 
 def run_in_parallel(pending, console):
-    running = RunningTests()
+    """{page: the verdict of its run}."""
+    running, verdicts = RunningTests(), {}
     with (concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool,
           console.steps("tutorials' tests", len(pending)) as advance):
         runs = {
@@ -282,12 +285,13 @@ def run_in_parallel(pending, console):
         try:
             for future in concurrent.futures.as_completed(runs):
                 job = runs[future]
-                job.page.verdict = future.result()
-                job.page.verdict.runtime = job.runtime
-                store_verdict(job.entry, job.key, job.page.verdict, job.files)
-                console.say(f"{display_path(job.page.source)}: {verdict_summary(job.page.verdict)}")
+                verdict = verdicts[job.page] = future.result()
+                verdict.runtime = job.runtime
+                store_verdict(job.entry, job.key, verdict, job.files)
+                console.say(f"{display_path(job.page.source)}: {verdict_summary(verdict)}")
                 advance()
         except BaseException:  # Ctrl-C above all: the runs would go on to their timeouts
             pool.shutdown(wait=False, cancel_futures=True)
             running.stop()
             raise
+    return verdicts

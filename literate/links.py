@@ -7,10 +7,11 @@ name their own generator gave its page (`x.html`, `index.html` for a
 folder's `__init__.py`, `x.md`).
 
 In: the site's pages and languages, and a link in a page's commentary;
-once every page is rendered, the anchors of each. Out: the address of
-the page it names, relative to the linking page, in the reader's language
-when the page has one; or a warning at the link's line when it names no
-source of the site, or an anchor its page does not have.
+once every page is rendered, the anchors of each. Out: where every source
+is published (`LinkTargets`), for the pages to render with; for a link,
+the address of the page it names, relative to the linking page, in the
+reader's language when the page has one; and a warning at the link's line
+when it names no source of the site, or an anchor its page does not have.
 """
 
 import os
@@ -64,12 +65,6 @@ def link_targets(pages, languages, source_dir):
     return LinkTargets(tuple(sorted(sources)), tuple(sorted(urls)))
 
 
-def share_link_targets(pages, languages, source_dir):
-    targets = link_targets(pages, languages, source_dir)
-    for page in pages:
-        page.links = targets
-
-
 # The files a link may name: a source by its file name, or by its page's
 # name in the series' own generator (`x.html`, `x.md`; `index` for the
 # folder's `__init__.py`). Any other relative link (`../tensors/broadcasting/`,
@@ -86,10 +81,11 @@ def named_sources(path):
     return [posixpath.join(folder, stem + ".py"), posixpath.join(folder, stem + LITERATE_SUFFIX)]
 
 
-# The page a link names, as (page name, locale): in the reader's language
-# when that page has one. None when it names no source (`missing` is then
-# the file it looked for) or is no link to a source.
-def linked_page(page, href):
+# The page a link names among the site's `targets`, as (page name,
+# locale): in the reader's language when that page has one. None when it
+# names no source (`missing` is then the file it looked for) or is no link
+# to a source.
+def linked_page(page, targets, href):
     parts = urlsplit(href)
     if parts.scheme or parts.netloc or not parts.path or parts.path.startswith("/"):
         return None, None
@@ -98,18 +94,18 @@ def linked_page(page, href):
         return None, None
     folder = Path(page.source).parent
     files = [normalized(folder / candidate) for candidate in candidates]
-    found = next((page.links.page_of[file] for file in files if file in page.links.page_of), None)
+    found = next((targets.page_of[file] for file in files if file in targets.page_of), None)
     if found is None:
         return None, candidates[0]
     name, locale = found
-    return (name, page.lang if (name, page.lang) in page.links.url else locale), None
+    return (name, page.lang if (name, page.lang) in targets.url else locale), None
 
 
 # The address of that page, relative to `page` (or, for its summary, to the
 # home page that shows it).
-def address_of(page, target, fragment, from_home=False):
-    here = page.links.url["" if from_home else page.name, page.lang]
-    address = posixpath.relpath(page.links.url[target] or ".", here or ".") + "/"
+def address_of(page, targets, target, fragment, from_home=False):
+    here = targets.url["" if from_home else page.name, page.lang]
+    address = posixpath.relpath(targets.url[target] or ".", here or ".") + "/"
     return address + (f"#{fragment}" if fragment else "")
 
 
@@ -122,19 +118,19 @@ def address_of(page, target, fragment, from_home=False):
 # (`missing_anchors`). The links Markdown makes itself (a footnote's, a
 # test's citation) carry a class, and lead to anchors it made.
 class SourceLinks(Treeprocessor):
-    def __init__(self, md, page, from_home=False, anchored=None):
+    def __init__(self, md, page, targets, from_home=False, anchored=None):
         super().__init__(md)
-        self.page, self.from_home, self.anchored = page, from_home, anchored
+        self.page, self.targets, self.from_home, self.anchored = page, targets, from_home, anchored
 
     def run(self, root):
         for link in root.iter("a"):
             href = link.get("href")
             if not href:
                 continue
-            target, missing = linked_page(self.page, href)
+            target, missing = linked_page(self.page, self.targets, href)
             fragment = urlsplit(href).fragment
             if target is not None:
-                link.set("href", address_of(self.page, target, fragment, self.from_home))
+                link.set("href", address_of(self.page, self.targets, target, fragment, self.from_home))
             elif missing is not None:
                 self.md.report(f"the link {href!r} leads nowhere: {missing} is no source of this site", href)
             elif href.startswith("#"):
@@ -149,14 +145,15 @@ class SourceLinks(Treeprocessor):
 # are all rendered by then; their anchors are checked, not rendered again.
 # A page with no anchors known (the home page, "Test results") is not
 # checked.
-def missing_anchors(pages):
+def missing_anchors(pages, rendered):
     """The warnings, in the pages' order, for links whose anchor is not on the page they lead to."""
-    rendered = {(page.name, page.lang): page for page in pages if page.body is not None}
+    bodies = {page: rendered[page].body for page in pages if page in rendered and rendered[page].body is not None}
+    by_address = {(page.name, page.lang): (page, body) for page, body in bodies.items()}
     warnings = []
-    for page in pages:
-        for line, href, name, locale, anchor in page.body.anchored_links if page.body is not None else ():
-            target = rendered.get((name, locale))
-            if target is None or anchor in target.body.anchors:
+    for page, body in bodies.items():
+        for line, href, name, locale, anchor in body.anchored_links:
+            target, target_body = by_address.get((name, locale), (None, None))
+            if target is None or anchor in target_body.anchors:
                 continue
             where = "this page" if target is page else \
                 f"the page of {Path(os.path.relpath(target.source, Path(page.source).parent)).as_posix()}"

@@ -64,8 +64,8 @@ class Plugin(LiteratePlugin):
         self.source_dir = source_folder(config)
         testing = TutorialTestOptions(cache_dir=cache_folder(config))
         try:
-            _, files, _ = make_pages(self.source_dir, config, testing, preview=self.command == "serve",
-                                     meanwhile=lambda texts: load_search_dictionary(config, texts))
+            files = make_pages(self.source_dir, config, testing, preview=self.command == "serve",
+                               meanwhile=lambda texts: load_search_dictionary(config, texts)).files
         except BuildError as error:
             raise PluginError(str(error)) from None
         self.pages_dir = tempfile.mkdtemp(prefix="literate-pages-")

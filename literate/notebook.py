@@ -4,7 +4,7 @@
 A tutorial becomes a Jupyter notebook, offered beside its page.
 
 In: a tutorial page, its code and the sections its code was parsed into.
-Out: `x.ipynb` among the page's downloads, nbformat 4, validated.
+Out: `x.ipynb`, one of the page's downloads, nbformat 4, validated.
 
 A reader who wants to change a number and run the code again should not
 have to copy it out of the page. Every tutorial page therefore offers its
@@ -67,17 +67,17 @@ assert not failed, "failed: " + ", ".join(failed)
 """
 
 
-# The hook of the write stage, beside the page's other downloads. The
-# generator's own pages are not tutorials. The Markdown cells hold the
-# commentary as the page reads it, before it is rendered: Jupyter renders
-# it, math included, itself.
-def collect_notebook(page, code, parsed):
+# A download of the page, beside its others: {file name: bytes}, empty
+# for the generator's own pages, which are not tutorials. The Markdown
+# cells hold the commentary as the page reads it, before it is rendered:
+# Jupyter renders it, math included, itself.
+def notebook_download(page, code, parsed):
     if is_generator_page(page):
-        return
+        return {}
     name = download_name(page)
     tests = [function for function, _ in parsed.tests]
-    page.downloads[name + NOTEBOOK_SUFFIX] = notebook_bytes(
-        split_lines(code), parsed, tests, page.text_first, page.lang, posixpath.basename(name) + ".py")
+    return {name + NOTEBOOK_SUFFIX: notebook_bytes(
+        split_lines(code), parsed, tests, page.text_first, page.lang, posixpath.basename(name) + ".py")}
 
 
 def notebook_markdown(kinds, text_first):

@@ -3,12 +3,12 @@
 
 Every page is rendered at most once, and in a process per core.
 
-In: the site's pages and their texts. Out: each page's title, summary,
-warnings, downloads (its notebook among them) and body, and what the
-tests that run next need of its code (`parse.CodeFacts`), from the cache
-when nothing it depends on changed, parsed and rendered otherwise; or a
-`BuildError` listing every source that cannot be a page, before any test
-runs.
+In: the site's pages, their texts, where every source is published and
+how commentary breaks lines. Out: each page's `RenderedPage` (its title,
+summary, warnings, downloads, its notebook among them, body, and what the
+tests that run next need of its code), from the cache when nothing it
+depends on changed, parsed and rendered otherwise; or a `BuildError`
+listing every source that cannot be a page, before any test runs.
 """
 
 import concurrent.futures
@@ -18,15 +18,15 @@ import importlib.metadata
 import multiprocessing
 import os
 import sys
-from dataclasses import dataclass, fields
+from dataclasses import replace
 from pathlib import Path
 
 from literate import STAGES
 from literate.read import BuildError, SourceError, display_path, path_digest
 from literate.cache import fingerprint, load, store
-from literate.parse import CodeFacts, parse_code
-from literate.render import PageBody, collect_downloads, render_page
-from literate.notebook import collect_notebook
+from literate.parse import parse_code
+from literate.render import page_downloads, render_page
+from literate.notebook import notebook_download
 
 
 # What a page's body looks like depends on its source, on which page it is
@@ -57,60 +57,43 @@ from literate.notebook import collect_notebook
 # Every source is read before the build stops, so that one run lists every
 # file that needs fixing, a line each, in the `path:line:col: message` form
 # that editors jump to.
-@dataclass(frozen=True)
-class Rendered:
-    """What rendering makes of a page: what a worker sends back, and the cache keeps."""
-
-    title: str
-    summary: str
-    warnings: list
-    downloads: dict
-    body: PageBody
-    code_facts: CodeFacts
-
-
-RENDERED = tuple(item.name for item in fields(Rendered) if item.name != "code_facts")
-
-
-def render_pages(pages, texts, cache_dir, console, processes=True, meanwhile=None):
-    """The warnings, and {source: its `CodeFacts`} for the tests that run next."""
-    jobs, code_facts = [], {}
+def render_pages(pages, texts, cache_dir, console, links=None, line_breaks="join", processes=True, meanwhile=None):
+    """{page: its `render.RenderedPage`}, and the warnings."""
+    jobs, rendered = [], {}
     for page in pages:
         read = texts[page.source]
-        key = None if isinstance(read, SourceError) else render_key(page, read.data)
+        key = None if isinstance(read, SourceError) else render_key(page, read.data, links, line_breaks)
         entry = Path(cache_dir) / "pages" / f"{path_digest(page.source)}.pickle"
         stored = cached_rendering(entry, key)
         if stored is None:
-            jobs.append((page, key, entry, read))
+            jobs.append((page, key, entry, read, links, line_breaks))
         else:
-            apply_rendering(page, stored)
-            code_facts[page.source] = stored.code_facts
+            rendered[page] = stored
     failed = {}
     with console.steps("pages", len(jobs)) as advance:
         outcomes = in_parallel(render_source_page, jobs, job_size, processes, meanwhile, advance)
-    for (page, *_), (rendered, error) in zip(jobs, outcomes):
+    for (page, *_), (made, error) in zip(jobs, outcomes):
         if error:
             failed[page.source] = error
         else:
-            apply_rendering(page, rendered)
-            code_facts[page.source] = rendered.code_facts
+            rendered[page] = made
     errors, warnings = [], []
     for page in pages:
         if page.source in failed:
             line, col, message = failed[page.source]
             errors.append(f"{display_path(page.source)}:{line}:{col}: {message}")
             continue
-        for line, message in page.warnings:
+        for line, message in rendered[page].warnings:
             warnings.append(f"{display_path(page.source)}:{line}: warning: {message}")
             print(warnings[-1], file=sys.stderr)
     if errors:
         raise BuildError("\n".join(errors))
-    return warnings, code_facts
+    return rendered, warnings
 
 
 def render_source_page(job):
-    """(the rendered fields, None), or (None, (line, col, message)) for a source that cannot be a page."""
-    page, key, entry, read = job
+    """(its `RenderedPage`, None), or (None, (line, col, message)) for a source that cannot be a page."""
+    page, key, entry, read, links, line_breaks = job
     try:
         if isinstance(read, SourceError):
             raise read
@@ -118,20 +101,15 @@ def render_source_page(job):
             parsed = page.parsed if page.parsed is not None else parse_code(read.code)
         except SourceError as error:
             raise read.in_text(error) from None
-        collect_downloads(page, read)
-        collect_notebook(page, read.code, parsed)
-        page.body = render_page(page, read.code, parsed)
+        downloads, warnings = page_downloads(page, read)
+        downloads.update(notebook_download(page, read.code, parsed))
+        rendered = render_page(page, read.code, parsed, links, line_breaks, downloads)
     except SourceError as error:
         return None, (error.line, error.col, error.message)
-    rendered = Rendered(**{name: getattr(page, name) for name in RENDERED}, code_facts=parsed.facts)
+    rendered = replace(rendered, warnings=warnings + rendered.warnings)
     if key is not None:
         store_rendering(entry, key, rendered)
     return rendered, None
-
-
-def apply_rendering(page, rendered):
-    for name in RENDERED:
-        setattr(page, name, getattr(rendered, name))
 
 
 # The key: the stages up to this one (`literate/read.py` to
@@ -140,11 +118,11 @@ def apply_rendering(page, rendered):
 # reports why. How commentary breaks lines (the plugin's `line_breaks`
 # in `mkdocs.yml`) is part of which page it is, and so is where the pages
 # it may link to are published (see "links").
-PAGE_IDENTITY = ("source", "name", "repo_path", "lang", "line_breaks", "links")
+PAGE_IDENTITY = ("source", "name", "repo_path", "lang")
 
 
-def render_key(page, source):
-    identity = [str(getattr(page, name)) for name in PAGE_IDENTITY]
+def render_key(page, source, links, line_breaks):
+    identity = [str(getattr(page, name)) for name in PAGE_IDENTITY] + [line_breaks, str(links)]
     return fingerprint([renderer_fingerprint(), identity], [("source", source)])
 
 

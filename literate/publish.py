@@ -1,17 +1,16 @@
 """
-# Publish: MkDocs' settings, and a site swapped in whole
+# Publish: MkDocs' settings, and MkDocs run when something changed
 
 A complete site goes out, or none: the old one stays until the new is ready.
 
 In: `mkdocs.yml`, the pages (in memory) and the site folder. Out: MkDocs'
 settings loaded for this build, with the plugin of this package; the site
-built beside the old one and swapped in only when complete, dated
-reproducibly; no MkDocs run at all when nothing it reads changed; and in
+built beside the old one and swapped in only when complete (see "Swap"),
+dated reproducibly; no MkDocs run at all when nothing it reads changed; and in
 a preview, only the pages an edit changed built again.
 """
 
 import contextlib
-import ctypes
 import functools
 import hashlib
 import importlib.metadata
@@ -24,13 +23,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-from literate import ROOT
 from literate.cache import fingerprint, load, store
-from literate.read import BuildError, display_path, path_digest
+from literate.read import display_path, path_digest
 from literate.settings import PLUGIN_NAME, literate_settings, source_folder
 from literate.site import generator_files
 from literate.write import write_files
 from literate.rebuild import build_pages_again
+from literate.swap import swap_in
 
 
 # MkDocs reads `mkdocs.yml`, with the folder of generated pages as its
@@ -259,44 +258,6 @@ class PreviewSite:
         return True
 
 
-# On Linux the two folders trade places in one step (`renameat2` with
-# `RENAME_EXCHANGE`), so there is no moment without a site, even for a
-# build killed with `kill -9`. Elsewhere, or on a file system that cannot,
-# the old site is renamed aside first; a build killed between the two
-# renames leaves it there, and the next build puts it back
-# (`recover_site`).
-RENAME_EXCHANGE, AT_FDCWD = 2, -100
-
-
-def exchange_folders(a, b):
-    try:
-        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
-    except (OSError, AttributeError):
-        return False
-    return renameat2(AT_FDCWD, os.fsencode(a), AT_FDCWD, os.fsencode(b), RENAME_EXCHANGE) == 0
-
-
-def retired_site(site_dir):
-    return site_dir.with_name(f".{site_dir.name}.old")
-
-
-def swap_in(staging, site_dir):
-    if site_dir.exists() and exchange_folders(staging, site_dir):
-        shutil.rmtree(staging)  # which now holds the old site
-        return
-    retired = retired_site(site_dir)
-    shutil.rmtree(retired, ignore_errors=True)
-    if site_dir.exists():
-        site_dir.rename(retired)
-    staging.rename(site_dir)
-    shutil.rmtree(retired, ignore_errors=True)
-
-
-def recover_site(site_dir):
-    if retired_site(site_dir).exists() and not site_dir.exists():
-        retired_site(site_dir).rename(site_dir)
-
-
 # Two builds of the same input give the same bytes. The one date MkDocs
 # writes (`lastmod` in `sitemap.xml`, and the time inside `sitemap.xml.gz`)
 # is its build date, which it takes from `SOURCE_DATE_EPOCH`: unless the
@@ -331,23 +292,3 @@ def quiet_jieba():
     except ImportError:
         return
     jieba.setLogLevel(logging.WARNING)
-
-
-# The site folder is deleted and replaced on every build, so it must never
-# be a folder that holds anything else: not the sources, not the project,
-# not a parent of either, and not a folder of other files (`--site-dir .git`
-# or `--site-dir ~`). An existing folder is replaced only when it is empty
-# or holds a site MkDocs built.
-def check_site_dir(site_dir, source_dir, config_dir):
-    site_dir = Path(site_dir).resolve()
-    for protected in (Path(source_dir).resolve(), Path(config_dir).resolve(), ROOT):
-        if site_dir == protected or site_dir in protected.parents:
-            raise BuildError(f"refusing --site-dir {site_dir}: it would replace {protected}")
-    if site_dir.exists() and not is_replaceable_site(site_dir):
-        raise BuildError(f"refusing --site-dir {site_dir}: it holds files that are not a built site")
-
-
-def is_replaceable_site(folder):
-    if not folder.is_dir():
-        return False
-    return not any(folder.iterdir()) or all((folder / name).is_file() for name in ("index.html", "sitemap.xml"))

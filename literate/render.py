@@ -3,11 +3,12 @@
 
 A source's sections become a page: commentary beside the code it explains.
 
-In: a page and its code. Out: the page's body for MkDocs, one block of
-HTML with a row per section, commentary beside code, where its tests start,
-and a slot wherever its commentary cites one of them; its title and
-summary, its warnings, and the files it offers to download. What its tests
-showed is joined in when it is written.
+In: a page, its code, where every source is published and how commentary
+breaks lines. Out: the page's `RenderedPage`: its body for MkDocs, one
+block of HTML with a row per section, commentary beside code, where its
+tests start, and a slot wherever its commentary cites one of them; its
+title and summary, its warnings, and the files it offers to download.
+What its tests showed is joined in when it is written.
 """
 
 import ast
@@ -23,7 +24,7 @@ from markdown.treeprocessors import Treeprocessor
 
 from literate.read import SourceError
 from literate.textfirst import LITERATE_SUFFIX, check_same, code_to_literate_text
-from literate.parse import parse_code, split_lines
+from literate.parse import CodeFacts, parse_code, split_lines
 from literate.frontmatter import FrontMatter, read_front_matter
 from literate.site import NOTEBOOK_SUFFIX, download_name, is_generator_page, untitled_name, words
 from literate.links import SourceLinks
@@ -258,12 +259,12 @@ def is_series_title(lines):
 # in the cache, rather than on every build. Its problems are those of the
 # introduction, which the page reports. Its links to sources lead from the
 # home page.
-def summary_html(summary, page):
+def summary_html(summary, page, links):
     if not summary:
         return ""
     md = make_markdown(lambda message, quote: None)
-    if page.links is not None:
-        md.treeprocessors.register(SourceLinks(md, page, from_home=True), "lp_source_links", 4)
+    if links is not None:
+        md.treeprocessors.register(SourceLinks(md, page, links, from_home=True), "lp_source_links", 4)
     return re.sub(r"^<p>|</p>$", "", keep_marks_with_math(render_commentary(summary, md)))
 
 
@@ -417,9 +418,24 @@ class PageBody:
     anchored_links: tuple = ()  # (line, href, page name, locale, anchor) of each link to an anchor
 
 
+# What rendering makes of a page: what a worker sends back, and the cache
+# keeps (see "Pages").
+@dataclass(frozen=True)
+class RenderedPage:
+    title: str
+    summary: str  # the first line of its introduction, rendered, for the home page
+    warnings: tuple  # (line, message) pairs
+    downloads: dict  # file name beside the page -> bytes
+    body: PageBody
+    code_facts: CodeFacts  # what the tests that run next need of its code
+
+
 # `parsed` is `parse_code(text)`, when the caller has parsed it already
-# (the notebook is made from the same parse).
-def render_page(page, text, parsed=None):
+# (the notebook is made from the same parse). `links` are where every
+# source is published (see "links"), None for a page rendered on its own,
+# outside a site; `line_breaks` the plugin's setting in `mkdocs.yml`; and
+# `downloads` the files the page offers (`page_downloads`, its notebook).
+def render_page(page, text, parsed=None, links=None, line_breaks="join", downloads=None):
     lines = split_lines(text)
     parsed = parse_code(text) if parsed is None else parsed
     sections = list(parsed.sections)
@@ -429,22 +445,20 @@ def render_page(page, text, parsed=None):
     front = read_front_matter(sections[0].docs) if sections and docstring_first else FrontMatter()
     if front.values:
         sections[0] = replace(sections[0], docs=front.rest)
-    page.title, summary = title_and_summary(sections, untitled_name(page),
-                                            docstring_first and not front.title)
-    page.title, summary = front.title or page.title, front.summary or summary
-    page.summary = summary_html(summary, page)
+    title, summary = title_and_summary(sections, untitled_name(page), docstring_first and not front.title)
+    title, summary = front.title or title, front.summary or summary
     if sections:
-        sections[0] = without_title(sections[0], page.title)
+        sections[0] = without_title(sections[0], title)
     line_html = highlight_code(lines, parsed.tokens, parsed.tree)
     report = CommentaryWarnings(lines)
     if sections:
         report.enter(sections[0])
     if front.problem:
         report(*front.problem)
-    report_raw_html_in_title(page.title, report)
-    md = make_markdown(report, page.line_breaks)
-    if page.links is not None:  # a page rendered on its own, outside a site, has no other pages
-        md.treeprocessors.register(SourceLinks(md, page, anchored=report.anchored), "lp_source_links", 4)
+    report_raw_html_in_title(title, report)
+    md = make_markdown(report, line_breaks)
+    if links is not None:
+        md.treeprocessors.register(SourceLinks(md, page, links, anchored=report.anchored), "lp_source_links", 4)
     tests = tuple((function, section_number(line, sections)) for function, line in parsed.tests)
     # What a test printed goes after its whole code, which its docstring's
     # commentary may cut into several sections.
@@ -460,13 +474,15 @@ def render_page(page, text, parsed=None):
         row, found = section_html(number, section, line_html, md, page.lang, citations)
         rows.append(row)
         anchors |= found
-    page.warnings.extend(report.found)
-    return PageBody(front_matter(
-        title=html.escape(page.title, quote=False), lang=page.lang, source_path=page.repo_path,
-        hide=["navigation", "toc"], downloads=download_links(page), **authors_meta(front),
+    downloads = downloads or {}
+    body = PageBody(front_matter(
+        title=html.escape(title, quote=False), lang=page.lang, source_path=page.repo_path,
+        hide=["navigation", "toc"], downloads=download_links(page, downloads), **authors_meta(front),
         **({"about": True} if is_generator_page(page) else {}),
     ), f'<div class="lp-page" lang="{page.lang}">\n', tuple(rows), tests, tests_end, frozenset(anchors),
         anchored_links=tuple(report.anchored_links))
+    return RenderedPage(title, summary_html(summary, page, links), tuple(report.found), downloads, body,
+                        parsed.facts)
 
 
 # What front matter says reaches the theme as the page's meta: its summary
@@ -502,26 +518,27 @@ def escaped(value):
 # PyLit made of it. A conversion that would not come back unchanged is
 # reported; a code-first page then offers no literate text rather than a
 # wrong one.
-def collect_downloads(page, read):
+def page_downloads(page, read):
+    """{file name beside the page: bytes}, and the warnings ((line, message) pairs) of making them."""
     name = download_name(page)
     if page.text_first:
-        page.downloads[f"{name}.py"] = read.code.encode("utf-8")
-        page.downloads[name + LITERATE_SUFFIX] = read.data
+        downloads = {f"{name}.py": read.code.encode("utf-8"), name + LITERATE_SUFFIX: read.data}
         try:
             check_same(read.text, code_to_literate_text(read.code), "text -> code -> text changes this line")
         except SourceError as error:
-            page.warnings.append((error.line, error.message))
-        return
-    page.downloads[f"{name}.py"] = read.data
+            return downloads, ((error.line, error.message),)
+        return downloads, ()
+    downloads = {f"{name}.py": read.data}
     try:
-        page.downloads[name + LITERATE_SUFFIX] = code_to_literate_text(read.code).encode("utf-8")
+        downloads[name + LITERATE_SUFFIX] = code_to_literate_text(read.code).encode("utf-8")
     except SourceError as error:
-        page.warnings.append((error.line, f"{error.message}; the page offers no literate text"))
+        return downloads, ((error.line, f"{error.message}; the page offers no literate text"),)
+    return downloads, ()
 
 
 # The links are paths from the root of the page's language tree, which the
 # theme prefixes with the way back to it from the page.
-def download_links(page):
+def download_links(page, downloads):
     name = download_name(page)
     links = {"code": f"{name}.py", "text": name + LITERATE_SUFFIX, "notebook": name + NOTEBOOK_SUFFIX}
-    return {kind: name for kind, name in links.items() if name in page.downloads}
+    return {kind: name for kind, name in links.items() if name in downloads}

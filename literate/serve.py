@@ -21,7 +21,8 @@ from literate import ROOT
 from literate.read import BuildError, display_path
 from literate.console import Console
 from literate.settings import PLUGIN_NAME
-from literate.testrun import RUNNING, RunningTests, Verdict, run_tutorial_tests, verdict_summary
+from literate.model import RUNNING, Verdict
+from literate.testrun import RunningTests, run_tutorial_tests, verdict_summary
 from literate.judge import TutorialTestOptions, store_verdict
 from literate.publish import PreviewSite
 from literate.build import build_site
@@ -200,8 +201,8 @@ class BackgroundTests:
         return verdict if wanted == key else None
 
     def run(self, pending):
+        """{page: its verdict for now, RUNNING}."""
         for job in pending:
-            job.page.verdict = Verdict(RUNNING, job.functions)
             with self.lock:
                 if self.made.get(job.entry, [None])[0] == job.key:
                     continue  # already running
@@ -212,6 +213,7 @@ class BackgroundTests:
                 self.pool = concurrent.futures.ThreadPoolExecutor(max_workers=max(1, (os.cpu_count() or 1) - 1))
             self.pool.submit(self.run_newest)
             self.console.say(f"{display_path(job.page.source)}: tests running in the background")
+        return {job.page: Verdict(RUNNING, job.functions) for job in pending}
 
     # A preview builds on every edit: each verdict is printed once, not once
     # a build.

@@ -1,20 +1,20 @@
 """
-# The site: chapters, languages, pages and their addresses
+# The site: its chapters and pages found, and their addresses
 
 A folder is a section, at any depth; `x_zh.py` is `x.py` in Chinese; a
 page is an address.
 
 In: the source folder and the languages of `mkdocs.yml`. Out: the site's
-chapters, each a list of pages (one `Page` per source and language) and
-the sections nested in it, every page with an address of its own,
-checked; and the navigation MkDocs shows.
+chapters (see "The model"), each a list of pages (one `Page` per source
+and language) and the sections nested in it, every page with an address
+of its own, checked; and the navigation MkDocs shows.
 """
 
 import html
 import itertools
 import posixpath
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from literate import ROOT, STAGES
@@ -23,6 +23,7 @@ from literate.textfirst import LITERATE_SUFFIX, is_literate_text
 from literate.parse import parse_code
 from literate.frontmatter import read_front_matter
 from literate.conventions import readable_folder_name
+from literate.model import Chapter, Language, Page
 
 
 # A tutorial is a `.py` file, or a `.py.txt` literate text (text first).
@@ -59,22 +60,6 @@ def page_name(path):
 NUMERIC_PREFIX = re.compile(r"^(\d+)_")
 
 
-#
-# A series in one language needs no such plugin: its language is the
-# theme's (`theme.language`, English unless set), its pages are at the root
-# of MkDocs' folder as of the site.
-@dataclass
-class Language:
-    locale: str
-    name: str  # as the language selector shows it: "English", "中文"
-    folder: str  # where its tree is published: "" for the default language, else "zh/"
-    docs: str = None  # where its pages go in MkDocs' folder: "en/", as mkdocs-static-i18n reads them, or ""
-
-    def __post_init__(self):
-        if self.docs is None:
-            self.docs = f"{self.locale}/"
-
-
 def site_languages(config):
     i18n = config.plugins.get("i18n")
     if i18n is None:
@@ -98,46 +83,11 @@ def reading_order(path):
     return [int(part) if index % 2 else part for index, part in enumerate(re.split(r"(\d+)", path.name))]
 
 
-@dataclass
-class Chapter:
-    slug: str  # its URL path: the folder names without their prefixes (`a/b`); "" outside any chapter
-    headings: dict  # locale -> (title, introduction as Markdown); none outside any chapter
-    pages: list  # the Page of each source, every language, in reading order
-    about: bool = False  # a chapter about the site, not of the course: listed after it
-    sections: list = field(default_factory=list)  # the Chapter of each folder in it, in reading order
-    folder: Path = None  # its source folder, where the links of its introduction start; None for the site's own
-    index_listed: bool = True  # whether the home page lists its index page, or shows its introduction instead
-    introduction: dict = field(default_factory=dict)  # outside any chapter: the home page's (see `home_introduction`)
-
-
 # The site's own pages: the guide's, the generator's, and "Test results".
 GENERATOR_PAGE, GENERATOR_FOLDER = "build_docs", "literate"
 GUIDE = "guide"
 SETTINGS_PAGE = f"{GUIDE}/configuration"
 TEST_RESULTS_PAGE = "test-results"
-
-
-# A page of the site: where it comes from, where it goes, and, once
-# rendered, what it shows.
-@dataclass
-class Page:
-    source: Path  # the file the page is made from
-    name: str  # its page name (the URL path without the trailing slash)
-    repo_path: str  # its path in the repository, for "View code on GitHub"
-    lang: str
-    title: str = ""
-    summary: str = ""  # the first line of its introduction, rendered, for the home page
-    warnings: list = field(default_factory=list)  # (line, message) pairs
-    verdict: object = None  # its tests' Verdict (see testrun); None when it has no tests
-    downloads: dict = field(default_factory=dict)  # file name beside the page -> bytes
-    body: object = None  # the page as rendered (see render), ready to write with its verdict
-    line_breaks: str = "join"  # the plugin's line_breaks setting in mkdocs.yml: "join" or "keep"
-    links: object = None  # where every source is published, for links between pages (see "links")
-    parsed: object = None  # `parse_code` of its text, when finding the site parsed it already (an `__init__.py`)
-
-    @property
-    def text_first(self):
-        return is_literate_text(self.source)
 
 
 def find_chapters(source_dir, config_dir, languages, generator_pages=False):

@@ -17,11 +17,11 @@ import tempfile
 import textwrap
 import threading
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree import ElementTree
 
 from literate.read import display_path
+from literate.model import ERROR, FAILED, NOT_RUN, PASSED, RUNNING, SKIPPED, TIMED_OUT, CaseResult, Verdict
 
 
 # A tutorial that says "the gradients match" shows that they did, on this
@@ -30,46 +30,8 @@ from literate.read import display_path
 # pytest` on that one file, with the source's folder as working directory,
 # so `__file__`, imports and relative paths are what they are when the
 # author runs `pytest` there, and nothing of the build is loaded into it.
-# The page then carries pytest's verdict, and the build fails when a
-# tutorial does (unless `mkdocs.yml` lists it as expected to fail).
-#
-# A tutorial's status is PASSED, FAILED, TIMED_OUT or NOT_RUN, or, in a
-# preview, RUNNING while its tests run in the background; a single test's
-# outcome is PASSED, FAILED, SKIPPED or ERROR (it could not even be set up,
-# or its module could not be imported).
-PASSED, FAILED, TIMED_OUT, NOT_RUN, RUNNING = "passed", "failed", "timed out", "not run", "running"
-SKIPPED, ERROR = "skipped", "error"
-
-
-@dataclass
-class CaseResult:
-    """One test as pytest reports it: a `test_*` function, or one case of a parametrized one."""
-
-    name: str
-    outcome: str
-    seconds: float
-    message: str = ""
-    line: int = 0  # the line of the tutorial where it failed, when pytest's report says
-    stdout: str = ""  # what it printed, as pytest captured it for this test alone
-    stderr: str = ""
-
-    @property
-    def function(self):
-        return self.name.split("[", 1)[0]
-
-
-@dataclass
-class Verdict:
-    """What running a tutorial's tests showed; cached as JSON between builds."""
-
-    status: str  # PASSED, FAILED, TIMED_OUT, NOT_RUN or RUNNING
-    functions: list  # the names of its test_* functions, in file order
-    cases: list = field(default_factory=list)  # CaseResults, in the order pytest ran them
-    seconds: float = 0.0
-    output: str = ""  # what pytest itself printed on the console, stdout and stderr as they interleaved
-    runtime: list = field(default_factory=list)  # [name, version]: Python, then what it imports
-    problem: str = ""  # what went wrong with the run as a whole: a timeout, an import error
-    expected_failure: str = None  # the reason mkdocs.yml gives, when it lists the tutorial
+# The page then shows pytest's verdict (a `Verdict`, see "The model"), and
+# the build fails when a tutorial does (unless `mkdocs.yml` lists it as expected to fail).
 
 
 # ## Running pytest
@@ -310,11 +272,12 @@ def verdict_summary(verdict):
 # A failing tutorial fails the build, with each failing test, where it
 # failed and its message. One listed as expected to fail does not; if it
 # passes, the list is wrong and that fails the build instead.
-def verdict_problems(pages):
+def verdict_problems(verdicts):
+    """What is wrong with the verdicts, {page: Verdict}: a line each, in their order."""
     problems = []
-    for page in pages:
-        verdict, name = page.verdict, display_path(page.source)
-        if verdict is None or verdict.status in (NOT_RUN, RUNNING):
+    for page, verdict in verdicts.items():
+        name = display_path(page.source)
+        if verdict.status in (NOT_RUN, RUNNING):
             continue
         if verdict.expected_failure is not None:
             if verdict.status == PASSED:

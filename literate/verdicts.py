@@ -13,10 +13,9 @@ page when `write` writes it.
 
 import html
 
+from literate.model import ERROR, FAILED, NOT_RUN, PASSED, RUNNING, SKIPPED, TIMED_OUT
 from literate.site import count_of_tests, words
-from literate.testrun import (
-    ERROR, FAILED, NOT_RUN, PASSED, RUNNING, SKIPPED, TIMED_OUT, first_line, unfinished_function,
-)
+from literate.testrun import first_line, unfinished_function
 
 
 # ## The verdict on the page

@@ -3,8 +3,8 @@
 
 Each rendered page gets what its tests showed, and goes where MkDocs reads.
 
-In: the site's chapters, rendered and judged. Out: the files of MkDocs'
-folder, in memory, one tree per language: each page with its status line,
+In: the site's chapters, each page's rendering and its tests' verdict,
+and where every source is published. Out: the files of MkDocs' folder, in memory, one tree per language: each page with its status line,
 test marks and citation marks, a notice where a translation is missing, a
 home page per language, "Test results", and the math font; and each
 tutorial's page as data for the plugin: its HTML, its code columns apart,
@@ -20,14 +20,14 @@ from pathlib import Path
 
 from literate.read import BuildError, display_path, read_source, write_if_changed
 from literate.settings import settings_reference
+from literate.model import NOT_RUN, RUNNING, Page
 from literate.site import (
-    SETTINGS_PAGE, TEST_RESULTS_PAGE, Page, all_chapters, is_generator_page, language_of, page_url, pages_of,
+    SETTINGS_PAGE, TEST_RESULTS_PAGE, all_chapters, is_generator_page, language_of, page_url, pages_of,
     translations, url_from, words,
 )
 from literate.links import SourceLinks
 from literate.commentary import make_markdown, render_commentary, sanitize
 from literate.render import CodeColumn, front_matter, keep_marks_with_math
-from literate.testrun import NOT_RUN, RUNNING
 from literate.verdicts import (
     MARKS, citation_mark, function_marks, function_outputs, status_line_html, verdict_state, verdict_text,
 )
@@ -37,9 +37,11 @@ from literate.verdicts import (
 # in, the status line first, each test's mark in the row where the test
 # starts and what the test printed after the row where its code ends, and
 # a mark in each citation's slot.
-def page_pieces(page):
-    """The page's HTML after its front matter, in pieces: HTML and its `render.CodeColumn`s."""
-    body, verdict, locale = page.body, page.verdict, page.lang
+def page_pieces(body, verdict, locale):
+    """The page's HTML after its front matter, in pieces: HTML and its `render.CodeColumn`s.
+
+    `body` is the page's `render.PageBody`, `verdict` its tests' (None without tests).
+    """
     marks = function_marks(verdict, body.tests, locale)
     outputs = function_outputs(verdict, body.tests_end, locale)
     status = status_line_html(verdict, locale) if verdict else ""
@@ -79,9 +81,27 @@ class PageData:
 
 # The HTML that takes the marker's place is what Markdown makes of a block
 # of HTML: the block, without the blank lines around it.
-def page_data(page, pieces):
+def page_data(body, pieces):
     html_pieces = pieces[0::2]
-    return PageData((*html_pieces[:-1], html_pieces[-1].rstrip("\n")), tuple(pieces[1::2]), page.body.anchors)
+    return PageData((*html_pieces[:-1], html_pieces[-1].rstrip("\n")), tuple(pieces[1::2]), body.anchors)
+
+
+# What the home pages, the notices and "Test results" show of a page: its
+# title and summary, which rendering made (the site's own pages have
+# theirs from finding the site), and its tests' verdict, None without tests.
+@dataclass(frozen=True)
+class Shown:
+    rendered: dict  # page -> its `render.RenderedPage`
+    verdicts: dict  # page -> its tests' `Verdict`
+
+    def title(self, page):
+        return self.rendered[page].title if page in self.rendered else page.title
+
+    def summary(self, page):
+        return self.rendered[page].summary if page in self.rendered else page.summary
+
+    def verdict(self, page):
+        return self.verdicts.get(page)
 
 
 # The "Test results" page of each language lists every tutorial with its
@@ -93,25 +113,25 @@ def markdown_text(text):
     return re.sub(r"([\\`*_\[\]|])", r"\\\1", html.escape(text, quote=False))
 
 
-def render_test_results(pages, languages, lang):
+def render_test_results(pages, shown, languages, lang):
     said = words(lang)
     tutorials = [page for page in pages if not is_generator_page(page)]
 
     def ran(page):
-        return page.verdict is not None and page.verdict.status not in (NOT_RUN, RUNNING)
+        return shown.verdict(page) is not None and shown.verdict(page).status not in (NOT_RUN, RUNNING)
 
     def slowest_first(page):
-        return (not ran(page), -page.verdict.seconds if ran(page) else 0, page.name)
+        return (not ran(page), -shown.verdict(page).seconds if ran(page) else 0, page.name)
 
     rows = []
     for page in sorted(tutorials, key=slowest_first):
-        verdict = page.verdict
+        verdict = shown.verdict(page)
         result = verdict_text(verdict, lang) if verdict else said["no_tests"]
         took = said["seconds"].format(seconds=f"{verdict.seconds:.1f}") if ran(page) else ""
         runtime = ", ".join(f"{name} {version}" for name, version in verdict.runtime) if ran(page) else ""
         link = f"{page.name}.md" if page.lang == lang else url_from(
             language_of_locale(lang, languages).folder + page_url(TEST_RESULTS_PAGE), page, languages)
-        rows.append(f"| [{markdown_text(page.title)}]({link}) | {markdown_text(result)} "
+        rows.append(f"| [{markdown_text(shown.title(page))}]({link}) | {markdown_text(result)} "
                     f"| {took} | {markdown_text(runtime)} |")
     columns = " | ".join(said[f"column_{name}"] for name in ("tutorial", "result", "time", "ran_on"))
     table = f"| {columns} |\n| --- | --- | --- | --- |\n" + "\n".join(rows)
@@ -145,9 +165,8 @@ def language_of_locale(locale, languages):
 # generator's pages on one line, which says once, not on every page, that
 # none is in this language. A section within a chapter is a heading one
 # level down, after the chapter's own tutorials.
-def render_index(chapters, language, languages, config):
+def render_index(chapters, shown, targets, language, languages, config):
     said = words(language.locale)
-    targets = next((page.links for page in pages_of(chapters) if page.links is not None), None)
     home = chapters[0].introduction.get(language.locale)
     body = [f"# {markdown_text(home.title) if home and home.title else config['site_name']}",
             commentary_in_markdown(introduction_html(home.intro, chapters[0], language.locale, targets))
@@ -160,7 +179,7 @@ def render_index(chapters, language, languages, config):
                 intro_html = introduction_html(intro, chapter, language.locale, targets) if intro else ""
                 body.extend([f"{'#' * min(level, 6)} {markdown_text(title)}", commentary_in_markdown(intro_html)])
             listed_pages = [page for page in chapter.pages if chapter.index_listed or page.name != f"{chapter.slug}/index"]
-            body.append("\n".join(index_entry(versions, language, languages)
+            body.append("\n".join(index_entry(versions, shown, language, languages)
                                    for versions in translations(listed_pages)))
             listed(chapter.sections, level + 1)
 
@@ -172,11 +191,13 @@ def render_index(chapters, language, languages, config):
         if chapter.headings:
             group = list(translations(chapter.pages))
             untranslated = not any(language.locale in versions for versions in group)
-            links = " · ".join(index_link(versions, language, languages, note=not untranslated) for versions in group)
+            links = " · ".join(index_link(versions, shown, language, languages, note=not untranslated)
+                               for versions in group)
             body += [f"### {markdown_text(chapter.headings[language.locale][0])}",
                      (markdown_text(said["untranslated_group"]) if untranslated else "") + links]
         else:
-            body.append("\n".join(index_entry(versions, language, languages) for versions in translations(chapter.pages)))
+            body.append("\n".join(index_entry(versions, shown, language, languages)
+                                   for versions in translations(chapter.pages)))
     return front_matter(title=said["home"], lang=language.locale,
                         hide=["navigation", "toc"]) + "\n\n".join(part for part in body if part) + "\n"
 
@@ -190,15 +211,14 @@ def render_index(chapters, language, languages, config):
 def introduction_html(intro, chapter, locale, targets, report=lambda message, quote: None):
     md = make_markdown(report)
     if chapter.folder is not None and targets is not None:
-        reader = Page(chapter.folder / "__init__.py", "", "", locale, links=targets)
-        md.treeprocessors.register(SourceLinks(md, reader, from_home=True), "lp_source_links", 4)
+        reader = Page(chapter.folder / "__init__.py", "", "", locale)
+        md.treeprocessors.register(SourceLinks(md, reader, targets, from_home=True), "lp_source_links", 4)
     return keep_marks_with_math(render_commentary(intro, md))
 
 
 # Warnings of the home page's introduction, at their lines in its file:
 # each file once, in its own language.
-def home_warnings(chapters):
-    targets = next((page.links for page in pages_of(chapters) if page.links is not None), None)
+def home_warnings(chapters, targets):
     warnings, files = [], {}
     for locale, home in chapters[0].introduction.items():
         files.setdefault(home.path, (locale, home))
@@ -216,32 +236,33 @@ def home_warnings(chapters):
     return warnings
 
 
-def index_link(versions, language, languages, note=True):
+def index_link(versions, shown, language, languages, note=True):
     page = versions.get(language.locale) or next(iter(versions.values()))
     link = f"{page.name}.md" if page.lang == language.locale else url_from(language.folder, page, languages)
-    entry = f"[{markdown_text(page.title)}]({link})"
+    entry = f"[{markdown_text(shown.title(page))}]({link})"
     if note and page.lang != language.locale:
         entry += markdown_text(words(language.locale)["untranslated_item"])
     return entry
 
 
-def index_entry(versions, language, languages):
+def index_entry(versions, shown, language, languages):
     page = versions.get(language.locale) or next(iter(versions.values()))
+    verdict, summary = shown.verdict(page), shown.summary(page)
 
     def link(version):
         return f"{version.name}.md" if version.lang == language.locale else url_from(language.folder, version, languages)
 
-    entry = f"- {index_link(versions, language, languages)}"
-    if page.verdict is not None:
-        state = verdict_state(page.verdict)
+    entry = f"- {index_link(versions, shown, language, languages)}"
+    if verdict is not None:
+        state = verdict_state(verdict)
         entry += (f' <span class="lp-verdict lp-verdict--{state}" role="img" '
-                  f'aria-label="{html.escape(verdict_text(page.verdict, language.locale))}">'
-                  f"{MARKS[page.verdict.status]}</span>")
+                  f'aria-label="{html.escape(verdict_text(verdict, language.locale))}">'
+                  f"{MARKS[verdict.status]}</span>")
     if len(versions) > 1:
         entry += " · " + " | ".join(f"[{other.name}]({link(versions[other.locale])})"
                                     for other in languages if other.locale in versions)
-    if page.summary:
-        entry += f'\n  <span class="lp-summary">{commentary_in_markdown(page.summary)}</span>'
+    if summary:
+        entry += f'\n  <span class="lp-summary">{commentary_in_markdown(summary)}</span>'
     return entry
 
 
@@ -262,14 +283,14 @@ def commentary_in_markdown(fragment):
 # A page missing in a language still has its place in that language's
 # tree: a notice in that language that links to the versions there are.
 # It is kept out of the search index.
-def render_notice(page, language, languages):
+def render_notice(page, title, language, languages):
     url = url_from(language.folder + page_url(page.name), page, languages)
     other = language_of(page, languages)
     notice = words(language.locale)["untranslated"].format(
         language=words(language.locale)["languages"].get(other.locale, other.name), url=html.escape(url),
-        title=html.escape(page.title))
+        title=html.escape(title))
     return front_matter(
-        title=html.escape(page.title, quote=False), lang=language.locale, source_path=page.repo_path,
+        title=html.escape(title, quote=False), lang=language.locale, source_path=page.repo_path,
         search={"exclude": True}, hide=["navigation", "toc"], **({"about": True} if is_generator_page(page) else {}),
     ) + f'<p class="lp-untranslated" lang="{language.locale}">{sanitize(notice)}</p>\n'
 
@@ -284,30 +305,37 @@ def render_notice(page, language, languages):
 # all, and a preview writes only the ones an edit changed (see "Publish").
 # Beside them, under the same paths, the tutorials' pages as data for the
 # plugin (`PageData`).
-def page_files(chapters, languages, config):
-    files, tutorials = {}, {}
+def page_files(chapters, rendered, verdicts, targets, languages, config):
+    """The files, {path: bytes}, and the tutorials' pages as data, {path: PageData}.
+
+    `rendered` is {page: its `render.RenderedPage`}, `verdicts` {page: its tests' `Verdict`}, and
+    `targets` where every source is published (`links.LinkTargets`).
+    """
+    files, tutorials, shown = {}, {}, Shown(rendered, verdicts)
     for chapter in all_chapters(chapters):
         for page in chapter.pages:
             folder = language_of(page, languages).docs
             if page.name == SETTINGS_PAGE:
                 text = render_settings_reference(page.lang)
             elif page.source is None:
-                text = render_test_results(pages_of(chapters), languages, page.lang)
+                text = render_test_results(pages_of(chapters), shown, languages, page.lang)
             else:
-                pieces = page_pieces(page)
-                tutorials[f"{folder}{page.name}.md"] = page_data(page, pieces)
-                text = page.body.front + "".join(pieces)
+                body = rendered[page].body
+                pieces = page_pieces(body, verdicts.get(page), page.lang)
+                tutorials[f"{folder}{page.name}.md"] = page_data(body, pieces)
+                text = body.front + "".join(pieces)
             files[f"{folder}{page.name}.md"] = text.encode("utf-8")
-            for name, data in page.downloads.items():
+            for name, data in (rendered[page].downloads if page in rendered else {}).items():
                 files[f"{folder}{name}"] = data
         for versions in translations(chapter.pages):
             page = next(iter(versions.values()))
             for language in languages:
                 if language.locale not in versions:
-                    notice = render_notice(page, language, languages)
+                    notice = render_notice(page, shown.title(page), language, languages)
                     files[f"{language.docs}{page.name}.md"] = notice.encode("utf-8")
     for language in languages:
-        files[f"{language.docs}index.md"] = render_index(chapters, language, languages, config).encode("utf-8")
+        files[f"{language.docs}index.md"] = render_index(chapters, shown, targets, language, languages,
+                                                         config).encode("utf-8")
     default = next(language for language in languages if not language.folder)
     files[f"{default.docs}{MATH_FONT_URL}"] = math_font().read_bytes()
     return files, tutorials

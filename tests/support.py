@@ -170,9 +170,9 @@ class Counted:
         monkeypatch.setattr(literate.pages, "render_page", self)
         monkeypatch.setattr(literate.pages.os, "cpu_count", lambda: 1)
 
-    def __call__(self, page, text, *parsed):
+    def __call__(self, page, text, *rest):
         self.names.append(page.name)
-        return self.render_page(page, text, *parsed)
+        return self.render_page(page, text, *rest)
 
 
 def wait_until(condition, timeout, pump=None, interval=0.02):

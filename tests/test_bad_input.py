@@ -22,7 +22,7 @@ import build_docs
 import literate.read
 import literate.parse
 import literate.site
-import literate.publish
+import literate.swap
 from site_html import code_lines, code_rows_of, squeeze, visible_text
 from support import ROOT, page, run_command, snapshot
 
@@ -409,15 +409,15 @@ def test_kill_9_halfway_through_a_build_leaves_the_old_site(tmp_path, previous_s
 def test_folders_are_exchanged_in_one_step(tmp_path):
     make_sources(tmp_path / "a", {"which": "a"})
     make_sources(tmp_path / "b", {"which": "b"})
-    assert literate.publish.exchange_folders(tmp_path / "a", tmp_path / "b")
+    assert literate.swap.exchange_folders(tmp_path / "a", tmp_path / "b")
     assert (tmp_path / "a" / "which").read_text() == "b" and (tmp_path / "b" / "which").read_text() == "a"
 
 
 def test_swap_without_exchange_still_replaces_the_site(tmp_path, monkeypatch):
-    monkeypatch.setattr(literate.publish, "exchange_folders", lambda a, b: False)
+    monkeypatch.setattr(literate.swap, "exchange_folders", lambda a, b: False)
     make_sources(tmp_path / "site", {"index.html": "old"})
     make_sources(tmp_path / ".site.building", {"index.html": "new"})
-    literate.publish.swap_in(tmp_path / ".site.building", tmp_path / "site")
+    literate.swap.swap_in(tmp_path / ".site.building", tmp_path / "site")
     assert snapshot(tmp_path / "site") == {"index.html": b"new"}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
 

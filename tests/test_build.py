@@ -3,6 +3,7 @@ it reads anything when nothing it is made from has changed."""
 
 import ast
 import collections
+import dataclasses
 import subprocess
 import sys
 import textwrap
@@ -95,12 +96,47 @@ def test_each_source_is_tokenized_and_parsed_once_per_build(tmp_path, monkeypatc
     config = literate.publish.load_mkdocs_config(ROOT / "mkdocs.yml", tmp_path / "docs", tmp_path / "site")
     config.plugins["literate"].config.generator_pages = False
     testing = literate.judge.TutorialTestOptions(cache_dir=tmp_path / "cache")
-    chapters, _, _ = literate.build.make_pages(tmp_path / "source", config, testing)
-    assert {page.name: page.verdict.status for page in literate.site.pages_of(chapters) if page.verdict} == {
+    verdicts = literate.build.make_pages(tmp_path / "source", config, testing).verdicts
+    assert {page.name: verdict.status for page, verdict in verdicts.items()} == {
         "chapter/lesson": "passed", "chapter/text": "passed"}
     sources = {'"""# Chapter', "# source helper", "# source lesson", "# source text"}
     assert {line: parses[line] for line in sources} == dict.fromkeys(sources, 1), parses
     assert {line: tokenizings[line] for line in sources} == dict.fromkeys(sources, 1), tokenizings
+
+
+# ## Each stage returns its product
+#
+# Finding the site makes the pages; every stage after it hands what it made
+# to the next (the renderings, the verdicts, the files) and writes nothing
+# into a page: a page is what finding the site knew of it, to the end of
+# the build. The pages render in this process, where a write would show.
+def test_no_stage_writes_into_a_page(tmp_path, monkeypatch):
+    chapter = tmp_path / "source" / "01_chapter"
+    write(chapter, "__init__.py", '"""# Chapter\n\nIntro."""\n')
+    write(chapter, "lesson.py", '"""# Lesson\n\nIt doubles."""\n\n\ndef test_double():\n    assert 2 * 2 == 4\n')
+    write(chapter, "lesson_zh.py", '"""# 一课\n\n翻倍。"""\n\n\ndef test_double():\n    assert 2 * 2 == 4\n')
+    found, site_chapters = [], literate.build.site_chapters
+
+    def as_found(*arguments):
+        chapters = site_chapters(*arguments)
+        found.extend((page, dict(vars(page))) for page in literate.site.pages_of(chapters))
+        return chapters
+
+    monkeypatch.setattr(literate.build, "site_chapters", as_found)
+    monkeypatch.setattr(literate.pages.os, "cpu_count", lambda: 1)
+    (tmp_path / "docs").mkdir()
+    config = literate.publish.load_mkdocs_config(ROOT / "mkdocs.yml", tmp_path / "docs", tmp_path / "site")
+    testing = literate.judge.TutorialTestOptions(run=False, cache_dir=tmp_path / "cache")
+    made = literate.build.make_pages(tmp_path / "source", config, testing)
+    assert [page for page, _ in found] == literate.site.pages_of(made.chapters)
+    assert [(page.name, vars(page)) for page, _ in found] == [(page.name, fields) for page, fields in found]
+    assert {(page.name, page.lang): made.rendered[page].title for page, _ in found
+            if page.name.startswith("chapter/")} == {
+        ("chapter/index", "en"): "Chapter", ("chapter/lesson", "en"): "Lesson", ("chapter/lesson", "zh"): "一课"}
+    assert {(page.name, page.lang): verdict.status for page, verdict in made.verdicts.items()} == {
+        ("chapter/lesson", "en"): "not run", ("chapter/lesson", "zh"): "not run"}
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        found[0][0].title = "written by a stage"
 
 
 # ## MkDocs only when something changed

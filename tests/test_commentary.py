@@ -137,7 +137,7 @@ def test_the_mkdocs_setting_reaches_every_page(tmp_path):
     config = literate.publish.load_mkdocs_config(ROOT / "mkdocs.yml", tmp_path / "docs", tmp_path / "site")
     config.plugins["literate"].config.line_breaks = "keep"
     testing = literate.judge.TutorialTestOptions(run=False, cache_dir=tmp_path / "cache")
-    _, files, _ = literate.build.make_pages(CORPUS, config, testing)
+    files = literate.build.make_pages(CORPUS, config, testing).files
     page = files["zh/chapter10_appendix/line_breaks.md"].decode("utf-8")
     assert "而这一行和下一行<br>\n连成一段" in page
 

@@ -17,10 +17,10 @@ from support import plugin_settings, project_config, run_build, write
 
 def rendered(text, name="attention"):
     page = literate.site.Page(Path(f"{name}.py"), name, f"{name}.py", "en")
-    page.body = literate.render.render_page(page, text)
-    body = "".join(literate.write.page_pieces(page))
-    meta = yaml.safe_load(page.body.front.split("---\n")[1])
-    return page, body, meta
+    made = literate.render.render_page(page, text)
+    body = "".join(literate.write.page_pieces(made.body, None, page.lang))
+    meta = yaml.safe_load(made.body.front.split("---\n")[1])
+    return made, body, meta
 
 
 FRONT = '''"""
@@ -43,14 +43,14 @@ x = 1
 
 @pytest.mark.quick
 def test_front_matter_gives_the_title_and_summary_and_is_not_shown():
-    page, body, meta = rendered(FRONT)
-    assert page.title == "Multi-Headed Attention (MHA)" and meta["title"] == page.title
-    assert page.summary == "This implements multi-headed attention in &lt;b&gt;PyTorch&lt;/b&gt;."
+    made, body, meta = rendered(FRONT)
+    assert made.title == "Multi-Headed Attention (MHA)" and meta["title"] == made.title
+    assert made.summary == "This implements multi-headed attention in &lt;b&gt;PyTorch&lt;/b&gt;."
     assert meta["description"] == "This implements multi-headed attention in &lt;b&gt;PyTorch&lt;/b&gt;."
     assert meta["front_matter"]["author"] == "Someone"
     assert "title:" not in body and "summary" not in body and "---" not in body and "<hr" not in body
     assert "<h1>" not in body and "<p>Attention lets each position look at every other.</p>" in body
-    assert page.warnings == []
+    assert made.warnings == ()
 
 
 # The YAML lines are commentary read as the page's metadata: the parse keeps
@@ -68,32 +68,32 @@ def test_the_contract_knows_front_matter_lines_as_commentary():
     ('x = 1\n"""\n---\ntitle: Late\n---\n"""\n', "not the module docstring"),
 ])
 def test_what_is_no_front_matter_stays_markdown(text, why):
-    page, body, meta = rendered(text)
-    assert "front_matter" not in meta and page.warnings == [], why
+    made, body, meta = rendered(text)
+    assert "front_matter" not in meta and made.warnings == (), why
     assert "<hr" in body or "title: Late" in body
 
 
 @pytest.mark.quick
 def test_front_matter_yaml_cannot_read_is_shown_as_text_with_a_warning():
     text = '"""\n---\ntitle: [unclosed\nsummary: x\n---\n\nMore.\n"""\nx = 1\n'
-    page, body, meta = rendered(text, "broken")
+    made, body, meta = rendered(text, "broken")
     assert "front_matter" not in meta and "unclosed" in body
-    assert [line for line, message in page.warnings if message.startswith("front matter is shown as text")] == [4]
+    assert [line for line, message in made.warnings if message.startswith("front matter is shown as text")] == [4]
 
 
 @pytest.mark.quick
 @pytest.mark.parametrize("first", ["本文档主要包括：", "本文档主要包括:", "This page covers:"])
 def test_a_first_line_ending_in_a_colon_introduces_what_follows(first):
     text = f'"""\n{first}\n- 梯度\n- 反向传播\n"""\n\nx = 1\n'
-    page, body, meta = rendered(text, "chapter3_obs/gradient")
-    assert page.title == "Gradient" and meta["title"] == "Gradient"
+    made, body, meta = rendered(text, "chapter3_obs/gradient")
+    assert made.title == "Gradient" and meta["title"] == "Gradient"
     assert body.index(first) < body.index("<li>梯度</li>")
 
 
 @pytest.mark.quick
 def test_a_short_first_line_is_still_the_title():
-    page, body, _ = rendered('"""\nGradients by hand\n\nMore.\n"""\nx = 1\n')
-    assert page.title == "Gradients by hand" and "Gradients by hand" not in body
+    made, body, _ = rendered('"""\nGradients by hand\n\nMore.\n"""\nx = 1\n')
+    assert made.title == "Gradients by hand" and "Gradients by hand" not in body
 
 
 # ## A site of linked sources

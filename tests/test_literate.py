@@ -226,8 +226,8 @@ def test_a_text_first_tutorial_runs_at_build_time_from_its_code(tmp_path):
     pages = literate.site.pages_of(literate.site.find_chapters(source, tmp_path, literate.site.site_languages(config)))
     options = literate.judge.TutorialTestOptions(cache_dir=tmp_path / "cache")
     texts = literate.textfirst.read_pages(pages)
-    literate.judge.judge_tutorials(pages, texts, code_facts(texts), source, config, options)
-    verdict = next(page.verdict for page in pages if page.name == "lesson")
+    verdicts = literate.judge.judge_tutorials(pages, texts, code_facts(texts), source, config, options)
+    verdict = next(verdict for page, verdict in verdicts.items() if page.name == "lesson")
     assert verdict.status == literate.testrun.FAILED
     outcomes = {case.name: (case.outcome, case.line) for case in verdict.cases}
     wrong_line = LESSON.splitlines().index("        assert double(2) == 5") + 1
@@ -255,8 +255,8 @@ def test_a_text_first_tutorial_runs_without_the_conftest_beside_it(tmp_path):
     pages = literate.site.pages_of(literate.site.find_chapters(source, tmp_path, literate.site.site_languages(config)))
     options = literate.judge.TutorialTestOptions(cache_dir=tmp_path / "cache")
     texts = literate.textfirst.read_pages(pages)
-    literate.judge.judge_tutorials(pages, texts, code_facts(texts), source, config, options)
-    verdict = next(page.verdict for page in pages if page.name == "lesson")
+    verdicts = literate.judge.judge_tutorials(pages, texts, code_facts(texts), source, config, options)
+    verdict = next(verdict for page, verdict in verdicts.items() if page.name == "lesson")
     assert verdict.status == literate.testrun.PASSED, verdict.output
     assert "conftest.py beside the text was loaded" not in verdict.output
 

@@ -44,16 +44,17 @@ TUTORIALS = sorted(
 
 @pytest.fixture(scope="module")
 def pages(tmp_path_factory):
-    """{source: (page, its notebook file)}, written as a build writes them (tests not run)."""
+    """{source: (page, its notebook file, its rendering)}, written as a build writes them (tests not run)."""
     folder = tmp_path_factory.mktemp("notebooks")
     (folder / "pages").mkdir()
     config = literate.publish.load_mkdocs_config(ROOT / "mkdocs.yml", folder / "pages", folder / "site")
     testing = literate.judge.TutorialTestOptions(run=False, cache_dir=folder / "cache")
-    chapters, files, _ = literate.build.make_pages(ROOT / "source", config, testing)
-    literate.write.write_files(files, folder / "pages")
+    made = literate.build.make_pages(ROOT / "source", config, testing)
+    literate.write.write_files(made.files, folder / "pages")
     return {
-        page.source: (page, folder / "pages" / page.lang / (literate.site.download_name(page) + literate.site.NOTEBOOK_SUFFIX))
-        for page in literate.site.pages_of(chapters)
+        page.source: (page, folder / "pages" / page.lang / (literate.site.download_name(page) + literate.site.NOTEBOOK_SUFFIX),
+                      made.rendered[page])
+        for page in literate.site.pages_of(made.chapters)
     }
 
 
@@ -67,9 +68,9 @@ def test_tutorials_are_found():
 
 
 def test_the_generators_pages_have_no_notebook(pages):
-    generator = [page for page, _ in pages.values() if literate.site.is_generator_page(page)]
+    generator = [made for page, _, made in pages.values() if literate.site.is_generator_page(page)]
     assert len(generator) > 10
-    assert not [name for page in generator for name in page.downloads if name.endswith(literate.site.NOTEBOOK_SUFFIX)]
+    assert not [name for made in generator for name in made.downloads if name.endswith(literate.site.NOTEBOOK_SUFFIX)]
 
 
 # A translation `x_zh.py` whose statements are those of `x.py`, words aside
@@ -103,7 +104,7 @@ RUN = [path for path in TUTORIALS if path not in TWINS]
 @pytest.fixture(scope="module")
 def runs(pages):
     with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        futures = {source: pool.submit(run_both, path) for source, (_, path) in pages.items() if source in RUN}
+        futures = {source: pool.submit(run_both, path) for source, (_, path, _) in pages.items() if source in RUN}
     return {source: future.result() for source, future in futures.items()}
 
 
@@ -121,8 +122,8 @@ def run_both(path):
 
 @pytest.mark.parametrize("source", TUTORIALS, ids=lambda path: path.relative_to(ROOT / "source").as_posix())
 def test_the_notebook_is_valid(pages, source):
-    page, path = pages[source]
-    assert literate.render.download_links(page)["notebook"] == literate.site.download_name(page) + ".ipynb"
+    page, path, made = pages[source]
+    assert literate.render.download_links(page, made.downloads)["notebook"] == literate.site.download_name(page) + ".ipynb"
     book = nbformat.read(path, as_version=4)
     nbformat.validate(book)
     assert book.nbformat == 4 and book.metadata.kernelspec.name == "python3"

@@ -123,10 +123,10 @@ import literate.render
 renders = sys.argv[1]
 
 
-def render_page(page, text, *parsed, render=literate.render.render_page):
+def render_page(page, text, *rest, render=literate.render.render_page):
     with open(os.path.join(renders, str(os.getpid())), "a") as log:
         log.write(page.name + "\\n")
-    return render(page, text, *parsed)
+    return render(page, text, *rest)
 
 
 literate.pages.render_page = render_page

@@ -78,7 +78,7 @@ def test_markdown_would_pass_every_tutorial_page_through_unchanged(tmp_path):
     (tmp_path / "docs").mkdir()
     config = literate.publish.load_mkdocs_config(ROOT / "mkdocs.yml", tmp_path / "docs", tmp_path / "site")
     testing = literate.judge.TutorialTestOptions(run=False, cache_dir=tmp_path / "cache")
-    _, files, _ = literate.build.make_pages(ROOT / "source", config, testing)
+    files = literate.build.make_pages(ROOT / "source", config, testing).files
     bodies = [files[path].decode("utf-8").split("\n---\n", 1)[1] for path in config.plugins["literate"].pages]
     assert len(bodies) > 20
     for body in bodies:

@@ -10,7 +10,7 @@ import literate.judge
 import literate.rebuild
 import literate.publish
 import literate.read
-from literate.render import collect_downloads
+from literate.render import page_downloads
 from site_html import code_lines
 from support import build_project, clean_build, lesson, snapshot, write
 
@@ -61,9 +61,10 @@ def test_a_preview_builds_only_the_edited_pages_into_what_a_whole_build_gives(pr
 
 
 def with_a_data_file(page, read):
-    collect_downloads(page, read)
+    downloads, warnings = page_downloads(page, read)
     if page.source.name == "beta.py":
-        page.downloads["beta.csv"] = b"x,f\n1,1\n"
+        downloads["beta.csv"] = b"x,f\n1,1\n"
+    return downloads, warnings
 
 
 @pytest.mark.parametrize("edit", ["a title", "a new page", "a new download"])
@@ -75,7 +76,7 @@ def test_a_preview_edit_that_other_pages_show_builds_every_page(edit, project, c
     elif edit == "a new page":
         write(project / "source", "delta.py", lesson("Delta", "The Delta lesson."))
     else:  # a file MkDocs did not know, beside a page that keeps its title
-        monkeypatch.setattr(literate.pages, "collect_downloads", with_a_data_file)
+        monkeypatch.setattr(literate.pages, "page_downloads", with_a_data_file)
         write(project / "source", "beta.py", lesson("Beta", "The Beta lesson, with data."))
     whole, mkdocs_build = [], literate.publish.mkdocs_build
     with monkeypatch.context() as patch:

@@ -122,16 +122,15 @@ def test_b():
 '''
 
 
-def page_markdown(page):
+def page_markdown(page, body, verdict=None):
     """The page as MkDocs reads it."""
-    return page.body.front + "".join(literate.write.page_pieces(page))
+    return body.front + "".join(literate.write.page_pieces(body, verdict, page.lang))
 
 
 def cited_page(verdict):
-    page = literate.site.Page(source=Path("citing.py"), name="citing", repo_path="citing.py", lang="en",
-                           verdict=verdict)
-    page.body = literate.render.render_page(page, CITING)
-    return page_markdown(page), page
+    page = literate.site.Page(source=Path("citing.py"), name="citing", repo_path="citing.py", lang="en")
+    made = literate.render.render_page(page, CITING)
+    return page_markdown(page, made.body, verdict), made
 
 
 def citation(markdown, name):
@@ -164,17 +163,17 @@ def test_a_citation_says_not_run_when_the_tests_did_not_run():
 
 
 def test_a_citation_of_a_missing_test_warns_with_its_line():
-    markdown, page = cited_page(None)
-    assert page.warnings == [(13, "`test_gone` is cited but is not a test function of this page")]
+    markdown, made = cited_page(None)
+    assert made.warnings == ((13, "`test_gone` is cited but is not a test function of this page"),)
     assert "<code>test_gone</code>" in markdown and 'lp-cite"><code>test_gone' not in markdown
 
 
 def test_test_names_in_code_blocks_and_links_are_not_citations():
     text = '"""\n# Blocks\n\n```\ntest_a\n```\n\n[`test_a`](https://example.org)\n"""\n\n\ndef test_a():\n    pass\n'
     page = literate.site.Page(source=Path("blocks.py"), name="blocks", repo_path="blocks.py", lang="en")
-    page.body = literate.render.render_page(page, text)
-    markdown = page_markdown(page)
-    assert page.warnings == [] and "lp-cite" not in markdown and "<code>test_a</code>" in markdown
+    made = literate.render.render_page(page, text)
+    markdown = page_markdown(page, made.body)
+    assert made.warnings == () and "lp-cite" not in markdown and "<code>test_a</code>" in markdown
 
 
 # Citation marks are slots that rendering records, in the order they come:
@@ -184,13 +183,12 @@ def test_test_names_in_code_blocks_and_links_are_not_citations():
 def test_rendering_records_a_slot_for_each_citation_of_a_test():
     text = CITING.replace("Proved by `test_a` and by ``test_b``.", "先是 `test_b`，再有 *`test_a`* 与 `test_b`。")
     page = literate.site.Page(source=Path("citing.py"), name="citing", repo_path="citing.py", lang="zh")
-    body = literate.render.render_page(page, text)
+    body = literate.render.render_page(page, text).body
     slots = [piece for _, after in body.rows for piece in after if not isinstance(piece, str)]
     Slot = literate.render.CitationSlot
     assert slots == [Slot("test_b", "，"), Slot("test_a", ""), Slot("test_b", "。")]
-    page.body = body
     kept = re.findall(r'<span class="lp-keep"><span class="lp-cite-mark[^>]*>[^<]*</span>(.*?)</span>',
-                      page_markdown(page))
+                      page_markdown(page, body))
     assert kept == ["，", "。"]
 
 

@@ -143,8 +143,8 @@ def judge(tmp_path, run=True, background=None, **tutorial_tests):
     pages = literate.site.pages_of(chapters)
     options = literate.judge.TutorialTestOptions(run=run, cache_dir=tmp_path / "cache", background=background)
     texts = literate.textfirst.read_pages(pages)
-    literate.judge.judge_tutorials(pages, texts, code_facts(texts), tmp_path / "source", config, options)
-    return {page.source.name: page.verdict for page in pages}
+    verdicts = literate.judge.judge_tutorials(pages, texts, code_facts(texts), tmp_path / "source", config, options)
+    return {page.source.name: verdicts.get(page) for page in pages}
 
 
 def test_a_failing_tutorial_fails_the_build_and_names_the_test(tmp_path, capsys):
@@ -537,17 +537,21 @@ def test_settings_name_tutorials_with_tests(tmp_path):
 
 
 def test_results_page_lists_slowest_first():
+    verdicts = {}
+
     def tutorial(name, seconds=None, status=literate.testrun.PASSED):
         page = literate.site.Page(Path(f"{name}.py"), name, f"source/{name}.py", "en", title=name.title())
         if seconds is not None:
-            page.verdict = literate.testrun.Verdict(status, ["test_a"], [literate.testrun.CaseResult("test_a", status, 0)],
-                                              seconds, runtime=[["Python", "3.11.7"]])
+            verdicts[page] = literate.testrun.Verdict(status, ["test_a"], [literate.testrun.CaseResult("test_a", status, 0)],
+                                                      seconds, runtime=[["Python", "3.11.7"]])
         return page
 
     pages = [tutorial("quick", 0.4), tutorial("plain"), tutorial("slow", 12.5),
              tutorial("skipped", 3, literate.testrun.NOT_RUN), tutorial("middle", 2.25, literate.testrun.FAILED)]
     english = [literate.site.Language("en", "English", "")]
-    rows = [line for line in literate.write.render_test_results(pages, english, "en").splitlines() if line.startswith("| [")]
+    shown = literate.write.Shown({}, verdicts)
+    rows = [line for line in literate.write.render_test_results(pages, shown, english, "en").splitlines()
+            if line.startswith("| [")]
     assert [re.match(r"\| \[(\w+)\]", row).group(1) for row in rows] == ["Slow", "Middle", "Quick", "Plain", "Skipped"]
     assert "| 12.5 s | Python 3.11.7 |" in rows[0]
 
@@ -566,9 +570,9 @@ def test_the_build_never_imports_the_tutorials_libraries(tmp_path):
         pages = site.pages_of(site.find_chapters(tmp / "source", tmp, languages))
         texts = textfirst.read_pages(pages)
         facts = {page.source: parse.parse_code(texts[page.source].code).facts for page in pages}
-        judge.judge_tutorials(pages, texts, facts, tmp / "source", config,
-                              judge.TutorialTestOptions(cache_dir=tmp))
-        print("verdict:", pages[0].verdict.status, pages[0].verdict.runtime)
+        verdict = judge.judge_tutorials(pages, texts, facts, tmp / "source", config,
+                                        judge.TutorialTestOptions(cache_dir=tmp))[pages[0]]
+        print("verdict:", verdict.status, verdict.runtime)
         print("imported:", sorted(name for name in ("torch", "numpy") if name in sys.modules))
     """)
     result = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True, cwd=ROOT)
