@@ -16,6 +16,7 @@ adds nothing to what the plugin's events do (see "The MkDocs plugin").
 
 import shutil
 import tempfile
+from pathlib import Path
 
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
@@ -27,6 +28,7 @@ from literate.plugin import LiteratePlugin, load_search_dictionary
 from literate.judge import TutorialTestOptions
 from literate.publish import quiet_jieba, search_dictionary_beside_settings
 from literate.build import make_pages
+from literate.serve import Preview, watched_paths
 
 
 class Plugin(LiteratePlugin):
@@ -36,6 +38,7 @@ class Plugin(LiteratePlugin):
         super().__init__()
         self.command = None  # MkDocs' command; None when `literate` runs MkDocs with the pages it made
         self.pages_dir = None  # the folder of the pages, while MkDocs builds them
+        self.preview = None  # `serve.Preview`, in `mkdocs serve`
 
     # Defining it keeps this one plugin object, with the command it was
     # started for, across the builds of one `mkdocs serve`, each of which
@@ -48,6 +51,10 @@ class Plugin(LiteratePlugin):
     # itself.
     def on_shutdown(self):
         self.command = None
+        if self.preview is not None:
+            self.preview.stop()
+            shutil.rmtree(self.preview.folder, ignore_errors=True)
+            self.preview = None
 
     # Before any other plugin reads the settings: mkdocs-static-i18n reads
     # the navigation of each language that `make_pages` sets, and Material's
@@ -63,6 +70,9 @@ class Plugin(LiteratePlugin):
         self.prepare(cache_folder(config), processes=self.command != "serve")
         self.source_dir = source_folder(config)
         testing = TutorialTestOptions(cache_dir=cache_folder(config))
+        if self.command == "serve":
+            self.preview = Preview(tempfile.mkdtemp(prefix="literate-serve-"), testing)
+            testing = self.preview.testing
         try:
             _, files, _ = make_pages(self.source_dir, config, testing, preview=self.command == "serve",
                                      meanwhile=lambda: load_search_dictionary(config))
@@ -97,9 +107,39 @@ class Plugin(LiteratePlugin):
 
     # MkDocs watches `docs_dir`, the source folder when no setting names
     # another, and `mkdocs.yml`; the theme's `custom_dir` too, which holds
-    # what the site's pages are made of.
+    # what the site's pages are made of. `mkdocs serve --clean` builds the
+    # whole site on each change, as its flag asks.
+    #
+    # Otherwise the preview is `build_docs.py serve`'s (see "Serve"): each
+    # change is built by `Preview.rebuild`, which builds only what changed
+    # into the site MkDocs serves, with the edited tutorial's tests in the
+    # background. It takes the server's place of MkDocs' builder
+    # (`server.builder`, which the server calls on each change), sets how
+    # long a change settles (`server.build_delay`), watches what the
+    # preview watches (`server.watch`, the plugins' API) and builds into the
+    # folder the server serves (`server.root`). Its settings are
+    # `mkdocs.yml`'s, which it reads on each build, with the address MkDocs
+    # serves at as `site_url`. It builds once here, with the tutorials'
+    # verdicts from the cache: what an edit builds again is what that build
+    # made.
     def on_serve(self, server, config, builder):
-        for folder in (self.source_dir, config.theme.custom_dir):
-            if folder:
-                server.watch(str(folder))
+        if self.preview is None:
+            for folder in (self.source_dir, config.theme.custom_dir):
+                if folder:
+                    server.watch(str(folder))
+            return server
+        config_file, site_dir = Path(config.config_file_path).resolve(), Path(server.root)
+        overrides = {"site_url": config.site_url}
+
+        def rebuild():
+            # Like `literate`, the preview runs MkDocs with the pages it made.
+            self.command = None
+            try:
+                return self.preview.rebuild(None, site_dir, config_file, overrides)
+            finally:
+                self.command = "serve"
+
+        built = rebuild()
+        self.preview.watch(server, watched_paths(built, self.source_dir, config_file))
+        server.builder = rebuild
         return server
