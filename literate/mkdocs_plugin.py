@@ -8,8 +8,11 @@ tutorials into a site, as `literate build` does.
 In: MkDocs' settings, with the plugin's (see "Settings"), and the command
 MkDocs runs. Out: for MkDocs' commands, the pages made from the source
 folder (tests run, pages rendered, as "Build" makes them) in a folder that
-MkDocs reads as its `docs_dir` for the length of one build; in a preview,
-the source folder and the theme's `custom_dir` watched. When `literate` or
+MkDocs reads as its `docs_dir` for the length of one build; in
+`mkdocs serve`, after MkDocs' first build, each change built by the
+preview of `literate serve` (see "Serve"): only what changed, the edited
+tutorial's tests in the background, the source folder and the theme's
+`custom_dir` watched. When `literate` or
 `build_docs.py` runs MkDocs, they have made the pages already, and this
 adds nothing to what the plugin's events do (see "The MkDocs plugin").
 """
@@ -70,6 +73,8 @@ class Plugin(LiteratePlugin):
         self.prepare(cache_folder(config), processes=self.command != "serve")
         self.source_dir = source_folder(config)
         testing = TutorialTestOptions(cache_dir=cache_folder(config))
+        # MkDocs' first build of a preview already runs the tests in the
+        # background, and the preview then builds the verdicts in.
         if self.command == "serve":
             self.preview = Preview(tempfile.mkdtemp(prefix="literate-serve-"), testing)
             testing = self.preview.testing
@@ -119,9 +124,8 @@ class Plugin(LiteratePlugin):
     # preview watches (`server.watch`, the plugins' API) and builds into the
     # folder the server serves (`server.root`). Its settings are
     # `mkdocs.yml`'s, which it reads on each build, with the address MkDocs
-    # serves at as `site_url`. It builds once here, with the tutorials'
-    # verdicts from the cache: what an edit builds again is what that build
-    # made.
+    # serves at as `site_url`. It builds once here, MkDocs' first build
+    # being none it kept: what an edit builds again is what that build made.
     def on_serve(self, server, config, builder):
         if self.preview is None:
             for folder in (self.source_dir, config.theme.custom_dir):

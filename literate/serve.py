@@ -1,10 +1,13 @@
 """
 # Serve: a live preview
 
-`python build_docs.py serve` builds the site again on every edit.
+`python build_docs.py serve` builds the site again on every edit, and
+`mkdocs serve` with the plugin too, by the same `Preview`.
 
 In: the source folder and `mkdocs.yml`. Out: the site, served and built
-again on every edit, with the tutorials' tests running in the background.
+again on every edit, with the tutorials' tests running in the background;
+for `mkdocs serve`, a `Preview` that builds each change into the site
+MkDocs' server serves.
 """
 
 import concurrent.futures
