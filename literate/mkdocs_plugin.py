@@ -18,6 +18,7 @@ adds nothing to what the plugin's events do (see "The MkDocs plugin").
 """
 
 import shutil
+import signal
 import tempfile
 from pathlib import Path
 
@@ -143,6 +144,9 @@ class Plugin(LiteratePlugin):
             finally:
                 self.command = "serve"
 
+        # Stopped by a signal, the preview ends as on Ctrl-C, as `serve`'s
+        # does: MkDocs then stops its tests and removes the temporary sites.
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
         built = rebuild()
         self.preview.watch(server, watched_paths(built, self.source_dir, config_file))
         server.builder = rebuild

@@ -146,6 +146,7 @@ def free_port():
 # `mkdocs serve` previews as `literate serve` does: an edit is on its page
 # while the tutorial's tests still run, here until the test opens their
 # gate, and their verdict follows; each change is one line of its own.
+# Stopped by a signal, it leaves no temporary folder.
 WAITING = ADDING.replace("make a third", "make a sum") + """
 
 def test_waits_for_its_gate():
@@ -158,10 +159,12 @@ def test_waits_for_its_gate():
 
 
 def test_mkdocs_serve_shows_an_edit_while_its_tests_run(environment, repository, tmp_path):
-    url, gate = f"http://127.0.0.1:{free_port()}/", tmp_path / "gate"
+    url, gate, temporary = f"http://127.0.0.1:{free_port()}/", tmp_path / "gate", tmp_path / "temporary"
+    temporary.mkdir()
     with open(tmp_path / "said", "w+", encoding="utf-8") as said:
         server = subprocess.Popen([environment / "python", "-m", "mkdocs", "serve", "--dev-addr", url[7:-1]],
-                                  cwd=repository, stdout=said, stderr=subprocess.STDOUT)
+                                  cwd=repository, stdout=said, stderr=subprocess.STDOUT,
+                                  env=dict(os.environ, TMPDIR=str(temporary)))
         try:
             assert wait_until(lambda: "Two numbers make a third." in page_text(url + "adding/"), 60), "no first page"
             tutorial = repository / "source" / "adding.py"
@@ -177,3 +180,5 @@ def test_mkdocs_serve_shows_an_edit_while_its_tests_run(environment, repository,
         said.seek(0)
         lines = said.read()
     assert "source/adding.py: rebuilt in" in lines and "source/adding.py: 2 tests passed" in lines
+    left = [path.name for path in temporary.iterdir() if path.is_dir()]  # jieba keeps a cache file there
+    assert not left, "a preview stopped by a signal removes its temporary folders"
