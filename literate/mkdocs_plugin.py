@@ -76,7 +76,7 @@ class Plugin(LiteratePlugin):
         testing = TutorialTestOptions(cache_dir=cache_folder(config))
         # MkDocs' first build of a preview already runs the tests in the
         # background, and the preview then builds the verdicts in.
-        if self.command == "serve":
+        if self.command == "serve" and self.preview is None:
             self.preview = Preview(tempfile.mkdtemp(prefix="literate-serve-"), testing)
             testing = self.preview.testing
         try:
