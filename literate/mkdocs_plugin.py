@@ -8,14 +8,19 @@ tutorials into a site, as `literate build` does.
 In: MkDocs' settings, with the plugin's (see "Settings"), and the command
 MkDocs runs. Out: for MkDocs' commands, the pages made from the source
 folder (tests run, pages rendered, as "Build" makes them) in a folder that
-MkDocs reads as its `docs_dir` for the length of one build; in a preview,
-the source folder and the theme's `custom_dir` watched. When `literate` or
+MkDocs reads as its `docs_dir` for the length of one build; in
+`mkdocs serve`, after MkDocs' first build, each change built by the
+preview of `literate serve` (see "Serve"): only what changed, the edited
+tutorial's tests in the background, the source folder and the theme's
+`custom_dir` watched. When `literate` or
 `build_docs.py` runs MkDocs, they have made the pages already, and this
 adds nothing to what the plugin's events do (see "The MkDocs plugin").
 """
 
 import shutil
+import signal
 import tempfile
+from pathlib import Path
 
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
@@ -27,6 +32,7 @@ from literate.plugin import LiteratePlugin, load_search_dictionary
 from literate.judge import TutorialTestOptions
 from literate.publish import quiet_jieba, search_dictionary_beside_settings
 from literate.build import make_pages
+from literate.serve import Preview, watched_paths
 
 
 class Plugin(LiteratePlugin):
@@ -36,6 +42,7 @@ class Plugin(LiteratePlugin):
         super().__init__()
         self.command = None  # MkDocs' command; None when `literate` runs MkDocs with the pages it made
         self.pages_dir = None  # the folder of the pages, while MkDocs builds them
+        self.preview = None  # `serve.Preview`, in `mkdocs serve`
 
     # Defining it keeps this one plugin object, with the command it was
     # started for, across the builds of one `mkdocs serve`, each of which
@@ -48,6 +55,10 @@ class Plugin(LiteratePlugin):
     # itself.
     def on_shutdown(self):
         self.command = None
+        if self.preview is not None:
+            self.preview.stop()
+            shutil.rmtree(self.preview.folder, ignore_errors=True)
+            self.preview = None
 
     # Before any other plugin reads the settings: mkdocs-static-i18n reads
     # the navigation of each language that `make_pages` sets, and Material's
@@ -63,6 +74,11 @@ class Plugin(LiteratePlugin):
         self.prepare(cache_folder(config), processes=self.command != "serve")
         self.source_dir = source_folder(config)
         testing = TutorialTestOptions(cache_dir=cache_folder(config))
+        # MkDocs' first build of a preview already runs the tests in the
+        # background, and the preview then builds the verdicts in.
+        if self.command == "serve" and self.preview is None:
+            self.preview = Preview(tempfile.mkdtemp(prefix="literate-serve-"), testing)
+            testing = self.preview.testing
         try:
             files = make_pages(self.source_dir, config, testing, preview=self.command == "serve",
                                meanwhile=lambda texts: load_search_dictionary(config, texts)).files
@@ -97,9 +113,41 @@ class Plugin(LiteratePlugin):
 
     # MkDocs watches `docs_dir`, the source folder when no setting names
     # another, and `mkdocs.yml`; the theme's `custom_dir` too, which holds
-    # what the site's pages are made of.
+    # what the site's pages are made of. `mkdocs serve --clean` builds the
+    # whole site on each change, as its flag asks.
+    #
+    # Otherwise the preview is `build_docs.py serve`'s (see "Serve"): each
+    # change is built by `Preview.rebuild`, which builds only what changed
+    # into the site MkDocs serves, with the edited tutorial's tests in the
+    # background. It takes the server's place of MkDocs' builder
+    # (`server.builder`, which the server calls on each change), sets how
+    # long a change settles (`server.build_delay`), watches what the
+    # preview watches (`server.watch`, the plugins' API) and builds into the
+    # folder the server serves (`server.root`). Its settings are
+    # `mkdocs.yml`'s, which it reads on each build, with the address MkDocs
+    # serves at as `site_url`. It builds once here, MkDocs' first build
+    # being none it kept: what an edit builds again is what that build made.
     def on_serve(self, server, config, builder):
-        for folder in (self.source_dir, config.theme.custom_dir):
-            if folder:
-                server.watch(str(folder))
+        if self.preview is None:
+            for folder in (self.source_dir, config.theme.custom_dir):
+                if folder:
+                    server.watch(str(folder))
+            return server
+        config_file, site_dir = Path(config.config_file_path).resolve(), Path(server.root)
+        overrides = {"site_url": config.site_url}
+
+        def rebuild():
+            # Like `literate`, the preview runs MkDocs with the pages it made.
+            self.command = None
+            try:
+                return self.preview.rebuild(None, site_dir, config_file, overrides)
+            finally:
+                self.command = "serve"
+
+        # Stopped by a signal, the preview ends as on Ctrl-C, as `serve`'s
+        # does: MkDocs then stops its tests and removes the temporary sites.
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
+        built = rebuild()
+        self.preview.watch(server, watched_paths(built, self.source_dir, config_file))
+        server.builder = rebuild
         return server

@@ -1,10 +1,13 @@
 """
 # Serve: a live preview
 
-`python build_docs.py serve` builds the site again on every edit.
+`python build_docs.py serve` builds the site again on every edit, and
+`mkdocs serve` with the plugin too, by the same `Preview`.
 
 In: the source folder and `mkdocs.yml`. Out: the site, served and built
-again on every edit, with the tutorials' tests running in the background.
+again on every edit, with the tutorials' tests running in the background;
+for `mkdocs serve`, a `Preview` that builds each change into the site
+MkDocs' server serves.
 """
 
 import concurrent.futures
@@ -49,41 +52,25 @@ PREVIEW_POLLING_SECONDS = 0.05
 
 
 def serve_site(source_dir, config_file, address, testing=None):
-    from mkdocs.exceptions import MkDocsException
     from mkdocs.livereload import LiveReloadServer
 
     config_file = Path(config_file).resolve()
     host, port = address.rsplit(":", 1)
-    testing = testing or TutorialTestOptions()
-    console, news, changes = testing.console, Console(keep=True), Changes()
     # Stopped by a signal (a test, a supervisor), the preview ends as on
     # Ctrl-C: tests it started are stopped and its temporary site goes.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     with tempfile.TemporaryDirectory(prefix="build_docs-serve-") as folder:
         site_dir = Path(folder) / "site"
-        background = BackgroundTests(Path(folder) / "verdicts", news)
-        preview_site = PreviewSite(folder)
-        background.notify_dir.mkdir()
-        testing = replace(testing, background=background, console=news)
+        preview = Preview(folder, testing or TutorialTestOptions())
 
         def rebuild():
-            started, changed = time.perf_counter(), changes.since_last()
-            try:
-                config = build_site(source_dir, site_dir, config_file, testing, preview=True,
-                                    preview_site=preview_site)
-            except (BuildError, MkDocsException) as error:
-                print(error, file=sys.stderr)
-                config = None
-            console.say(rebuild_line(changed, config is not None, time.perf_counter() - started, news.take()))
-            return config
+            return preview.rebuild(source_dir, site_dir, config_file)
 
         try:
-            watched = watched_paths(rebuild(), source_dir, config_file)
-            changes.watch(watched)
-            watched.append(background.notify_dir)
+            config = rebuild()
             server = LiveReloadServer(builder=rebuild, host=host, port=int(port), root=str(site_dir),
                                       polling_interval=PREVIEW_POLLING_SECONDS)
-            server.build_delay = PREVIEW_POLLING_SECONDS
+            preview.watch(server, watched_paths(config, source_dir, config_file))
             # Port 0 lets the system choose a free port: the address announced
             # is the one bound, once it is bound.
             bind = server.server_bind
@@ -94,8 +81,6 @@ def serve_site(source_dir, config_file, address, testing=None):
                 print(f"Serving on {server.url} (Ctrl-C stops)", flush=True)
 
             server.server_bind = bind_and_name_the_port
-            for path in watched:
-                server.watch(str(path))
             try:
                 server.serve()
             except KeyboardInterrupt:
@@ -103,7 +88,52 @@ def serve_site(source_dir, config_file, address, testing=None):
             finally:
                 server.shutdown()
         finally:
-            background.stop()
+            preview.stop()
+
+
+# ## What a preview keeps between its builds
+#
+# `build_docs.py serve` and `mkdocs serve` (see "The plugin as MkDocs loads
+# it") preview alike: this holds what both keep from one build to the
+# next, in `folder`: the tests running in the background and their news,
+# the site MkDocs built last (`PreviewSite`), and the watched files as they
+# were. `rebuild` is a live-reload server's builder: it builds the site
+# into `site_dir` and prints the preview's line; a build that fails prints
+# its error and leaves the site of the build before.
+class Preview:
+    def __init__(self, folder, testing):
+        self.folder = Path(folder)
+        self.console, self.news, self.changes = testing.console, Console(keep=True), Changes()
+        self.background = BackgroundTests(Path(folder) / "verdicts", self.news)
+        self.background.notify_dir.mkdir()
+        self.site = PreviewSite(folder)
+        self.testing = replace(testing, background=self.background, console=self.news)
+
+    def rebuild(self, source_dir, site_dir, config_file, overrides=None):
+        from mkdocs.exceptions import MkDocsException
+
+        started, changed = time.perf_counter(), self.changes.since_last()
+        try:
+            config = build_site(source_dir, site_dir, config_file, self.testing, preview=True,
+                                overrides=overrides, preview_site=self.site)
+        except (BuildError, MkDocsException) as error:
+            print(error, file=sys.stderr)
+            config = None
+        self.console.say(rebuild_line(changed, config is not None, time.perf_counter() - started, self.news.take()))
+        return config
+
+    # The server watches `paths` and the folder where a verdict's arrival
+    # is announced, and builds once a change has settled for as long as it
+    # waits between looks (`build_delay` is the server's own setting: MkDocs
+    # leaves it for its users to set, and waits a tenth of a second).
+    def watch(self, server, paths):
+        self.changes.watch(paths)
+        server.build_delay = PREVIEW_POLLING_SECONDS
+        for path in [*paths, self.background.notify_dir]:
+            server.watch(str(path))
+
+    def stop(self):
+        self.background.stop()
 
 
 # What a preview watches: the sources, `mkdocs.yml`, the theme's

@@ -5,7 +5,7 @@ package, built into a wheel from this checkout and installed into a
 virtual environment of its own, makes a site of them with `mkdocs build`
 (in strict mode) and with `literate build`, publishes it with `mkdocs
 gh-deploy` to a bare repository beside it, and `mkdocs serve` shows an
-edit: pages, verdicts, notebooks, downloads and search, one language and
+edit while its tests still run: pages, verdicts, notebooks, downloads and search, one language and
 no i18n plugin, no chapter "The generator", and no link to a repository
 the settings do not name.
 """
@@ -143,16 +143,42 @@ def free_port():
         return probe.getsockname()[1]
 
 
-def test_mkdocs_serve_shows_an_edited_tutorial(environment, repository):
-    url = f"http://127.0.0.1:{free_port()}/"
-    server = subprocess.Popen([environment / "python", "-m", "mkdocs", "serve", "--dev-addr", url[7:-1]],
-                              cwd=repository, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        assert wait_until(lambda: "Two numbers make a third." in page_text(url + "adding/"), 60), "no first page"
-        tutorial = repository / "source" / "adding.py"
-        tutorial.write_text(ADDING.replace("make a third", "make a sum"), encoding="utf-8")
-        assert wait_until(lambda: "Two numbers make a sum." in page_text(url + "adding/"), 60), "no edit shown"
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+# `mkdocs serve` previews as `literate serve` does: an edit is on its page
+# while the tutorial's tests still run, here until the test opens their
+# gate, and their verdict follows; each change is one line of its own.
+# Stopped by a signal, it leaves no temporary folder.
+WAITING = ADDING.replace("make a third", "make a sum") + """
 
+def test_waits_for_its_gate():
+    import os
+    import time
+
+    while not os.path.exists({gate!r}):
+        time.sleep(0.05)
+"""
+
+
+def test_mkdocs_serve_shows_an_edit_while_its_tests_run(environment, repository, tmp_path):
+    url, gate, temporary = f"http://127.0.0.1:{free_port()}/", tmp_path / "gate", tmp_path / "temporary"
+    temporary.mkdir()
+    with open(tmp_path / "said", "w+", encoding="utf-8") as said:
+        server = subprocess.Popen([environment / "python", "-m", "mkdocs", "serve", "--dev-addr", url[7:-1]],
+                                  cwd=repository, stdout=said, stderr=subprocess.STDOUT,
+                                  env=dict(os.environ, TMPDIR=str(temporary)))
+        try:
+            assert wait_until(lambda: "Two numbers make a third." in page_text(url + "adding/"), 60), "no first page"
+            tutorial = repository / "source" / "adding.py"
+            tutorial.write_text(WAITING.format(gate=str(gate)), encoding="utf-8")
+            assert wait_until(lambda: "Two numbers make a sum." in page_text(url + "adding/"), 60), \
+                "no edit shown while its tests wait"
+            assert "lp-tests--running" in page_text(url + "adding/")
+            gate.touch()
+            assert wait_until(lambda: "2 tests passed" in page_text(url + "adding/"), 60), "no verdict shown"
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+        said.seek(0)
+        lines = said.read()
+    assert "source/adding.py: rebuilt in" in lines and "source/adding.py: 2 tests passed" in lines
+    left = [path.name for path in temporary.iterdir() if path.is_dir()]  # jieba keeps a cache file there
+    assert not left, "a preview stopped by a signal removes its temporary folders"
