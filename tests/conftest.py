@@ -108,7 +108,7 @@ def working_tree_untouched():
 # ## A small project of three lessons
 @pytest.fixture
 def project(tmp_path, monkeypatch):
-    """Three lessons, the project's mkdocs.yml and theme, one build date."""
+    """Three lessons, the project's mkdocs.yml and theme (without the generator's pages), one build date."""
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     for name, title in (("alpha", "Alpha"), ("beta", "Beta"), ("gamma", "Gamma")):
         write(tmp_path / "source", f"{name}.py", lesson(title, f"The {title} lesson."))

@@ -753,7 +753,7 @@ def config_with_languages(folder, locales):
 
 
 def pages_only(tmp_path, capsys, config, pages_dir, cache):
-    """The generator's own pages come from the run's cache after the first time."""
+    """The Markdown pages of the tree, without MkDocs."""
     status = build_docs.main(["--no-run", "--source", str(tmp_path / "source"), "--config", str(config),
                               "--pages-only", str(pages_dir), "--cache-dir", str(cache)])
     out, err = capsys.readouterr()
