@@ -70,7 +70,7 @@ NOT_QUICK = {"real_build", "once_per_run", "browser", "visits"}
 # The longest files run first. pytest-xdist (`--dist loadfile`) hands out
 # files in the order they are collected, and a long file handed out last
 # leaves the other worker idle while it runs.
-LONGEST_FIRST = ["test_browser.py", "test_notebooks.py", "test_browser_actions.py", "test_standard_library.py",
+LONGEST_FIRST = ["test_browser.py", "test_browser_views.py", "test_notebooks.py", "test_browser_actions.py", "test_standard_library.py",
                  "test_any_repository.py", "test_bad_input.py", "test_mutants.py"]
 
 
