@@ -70,7 +70,7 @@ NOT_QUICK = {"real_build", "once_per_run", "browser", "visits"}
 # The longest files run first. pytest-xdist (`--dist loadfile`) hands out
 # files in the order they are collected, and a long file handed out last
 # leaves the other worker idle while it runs.
-LONGEST_FIRST = ["test_browser.py", "test_notebooks.py", "test_browser_actions.py", "test_standard_library.py",
+LONGEST_FIRST = ["test_browser.py", "test_browser_views.py", "test_notebooks.py", "test_browser_actions.py", "test_standard_library.py",
                  "test_any_repository.py", "test_bad_input.py", "test_mutants.py"]
 
 
@@ -108,7 +108,7 @@ def working_tree_untouched():
 # ## A small project of three lessons
 @pytest.fixture
 def project(tmp_path, monkeypatch):
-    """Three lessons, the project's mkdocs.yml and theme, one build date."""
+    """Three lessons, the project's mkdocs.yml and theme (without the generator's pages), one build date."""
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     for name, title in (("alpha", "Alpha"), ("beta", "Beta"), ("gamma", "Gamma")):
         write(tmp_path / "source", f"{name}.py", lesson(title, f"The {title} lesson."))

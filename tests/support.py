@@ -104,11 +104,14 @@ def sampled(path, items):
 
 # ## Builds
 
-def project_config(folder, change=None):
+def project_config(folder, change=None, generator_pages=False):
     """This project's mkdocs.yml, written into `folder` with its paths made
     absolute, so that a site of other sources can be built from anywhere.
-    `change(config)` edits it before it is written."""
+    Without the generator's own chapters unless `generator_pages`: they are
+    most of this site's pages, and a build from a cache of its own renders
+    every one of them. `change(config)` edits it before it is written."""
     config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
+    plugin_settings(config)["generator_pages"] = generator_pages
     config["theme"]["custom_dir"] = str(ROOT / config["theme"]["custom_dir"])
     for plugin in config["plugins"]:
         if isinstance(plugin, dict) and "search" in plugin:

@@ -24,14 +24,17 @@ import literate.parse
 import literate.site
 import literate.swap
 from site_html import code_lines, code_rows_of, squeeze, visible_text
-from support import ROOT, page, run_command, snapshot
+from support import ROOT, page, project_config, run_command, snapshot
 
 GOOD = "# Fine.\nx = 1\n"
 
 
-def build(workdir, *, source="source", site="site", env=None):
+# This project's settings, without the generator's pages unless a test
+# needs them: each build here starts from a cache of its own.
+def build(workdir, *, source="source", site="site", env=None, generator_pages=False):
+    settings = project_config(workdir, generator_pages=generator_pages)
     return run_command("--source", source, "--site-dir", site, "--cache-dir", Path(workdir) / ".cache",
-                       cwd=workdir, env=env)
+                       "--config", settings, cwd=workdir, env=env)
 
 
 def make_sources(folder, files):
@@ -51,10 +54,10 @@ def previous_site(tmp_path_factory):
     return work / "site", snapshot(work / "site")
 
 
-def failed_build(tmp_path, previous_site, files):
+def failed_build(tmp_path, previous_site, files, generator_pages=False):
     site, before = previous_site
     make_sources(tmp_path / "source", {"good.py": GOOD, **files})
-    result = build(tmp_path, site=site)
+    result = build(tmp_path, site=site, generator_pages=generator_pages)
     assert result.returncode == 1, result.stdout + result.stderr
     assert "Traceback" not in result.stderr, result.stderr
     assert snapshot(site) == before, "a failed build changed the previous site"
@@ -284,7 +287,7 @@ def test_pages_with_the_same_url_are_an_error(tmp_path, previous_site):
     stderr = failed_build(tmp_path, previous_site, {
         "a_b.py": GOOD, "a-b.py": GOOD, "Upper.py": GOOD, "upper.py": GOOD,
         "index.py": GOOD, "build_docs.py": GOOD, "test_results.py": GOOD,
-    })
+    }, generator_pages=True)  # the page of build_docs.py is one of them
     readme = failed_build(tmp_path / "readme", previous_site, {"README.py": GOOD, "test-results.py": GOOD})
     assert "source/README.py:1:1: its page / clashes with / of the home page" in readme, readme
     assert "source/test-results.py:1:1: its page /test-results/ clashes with /test-results/ of the test " \
@@ -395,7 +398,8 @@ def test_kill_9_halfway_through_a_build_leaves_the_old_site(tmp_path, previous_s
     staging = tmp_path / ".site.building"
     killed = subprocess.run(
         [sys.executable, "-c", KILLED_AFTER_MKDOCS, str(ROOT), "--source", "source", "--site-dir", "site",
-         "--cache-dir", str(tmp_path / ".cache")], cwd=tmp_path, capture_output=True, text=True)
+         "--cache-dir", str(tmp_path / ".cache"), "--config", str(project_config(tmp_path))], cwd=tmp_path,
+        capture_output=True, text=True)
     assert killed.returncode == -signal.SIGKILL, f"the build was not killed: {killed.stderr}"
     assert (staging / "more" / "index.html").exists(), "the build was not killed halfway"
     assert snapshot(tmp_path / "site") == before

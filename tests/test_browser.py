@@ -1,16 +1,25 @@
 """Every page of the built site, in a real browser, once in each view.
 
-One pass opens each page of the real site once in each of four views
-(light and dark, desktop 1280×800 and phone 390×844; of the generator's
-pages, a few stand for the rest, `view_paths`) and records on that visit
-what every per-page check needs: the layout, the formulas drawn and the
-font that drew them, what the page requested and what failed, its links
-and ids, its permalinks, the contrast of its text, axe-core's findings
-and, for formulas, what screen readers get. The tests below then assert on
-those records, one test result per check, page and view, so a failure
-names all three. The pass runs once per `pytest` run, whichever worker
-asks first (`once_per_run` in conftest.py), and drives a few Chromiums at
-once to use the machine's cores.
+A pass opens each page of the real site once in each of its views (of
+four: light and dark, desktop 1280×800 and phone 390×844; of the
+generator's pages, a few stand for the rest, `view_paths`) and records on
+that visit what every per-page check needs: the layout, the formulas drawn
+and the font that drew them, what the page requested and what failed, its
+links and ids, its permalinks, the contrast of its text, axe-core's
+findings and, for formulas, what screen readers get. The tests below then
+assert on those records, one test result per check, page and view, so a
+failure names all three.
+
+This file's pass covers the first view, where every page is visited and
+links, permalinks and screen readers are checked too, and the dark scheme
+on a phone; `test_browser_views.py` runs the same per-view checks on a
+pass of its own over the other two views. Each file holds both schemes
+and both screens. Two files, so that pytest-xdist (`--dist loadfile`)
+gives each pass a worker: one pass over all four views was the run's
+longest file by far. Each pass runs once
+per `pytest` run, whichever worker asks first (`once_per_run` in
+conftest.py), and drives a few Chromiums at once to use the machine's
+cores.
 
 What needs a fresh page (search, keyboard, copying, the language switch,
 the scheme toggle, the injection vectors) is in `test_browser_actions.py`.
@@ -368,9 +377,9 @@ def reader_screenshot(page, path, view, artifacts):
                     timeout=120_000)
 
 
-def visit_every_page(site, artifacts):
-    """The pass: the pages of each view (`view_paths`), a few browsers at
-    once, each taking the next (page, view) from one queue, the largest
+def visit_every_page(site, artifacts, views):
+    """The pass: the pages of each of `views` (`view_paths`), a few browsers
+    at once, each taking the next (page, view) from one queue, the largest
     pages first. A visit that fails is recorded as its error, for that
     page's tests to report."""
     from axe_playwright_python.sync_playwright import Axe
@@ -378,16 +387,15 @@ def visit_every_page(site, artifacts):
     sizes = {path: len(html) for path, html in site_pages(site)}
     todo = queue.SimpleQueue()
     for path in sorted(sizes, key=lambda path: -sizes[path]):
-        for view in VIEWS:
+        for view in views:
             if path in view_paths(view):
                 todo.put((path, view))
-    records, failures = {view: {} for view in VIEWS}, []
+    records, failures = {view: {} for view in views}, []
 
     def work(base):
         try:
             with chromium() as browser:
-                visitors = {view: Visitor(browser, viewport, color_scheme=scheme)
-                            for view, (scheme, viewport) in VIEWS.items()}
+                visitors = {view: Visitor(browser, VIEWS[view][1], color_scheme=VIEWS[view][0]) for view in views}
                 axe = Axe()
                 while True:
                     try:
@@ -409,8 +417,8 @@ def visit_every_page(site, artifacts):
             worker.join()
         if failures:
             raise failures[0]
-        statuses = link_statuses(base, records["light-desktop"].values())
-    for view in VIEWS:
+        statuses = link_statuses(base, records[FIRST_VIEW].values()) if FIRST_VIEW in records else {}
+    for view in views:
         (artifacts / f"axe-{view}.json").write_text(
             json.dumps({path: record.get("axe") for path, record in sorted(records[view].items())}, indent=1),
             encoding="utf-8")
@@ -432,12 +440,20 @@ def link_statuses(base, records):
     return statuses
 
 
-@pytest.fixture(scope="session")
-def visits(real_site, once_per_run, artifacts, browser_available):
-    def make(folder):
-        (folder / "visits.json").write_text(json.dumps(visit_every_page(real_site, artifacts)), encoding="utf-8")
+# The views of this file's pass; test_browser_views.py, which imports its checks, names its own.
+PASS_VIEWS = (FIRST_VIEW, "dark-phone")
 
-    folder = once_per_run("visits", make)
+
+@pytest.fixture(scope="module")
+def visits(request, real_site, once_per_run, artifacts, browser_available):
+    """The records of the pass over the views of the module that asks (its PASS_VIEWS)."""
+    views = request.module.PASS_VIEWS
+
+    def make(folder):
+        (folder / "visits.json").write_text(json.dumps(visit_every_page(real_site, artifacts, views)),
+                                            encoding="utf-8")
+
+    folder = once_per_run("visits-" + "-".join(views), make)
     return json.loads((folder / "visits.json").read_text(encoding="utf-8"))
 
 
@@ -448,8 +464,21 @@ def record_of(visits, path, view="light-desktop"):
     return record
 
 
-def each_page_and_view(views=VIEWS):
-    return pytest.mark.parametrize("view, path", [(view, path) for view in views for path in view_paths(view)])
+# A check made on each page in each view of a pass (of those that show
+# `screen`, where given): parametrized by the views of the module that
+# collects it, so that test_browser_views.py can run it on its own pass.
+def each_page_and_view(screen=None):
+    def mark(check):
+        check.views_shown = lambda views: [view for view in views if screen is None or VIEWS[view][1] is screen]
+        return check
+    return mark
+
+
+def pytest_generate_tests(metafunc):
+    views_shown = getattr(metafunc.function, "views_shown", None)
+    if views_shown:
+        metafunc.parametrize("view, path", [(view, path) for view in views_shown(metafunc.module.PASS_VIEWS)
+                                            for path in view_paths(view)])
 
 
 each_page = pytest.mark.parametrize("path", view_paths(FIRST_VIEW))
@@ -463,6 +492,8 @@ def test_the_reader_screenshots_are_in_the_artifacts(real_site, visits, artifact
     for own in READER_PAGES:
         for path in (own, "/zh" + own):
             for view, size in READER_SIZES.items():
+                if view not in visits["records"]:
+                    continue  # the other pass's
                 shot = artifacts / reader_screenshot_name(path, view)
                 assert shot.is_file() and shot.stat().st_mtime >= built, f"{shot.name}: not taken in this run"
                 data = shot.read_bytes()
@@ -478,8 +509,14 @@ def test_the_pass_visits_every_page_of_the_site(real_site, visits):
     built = sorted(path for path, _ in site_pages(real_site))
     assert built == sorted(PATHS), "pages of the built site and of the sources differ"
     assert set(GENERATOR_PAGES_IN_EVERY_VIEW) <= set(built), "a page chosen to stand for the generator's is gone"
-    for view in VIEWS:
+    for view in visits["records"]:
         assert sorted(visits["records"][view]) == sorted(view_paths(view)), f"the {view} view missed pages"
+
+
+def test_the_two_passes_check_every_view_once():
+    import test_browser_views
+
+    assert sorted(PASS_VIEWS + test_browser_views.PASS_VIEWS) == sorted(VIEWS)
 
 
 # A page's source file is found by its code column: the file whose lines
@@ -492,15 +529,15 @@ def candidate_sources():
         ROOT / "build_docs.py", *sorted((ROOT / "literate").glob("*.py"))]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def sources(visits):
-    """The source shown on each tutorial page: {path: (source, its lines)}."""
+    """The source shown on each tutorial page of the pass: {path: (source, its lines)}."""
     candidates = [(path, literate.parse.split_lines(shown_code(path)), literate.site.page_name(path).endswith("_zh"))
                   for path in candidate_sources()]
     found = {}
-    for path, record in visits["records"]["light-desktop"].items():
+    for path, record in (item for records in visits["records"].values() for item in records.items()):
         code = (record.get("code") or {})
-        if not code:
+        if not code or path in found:
             continue
         lines = {int(n): text for n, text in code["lines"].items()}
         if not lines:
@@ -533,7 +570,7 @@ def page_scroll_problems(path, layout):
     return problems
 
 
-@each_page_and_view([view for view in VIEWS if VIEWS[view][1] is DESKTOP])
+@each_page_and_view(DESKTOP)
 def test_desktop_commentary_beside_its_code(visits, view, path):
     layout = record_of(visits, path, view)["layout"]
     problems = page_scroll_problems(path, layout)
@@ -554,7 +591,7 @@ def test_desktop_commentary_beside_its_code(visits, view, path):
     report(problems)
 
 
-@each_page_and_view([view for view in VIEWS if VIEWS[view][1] is PHONE])
+@each_page_and_view(PHONE)
 def test_phone_commentary_above_its_code(visits, view, path):
     record = record_of(visits, path, view)
     layout = record["layout"]

@@ -17,16 +17,21 @@ import literate.read
 import literate.write
 from literate import conventions
 from site_html import squeeze, visible_text
-from support import ROOT, page
+from support import page, project_config
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
+
+
+def corpus_settings(folder):
+    """This project's settings, written into `folder`, for the corpus, without the generator's pages (none of the corpus)."""
+    return project_config(folder, lambda config: config.update(docs_dir=str(CORPUS)))
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     folder = tmp_path_factory.mktemp("corpus")
     testing = literate.judge.TutorialTestOptions(run=False, cache_dir=folder / "cache")
-    build_docs.build_site(CORPUS, folder / "site", ROOT / "mkdocs.yml", testing)
+    build_docs.build_site(CORPUS, folder / "site", corpus_settings(folder), testing)
     return folder / "site"
 
 
@@ -63,8 +68,9 @@ def test_a_list_under_a_line_of_text_is_a_list_and_an_unindented_line_ends_it(si
     assert found["items"].count("<li>") == items and "- " not in found["items"]
 
 
-def test_the_seed_page_list_is_a_list(site_of_our_own):
-    docs = commentary(site_of_our_own, "zh/autograd/autograd")
+# Our own pages: the seed's Chinese page, on the real site (conftest.py), built once for every test that reads it.
+def test_the_seed_page_list_is_a_list(real_site):
+    docs = commentary(real_site, "zh/autograd/autograd")
     assert re.search(r"<p>本文档主要包括:</p>\s*<ul>\s*<li>使用 PyTorch 定义一个可求导函数的方法</li>", docs)
     assert re.search(r"</ul>\s*<p>本文档用于求导的函数示例是:", docs)
     assert "方法。通过继承" in docs
@@ -134,7 +140,7 @@ def test_a_formula_written_again_on_a_page_is_converted_once_and_each_bad_one_is
 
 def test_the_mkdocs_setting_reaches_every_page(tmp_path):
     (tmp_path / "docs").mkdir()
-    config = literate.publish.load_mkdocs_config(ROOT / "mkdocs.yml", tmp_path / "docs", tmp_path / "site")
+    config = literate.publish.load_mkdocs_config(corpus_settings(tmp_path), tmp_path / "docs", tmp_path / "site")
     config.plugins["literate"].config.line_breaks = "keep"
     testing = literate.judge.TutorialTestOptions(run=False, cache_dir=tmp_path / "cache")
     files = literate.build.make_pages(CORPUS, config, testing).files
@@ -224,14 +230,6 @@ def test_readable_folder_names(folder, readable):
     assert conventions.readable_folder_name(folder) == readable
 
 
-# Our own pages: the seed's Chinese page, built from source/ without running
-# its tests (their verdicts are test_site.py's business).
-@pytest.fixture(scope="module")
-def site_of_our_own(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("own")
-    testing = literate.judge.TutorialTestOptions(run=False, cache_dir=folder / "cache")
-    build_docs.build_site(ROOT / "source", folder / "site", ROOT / "mkdocs.yml", testing)
-    return folder / "site"
 
 
 # --- The math font ---------------------------------------------------------

@@ -12,7 +12,7 @@ import literate.render
 import literate.site
 import literate.write
 from contract import check_contract
-from support import plugin_settings, project_config, run_build, write
+from support import project_config, run_build, write
 
 
 def rendered(text, name="attention"):
@@ -126,7 +126,7 @@ def linked(tmp_path, monkeypatch):
     write(source, "01_first/two.py", '"""\n---\ntitle: Two, from its front matter\nsummary: The second page.\n---\n"""\n\nx = 2\n')
     write(source, "02_second/three.py", '"""\n# Three\n"""\n\nx = 3\n')
     write(source, "02_second/three_zh.py", '"""\n# 三\n"""\n\nx = 3\n')
-    project_config(tmp_path, lambda config: plugin_settings(config).update(generator_pages=False))
+    project_config(tmp_path)
     return tmp_path
 
 

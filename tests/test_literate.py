@@ -18,7 +18,7 @@ import literate.testrun
 import literate.judge
 import literate.render
 import literate.publish
-from support import ROOT, code_facts, run_command
+from support import ROOT, code_facts, project_config, run_command
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -174,7 +174,8 @@ def test_the_build_names_a_file_it_cannot_round_trip_and_writes_no_text_for_it(t
     source.mkdir()
     (source / "tabs.py").write_text("# Tabbed.\n\nif True:\n\tx = 1\n", encoding="utf-8")
     (source / "fine.py").write_text("# Fine.\n\nx = 1\n", encoding="utf-8")
-    result = run_command("--source", str(source), "--site-dir", str(site_dir), "--cache-dir", str(tmp_path / "cache"))
+    result = run_command("--source", str(source), "--site-dir", str(site_dir), "--cache-dir", str(tmp_path / "cache"),
+                         "--config", project_config(tmp_path))
     assert result.returncode == 0, result.stderr
     assert re.search(r"tabs\.py:4: warning: .*no literate text", result.stderr)
     assert "fine.py" not in result.stderr
@@ -189,7 +190,8 @@ def test_a_page_from_both_a_py_and_a_py_txt_is_an_error(tmp_path):
     source.mkdir()
     (source / "twice.py").write_text("x = 1\n", encoding="utf-8")
     (source / "twice.py.txt").write_text("Text::\n\n    x = 1\n", encoding="utf-8")
-    result = run_command("--source", str(source), "--site-dir", str(site_dir), "--cache-dir", str(tmp_path / "cache"))
+    result = run_command("--source", str(source), "--site-dir", str(site_dir), "--cache-dir", str(tmp_path / "cache"),
+                         "--config", project_config(tmp_path))
     assert result.returncode == 1
     assert "twice.py.txt: page 'twice' already comes from" in result.stderr
     assert "Traceback" not in result.stderr
@@ -269,7 +271,7 @@ def test_a_text_first_source_that_would_not_come_back_warns_at_its_line(tmp_path
     (source / "tabbed.py.txt").write_text("Tabbed\n======\n\nA dict::\n\n    x = {\n\t1: 2}\n", encoding="utf-8")
     (source / "fine.py.txt").write_text("Fine\n====\n\nCode::\n\n    x = 1\n", encoding="utf-8")
     status = build_docs.main(["--no-run", "--source", str(source), "--site-dir", str(tmp_path / "site"),
-                              "--cache-dir", str(tmp_path / "cache")])
+                              "--cache-dir", str(tmp_path / "cache"), "--config", str(project_config(tmp_path))])
     err = capsys.readouterr().err
     assert status == 0, err
     assert re.search(r"tabbed\.py\.txt:7: warning: text -> code -> text changes this line", err), err

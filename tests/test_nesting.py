@@ -14,7 +14,7 @@ import literate.publish
 import literate.site
 from contract import check_contract
 from site_html import code_lines, squeeze, visible_text
-from support import ROOT, plugin_settings, project_config, run_build, write
+from support import ROOT, project_config, run_build, write
 
 # The package `c`, three folders down: its `__init__.py` is its main
 # implementation, as in series of packages.
@@ -124,7 +124,7 @@ def pages_of_tree(tree, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     for name, text in tree.items():
         write(tmp_path / "source", name, text)
-    project_config(tmp_path, lambda config: plugin_settings(config).update(generator_pages=False))
+    project_config(tmp_path)
     status, _, err = run_build(tmp_path, capsys, "site", "cache", "--pages-only", str(tmp_path / "pages"))
     assert status == 0, err
     return lambda path: (tmp_path / "pages" / path).read_text(encoding="utf-8"), err
@@ -258,7 +258,7 @@ def test_breadcrumbs_name_every_section_above_a_page(tmp_path, monkeypatch, caps
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     for name, text in TREE.items():
         write(tmp_path / "source", name, text)
-    project_config(tmp_path, lambda config: plugin_settings(config).update(generator_pages=False))
+    project_config(tmp_path)
     status, _, err = run_build(tmp_path, capsys)
     assert status == 0, err
 

@@ -21,7 +21,7 @@ import literate.read
 import literate.render
 import literate.textfirst
 from literate import STAGES
-from support import ROOT, Counted, build_project, lesson, run_build, snapshot, write
+from support import ROOT, Counted, build_project, lesson, project_config, run_build, snapshot, write
 
 STDLIB = Path(sysconfig.get_paths()["stdlib"])
 # The pages of this site's own that are rendered from a source: the guide's and the generator's.
@@ -78,7 +78,10 @@ def test_warnings_of_a_cached_page_are_printed_again(project, capsys, monkeypatc
     assert second == first
 
 
+# With the generator's pages, which are cached as the tutorials are: the
+# build after the first renders only the damaged one.
 def test_a_damaged_cache_entry_is_rendered_again(project, capsys, monkeypatch):
+    project_config(project, generator_pages=True)
     build_project(project, capsys, "site", "cache", "--pages-only", str(project / "pages"))
     first = snapshot(project / "pages")
     entries = sorted((project / "cache" / "pages").glob("*.pickle"))

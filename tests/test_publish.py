@@ -9,7 +9,8 @@ import subprocess
 import sys
 
 import pytest
-from support import ROOT, CONFIG
+import yaml
+from support import ROOT, CONFIG, plugin_settings
 
 
 OWNER_REPO = re.match(r"https://github\.com/([^/]+/[^/]+?)/?$", CONFIG["repo_url"]).group(1)
@@ -59,7 +60,9 @@ def project(tmp_path_factory):
     work = tmp_path_factory.mktemp("publish")
     project = work / "project"
     shutil.copytree(ROOT / "site_templates", project / "site_templates")
-    shutil.copy(ROOT / "mkdocs.yml", project / "mkdocs.yml")
+    settings = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
+    plugin_settings(settings)["generator_pages"] = False  # the generator's chapters are this repository's own
+    (project / "mkdocs.yml").write_text(yaml.safe_dump(settings, allow_unicode=True), encoding="utf-8")
     (project / "source" / "01_sums").mkdir(parents=True)
     shutil.copy(ROOT / "source" / "search_words_zh.txt", project / "source")
     (project / "source" / "01_sums" / "adding.py").write_text(ADDING.format(three=3), encoding="utf-8")

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from literate.commentary import MATHML_TAGS, make_markdown, render_commentary
-from support import ROOT, plugin_settings, project_config
+from support import ROOT, project_config
 
 
 # Each vector calls alert(): its number says which one ran, were one to run.
@@ -124,8 +124,9 @@ def build_vector_site(work):
     for number, vector in enumerate(VECTORS):
         (chapter / f"title_{number}.py").write_text(title_source(vector), encoding="utf-8")
     (chapter / "untranslated_zh.py").write_text(title_source(VECTORS[1]), encoding="utf-8")  # gets a notice
-    # The generator's pages would hold no vector but in the navigation, which every page of the vectors' shows.
-    settings = project_config(work, lambda config: plugin_settings(config).update(generator_pages=False))
+    # Without the generator's pages (project_config's default): they would hold no vector but in the
+    # navigation, which every page of the vectors' shows.
+    settings = project_config(work)
     result = subprocess.run([sys.executable, str(ROOT / "build_docs.py"), "--config", str(settings), "--source", "source",
                              "--site-dir", "site", "--cache-dir", "cache", "--no-run"], cwd=work, capture_output=True,
                             text=True)

@@ -373,10 +373,12 @@ def test_syntax_error_names_file_line_and_keeps_the_old_site(tmp_path):
     source, site_dir = tmp_path / "source", tmp_path / "site"
     source.mkdir()
     (source / "good.py").write_text("# Fine.\nx = 1\n", encoding="utf-8")
-    assert run_command("--source", str(source), "--site-dir", str(site_dir), "--cache-dir", str(tmp_path / "cache")).returncode == 0
+    building = ("--source", source, "--site-dir", site_dir, "--cache-dir", tmp_path / "cache", "--config",
+                project_config(tmp_path))
+    assert run_command(*building).returncode == 0
     before = {p: p.read_bytes() for p in site_dir.rglob("*") if p.is_file()}
     (source / "good.py").write_text("# Broken.\nx = (1,\n", encoding="utf-8")
-    result = run_command("--source", str(source), "--site-dir", str(site_dir), "--cache-dir", str(tmp_path / "cache"))
+    result = run_command(*building)
     assert result.returncode == 1
     assert re.search(r"good\.py:2:\d+: .+", result.stderr.strip())
     assert "Traceback" not in result.stderr
@@ -770,7 +772,7 @@ def config_with_languages(folder, locales):
 
 
 def pages_only(tmp_path, capsys, config, pages_dir, cache):
-    """The generator's own pages come from the run's cache after the first time."""
+    """The Markdown pages of the tree, without MkDocs."""
     status = build_docs.main(["--no-run", "--source", str(tmp_path / "source"), "--config", str(config),
                               "--pages-only", str(pages_dir), "--cache-dir", str(cache)])
     out, err = capsys.readouterr()
