@@ -56,6 +56,7 @@ class Page:
     lang: str
     title: str = ""  # known here only for the site's own pages; a source's page is titled by rendering it
     summary: str = ""  # likewise: the first line of its introduction, for the home page
+    generator: bool = False  # a page of the guide or of the generator's own sources: no tutorial
     # `parse_code` of its text, when finding the site parsed it already (an `__init__.py`)
     parsed: object = field(default=None, compare=False, repr=False)
 

@@ -108,13 +108,14 @@ def find_chapters(source_dir, config_dir, languages, generator_pages=False):
     if generator_pages:
         guide = {language.locale: (words(language.locale)["guide"], "") for language in languages}
         chapters.append(Chapter(GUIDE, guide, [
-            *(Page(path, f"{GUIDE}/{NUMERIC_PREFIX.sub('', page_name(path))}", repo_path(path, config_dir), english)
-              for path in guide_files()),
+            *(Page(path, f"{GUIDE}/{NUMERIC_PREFIX.sub('', page_name(path))}", repo_path(path, config_dir), english,
+                   generator=True) for path in guide_files()),
             Page(None, SETTINGS_PAGE, "", english, "Configuration", "Every setting of the plugin, with its default."),
         ], about=True))
         generator = {language.locale: (words(language.locale)["generator"], "") for language in languages}
         chapters.append(Chapter("", generator, [
-            Page(path, generator_page_name(path), repo_path(path, config_dir), english) for path in generator_files()],
+            Page(path, generator_page_name(path), repo_path(path, config_dir), english, generator=True)
+            for path in generator_files()],
             about=True))
     return chapters
 
@@ -139,16 +140,10 @@ def generator_page_name(path):
     return GENERATOR_PAGE if path.parent == ROOT else f"{GENERATOR_FOLDER}/{path.stem}"
 
 
-# A series' page asks this three times: the lists are made only for a
-# source in one of their folders (listing the guide's each time cost more
-# than the rest).
+# Finding the site marks the guide's and the generator's pages: a page
+# asks several times a build, and a preview builds on every edit.
 def is_generator_page(page):
-    if page.source is None:
-        return False
-    path = Path(page.source).resolve()
-    if path.parent == ROOT / GENERATOR_FOLDER / GUIDE:
-        return path in guide_files()
-    return path.parent in (ROOT, ROOT / GENERATOR_FOLDER) and path in generator_files()
+    return page.generator
 
 
 # Every chapter and section, each before the sections in it.
