@@ -35,7 +35,7 @@ import ast
 import posixpath
 
 from literate.parse import commentary_of, split_lines
-from literate.site import NOTEBOOK_SUFFIX, download_name, is_generator_page
+from literate.site import NOTEBOOK_SUFFIX, download_name
 from literate.commentary import translate_series_conventions
 from literate.render import literal_markers_removed
 
@@ -72,7 +72,7 @@ assert not failed, "failed: " + ", ".join(failed)
 # cells hold the commentary as the page reads it, before it is rendered:
 # Jupyter renders it, math included, itself.
 def notebook_download(page, code, parsed):
-    if is_generator_page(page):
+    if page.generator:
         return {}
     name = download_name(page)
     tests = [function for function, _ in parsed.tests]

@@ -60,9 +60,10 @@ from literate.notebook import notebook_download
 def render_pages(pages, texts, cache_dir, console, links=None, line_breaks="join", processes=True, meanwhile=None):
     """{page: its `render.RenderedPage`}, and the warnings."""
     jobs, rendered = [], {}
+    settings = [line_breaks, str(links)]  # the same for every page: made once, not once a page
     for page in pages:
         read = texts[page.source]
-        key = None if isinstance(read, SourceError) else render_key(page, read.data, links, line_breaks)
+        key = None if isinstance(read, SourceError) else render_key(page, read.data, settings)
         entry = Path(cache_dir) / "pages" / f"{path_digest(page.source)}.pickle"
         stored = cached_rendering(entry, key)
         if stored is None:
@@ -121,8 +122,8 @@ def render_source_page(job):
 PAGE_IDENTITY = ("source", "name", "repo_path", "lang")
 
 
-def render_key(page, source, links, line_breaks):
-    identity = [str(getattr(page, name)) for name in PAGE_IDENTITY] + [line_breaks, str(links)]
+def render_key(page, source, settings):
+    identity = [str(getattr(page, name)) for name in PAGE_IDENTITY] + settings
     return fingerprint([renderer_fingerprint(), identity], [("source", source)])
 
 

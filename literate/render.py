@@ -26,7 +26,7 @@ from literate.read import SourceError
 from literate.textfirst import LITERATE_SUFFIX, check_same, code_to_literate_text
 from literate.parse import CodeFacts, parse_code, split_lines
 from literate.frontmatter import FrontMatter, read_front_matter
-from literate.site import NOTEBOOK_SUFFIX, download_name, is_generator_page, untitled_name, words
+from literate.site import NOTEBOOK_SUFFIX, download_name, untitled_name, words
 from literate.links import SourceLinks
 from literate.conventions import LIST_ITEM, readable_folder_name
 from literate.commentary import SERIES_TITLE, make_markdown, render_commentary
@@ -478,7 +478,7 @@ def render_page(page, text, parsed=None, links=None, line_breaks="join", downloa
     body = PageBody(front_matter(
         title=html.escape(title, quote=False), lang=page.lang, source_path=page.repo_path,
         hide=["navigation", "toc"], downloads=download_links(page, downloads), **authors_meta(front),
-        **({"about": True} if is_generator_page(page) else {}),
+        **({"about": True} if page.generator else {}),
     ), f'<div class="lp-page" lang="{page.lang}">\n', tuple(rows), tests, tests_end, frozenset(anchors),
         anchored_links=tuple(report.anchored_links))
     return RenderedPage(title, summary_html(summary, page, links), tuple(report.found), downloads, body,

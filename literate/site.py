@@ -140,12 +140,6 @@ def generator_page_name(path):
     return GENERATOR_PAGE if path.parent == ROOT else f"{GENERATOR_FOLDER}/{path.stem}"
 
 
-# Finding the site marks the guide's and the generator's pages: a page
-# asks several times a build, and a preview builds on every edit.
-def is_generator_page(page):
-    return page.generator
-
-
 # Every chapter and section, each before the sections in it.
 def all_chapters(chapters):
     for chapter in chapters:

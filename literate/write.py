@@ -22,7 +22,7 @@ from literate.read import BuildError, display_path, read_source, write_if_change
 from literate.settings import settings_reference
 from literate.model import NOT_RUN, RUNNING, Page
 from literate.site import (
-    SETTINGS_PAGE, TEST_RESULTS_PAGE, all_chapters, is_generator_page, language_of, page_url, pages_of,
+    SETTINGS_PAGE, TEST_RESULTS_PAGE, all_chapters, language_of, page_url, pages_of,
     translations, url_from, words,
 )
 from literate.links import SourceLinks
@@ -115,7 +115,7 @@ def markdown_text(text):
 
 def render_test_results(pages, shown, languages, lang):
     said = words(lang)
-    tutorials = [page for page in pages if not is_generator_page(page)]
+    tutorials = [page for page in pages if not page.generator]
 
     def ran(page):
         return shown.verdict(page) is not None and shown.verdict(page).status not in (NOT_RUN, RUNNING)
@@ -291,7 +291,7 @@ def render_notice(page, title, language, languages):
         title=html.escape(title))
     return front_matter(
         title=html.escape(title, quote=False), lang=language.locale, source_path=page.repo_path,
-        search={"exclude": True}, hide=["navigation", "toc"], **({"about": True} if is_generator_page(page) else {}),
+        search={"exclude": True}, hide=["navigation", "toc"], **({"about": True} if page.generator else {}),
     ) + f'<p class="lp-untranslated" lang="{language.locale}">{sanitize(notice)}</p>\n'
 
 

@@ -68,7 +68,7 @@ def test_tutorials_are_found():
 
 
 def test_the_generators_pages_have_no_notebook(pages):
-    generator = [made for page, _, made in pages.values() if literate.site.is_generator_page(page)]
+    generator = [made for page, _, made in pages.values() if page.generator]
     assert len(generator) > 10
     assert not [name for made in generator for name in made.downloads if name.endswith(literate.site.NOTEBOOK_SUFFIX)]
 
