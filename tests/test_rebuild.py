@@ -10,6 +10,7 @@ import literate.judge
 import literate.rebuild
 import literate.publish
 import literate.read
+import literate.write
 from literate.render import page_downloads
 from site_html import code_lines
 from support import build_project, clean_build, lesson, snapshot, write
@@ -139,6 +140,30 @@ def test_a_preview_shows_an_edited_summary_on_the_home_pages(project, capsys):
     site = snapshot(project / "site")
     assert "The <em>edited</em> Beta lesson." in site["index.html"].decode()
     assert "贝塔这一课，<em>改过了</em>。" in site["zh/index.html"].decode()
+    assert site == clean_build(project, capsys)
+
+
+# The home pages show every folder's introduction, in both languages: an
+# edit of a tutorial renders none of them again, and an edited
+# introduction reaches both home pages, as a whole build would show it.
+def test_a_preview_renders_again_only_the_introductions_an_edit_changed(project, capsys, monkeypatch):
+    preview = in_both_languages(project)
+    write(project / "source", "__init__.py", '"""\n# The course\n\nStart at [Alpha](alpha.py).\n"""\n')
+    write(project / "source" / "basics", "one.py", lesson("One", "The first one."))
+    write(project / "source" / "basics", "__init__.py", '"""\n# Basics\n\nWhere [Beta](../beta.py) starts.\n"""\n')
+    preview_build(project, preview)
+    rendered, introduction_html = [], literate.write.introduction_html
+    monkeypatch.setattr(literate.write, "introduction_html",
+                        lambda intro, *rest, **options: rendered.append(intro) or introduction_html(intro, *rest, **options))
+    write(project / "source", "beta.py", lesson("Beta", "The Beta lesson, edited."))
+    preview_build(project, preview)
+    assert rendered == []
+    write(project / "source" / "basics", "__init__.py", '"""\n# Basics\n\nWhere [Beta](../beta.py) *begins*.\n"""\n')
+    preview_build(project, preview)
+    assert rendered == ["Where [Beta](../beta.py) *begins*."] * 2  # in English, and in Chinese for want of a translation
+    site = snapshot(project / "site")
+    assert 'Where <a href="beta/">Beta</a> <em>begins</em>.' in site["index.html"].decode()
+    assert 'Where <a href="beta/">Beta</a> <em>begins</em>.' in site["zh/index.html"].decode()
     assert site == clean_build(project, capsys)
 
 
