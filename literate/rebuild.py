@@ -57,14 +57,19 @@ from literate.plugin import forget_the_last_pages_languages, move_into, split_se
 #
 # Each language is built as mkdocs-static-i18n builds it, its settings put
 # back by its `on_config`; the last one also builds the site's own pages
-# (404, `sitemap.xml` with the build date, which a save moves outside git).
+# (404, `sitemap.xml` with the build date, which a save moves outside git)
+# when the build date (a day: `mkdocs.utils.get_build_date`) is not the one
+# they show: they show nothing else an edit that keeps every title changes.
 # The search entries of a page built again take the place of its old ones,
 # among all the languages' entries that the plugin merges into the index,
 # which is then split per language again. Everything is written beside the
 # site and moved in only when every page is built and MkDocs warned of
 # nothing (a preview builds in strict mode too).
-def build_pages_again(config, changed, site_dir):
-    """Build the files at the paths `changed` (relative to `docs_dir`) again into `site_dir`."""
+def build_pages_again(config, changed, site_dir, dated=True):
+    """Build the files at the paths `changed` (relative to `docs_dir`) again into `site_dir`.
+
+    `dated`: whether the build date changed since the site's own pages were built.
+    """
     plugin, i18n = config.plugins["literate"], config.plugins.get("i18n")
     search = config.plugins.get("material/search") or config.plugins.get("search")
     site_dir = Path(site_dir)
@@ -84,7 +89,7 @@ def build_pages_again(config, changed, site_dir):
                     i18n.current_language = language
                     i18n.on_config(config)
                 if language == last_language(plugin):
-                    build_the_sites_own_pages(config, built, plugin)
+                    build_the_sites_own_pages(config, built, plugin, dated)
                 for file in pages:
                     if not build_page_again(file, config, built, search, i18n):
                         return False
@@ -114,11 +119,13 @@ def last_language(plugin):
     return list(plugin.built)[-1]
 
 
-def build_the_sites_own_pages(config, built, plugin):
+def build_the_sites_own_pages(config, built, plugin, dated=True):
     built_on = get_build_date()
     for kept in plugin.built.values():
         for file in kept.files.documentation_pages():
             file.page.update_date = built_on  # as MkDocs gives it to each page it makes
+    if not dated:
+        return
     forget_the_last_pages_languages(config)
     for template in sorted(config.theme.static_templates):
         write_template(template, config, built)

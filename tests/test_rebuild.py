@@ -143,6 +143,25 @@ def test_a_preview_shows_an_edited_summary_on_the_home_pages(project, capsys):
     assert site == clean_build(project, capsys)
 
 
+# The site's own pages (404, `sitemap.xml`) show the build date, and
+# nothing else that an edit keeping every title changes: an edit on the
+# same day builds them not again, one on the next day does.
+@pytest.mark.parametrize("epoch, built", [("1700003600", []),  # an hour after the fixture's date
+                                          ("1700086400", ["404.html", "sitemap.xml"])])  # the next day
+def test_a_preview_builds_the_sites_own_pages_again_when_the_date_changed(epoch, built, project, capsys,
+                                                                           monkeypatch):
+    preview = in_both_languages(project)
+    preview_build(project, preview)
+    templates, write_template = [], literate.rebuild.write_template
+    monkeypatch.setattr(literate.rebuild, "write_template",
+                        lambda name, *rest: templates.append(name) or write_template(name, *rest))
+    write(project / "source", "beta.py", lesson("Beta", "The Beta lesson, edited."))
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch)
+    preview_build(project, preview)
+    assert sorted(templates) == built
+    assert snapshot(project / "site") == clean_build(project, capsys)
+
+
 # The home pages show every folder's introduction, in both languages: an
 # edit of a tutorial renders none of them again, and an edited
 # introduction reaches both home pages, as a whole build would show it.
