@@ -234,6 +234,7 @@ class PreviewSite:
 
     def __init__(self, folder):
         self.docs_dir = Path(folder) / "pages"
+        self.scratch = Path(folder) / "edit"  # where an edit's pages are built, to be moved into the site
         self.files = None  # the pages MkDocs read last, as `run_mkdocs` had them
         self.inputs = None  # all else MkDocs read for the site as it is (`inputs_of`); None until there is one
         self.config = None  # the settings of the last whole build; None until there is one to build on
@@ -268,7 +269,7 @@ class PreviewSite:
         kept.plugins[PLUGIN_NAME].pages = config.plugins[PLUGIN_NAME].pages
         dated = self.inputs is None or inputs[-1] != self.inputs[-1]
         try:
-            if not build_pages_again(kept, changed, site_dir, dated):
+            if not build_pages_again(kept, changed, site_dir, self.scratch, dated):
                 return False
         except Exception:
             return False

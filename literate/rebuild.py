@@ -13,7 +13,7 @@ site that build would make.
 
 import gzip
 import logging
-import tempfile
+import shutil
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -62,56 +62,63 @@ from literate.plugin import forget_the_last_pages_languages, move_into, split_se
 # they show: they show nothing else an edit that keeps every title changes.
 # The search entries of a page built again take the place of its old ones,
 # among all the languages' entries that the plugin merges into the index,
-# which is then split per language again. Everything is written beside the
-# site and moved in only when every page is built and MkDocs warned of
-# nothing (a preview builds in strict mode too).
-def build_pages_again(config, changed, site_dir, dated=True):
-    """Build the files at the paths `changed` (relative to `docs_dir`) again into `site_dir`.
+# which is then split per language again. Everything is written into
+# `scratch`, a folder beside the site, and moved in only when every page is
+# built and MkDocs warned of nothing (a preview builds in strict mode too).
+# The preview keeps that folder, emptied of files, for its next edit: the
+# same few folders made and removed on every edit cost more than building
+# the page in them. A build that fails or gives up empties it whole.
+def build_pages_again(config, changed, site_dir, scratch, dated=True):
+    """Build the files at the paths `changed` (relative to `docs_dir`) again into `site_dir`, through `scratch`.
 
     `dated`: whether the build date changed since the site's own pages were built.
     """
     plugin, i18n = config.plugins["literate"], config.plugins.get("i18n")
     search = config.plugins.get("material/search") or config.plugins.get("search")
-    site_dir = Path(site_dir)
+    site_dir, scratch = Path(site_dir), Path(scratch)
     warnings = CountHandler()
     warnings.setLevel(logging.WARNING)
     logging.getLogger("mkdocs").addHandler(warnings)
     edited = {language: [file for file in map(built.files.get_file_from_path, changed) if file is not None]
               for language, built in plugin.built.items()}
-    with tempfile.TemporaryDirectory(prefix=".edit-", dir=site_dir.parent) as scratch:
-        config["site_dir"] = scratch
-        try:
-            for language, built in plugin.built.items():
-                pages = [file for file in edited[language] if file.is_documentation_page()]
-                if not pages and language != last_language(plugin):
-                    continue
-                if i18n is not None:
-                    i18n.current_language = language
-                    i18n.on_config(config)
-                if language == last_language(plugin):
-                    build_the_sites_own_pages(config, built, plugin, dated)
-                for file in pages:
-                    if not build_page_again(file, config, built, search, i18n):
-                        return False
-                for file in built.files.documentation_pages():
-                    file.page.validate_anchor_links(files=built.files, log_level=config.validation.links.anchors)
-            for file in (file for files in edited.values() for file in files):
-                if not file.is_documentation_page():
-                    point_at(file, scratch)
-                    file.copy_file()
-            if warnings.get_counts():
-                raise Abort(f"Aborted with {len(warnings.counts)} warnings in strict mode!")
+    scratch.mkdir(parents=True, exist_ok=True)
+    config["site_dir"] = str(scratch)
+    moved = False
+    try:
+        for language, built in plugin.built.items():
+            pages = [file for file in edited[language] if file.is_documentation_page()]
+            if not pages and language != last_language(plugin):
+                continue
             if i18n is not None:
-                i18n.reconfigure_search_index(config)
-            elif search is not None:
-                search.on_post_build(config=config)
-            split_search_index(config)
-            move_into(Path(scratch), site_dir)
-        finally:
-            config["site_dir"] = str(site_dir)
-            logging.getLogger("mkdocs").removeHandler(warnings)
-            for file in (file for files in edited.values() for file in files):
-                point_at(file, site_dir)
+                i18n.current_language = language
+                i18n.on_config(config)
+            if language == last_language(plugin):
+                build_the_sites_own_pages(config, built, plugin, dated)
+            for file in pages:
+                if not build_page_again(file, config, built, search, i18n):
+                    return False
+            for file in built.files.documentation_pages():
+                file.page.validate_anchor_links(files=built.files, log_level=config.validation.links.anchors)
+        for file in (file for files in edited.values() for file in files):
+            if not file.is_documentation_page():
+                point_at(file, scratch)
+                file.copy_file()
+        if warnings.get_counts():
+            raise Abort(f"Aborted with {len(warnings.counts)} warnings in strict mode!")
+        if i18n is not None:
+            i18n.reconfigure_search_index(config)
+        elif search is not None:
+            search.on_post_build(config=config)
+        split_search_index(config)
+        move_into(scratch, site_dir)
+        moved = True
+    finally:
+        config["site_dir"] = str(site_dir)
+        logging.getLogger("mkdocs").removeHandler(warnings)
+        for file in (file for files in edited.values() for file in files):
+            point_at(file, site_dir)
+        if not moved:
+            shutil.rmtree(scratch, ignore_errors=True)
     return True
 
 

@@ -49,6 +49,8 @@ def test_a_preview_builds_only_the_edited_pages_into_what_a_whole_build_gives(pr
                       lambda page, *rest: built.append(page.file.src_uri) or write_page(page, *rest))
         preview_build(project, preview)
     assert sorted(built) == ["en/beta.md", "zh/beta.md"]
+    # Built beside the site and moved in, the files leave their folders there for the next edit.
+    assert any(preview.scratch.iterdir()) and not any(path.is_file() for path in preview.scratch.rglob("*"))
     rewritten = [path.relative_to(preview.docs_dir).as_posix() for path, mtime in pages_before.items()
                  if path.stat().st_mtime_ns != mtime]
     assert sorted(rewritten) == ["en/beta.ipynb", "en/beta.md", "en/beta.py", "en/beta.py.txt",  # the page, its downloads
@@ -110,6 +112,7 @@ def test_a_preview_edit_that_fails_leaves_the_site_as_it_was(project, capsys, mo
             preview_build(project, preview)
     assert len(attempts) == 2  # the edited pages alone, then every page
     assert snapshot(project / "site") == before
+    assert not any(path.is_file() for path in preview.scratch.rglob("*"))  # nothing of the failed edit is kept
     preview_build(project, preview)
     assert snapshot(project / "site") == clean_build(project, capsys)
 
