@@ -176,13 +176,15 @@ def test_a_preview_renders_again_only_the_introductions_an_edit_changed(project,
     preview_build(project, preview)
     rendered, introduction_html = [], literate.write.introduction_html
     monkeypatch.setattr(literate.write, "introduction_html",
-                        lambda intro, *rest, **options: rendered.append(intro) or introduction_html(intro, *rest, **options))
+                        lambda intro, *rest, **options: rendered.append(intro)
+                        or introduction_html(intro, *rest, **options))
     write(project / "source", "beta.py", lesson("Beta", "The Beta lesson, edited."))
     preview_build(project, preview)
     assert rendered == []
     write(project / "source" / "basics", "__init__.py", '"""\n# Basics\n\nWhere [Beta](../beta.py) *begins*.\n"""\n')
     preview_build(project, preview)
-    assert rendered == ["Where [Beta](../beta.py) *begins*."] * 2  # in English, and in Chinese for want of a translation
+    # In English, and in Chinese for want of a translation.
+    assert rendered == ["Where [Beta](../beta.py) *begins*."] * 2
     site = snapshot(project / "site")
     assert 'Where <a href="beta/">Beta</a> <em>begins</em>.' in site["index.html"].decode()
     assert 'Where <a href="beta/">Beta</a> <em>begins</em>.' in site["zh/index.html"].decode()
