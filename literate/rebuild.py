@@ -65,9 +65,10 @@ from literate.plugin import forget_the_last_pages_languages, move_into, split_se
 # which is then split per language again. Everything is written into
 # `scratch`, a folder beside the site, and moved in only when every page is
 # built and MkDocs warned of nothing (a preview builds in strict mode too).
-# The preview keeps that folder, emptied of files, for its next edit: the
-# same few folders made and removed on every edit cost more than building
-# the page in them. A build that fails or gives up empties it whole.
+# The preview keeps that folder, emptied of files, for its next edit: on a
+# busy disk, making and removing the same few folders on every edit took
+# as long as building the page in them. A build that fails or gives up
+# empties it whole.
 def build_pages_again(config, changed, site_dir, scratch, dated=True):
     """Build the files at the paths `changed` (relative to `docs_dir`) again into `site_dir`, through `scratch`.
 

@@ -4,11 +4,13 @@
 Each rendered page gets what its tests showed, and goes where MkDocs reads.
 
 In: the site's chapters, each page's rendering and its tests' verdict,
-and where every source is published. Out: the files of MkDocs' folder, in memory, one tree per language: each page with its status line,
-test marks and citation marks, a notice where a translation is missing, a
-home page per language, "Test results", and the math font; and each
-tutorial's page as data for the plugin: its HTML, its code columns apart,
-and its anchors.
+where every source is published, and the cache folder. Out: each folder's
+introduction rendered for the home pages, kept in the cache; the files of
+MkDocs' folder, in memory, one tree per language: each page with its
+status line, test marks and citation marks, a notice where a translation
+is missing, a home page per language, "Test results", and the math font;
+and each tutorial's page as data for the plugin: its HTML, its code
+columns apart, and its anchors.
 """
 
 import functools
@@ -212,11 +214,10 @@ def render_index(chapters, shown, introductions, language, languages, config):
 # section's index page, made from the same file, warns at its line. The
 # source folder's own `__init__.py` has no page but the home page: its
 # warnings are `home_warnings`.
-def introduction_html(intro, folder, locale, targets, report=lambda message, quote: None):
+def introduction_html(intro, folder, locale, targets, report):
     md = make_markdown(report)
-    if folder is not None and targets is not None:
-        reader = Page(folder / "__init__.py", "", "", locale)
-        md.treeprocessors.register(SourceLinks(md, reader, targets, from_home=True), "lp_source_links", 4)
+    reader = Page(folder / "__init__.py", "", "", locale)
+    md.treeprocessors.register(SourceLinks(md, reader, targets, from_home=True), "lp_source_links", 4)
     return keep_marks_with_math(render_commentary(intro, md))
 
 
