@@ -27,7 +27,7 @@ from literate.links import link_targets, missing_anchors
 from literate.pages import render_pages
 from literate.testrun import verdict_problems
 from literate.judge import TutorialTestOptions, judge_tutorials
-from literate.write import home_warnings, page_files, write_files
+from literate.write import home_introductions, home_warnings, page_files, write_files
 from literate.plugin import load_search_dictionary
 from literate.swap import check_site_dir, recover_site
 from literate.publish import (
@@ -152,7 +152,8 @@ def make_pages(source_dir, config, testing, preview=False, meanwhile=None):
     texts = read_pages(pages)
     rendered, warnings = render_pages(pages, texts, testing.cache_dir, testing.console, targets, settings.line_breaks,
                                       processes=not preview, meanwhile=meanwhile and (lambda: meanwhile(texts)))
-    for warning in missing_anchors(pages, rendered) + unshown_code(chapters) + home_warnings(chapters, targets):
+    introductions = home_introductions(chapters, targets, testing.cache_dir)
+    for warning in missing_anchors(pages, rendered) + unshown_code(chapters) + home_warnings(chapters, introductions):
         warnings.append(warning)
         print(warning, file=sys.stderr)
     code_facts = {page.source: rendered[page].code_facts for page in pages}
@@ -162,7 +163,8 @@ def make_pages(source_dir, config, testing, preview=False, meanwhile=None):
         raise BuildError("\n".join(problems))
     for problem in problems:
         print(problem, file=sys.stderr)
-    files, config.plugins[PLUGIN_NAME].pages = page_files(chapters, rendered, verdicts, targets, languages, config)
+    files, config.plugins[PLUGIN_NAME].pages = page_files(chapters, rendered, verdicts, introductions,
+                                                                languages, config)
     configure_navigation(config, chapters)
     return MadePages(chapters, rendered, verdicts, files, warnings)
 

@@ -179,10 +179,13 @@ def forget_removed_sites(folder):
 def run_mkdocs(config, files, site_dir, record, recorded, facts, preview=None):
     staging = Path(config["site_dir"])
     setup = mkdocs_setup_digest(config)
-    inputs = mkdocs_inputs(files, setup)
     if preview is not None:
-        recorded = {"inputs": preview.inputs}
-    if recorded.get("inputs") == inputs:
+        inputs = preview.inputs_of(setup)
+        unchanged = preview.holds(inputs, files)
+    else:
+        inputs = mkdocs_inputs(files, setup)
+        unchanged = recorded.get("inputs") == inputs
+    if unchanged:
         print(f"{display_path(site_dir)}: nothing changed since the last build")
         if preview is None and any(recorded.get(name) != value for name, value in facts.items()):
             record_build(record, site_dir, inputs, facts)
@@ -218,18 +221,35 @@ def mkdocs_build(config):
 # language was built with). When an edit leaves the set of pages and
 # everything else MkDocs reads as it was, only the pages and files whose
 # bytes changed are built again, into the site as it is (see "Rebuild"),
-# by the plugin of those settings, which takes the new pages' data.
+# by the plugin of those settings, which takes the new pages' data; the
+# site's own pages (404, `sitemap.xml`) too when the build date changed.
 # Anything else, or anything that goes wrong on the way,
 # is a whole build, whose error is the one reported.
+#
+# The preview holds the pages it built last, so it compares them with the
+# new ones rather than hashing every file again, as a build must to compare
+# with its record.
 class PreviewSite:
     """What a preview keeps from its last build, in `folder`, for the next."""
 
     def __init__(self, folder):
         self.docs_dir = Path(folder) / "pages"
+        self.scratch = Path(folder) / "edit"  # where an edit's pages are built, to be moved into the site
         self.files = None  # the pages MkDocs read last, as `run_mkdocs` had them
-        self.inputs = None  # the digest of all MkDocs read for the site as it is; None until there is one
+        self.inputs = None  # all else MkDocs read for the site as it is (`inputs_of`); None until there is one
         self.config = None  # the settings of the last whole build; None until there is one to build on
         self.setup = None
+
+    # What MkDocs reads besides the pages: its setup, and the build date,
+    # which it shows as a day (`SOURCE_DATE_EPOCH` moves within one).
+    @staticmethod
+    def inputs_of(setup):
+        from mkdocs.utils import get_build_date
+
+        return [setup, get_build_date()]
+
+    def holds(self, inputs, files):
+        return self.inputs == inputs and self.files == files
 
     def take_pages(self, config, files):
         shutil.rmtree(self.docs_dir, ignore_errors=True)
@@ -249,8 +269,9 @@ class PreviewSite:
             (self.docs_dir / path).write_bytes(files[path])
         kept, self.config = self.config, None  # built on only if this succeeds
         kept.plugins[PLUGIN_NAME].pages = config.plugins[PLUGIN_NAME].pages
+        dated = self.inputs is None or inputs[-1] != self.inputs[-1]
         try:
-            if not build_pages_again(kept, changed, site_dir):
+            if not build_pages_again(kept, changed, site_dir, self.scratch, dated):
                 return False
         except Exception:
             return False

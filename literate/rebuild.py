@@ -13,7 +13,7 @@ site that build would make.
 
 import gzip
 import logging
-import tempfile
+import shutil
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -57,56 +57,69 @@ from literate.plugin import forget_the_last_pages_languages, move_into, split_se
 #
 # Each language is built as mkdocs-static-i18n builds it, its settings put
 # back by its `on_config`; the last one also builds the site's own pages
-# (404, `sitemap.xml` with the build date, which a save moves outside git).
+# (404, `sitemap.xml` with the build date, which a save moves outside git)
+# when the build date (a day: `mkdocs.utils.get_build_date`) is not the one
+# they show: they show nothing else an edit that keeps every title changes.
 # The search entries of a page built again take the place of its old ones,
 # among all the languages' entries that the plugin merges into the index,
-# which is then split per language again. Everything is written beside the
-# site and moved in only when every page is built and MkDocs warned of
-# nothing (a preview builds in strict mode too).
-def build_pages_again(config, changed, site_dir):
-    """Build the files at the paths `changed` (relative to `docs_dir`) again into `site_dir`."""
+# which is then split per language again. Everything is written into
+# `scratch`, a folder beside the site, and moved in only when every page is
+# built and MkDocs warned of nothing (a preview builds in strict mode too).
+# The preview keeps that folder, emptied of files, for its next edit: on a
+# busy disk, making and removing the same few folders on every edit took
+# as long as building the page in them. A build that fails or gives up
+# empties it whole.
+def build_pages_again(config, changed, site_dir, scratch, dated=True):
+    """Build the files at the paths `changed` (relative to `docs_dir`) again into `site_dir`, through `scratch`.
+
+    `dated`: whether the build date changed since the site's own pages were built.
+    """
     plugin, i18n = config.plugins["literate"], config.plugins.get("i18n")
     search = config.plugins.get("material/search") or config.plugins.get("search")
-    site_dir = Path(site_dir)
+    site_dir, scratch = Path(site_dir), Path(scratch)
     warnings = CountHandler()
     warnings.setLevel(logging.WARNING)
     logging.getLogger("mkdocs").addHandler(warnings)
     edited = {language: [file for file in map(built.files.get_file_from_path, changed) if file is not None]
               for language, built in plugin.built.items()}
-    with tempfile.TemporaryDirectory(prefix=".edit-", dir=site_dir.parent) as scratch:
-        config["site_dir"] = scratch
-        try:
-            for language, built in plugin.built.items():
-                pages = [file for file in edited[language] if file.is_documentation_page()]
-                if not pages and language != last_language(plugin):
-                    continue
-                if i18n is not None:
-                    i18n.current_language = language
-                    i18n.on_config(config)
-                if language == last_language(plugin):
-                    build_the_sites_own_pages(config, built, plugin)
-                for file in pages:
-                    if not build_page_again(file, config, built, search, i18n):
-                        return False
-                for file in built.files.documentation_pages():
-                    file.page.validate_anchor_links(files=built.files, log_level=config.validation.links.anchors)
-            for file in (file for files in edited.values() for file in files):
-                if not file.is_documentation_page():
-                    point_at(file, scratch)
-                    file.copy_file()
-            if warnings.get_counts():
-                raise Abort(f"Aborted with {len(warnings.counts)} warnings in strict mode!")
+    scratch.mkdir(parents=True, exist_ok=True)
+    config["site_dir"] = str(scratch)
+    moved = False
+    try:
+        for language, built in plugin.built.items():
+            pages = [file for file in edited[language] if file.is_documentation_page()]
+            if not pages and language != last_language(plugin):
+                continue
             if i18n is not None:
-                i18n.reconfigure_search_index(config)
-            elif search is not None:
-                search.on_post_build(config=config)
-            split_search_index(config)
-            move_into(Path(scratch), site_dir)
-        finally:
-            config["site_dir"] = str(site_dir)
-            logging.getLogger("mkdocs").removeHandler(warnings)
-            for file in (file for files in edited.values() for file in files):
-                point_at(file, site_dir)
+                i18n.current_language = language
+                i18n.on_config(config)
+            if language == last_language(plugin):
+                build_the_sites_own_pages(config, built, plugin, dated)
+            for file in pages:
+                if not build_page_again(file, config, built, search, i18n):
+                    return False
+            for file in built.files.documentation_pages():
+                file.page.validate_anchor_links(files=built.files, log_level=config.validation.links.anchors)
+        for file in (file for files in edited.values() for file in files):
+            if not file.is_documentation_page():
+                point_at(file, scratch)
+                file.copy_file()
+        if warnings.get_counts():
+            raise Abort(f"Aborted with {len(warnings.counts)} warnings in strict mode!")
+        if i18n is not None:
+            i18n.reconfigure_search_index(config)
+        elif search is not None:
+            search.on_post_build(config=config)
+        split_search_index(config)
+        move_into(scratch, site_dir)
+        moved = True
+    finally:
+        config["site_dir"] = str(site_dir)
+        logging.getLogger("mkdocs").removeHandler(warnings)
+        for file in (file for files in edited.values() for file in files):
+            point_at(file, site_dir)
+        if not moved:
+            shutil.rmtree(scratch, ignore_errors=True)
     return True
 
 
@@ -114,11 +127,13 @@ def last_language(plugin):
     return list(plugin.built)[-1]
 
 
-def build_the_sites_own_pages(config, built, plugin):
+def build_the_sites_own_pages(config, built, plugin, dated=True):
     built_on = get_build_date()
     for kept in plugin.built.values():
         for file in kept.files.documentation_pages():
             file.page.update_date = built_on  # as MkDocs gives it to each page it makes
+    if not dated:
+        return
     forget_the_last_pages_languages(config)
     for template in sorted(config.theme.static_templates):
         write_template(template, config, built)

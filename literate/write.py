@@ -4,13 +4,17 @@
 Each rendered page gets what its tests showed, and goes where MkDocs reads.
 
 In: the site's chapters, each page's rendering and its tests' verdict,
-and where every source is published. Out: the files of MkDocs' folder, in memory, one tree per language: each page with its status line,
-test marks and citation marks, a notice where a translation is missing, a
-home page per language, "Test results", and the math font; and each
-tutorial's page as data for the plugin: its HTML, its code columns apart,
-and its anchors.
+where every source is published, and the cache folder. Out: each folder's
+introduction rendered for the home pages, kept in the cache; the files of
+MkDocs' folder, in memory, one tree per language: each page with its
+status line, test marks and citation marks, a notice where a translation
+is missing, a home page per language, "Test results", and the math font;
+and each tutorial's page as data for the plugin: its HTML, its code
+columns apart, and its anchors.
 """
 
+import functools
+import hashlib
 import html
 import importlib.util
 import posixpath
@@ -18,7 +22,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from literate.read import BuildError, display_path, read_source, write_if_changed
+from literate.read import BuildError, display_path, path_digest, read_source, write_if_changed
+from literate.cache import fingerprint, load, store
 from literate.settings import settings_reference
 from literate.model import NOT_RUN, RUNNING, Page
 from literate.site import (
@@ -28,6 +33,7 @@ from literate.site import (
 from literate.links import SourceLinks
 from literate.commentary import make_markdown, render_commentary, sanitize
 from literate.render import CodeColumn, front_matter, keep_marks_with_math
+from literate.pages import renderer_fingerprint
 from literate.verdicts import (
     MARKS, citation_mark, function_marks, function_outputs, status_line_html, verdict_state, verdict_text,
 )
@@ -165,18 +171,18 @@ def language_of_locale(locale, languages):
 # generator's pages on one line, which says once, not on every page, that
 # none is in this language. A section within a chapter is a heading one
 # level down, after the chapter's own tutorials.
-def render_index(chapters, shown, targets, language, languages, config):
+def render_index(chapters, shown, introductions, language, languages, config):
     said = words(language.locale)
     home = chapters[0].introduction.get(language.locale)
     body = [f"# {markdown_text(home.title) if home and home.title else config['site_name']}",
-            commentary_in_markdown(introduction_html(home.intro, chapters[0], language.locale, targets))
+            commentary_in_markdown(introductions[chapters[0].folder, language.locale].html)
             if home and home.intro else ""]
 
     def listed(chapters, level):
         for chapter in chapters:
             if chapter.headings:
                 title, intro = chapter.headings[language.locale]
-                intro_html = introduction_html(intro, chapter, language.locale, targets) if intro else ""
+                intro_html = introductions[chapter.folder, language.locale].html if intro else ""
                 body.extend([f"{'#' * min(level, 6)} {markdown_text(title)}", commentary_in_markdown(intro_html)])
             listed_pages = [page for page in chapter.pages if chapter.index_listed or page.name != f"{chapter.slug}/index"]
             body.append("\n".join(index_entry(versions, shown, language, languages)
@@ -208,17 +214,56 @@ def render_index(chapters, shown, targets, language, languages, config):
 # section's index page, made from the same file, warns at its line. The
 # source folder's own `__init__.py` has no page but the home page: its
 # warnings are `home_warnings`.
-def introduction_html(intro, chapter, locale, targets, report=lambda message, quote: None):
+def introduction_html(intro, folder, locale, targets, report):
     md = make_markdown(report)
-    if chapter.folder is not None and targets is not None:
-        reader = Page(chapter.folder / "__init__.py", "", "", locale)
-        md.treeprocessors.register(SourceLinks(md, reader, targets, from_home=True), "lp_source_links", 4)
+    reader = Page(folder / "__init__.py", "", "", locale)
+    md.treeprocessors.register(SourceLinks(md, reader, targets, from_home=True), "lp_source_links", 4)
     return keep_marks_with_math(render_commentary(intro, md))
+
+
+# The home pages show every folder's introduction, in each language, and
+# an edit of one tutorial changes none of them: each is rendered once and
+# kept in the cache beside the pages (see "Pages"), under a key of what it
+# is made from (its text, its folder, its language, where every source is
+# published, and the stages that render it, this one included), with what
+# rendering it reported. A preview's build after an edit renders only
+# what the edit changed.
+@dataclass(frozen=True)
+class Introduction:
+    html: str
+    problems: tuple  # (message, quote) pairs, as `make_markdown` reports them
+
+
+def home_introductions(chapters, targets, cache_dir):
+    """{(folder, locale): its `Introduction`}, for every introduction the home pages show."""
+    wanted = {(chapters[0].folder, locale): home.intro for locale, home in chapters[0].introduction.items()
+              if home.intro}
+    for chapter in all_chapters(chapters):
+        for locale, (_, intro) in chapter.headings.items():
+            if intro and not chapter.about:
+                wanted[chapter.folder, locale] = intro
+    spelt = fingerprint([renderer_fingerprint(), stage_fingerprint(), str(targets)])
+    introductions = {}
+    for (folder, locale), intro in wanted.items():
+        entry = Path(cache_dir) / "pages" / f"{path_digest(folder / '__init__.py')}.{locale}.introduction.pickle"
+        key = fingerprint([spelt, str(folder), locale], [("intro", intro.encode("utf-8"))])
+        introductions[folder, locale] = load(entry, key, form="pickle")
+        if introductions[folder, locale] is None:
+            problems = []
+            made = introduction_html(intro, folder, locale, targets, lambda *problem: problems.append(problem))
+            introductions[folder, locale] = Introduction(made, tuple(problems))
+            store(entry, key, introductions[folder, locale], form="pickle")
+    return introductions
+
+
+@functools.lru_cache(maxsize=1)
+def stage_fingerprint():
+    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
 
 
 # Warnings of the home page's introduction, at their lines in its file:
 # each file once, in its own language.
-def home_warnings(chapters, targets):
+def home_warnings(chapters, introductions):
     warnings, files = [], {}
     for locale, home in chapters[0].introduction.items():
         files.setdefault(home.path, (locale, home))
@@ -226,13 +271,10 @@ def home_warnings(chapters, targets):
         if not home.intro:
             continue
         lines = read_source(home.path).split("\n")
-
-        def report(message, quote, lines=lines, home=home):
+        for message, quote in introductions[chapters[0].folder, locale].problems:
             needle = quote.strip().split("\n")[0]
             line = next((number for number, text in enumerate(lines, start=1) if needle in text), 1)
             warnings.append(f"{display_path(home.path)}:{line}: warning: {message}")
-
-        introduction_html(home.intro, chapters[0], locale, targets, report)
     return warnings
 
 
@@ -305,11 +347,11 @@ def render_notice(page, title, language, languages):
 # all, and a preview writes only the ones an edit changed (see "Publish").
 # Beside them, under the same paths, the tutorials' pages as data for the
 # plugin (`PageData`).
-def page_files(chapters, rendered, verdicts, targets, languages, config):
+def page_files(chapters, rendered, verdicts, introductions, languages, config):
     """The files, {path: bytes}, and the tutorials' pages as data, {path: PageData}.
 
     `rendered` is {page: its `render.RenderedPage`}, `verdicts` {page: its tests' `Verdict`}, and
-    `targets` where every source is published (`links.LinkTargets`).
+    `introductions` the folders' (`home_introductions`).
     """
     files, tutorials, shown = {}, {}, Shown(rendered, verdicts)
     for chapter in all_chapters(chapters):
@@ -334,7 +376,7 @@ def page_files(chapters, rendered, verdicts, targets, languages, config):
                     notice = render_notice(page, shown.title(page), language, languages)
                     files[f"{language.docs}{page.name}.md"] = notice.encode("utf-8")
     for language in languages:
-        files[f"{language.docs}index.md"] = render_index(chapters, shown, targets, language, languages,
+        files[f"{language.docs}index.md"] = render_index(chapters, shown, introductions, language, languages,
                                                          config).encode("utf-8")
     default = next(language for language in languages if not language.folder)
     files[f"{default.docs}{MATH_FONT_URL}"] = math_font().read_bytes()

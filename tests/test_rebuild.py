@@ -10,6 +10,7 @@ import literate.judge
 import literate.rebuild
 import literate.publish
 import literate.read
+import literate.write
 from literate.render import page_downloads
 from site_html import code_lines
 from support import build_project, clean_build, lesson, snapshot, write
@@ -48,6 +49,8 @@ def test_a_preview_builds_only_the_edited_pages_into_what_a_whole_build_gives(pr
                       lambda page, *rest: built.append(page.file.src_uri) or write_page(page, *rest))
         preview_build(project, preview)
     assert sorted(built) == ["en/beta.md", "zh/beta.md"]
+    # Built beside the site and moved in, the files leave their folders there for the next edit.
+    assert any(preview.scratch.iterdir()) and not any(path.is_file() for path in preview.scratch.rglob("*"))
     rewritten = [path.relative_to(preview.docs_dir).as_posix() for path, mtime in pages_before.items()
                  if path.stat().st_mtime_ns != mtime]
     assert sorted(rewritten) == ["en/beta.ipynb", "en/beta.md", "en/beta.py", "en/beta.py.txt",  # the page, its downloads
@@ -109,6 +112,7 @@ def test_a_preview_edit_that_fails_leaves_the_site_as_it_was(project, capsys, mo
             preview_build(project, preview)
     assert len(attempts) == 2  # the edited pages alone, then every page
     assert snapshot(project / "site") == before
+    assert not any(path.is_file() for path in preview.scratch.rglob("*"))  # nothing of the failed edit is kept
     preview_build(project, preview)
     assert snapshot(project / "site") == clean_build(project, capsys)
 
@@ -139,6 +143,51 @@ def test_a_preview_shows_an_edited_summary_on_the_home_pages(project, capsys):
     site = snapshot(project / "site")
     assert "The <em>edited</em> Beta lesson." in site["index.html"].decode()
     assert "贝塔这一课，<em>改过了</em>。" in site["zh/index.html"].decode()
+    assert site == clean_build(project, capsys)
+
+
+# The site's own pages (404, `sitemap.xml`) show the build date, and
+# nothing else that an edit keeping every title changes: an edit on the
+# same day builds them not again, one on the next day does.
+@pytest.mark.parametrize("epoch, built", [("1700003600", []),  # an hour after the fixture's date
+                                          ("1700086400", ["404.html", "sitemap.xml"])])  # the next day
+def test_a_preview_builds_the_sites_own_pages_again_when_the_date_changed(epoch, built, project, capsys,
+                                                                           monkeypatch):
+    preview = in_both_languages(project)
+    preview_build(project, preview)
+    templates, write_template = [], literate.rebuild.write_template
+    monkeypatch.setattr(literate.rebuild, "write_template",
+                        lambda name, *rest: templates.append(name) or write_template(name, *rest))
+    write(project / "source", "beta.py", lesson("Beta", "The Beta lesson, edited."))
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch)
+    preview_build(project, preview)
+    assert sorted(templates) == built
+    assert snapshot(project / "site") == clean_build(project, capsys)
+
+
+# The home pages show every folder's introduction, in both languages: an
+# edit of a tutorial renders none of them again, and an edited
+# introduction reaches both home pages, as a whole build would show it.
+def test_a_preview_renders_again_only_the_introductions_an_edit_changed(project, capsys, monkeypatch):
+    preview = in_both_languages(project)
+    write(project / "source", "__init__.py", '"""\n# The course\n\nStart at [Alpha](alpha.py).\n"""\n')
+    write(project / "source" / "basics", "one.py", lesson("One", "The first one."))
+    write(project / "source" / "basics", "__init__.py", '"""\n# Basics\n\nWhere [Beta](../beta.py) starts.\n"""\n')
+    preview_build(project, preview)
+    rendered, introduction_html = [], literate.write.introduction_html
+    monkeypatch.setattr(literate.write, "introduction_html",
+                        lambda intro, *rest, **options: rendered.append(intro)
+                        or introduction_html(intro, *rest, **options))
+    write(project / "source", "beta.py", lesson("Beta", "The Beta lesson, edited."))
+    preview_build(project, preview)
+    assert rendered == []
+    write(project / "source" / "basics", "__init__.py", '"""\n# Basics\n\nWhere [Beta](../beta.py) *begins*.\n"""\n')
+    preview_build(project, preview)
+    # In English, and in Chinese for want of a translation.
+    assert rendered == ["Where [Beta](../beta.py) *begins*."] * 2
+    site = snapshot(project / "site")
+    assert 'Where <a href="beta/">Beta</a> <em>begins</em>.' in site["index.html"].decode()
+    assert 'Where <a href="beta/">Beta</a> <em>begins</em>.' in site["zh/index.html"].decode()
     assert site == clean_build(project, capsys)
 
 
