@@ -80,10 +80,10 @@ NOT_QUICK = {"real_build", "once_per_run", "browser", "visits"}
 # the notebooks, not on the second browser pass: that pass would wait for
 # the real site, which the first worker is building, while the notebooks
 # need only the rendered pages and run their kernels meanwhile.
-LONGEST_FIRST = ["test_browser.py", "test_notebooks.py", "test_browser_views.py", "test_bad_input.py",
-                 "test_browser_actions.py", "test_mutants.py", "test_any_repository.py", "test_standard_library.py",
-                 "test_tutorials.py", "test_site.py", "test_build.py", "test_serve.py", "test_tutorial_runs.py",
-                 "test_literate.py", "test_plugin.py", "test_fuzz.py", "test_publish.py"]
+LONGEST_FIRST = ["test_browser.py", "test_notebooks.py", "test_browser_views.py", "test_standard_library.py",
+                 "test_tutorial_runs.py", "test_bad_input.py", "test_browser_actions.py", "test_mutants.py",
+                 "test_any_repository.py", "test_build.py", "test_tutorials.py", "test_serve.py", "test_site.py",
+                 "test_plugin.py", "test_literate.py", "test_tex.py", "test_fuzz.py", "test_publish.py"]
 
 
 def pytest_collection_modifyitems(config, items):
