@@ -29,7 +29,9 @@ for folder in (ROOT, ROOT / "tests"):
         sys.path.insert(0, str(folder))
 
 import build_docs  # noqa: E402  (needs the path above)
+import literate.build  # noqa: E402
 import literate.judge  # noqa: E402
+import literate.publish  # noqa: E402
 import literate.settings  # noqa: E402
 import literate.testrun  # noqa: E402
 from needs import unavailable  # noqa: E402
@@ -59,6 +61,11 @@ def pytest_configure(config):
 
     config.hypothesis_home = tempfile.mkdtemp(prefix="pytest-hypothesis-")
     set_hypothesis_home_dir(config.hypothesis_home)
+    # pytest-xdist (3.7 on) hands out the files with the most tests first,
+    # not in the order of collection, unless told otherwise: the files that
+    # take longest (LONGEST_FIRST below) hold few tests, and went last.
+    if hasattr(config.option, "loadscopereorder"):
+        config.option.loadscopereorder = False
 
 
 # The quick tier (`pytest -m quick`, its tests marked `quick`) builds no
@@ -69,9 +76,14 @@ NOT_QUICK = {"real_build", "once_per_run", "browser", "visits"}
 
 # The longest files run first. pytest-xdist (`--dist loadfile`) hands out
 # files in the order they are collected, and a long file handed out last
-# leaves the other worker idle while it runs.
-LONGEST_FIRST = ["test_browser.py", "test_browser_views.py", "test_notebooks.py", "test_browser_actions.py", "test_standard_library.py",
-                 "test_any_repository.py", "test_bad_input.py", "test_mutants.py"]
+# leaves the other worker idle while it runs. The second worker starts on
+# the notebooks, not on the second browser pass: that pass would wait for
+# the real site, which the first worker is building, while the notebooks
+# need only the rendered pages and run their kernels meanwhile.
+LONGEST_FIRST = ["test_browser.py", "test_notebooks.py", "test_browser_views.py", "test_standard_library.py",
+                 "test_tutorial_runs.py", "test_bad_input.py", "test_browser_actions.py", "test_mutants.py",
+                 "test_any_repository.py", "test_build.py", "test_tutorials.py", "test_serve.py", "test_site.py",
+                 "test_plugin.py", "test_literate.py", "test_tex.py", "test_fuzz.py", "test_publish.py"]
 
 
 def pytest_collection_modifyitems(config, items):
@@ -186,7 +198,28 @@ def real_cache(real_build):
 
 
 @pytest.fixture(scope="session")
-def real_build(once_per_run):
+def rendered_pages(once_per_run):
+    """`rendered_pages(cache_dir)`: fills `cache_dir` with every page of
+    this site rendered (the generator's and the guide's too), so that a
+    build of the site with it renders none. They are rendered once per
+    run, from the sources as they are, by the code under test; the page
+    cache's key holds everything a page depends on, so a page the build
+    would render otherwise is rendered all the same."""
+    def make(folder):
+        (folder / "docs").mkdir()
+        config = literate.publish.load_mkdocs_config(ROOT / "mkdocs.yml", folder / "docs", folder / "site")
+        literate.build.make_pages(SOURCE, config, build_docs.TutorialTestOptions(run=False, cache_dir=folder / "cache"))
+
+    def fill(cache_dir):
+        made = once_per_run("rendered", make)
+        shutil.copytree(made / "cache" / "pages", Path(cache_dir) / "pages", dirs_exist_ok=True)
+        return Path(cache_dir)
+
+    return fill
+
+
+@pytest.fixture(scope="session")
+def real_build(once_per_run, rendered_pages):
     """The project's own site, built once per run, for every test that reads
     it, with a cache of its own beside it. The date in it comes from git or
     the sources, as on a machine without SOURCE_DATE_EPOCH.
@@ -195,8 +228,10 @@ def real_build(once_per_run):
     that build's verdicts, where the checkout's cache holds them, start this
     cache (a copy; the checkout's is never written). A verdict is used only
     while its fingerprint (the tutorial, what it imports, the versions it
-    ran with) still matches; every page is rendered again from nothing."""
+    ran with) still matches. The pages are this run's own (`rendered_pages`),
+    never the checkout's."""
     def make(folder):
+        rendered_pages(folder / "cache")
         settings = plugin_settings(CONFIG)
         checkout_cache = ROOT / settings.get("cache_dir", literate.settings.LiterateConfig.cache_dir.default)
         checkout_verdicts = literate.judge.cache_entry(checkout_cache, SOURCE).parent

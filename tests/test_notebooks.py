@@ -43,12 +43,13 @@ TUTORIALS = sorted(
 
 
 @pytest.fixture(scope="module")
-def pages(tmp_path_factory):
-    """{source: (page, its notebook file, its rendering)}, written as a build writes them (tests not run)."""
+def pages(tmp_path_factory, rendered_pages):
+    """{source: (page, its notebook file, its rendering)}, written as a build writes them (tests not run),
+    from the pages this run rendered once."""
     folder = tmp_path_factory.mktemp("notebooks")
     (folder / "pages").mkdir()
     config = literate.publish.load_mkdocs_config(ROOT / "mkdocs.yml", folder / "pages", folder / "site")
-    testing = literate.judge.TutorialTestOptions(run=False, cache_dir=folder / "cache")
+    testing = literate.judge.TutorialTestOptions(run=False, cache_dir=rendered_pages(folder / "cache"))
     made = literate.build.make_pages(ROOT / "source", config, testing)
     literate.write.write_files(made.files, folder / "pages")
     return {

@@ -28,6 +28,7 @@ STDLIB = Path(sysconfig.get_paths()["stdlib"])
 GUIDE_PAGES = [f"guide/{re.sub(r'^[0-9]+_', '', path.name.removesuffix('.py.txt'))}"
                for path in sorted((ROOT / "literate" / "guide").glob("*.py.txt"))]
 GENERATOR_PAGES = GUIDE_PAGES + ["build_docs"] + [f"literate/{stage}" for stage in STAGES]
+TEXT_FIRST = ROOT / "source" / "02_autograd" / "01_finite_differences.py.txt"
 
 
 # ## The cache of rendered pages
@@ -139,12 +140,16 @@ sys.exit(build_docs.main(sys.argv[2:]))
 """
 
 
+# Five modules of the standard library and a text-first tutorial: code and
+# literate text, without the generator's pages, which would be most of
+# what is rendered, twice.
 def test_the_worker_pool_renders_what_one_process_does(tmp_path, capsys, monkeypatch):
     source = tmp_path / "source"
     source.mkdir()
     for name in ("textwrap.py", "shlex.py", "fnmatch.py", "colorsys.py", "bisect.py"):
         (source / name).write_bytes((STDLIB / name).read_bytes())
-    arguments = ["--no-run", "--source", str(source)]
+    (source / TEXT_FIRST.name).write_bytes(TEXT_FIRST.read_bytes())
+    arguments = ["--no-run", "--source", str(source), "--config", str(project_config(tmp_path))]
     renders = tmp_path / "renders"
     renders.mkdir()
     pooled = subprocess.run([sys.executable, "-c", POOLED, str(renders), *arguments, "--pages-only",
@@ -154,13 +159,13 @@ def test_the_worker_pool_renders_what_one_process_does(tmp_path, capsys, monkeyp
     workers = {path.name: path.read_text().split() for path in renders.iterdir()}
     build_process = pooled.stdout.split("build process ")[1].split()[0]
     assert len(workers) == 2 and build_process not in workers  # two workers, not the build itself
-    assert sorted(sum(workers.values(), [])) == sorted(["bisect", "colorsys", "fnmatch", "shlex", "textwrap"]
-                                                       + GENERATOR_PAGES)
+    assert sorted(sum(workers.values(), [])) == ["bisect", "colorsys", "finite_differences", "fnmatch", "shlex",
+                                                 "textwrap"]
     counted = Counted(monkeypatch)
     assert build_docs.main(arguments + ["--pages-only", str(tmp_path / "alone"), "--cache-dir",
                                         str(tmp_path / "alone-cache")]) == 0
     capsys.readouterr()
-    assert len(counted.names) == 5 + len(GENERATOR_PAGES)  # rendered here, one after the other
+    assert len(counted.names) == 6  # rendered here, one after the other
     pool, alone = snapshot(tmp_path / "pool"), snapshot(tmp_path / "alone")
     assert sorted(pool) == sorted(alone) and len(pool) >= 12
     assert [name for name in pool if pool[name] != alone[name]] == []

@@ -71,13 +71,14 @@ def test_markdown_never_reads_a_tutorial_and_search_never_its_code(project, caps
 
 # What the plugin gives back for a tutorial's page is what Markdown would
 # have made of it, on every page of this site: Markdown reads it as one
-# block of HTML and changes nothing.
-def test_markdown_would_pass_every_tutorial_page_through_unchanged(tmp_path):
+# block of HTML and changes nothing. The pages are those this run
+# rendered once.
+def test_markdown_would_pass_every_tutorial_page_through_unchanged(tmp_path, rendered_pages):
     import markdown
 
     (tmp_path / "docs").mkdir()
     config = literate.publish.load_mkdocs_config(ROOT / "mkdocs.yml", tmp_path / "docs", tmp_path / "site")
-    testing = literate.judge.TutorialTestOptions(run=False, cache_dir=tmp_path / "cache")
+    testing = literate.judge.TutorialTestOptions(run=False, cache_dir=rendered_pages(tmp_path / "cache"))
     files = literate.build.make_pages(ROOT / "source", config, testing).files
     bodies = [files[path].decode("utf-8").split("\n---\n", 1)[1] for path in config.plugins["literate"].pages]
     assert len(bodies) > 20

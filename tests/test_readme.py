@@ -8,6 +8,7 @@ with the plugin; its screenshot is a small PNG in the repository; and the
 places it points to exist.
 """
 
+import os
 import re
 import subprocess
 import sys
@@ -40,6 +41,21 @@ def test_its_commands_are_the_ones_ci_runs():
           if line.strip() and not line.lstrip().startswith("#")]
     assert ci[-1] == commands[-1], ".ci/run runs README's test command"
     assert any(line.endswith("-r requirements.txt") for line in ci) and "python3 build_docs.py" in ci
+
+
+# That command hands out the test files longest first, in the order
+# conftest.py sorts them (LONGEST_FIRST), not in pytest-xdist's own (the
+# most tests first): here a listed file's one test, before a file of many
+# that is not listed.
+def test_its_test_command_hands_out_the_longest_files_first(tmp_path):
+    env = {name: value for name, value in os.environ.items() if not name.startswith("PYTEST_")}
+    done = subprocess.run([sys.executable, "-m", "pytest", "-n", "1", "--dist", "loadfile", "-v",
+                           "-p", "no:cacheprovider", "--basetemp", str(tmp_path / "run"),
+                           "tests/test_settings.py", "tests/test_publish.py::test_no_run_cannot_publish"],
+                          cwd=ROOT, capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    ran = re.findall(r" PASSED (tests/\w+\.py)::", done.stdout)
+    assert list(dict.fromkeys(ran)) == ["tests/test_publish.py", "tests/test_settings.py"], done.stdout
 
 
 def test_it_names_the_cpu_wheel_the_workflow_installs():

@@ -26,6 +26,9 @@ def interruptible():
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
+# The previews of a few lessons build with the project's settings without
+# the generator's pages (`project_config`), which the preview would render
+# in its own process, one after the other; the last test here keeps them.
 @contextlib.contextmanager
 def preview(source, tmp_path, env=None, *options, generator=ROOT):
     log = tmp_path / "serve.log"
@@ -79,7 +82,8 @@ def test_serve_shows_an_edited_source(tmp_path):
     scratch = tmp_path / "tmp"
     scratch.mkdir()
     log = tmp_path / "serve.log"
-    with preview(source, tmp_path, env=dict(os.environ, TMPDIR=str(scratch))) as (server, address):
+    with preview(source, tmp_path, dict(os.environ, TMPDIR=str(scratch)), "--config", str(project_config(tmp_path))) as (
+            server, address):
         url = address + "lesson/"
         fetch_until(url, "First version of the words.", timeout=60)
         tutorial.write_text("# Second version of the words.\nx = 2\n", encoding="utf-8")
@@ -131,7 +135,7 @@ def test_serve_shows_an_edit_before_its_tests_finish(tmp_path):
     tutorial = source / "lesson.py"
     tutorial.write_text(SLOW_LESSON.format(words="First version.", pids=str(pids), seconds=120), encoding="utf-8")
     try:
-        with preview(source, tmp_path) as (server, address):
+        with preview(source, tmp_path, None, "--config", str(project_config(tmp_path))) as (server, address):
             url = address + "lesson/"
             assert "lp-tests--running" in fetch_until(url, "First version.", timeout=60)
             waited(lambda: list(pids.iterdir()), 60, "the first version's tests to start")
