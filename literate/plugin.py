@@ -251,11 +251,11 @@ class LiteratePlugin(BasePlugin[LiterateConfig]):
 # - a section's opening keeps its two `div`s, bare, and its link's `¶`;
 # - a code column, which search skips, goes.
 #
-# None of these holds a heading or a tag search keeps, and each closes
-# every tag it opens: so none starts or ends a section (search ends one at
-# a closing tag shallower than the section's heading, and every tag in
-# them is deeper than what came before), and what follows each is at the
-# depth it was. Search reads text in pieces, cut at each tag, and joins
+# What goes holds no heading and no tag search keeps, and closes every tag
+# it opens (an opening keeps its `div`s): so it starts no section and ends
+# none (search ends one at a closing tag shallower than the section's
+# heading, and every tag that goes is deeper than what came before it),
+# and what follows is at the depth it was. Search reads text in pieces, cut at each tag, and joins
 # them; it turns a piece of white space alone (`&nbsp;`) into one space,
 # and drops it after another space. So a formula's text stays cut where it
 # was around such pieces (`<!---->`, a comment, cuts a piece as a tag
@@ -270,11 +270,16 @@ class LiteratePlugin(BasePlugin[LiterateConfig]):
 SEARCH_MARKER = "<!--lp-search-->"
 QUOTED = r'[^>"]*(?:"[^"]*"[^>"]*)*'
 MATHML = "|".join(sorted(MATHML_TAGS))
+# A run of text and tags is read the one way it can be, and never read
+# again: `(?=(?P<run>...))(?P=run)` takes it whole, as Python 3.11's
+# possessive `*+` would, where a failed match would otherwise try every
+# way of cutting it.
 LIGHTENED = re.compile(
     # What comes before the next part to lighten, read a tag at a time: no
     # attribute's value is mistaken for one.
-    rf'(?P<before>(?:[^<]+|<(?!math\b|div class="lp-(?:section|code)"){QUOTED}>)*+)(?:'
-    rf'(?P<formula><math\b{QUOTED}>(?:[^<]+|<(?!/math>)/?(?:{MATHML})(?=[\s>]){QUOTED}>)*+</math>)'
+    rf'(?=(?P<before>(?:[^<]+|<(?!math\b|div class="lp-(?:section|code)"){QUOTED}>)*))(?P=before)(?:'
+    rf'(?P<formula><math\b{QUOTED}>(?=(?P<inside>(?:[^<]+|<(?!/math>)/?(?:{MATHML})(?=[\s>]){QUOTED}>)*))'
+    r'(?P=inside)</math>)'
     r'|(?P<opening><div class="lp-section" id="[^"]*">\n<div class="lp-docs">'
     r'<a class="lp-anchor" href="[^"]*" title="[^"]*">¶</a>)'
     rf'|(?P<column><div class="lp-code" data-search-exclude>(?:{re.escape(COLUMN_MARKER)})?</div>)'

@@ -262,6 +262,18 @@ def test_search_reads_a_lighter_page_and_indexes_it_as_the_whole_one(project, ca
     assert any("\\alpha" in text and "two  words" in text for text in indexed)
 
 
+# Only what search reads the same way is lightened: a formula of MathML
+# alone, found as a tag, not in an attribute's value; a stray `<` is text.
+def test_a_formula_holding_another_tag_or_a_quoted_one_stays_whole():
+    formula = ('<math display="inline" alttext="a&nbsp;b"><semantics><mrow><mi>a</mi><mtext>&nbsp;</mtext>'
+               '<mi>b</mi></mrow><annotation encoding="application/x-tex">a~b</annotation></semantics></math>')
+    foreign = '<math display="block"><mi>c</mi><span class="x">d</span></math>'
+    quoted = '<a title="1 > <math><mi>e</mi></math>">f</a>'
+    lighter, regions = literate.plugin.for_search(f"<p>{formula}, {foreign} {quoted} < 1</p>")
+    assert regions == (formula,)
+    assert lighter == f"<p><!--lp-search-->a<!---->&nbsp;<!---->ba~b<!--lp-search-->, {foreign} {quoted} < 1</p>"
+
+
 # ## The other languages, in a process of their own
 #
 # A build forks a process for the languages after the first; a preview and
