@@ -8,7 +8,8 @@ In: MkDocs' events, while it builds the folder of pages, and each
 tutorial's page as data (from `write`). Out: the site MkDocs would build
 from those pages, with each tutorial's HTML put in after Markdown and
 mkdocs-static-i18n have read the page, its anchors for MkDocs to check
-links against, and its code columns put back once search has indexed it;
+links against, a lighter copy of its HTML for Material's search to index,
+and its code columns put back once search has indexed it;
 Material's templates kept compiled; the languages after the first built
 by a process of their own, meanwhile; each language with its own search
 index; and what each language was built with, for a preview to build the
@@ -16,6 +17,7 @@ pages an edit changed again (`rebuild`).
 """
 
 import ctypes
+import html
 import json
 import os
 import pickle
@@ -29,11 +31,12 @@ from typing import NamedTuple
 import jinja2
 from mkdocs.commands.build import build
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin, event_priority
+from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
 
 from literate.read import write_if_changed
 from literate.settings import LiterateConfig
 from literate.site import site_languages, words
+from literate.tex import MATHML_TAGS
 
 
 # The code column is most of a page's bytes (88% on the standard library's
@@ -75,6 +78,7 @@ class LiteratePlugin(BasePlugin[LiterateConfig]):
         self.built = {}  # language -> its LanguageBuild, in the order MkDocs built them
         self.processes = False
         self.other_languages = None  # the OtherLanguages being built beside the first language
+        self.lightened = {}  # path in MkDocs' folder -> what its page's copy for search left out, while search reads it
 
     # The templates' cache, and whether the languages after the first are
     # built in a process of their own, are the build's to choose, not
@@ -125,14 +129,47 @@ class LiteratePlugin(BasePlugin[LiterateConfig]):
         page.present_anchor_ids = (page.present_anchor_ids or set()) | data.anchors
         return content.replace(BODY_MARKER, COLUMN_MARKER.join(data.html))
 
-    # Material's search indexes the page at 0 and the template reads the
-    # page after this event: in between, the code goes back.
+    # Material's search indexes the page at 0 (see "What search reads",
+    # below): just before, it gets the page's lighter copy, and just after,
+    # the page as it was, with whatever search and the plugins of its
+    # priority did outside what the copy lightened. A page whose HTML some
+    # plugin changed since `on_page_content`, or that holds the copy's
+    # marker already, is indexed as it is.
+    @event_priority(1)
+    def _lighter_for_search(self, context, page, config, nav):
+        data = self.pages.get(page.file.src_uri)
+        search = config.plugins.get("material/search")
+        if data is None or search is None or not search.config.enabled or SEARCH_MARKER in page.content:
+            return context
+        whole = COLUMN_MARKER.join(data.html)
+        at = page.content.find(whole)
+        if at < 0:
+            return context
+        lighter, self.lightened[page.file.src_uri] = for_search(whole)
+        page.content = page.content[:at] + lighter + page.content[at + len(whole):]
+        return context
+
+    @event_priority(-1)
+    def _whole_after_search(self, context, page, config, nav):
+        regions = self.lightened.pop(page.file.src_uri, None)
+        if regions is None:
+            return context
+        parts = page.content.split(SEARCH_MARKER)
+        if len(parts) != 2 * len(regions) + 1:
+            raise PluginError(f"{page.file.src_uri}: {2 * len(regions)} marks of what search read lighter "
+                              f"went out of the page, and {len(parts) - 1} came back")
+        parts[1::2] = regions
+        page.content = "".join(parts)
+        return context
+
+    # The template reads the page after this event, and after search: the
+    # code goes back.
     #
     # The footer's "Next" of the course's last page would lead out of the
     # course, to the site's own pages ("about" in their front matter): the
     # course ends there.
     @event_priority(-100)
-    def on_page_context(self, context, page, config, nav):
+    def _code_columns_back(self, context, page, config, nav):
         following = page.next_page
         if following is not None and following.meta.get("about") and not page.meta.get("about"):
             page.next_page = None
@@ -145,6 +182,8 @@ class LiteratePlugin(BasePlugin[LiterateConfig]):
                               f"and {len(parts) - 1} came back")
         page.content = "".join(piece for pair in zip(parts, data.columns + ("",)) for piece in pair)
         return context
+
+    on_page_context = CombinedEvent(_lighter_for_search, _whole_after_search, _code_columns_back)
 
     # The objects each language was built with are kept, for a preview to
     # build its edited pages again (see the next page). The navigation is
@@ -197,6 +236,81 @@ class LiteratePlugin(BasePlugin[LiterateConfig]):
             return output
         write_if_changed(Path(config["site_dir"]) / folder / template_name, output)
         return ""
+
+
+# ## What search reads
+#
+# Material's search reads a page's HTML with an HTML parser, tag by tag,
+# and keeps of it the text under each heading, with a few tags (`p`,
+# `code`, `pre`, lists, `sub`, `sup`). With the code columns out, most
+# tags left on a tutorial's page are its formulas' MathML (a dozen for
+# `x_{i+1}`), then each section's opening and its code column. Search gets
+# a copy of the page where those are lighter:
+#
+# - a formula is the text of its MathML and of its TeX annotation;
+# - a section's opening keeps its two `div`s, bare, and its link's `¶`;
+# - a code column, which search skips, goes.
+#
+# What goes holds no heading and no tag search keeps, and closes every tag
+# it opens (an opening keeps its `div`s): so it starts no section and ends
+# none (search ends one at a closing tag shallower than the section's
+# heading, and every tag that goes is deeper than what came before it),
+# and what follows is at the depth it was. Search reads text in pieces, cut at each tag, and joins
+# them; it turns a piece of white space alone (`&nbsp;`) into one space,
+# and drops it after another space. So a formula's text stays cut where it
+# was around such pieces (`<!---->`, a comment, cuts a piece as a tag
+# does), and each lightened part is marked off by `SEARCH_MARKER`s, which
+# cut it from the text around it and find it again afterwards. The index
+# is the one the whole page gives, byte for byte (`tests/test_plugin.py`).
+#
+# A formula holds only `tex.MATHML_TAGS` (the sanitizer's MathML); one
+# that holds another tag stays whole. The parts are found in HTML as the
+# sanitizer and `render` write it: attributes in double quotes, `<` and
+# `>` escaped in text and in attributes' values.
+SEARCH_MARKER = "<!--lp-search-->"
+QUOTED = r'[^>"]*(?:"[^"]*"[^>"]*)*'
+MATHML = "|".join(sorted(MATHML_TAGS))
+# A run of text and tags is read the one way it can be, and never read
+# again: `(?=(?P<run>...))(?P=run)` takes it whole, as Python 3.11's
+# possessive `*+` would, where a failed match would otherwise try every
+# way of cutting it.
+LIGHTENED = re.compile(
+    # What comes before the next part to lighten, read a tag at a time: no
+    # attribute's value is mistaken for one.
+    rf'(?=(?P<before>(?:[^<]+|<(?!math\b|div class="lp-(?:section|code)"){QUOTED}>)*))(?P=before)(?:'
+    rf'(?P<formula><math\b{QUOTED}>(?=(?P<inside>(?:[^<]+|<(?!/math>)/?(?:{MATHML})(?=[\s>]){QUOTED}>)*))'
+    r'(?P=inside)</math>)'
+    r'|(?P<opening><div class="lp-section" id="[^"]*">\n<div class="lp-docs">'
+    r'<a class="lp-anchor" href="[^"]*" title="[^"]*">¶</a>)'
+    rf'|(?P<column><div class="lp-code" data-search-exclude>(?:{re.escape(COLUMN_MARKER)})?</div>)'
+    rf'|<{QUOTED}>|<|\Z)')  # or a tag that starts like one of them, and is not; or a stray `<`
+TAG = re.compile(rf'<{QUOTED}>')
+LIGHT = {"opening": "<div>\n<div>¶", "column": ""}
+
+
+def for_search(whole):
+    """The copy of a tutorial's HTML that search reads, and the parts of the page it lightened, in order."""
+    regions = []
+
+    def lighten(match):
+        if match.lastgroup == "before":
+            return match[0]
+        regions.append(match[match.lastgroup])
+        text = formula_text(match["formula"]) if match.lastgroup == "formula" else LIGHT[match.lastgroup]
+        return match["before"] + SEARCH_MARKER + text + SEARCH_MARKER
+
+    return LIGHTENED.sub(lighten, whole), tuple(regions)
+
+
+def formula_text(formula):
+    pieces, text = [], ""
+    for piece in TAG.split(formula):
+        if piece and html.unescape(piece).isspace():
+            pieces += [text, piece] if text else [piece]
+            text = ""
+        else:
+            text += piece
+    return "<!---->".join(pieces + [text] if text else pieces)
 
 
 # mkdocs-static-i18n points each page's language selector at the page's

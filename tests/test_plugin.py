@@ -1,14 +1,16 @@
 """The MkDocs plugin: MkDocs never reads the code column, the other
 languages are built in a process of their own, and templates stay compiled."""
 
+import collections
 import json
 import os
 import re
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 import yaml
-from mkdocs.plugins import BasePlugin, event_priority
+from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
 
 import literate.build
 import literate.judge
@@ -62,7 +64,6 @@ def test_markdown_never_reads_a_tutorial_and_search_never_its_code(project, caps
     assert "# Test results" in witness.markdown["en/test-results.md"]  # Markdown pages are Markdown's
     indexed = witness.indexed["en/delta.md"]
     assert "Back slashes." in indexed
-    assert '<div class="lp-code" data-search-exclude><!--lp-code-column--></div>' in indexed
     assert not any('class="lp-line"' in page for page in witness.indexed.values()), "search read the code column"
     assert witness.anchors["en/delta.md"] == {"section-1", "fn:1", "fnref:1"}
     assert code_lines((project / "site" / "delta" / "index.html").read_text(encoding="utf-8")) == {4: code}
@@ -124,7 +125,8 @@ def test_another_plugins_markdown_around_a_tutorial_is_kept_and_its_loss_stops_t
 # The plugin takes a tutorial's page as data, not out of its Markdown: a
 # plugin that changed the page before the plugin read it would see its
 # change lost, and stops the build instead; so does a plugin that loses a
-# code column's marker between search and the page's template.
+# code column's marker between search and the page's template, or a
+# marker of what search read lighter.
 class Meddling(BasePlugin):
     def __init__(self, where):
         super().__init__()
@@ -134,16 +136,25 @@ class Meddling(BasePlugin):
     def on_page_markdown(self, markdown, page, config, files):
         return markdown.replace("The Alpha lesson.", "Changed.") if self.where == "markdown" else markdown
 
+    @event_priority(0)
+    def _at_search(self, context, page, config, nav):
+        if self.where == "search":
+            page.content = page.content.replace(literate.plugin.SEARCH_MARKER, "", 1)
+        return context
+
     @event_priority(-50)
-    def on_page_context(self, context, page, config, nav):
+    def _before_template(self, context, page, config, nav):
         if self.where == "column":
             page.content = page.content.replace("<!--lp-code-column-->", "", 1)
         return context
+
+    on_page_context = CombinedEvent(_at_search, _before_template)
 
 
 @pytest.mark.parametrize("where, error", [
     ("markdown", "en/alpha.md: the page's Markdown is not the one the generator wrote"),
     ("column", "en/alpha.md: 2 code columns went out of the page, and 1 came back"),
+    ("search", "en/alpha.md: 8 marks of what search read lighter went out of the page, and 7 came back"),
 ])
 def test_a_page_changed_before_the_plugin_or_a_lost_code_column_stops_the_build(where, error, project, capsys,
                                                                                caplog, monkeypatch):
@@ -157,6 +168,111 @@ def test_a_page_changed_before_the_plugin_or_a_lost_code_column_stops_the_build(
     monkeypatch.setattr(literate.build, "load_mkdocs_config", load_with_meddling)
     status, _, err = run_build(project, capsys)
     assert status == 1 and error in err + caplog.text
+
+
+# ## What search reads
+#
+# Search indexes a lighter copy of each tutorial's page: its formulas as
+# their text, each section's opening without its attributes and link, no
+# code column. The index is the one the whole page gives, byte for byte,
+# in each language, and so is the site; search reads far fewer tags.
+FORMULAS = r'''"""
+# Sums $\sum_i x_i$ by hand
+
+Where $x_{i+1} = \alpha\,x_i$, $a~b$ and $\text{two  words}\ c$, with a [link](#section-2):
+
+$$
+\begin{align}
+y &= \mathop{Attention}(Q, K, V) \\
+  &+ \frac{1}{n} \sum_{i=1}^{n} x_i^2
+\end{align}
+$$
+
+## {heading} $\beta < \gamma$
+
+- an item with $\gamma \,\,$ and `code`;
+- a footnote.[^1]
+
+[^1]: A note with $\delta > 0$.
+"""
+
+# ### Beside code, $e^{x}$ and **bold**
+#
+# ```python
+# print("fenced")
+# ```
+x = 1
+
+
+def f():
+    """**Returns**: $x^2$, where $x$ is `x`."""
+    return x * x
+
+
+# $$\mathbf{W} \;\; \mathrm{d}t$$
+#
+# #### Last
+y = f()
+'''
+
+
+class SearchRead(BasePlugin):
+    """The start tags of each page's HTML as search has read it (registered after `search`, at its priority)."""
+
+    def __init__(self):
+        super().__init__()
+        self.tags = {}
+
+    def on_page_context(self, context, page, config, nav):
+        counter = TagCounter()
+        counter.feed(page.content)
+        self.tags[page.file.src_uri] = counter.tags
+        return context
+
+
+class TagCounter(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tags = collections.Counter()
+
+    def handle_starttag(self, tag, attrs):
+        self.tags[tag] += 1
+
+
+def test_search_reads_a_lighter_page_and_indexes_it_as_the_whole_one(project, capsys, monkeypatch):
+    write(project / "source", "delta.py", FORMULAS.replace("{heading}", "Heading"))
+    write(project / "source", "delta_zh.py", FORMULAS.replace("{heading}", "标题，中文"))
+    witness, load = SearchRead(), literate.publish.load_mkdocs_config
+
+    def load_with_witness(*arguments, **options):
+        config = load(*arguments, **options)
+        config.plugins["witness"] = witness
+        return config
+
+    monkeypatch.setattr(literate.build, "load_mkdocs_config", load_with_witness)
+    built_in_one_process(monkeypatch)  # the witness sees every language
+    build_project(project, capsys)
+    lighter, read = snapshot(project / "site"), dict(witness.tags)
+    with monkeypatch.context() as whole:
+        whole.setattr(literate.plugin, "for_search", lambda html: (html, ()))
+        assert lighter == clean_build(project, capsys)
+    for path in ("en/delta.md", "zh/delta.md"):
+        assert read[path]["math"] == 0 and witness.tags[path]["math"] == 11
+        assert sum(read[path].values()) * 4 < sum(witness.tags[path].values()), (read[path], witness.tags[path])
+    indexed = [entry["text"] for entry in json.loads(lighter["search/search_index.json"])["docs"]]
+    assert any("\\alpha" in text and "two  words" in text for text in indexed)
+
+
+# Only what search reads the same way is lightened: a formula of MathML
+# alone, found as a tag, not in an attribute's value; a stray `<` is text.
+def test_a_formula_holding_another_tag_or_a_quoted_one_stays_whole():
+    formula = ('<math display="inline" alttext="a&nbsp;b"><semantics><mrow><mi>a</mi><mtext>&nbsp;</mtext>'
+               '<mi>b</mi></mrow><annotation encoding="application/x-tex">a~b</annotation></semantics></math>')
+    foreign = '<math display="block"><mi>c</mi><span class="x">d</span></math>'
+    quoted = '<a title="1 > <math><mi>e</mi></math>">f</a>'
+    lighter, regions = literate.plugin.for_search(f"<p>{formula}, {foreign} {quoted} < 1</p>")
+    assert regions == (formula,)
+    assert lighter == f"<p><!--lp-search-->a<!---->&nbsp;<!---->ba~b<!--lp-search-->, {foreign} {quoted} < 1</p>"
 
 
 # ## The other languages, in a process of their own
@@ -203,7 +319,7 @@ def test_a_failure_in_either_process_stops_the_build_and_the_other_process(failu
                                                                           monkeypatch):
     build_project(project, capsys)
     before = snapshot(project / "site")
-    started, parent, on_page_context = [], os.getpid(), literate.plugin.LiteratePlugin.on_page_context
+    started, parent, code_columns_back = [], os.getpid(), literate.plugin.LiteratePlugin._code_columns_back
 
     def other_languages_fail(config):
         if failure == "an error":
@@ -214,7 +330,7 @@ def test_a_failure_in_either_process_stops_the_build_and_the_other_process(failu
     def first_language_fails(plugin, context, page, config, nav):
         if os.getpid() == parent:
             raise literate.read.BuildError("the first language stopped on purpose")
-        return on_page_context(plugin, context, page, config, nav)
+        return code_columns_back(plugin, context, page, config, nav)
 
     class Recorded(literate.plugin.OtherLanguages):
         def __init__(self, *arguments):
