@@ -73,7 +73,7 @@ PASSED, FAILED, TIMED_OUT, NOT_RUN, RUNNING = "passed", "failed", "timed out", "
 SKIPPED, ERROR = "skipped", "error"
 
 
-@dataclass
+@dataclass(frozen=True)
 class CaseResult:
     """One test as pytest reports it: a `test_*` function, or one case of a parametrized one."""
 
@@ -90,15 +90,19 @@ class CaseResult:
         return self.name.split("[", 1)[0]
 
 
-@dataclass
+# A verdict is made whole, by the run or from the cache, and never changed
+# after: what the settings say of it (an expected failure) makes a new one.
+# A preview keeps a verdict across its builds, and one build's settings
+# must not stay on it for the next.
+@dataclass(frozen=True)
 class Verdict:
     """What running a tutorial's tests showed; cached as JSON between builds."""
 
     status: str  # PASSED, FAILED, TIMED_OUT, NOT_RUN or RUNNING
-    functions: list  # the names of its test_* functions, in file order
-    cases: list = field(default_factory=list)  # CaseResults, in the order pytest ran them
+    functions: tuple  # the names of its test_* functions, in file order
+    cases: tuple = ()  # CaseResults, in the order pytest ran them
     seconds: float = 0.0
     output: str = ""  # what pytest itself printed on the console, stdout and stderr as they interleaved
-    runtime: list = field(default_factory=list)  # [name, version]: Python, then what it imports
+    runtime: tuple = ()  # (name, version): Python, then what it imports
     problem: str = ""  # what went wrong with the run as a whole: a timeout, an import error
     expected_failure: str = None  # the reason mkdocs.yml gives, when it lists the tutorial

@@ -266,8 +266,7 @@ class BackgroundTests:
         if not self.still_wanted(job.entry, job.key):
             return  # a newer edit came first
         verdict = run_tutorial_tests(job.script, display_path(job.page.source), job.page.source.parent,
-                                     job.functions, job.timeout, self.running)
-        verdict.runtime = job.runtime
+                                     job.functions, job.timeout, self.running, job.runtime)
         with self.lock:
             if self.made.get(job.entry, [None])[0] != job.key:
                 return  # stopped for a newer edit
