@@ -189,6 +189,9 @@ def run_mkdocs(config, files, site_dir, record, recorded, facts, preview=None):
         return
     if preview is not None and preview.build_edit(config, setup, files, inputs, site_dir):
         return
+    if preview is not None and preview.whole_build is not None:
+        preview.whole_build()
+        return
     if preview is not None:
         preview.take_pages(config, files)
     else:
@@ -220,7 +223,10 @@ def mkdocs_build(config):
 # bytes changed are built again, into the site as it is (see "Rebuild"),
 # by the plugin of those settings, which takes the new pages' data.
 # Anything else, or anything that goes wrong on the way,
-# is a whole build, whose error is the one reported.
+# is a whole build, whose error is the one reported. In `mkdocs serve`
+# the whole builds are MkDocs' own (`whole_build`, its builder): it loads
+# the settings as its command line says (`-f`, `--dev-addr`,
+# `--no-directory-urls`…), and the plugin keeps what it built.
 class PreviewSite:
     """What a preview keeps from its last build, in `folder`, for the next."""
 
@@ -230,6 +236,7 @@ class PreviewSite:
         self.inputs = None  # the digest of all MkDocs read for the site as it is; None until there is one
         self.config = None  # the settings of the last whole build; None until there is one to build on
         self.setup = None
+        self.whole_build = None  # in `mkdocs serve`, MkDocs' builder; None: `run_mkdocs` builds
 
     def take_pages(self, config, files):
         shutil.rmtree(self.docs_dir, ignore_errors=True)
