@@ -26,11 +26,11 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 
 from literate.read import BuildError
-from literate.settings import cache_folder, source_folder
+from literate.settings import cache_folder, quiet_jieba, search_dictionary_beside_settings, source_folder
 from literate.write import write_files
 from literate.plugin import LiteratePlugin, load_search_dictionary
 from literate.judge import TutorialTestOptions
-from literate.publish import mkdocs_inputs, mkdocs_setup_digest, quiet_jieba, search_dictionary_beside_settings
+from literate.record import mkdocs_inputs, mkdocs_setup_digest
 from literate.build import make_pages
 from literate.serve import Preview, watched_paths
 

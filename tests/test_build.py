@@ -18,6 +18,7 @@ import literate.cli
 import literate.judge
 import literate.pages
 import literate.publish
+import literate.settings
 import literate.read
 import literate.site
 from support import (
@@ -90,7 +91,7 @@ def test_each_source_is_tokenized_and_parsed_once_per_build(tmp_path, monkeypatc
     monkeypatch.setattr(tokenize, "generate_tokens", counted_tokens)
     monkeypatch.setattr(literate.pages.os, "cpu_count", lambda: 1)
     (tmp_path / "docs").mkdir()
-    config = literate.publish.load_mkdocs_config(ROOT / "mkdocs.yml", tmp_path / "docs", tmp_path / "site")
+    config = literate.settings.load_mkdocs_config(ROOT / "mkdocs.yml", tmp_path / "docs", tmp_path / "site")
     config.plugins["literate"].config.generator_pages = False
     testing = literate.judge.TutorialTestOptions(cache_dir=tmp_path / "cache")
     verdicts = literate.build.make_pages(tmp_path / "source", config, testing).verdicts
@@ -125,7 +126,7 @@ def test_no_stage_writes_into_a_page_or_a_chapter(tmp_path, monkeypatch):
     monkeypatch.setattr(literate.build, "site_chapters", as_found)
     monkeypatch.setattr(literate.pages.os, "cpu_count", lambda: 1)
     (tmp_path / "docs").mkdir()
-    config = literate.publish.load_mkdocs_config(ROOT / "mkdocs.yml", tmp_path / "docs", tmp_path / "site")
+    config = literate.settings.load_mkdocs_config(ROOT / "mkdocs.yml", tmp_path / "docs", tmp_path / "site")
     testing = literate.judge.TutorialTestOptions(run=False, cache_dir=tmp_path / "cache")
     made = literate.build.make_pages(tmp_path / "source", config, testing)
     assert [page for page, _ in found] == literate.site.pages_of(made.chapters)

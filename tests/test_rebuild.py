@@ -30,7 +30,7 @@ def preview_build(project, preview):
 
 def in_both_languages(project):
     write(project / "source", "beta_zh.py", lesson("贝塔", "贝塔这一课。"))
-    return literate.publish.PreviewSite(project / "preview")
+    return literate.rebuild.PreviewSite(project / "preview")
 
 
 def test_a_preview_builds_only_the_edited_pages_into_what_a_whole_build_gives(project, capsys, monkeypatch):
@@ -122,7 +122,7 @@ def test_a_preview_with_nothing_changed_builds_nothing_and_records_nothing(proje
     before = {path: path.stat().st_mtime_ns for path in (project / "site").rglob("*")}
     with monkeypatch.context() as patch:
         patch.setattr(literate.publish, "mkdocs_build", lambda config: pytest.fail("MkDocs built every page"))
-        patch.setattr(literate.publish, "build_pages_again", lambda *arguments: pytest.fail("MkDocs built pages"))
+        patch.setattr(literate.rebuild, "build_pages_again", lambda *arguments: pytest.fail("MkDocs built pages"))
         preview_build(project, preview)
     assert "nothing changed since the last build" in capsys.readouterr().out
     assert {path: path.stat().st_mtime_ns for path in (project / "site").rglob("*")} == before

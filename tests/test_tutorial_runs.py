@@ -29,7 +29,7 @@ import literate.site
 import literate.testrun
 import literate.judge
 import literate.write
-import literate.publish
+import literate.settings
 import literate.serve
 from site_html import squeeze, visible_text
 import support
@@ -138,7 +138,7 @@ def judge(tmp_path, run=True, background=None, **tutorial_tests):
     """The test stage alone, without writing a site: {file name: verdict}."""
     docs = tmp_path / "docs"
     docs.mkdir(exist_ok=True)
-    config = literate.publish.load_mkdocs_config(write_config(tmp_path, **tutorial_tests), docs, tmp_path / "site")
+    config = literate.settings.load_mkdocs_config(write_config(tmp_path, **tutorial_tests), docs, tmp_path / "site")
     chapters = literate.site.find_chapters(tmp_path / "source", tmp_path, literate.site.site_languages(config))
     pages = literate.site.pages_of(chapters)
     options = literate.judge.TutorialTestOptions(run=run, cache_dir=tmp_path / "cache", background=background)
