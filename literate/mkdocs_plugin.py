@@ -99,8 +99,9 @@ class Plugin(LiteratePlugin):
             config["docs_dir"] = self.pages_dir
         return config
 
-    # Once every language is built, the pages go, and MkDocs' `docs_dir`
-    # is the source folder again: that is the folder `mkdocs serve` watches.
+    # Once every language is built, the pages go (in `mkdocs serve` the
+    # preview keeps them, with the build), and MkDocs' `docs_dir` is the
+    # source folder again: that is the folder `mkdocs serve` watches.
     @event_priority(-200)
     def on_post_build(self, config):
         super().on_post_build(config)
