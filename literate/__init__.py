@@ -16,7 +16,7 @@ STAGES = (
     "read",  # a source file becomes text
     "console",  # what a command tells the person who runs it: lines, and progress on a terminal
     "cache",  # what a build keeps for the next, under a fingerprint of what it was made from
-    "settings",  # what mkdocs.yml tells the generator, checked by MkDocs
+    "settings",  # what mkdocs.yml tells the generator, checked by MkDocs, and MkDocs' settings for a build
     "textfirst",  # literate text and code, each made of the other by PyLit
     "parse",  # text becomes sections of commentary and code
     "frontmatter",  # a YAML block opening the commentary: the page's title and summary
@@ -35,9 +35,10 @@ STAGES = (
     "verdicts",  # a verdict as the page shows it: status line, marks, citation marks
     "write",  # the pages with their verdicts, into MkDocs' folder, and as data for the plugin
     "plugin",  # MkDocs reads only what it is for
-    "rebuild",  # an edit in a preview: its pages built again
+    "rebuild",  # what a preview keeps between its builds, and an edit's pages built again
     "swap",  # the site folder: checked, and a new site swapped in whole
-    "publish",  # MkDocs' settings, and MkDocs run only when what it reads changed
+    "record",  # what the last build of a site was made from
+    "publish",  # MkDocs run only when what it reads changed, and the new site swapped in whole
     "build",  # the stages in order
     "deploy",  # the site published to GitHub Pages
     "serve",  # a live preview

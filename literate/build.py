@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 from literate.read import BuildError, display_path
 from literate.cache import fingerprint
-from literate.settings import PLUGIN_NAME, cache_folder, literate_settings
+from literate.settings import PLUGIN_NAME, cache_folder, literate_settings, load_mkdocs_config
 from literate.textfirst import read_pages
 from literate.site import (
     check_page_urls, check_sources_stay_inside, configure_navigation, find_chapters, pages_of,
@@ -30,10 +30,8 @@ from literate.judge import TutorialTestOptions, judge_tutorials
 from literate.write import home_introductions, home_warnings, page_files, write_files
 from literate.plugin import load_search_dictionary
 from literate.swap import check_site_dir, recover_site
-from literate.publish import (
-    last_change, load_mkdocs_config, mkdocs_setup_digest, recorded_build, reproducible_build_date, run_mkdocs,
-    site_record,
-)
+from literate.record import mkdocs_setup_digest, recorded_build, site_record
+from literate.publish import last_change, reproducible_build_date, run_mkdocs
 
 
 # Before anything is read, each source must stay inside the source folder
@@ -50,7 +48,7 @@ def site_chapters(source_dir, config):
 def build_site(source_dir, site_dir, config_file, testing=None, preview=False, overrides=None, preview_site=None):
     """Build the site; returns the MkDocs settings it was built with (`overrides` replace mkdocs.yml's).
 
-    A preview passes the same `preview_site` (`publish.PreviewSite`) to each of its builds.
+    A preview passes the same `preview_site` (`rebuild.PreviewSite`) to each of its builds.
     """
     config_file, site_dir = Path(config_file).resolve(), Path(site_dir).resolve()
     staging = site_dir.with_name(f".{site_dir.name}.building")

@@ -3,7 +3,7 @@
 
 A build keeps three things in its cache folder: each page as rendered
 (see "Pages"), each tutorial's verdict (see "Judging every tutorial"),
-and a record of each site it built (see "Publish"). Each is kept under a
+and a record of each site it built (see "Record"). Each is kept under a
 fingerprint of everything it was made from, and the same rules hold for
 all three.
 

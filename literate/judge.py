@@ -18,7 +18,7 @@ import os
 import platform
 import sys
 import warnings
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import NamedTuple
 
@@ -104,12 +104,12 @@ def imports_in(data):
 # Reading a version parses the distribution's metadata: a build asks once
 # for each library, however many tutorials import it (`known`).
 def runtime_versions(modules, known):
-    versions = [["Python", platform.python_version()]]
+    versions = [("Python", platform.python_version())]
     for module in sorted(modules):
         if module not in known:
             known[module] = installed_version(module)
         versions.append(known[module])
-    return versions
+    return tuple(versions)
 
 
 # A library's version is asked of its installed metadata, never by
@@ -119,11 +119,11 @@ def runtime_versions(modules, known):
 # it takes a second.
 def installed_version(module):
     try:
-        return [module, importlib.metadata.version(module)]
+        return module, importlib.metadata.version(module)
     except importlib.metadata.PackageNotFoundError:
         pass
     distribution = (installed_modules().get(module) or [None])[0]
-    return [distribution or module, importlib.metadata.version(distribution) if distribution else "not installed"]
+    return distribution or module, importlib.metadata.version(distribution) if distribution else "not installed"
 
 
 @functools.lru_cache(maxsize=1)
@@ -168,9 +168,9 @@ def cached_verdict(entry, key):
     stored = load(entry, key)
     if stored is None:
         return None
-    verdict = Verdict(**stored)
-    verdict.cases = [CaseResult(**case) for case in verdict.cases]
-    return verdict
+    return Verdict(**{**stored, "functions": tuple(stored["functions"]),
+                      "cases": tuple(CaseResult(**case) for case in stored["cases"]),
+                      "runtime": tuple(tuple(pair) for pair in stored["runtime"])})
 
 
 # A verdict is cached only when the files it was keyed on still hold the
@@ -179,7 +179,7 @@ def cached_verdict(entry, key):
 def store_verdict(entry, key, verdict, files):
     if verdict.status == TIMED_OUT or not still_as_read(files):
         return
-    store(entry, key, {**asdict(verdict), "expected_failure": None})
+    store(entry, key, asdict(verdict))
 
 
 # ## Settings
@@ -217,9 +217,9 @@ def tutorial_test_settings(config, names_with_tests):
 class PendingRun(NamedTuple):
     page: object
     script: Path
-    functions: list
+    functions: tuple
     timeout: float
-    runtime: list
+    runtime: tuple
     key: str
     entry: Path
     files: dict  # the bytes the key was made of, {path: bytes}
@@ -237,7 +237,7 @@ def judge_tutorials(pages, texts, code_facts, source_dir, config, options):
     tested = []
     for page in pages:
         if page.source in code_facts and code_facts[page.source].tests:
-            tested.append((page, texts[page.source].code, list(code_facts[page.source].tests),
+            tested.append((page, texts[page.source].code, tuple(code_facts[page.source].tests),
                            Path(os.path.relpath(page.source, source_dir)).as_posix()))
     timeouts, expected = tutorial_test_settings(config, {name for _, _, _, name in tested})
     pending, versions, verdicts = [], {}, {}
@@ -266,10 +266,8 @@ def judge_tutorials(pages, texts, code_facts, source_dir, config, options):
         verdicts.update(run_in_parallel(pending, options.console))
     else:
         verdicts.update(options.background.run(pending))
-    for page, _, _, name in tested:
-        if name in expected:
-            verdicts[page].expected_failure = str(expected[name] or "")
-    return verdicts
+    return {page: replace(verdicts[page], expected_failure=str(expected[name] or "")) if name in expected
+            else verdicts[page] for page, _, _, name in tested}
 
 
 def run_in_parallel(pending, console):
@@ -279,14 +277,13 @@ def run_in_parallel(pending, console):
           console.steps("tutorials' tests", len(pending)) as advance):
         runs = {
             pool.submit(run_tutorial_tests, job.script, display_path(job.page.source), job.page.source.parent,
-                        job.functions, job.timeout, running): job
+                        job.functions, job.timeout, running, job.runtime): job
             for job in pending
         }
         try:
             for future in concurrent.futures.as_completed(runs):
                 job = runs[future]
                 verdict = verdicts[job.page] = future.result()
-                verdict.runtime = job.runtime
                 store_verdict(job.entry, job.key, verdict, job.files)
                 console.say(f"{display_path(job.page.source)}: {verdict_summary(verdict)}")
                 advance()

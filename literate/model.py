@@ -20,7 +20,7 @@ from literate.textfirst import is_literate_text
 # site"). A series in one language needs no i18n plugin: its language is
 # the theme's (`theme.language`, English unless set), its pages are at the
 # root of MkDocs' folder as of the site.
-@dataclass
+@dataclass(frozen=True)
 class Language:
     locale: str
     name: str  # as the language selector shows it: "English", "中文"
@@ -29,17 +29,18 @@ class Language:
 
     def __post_init__(self):
         if self.docs is None:
-            self.docs = f"{self.locale}/"
+            object.__setattr__(self, "docs", f"{self.locale}/")  # a frozen dataclass's own way to settle a field
 
 
-# A folder of the source folder: a chapter, or a section within one.
-@dataclass
+# A folder of the source folder: a chapter, or a section within one. Like
+# a page, it stays as finding the site made it.
+@dataclass(frozen=True)
 class Chapter:
     slug: str  # its URL path: the folder names without their prefixes (`a/b`); "" outside any chapter
     headings: dict  # locale -> (title, introduction as Markdown); none outside any chapter
-    pages: list  # the Page of each source, every language, in reading order
+    pages: tuple  # the Page of each source, every language, in reading order
     about: bool = False  # a chapter about the site, not of the course: listed after it
-    sections: list = field(default_factory=list)  # the Chapter of each folder in it, in reading order
+    sections: tuple = ()  # the Chapter of each folder in it, in reading order
     folder: Path = None  # its source folder, where the links of its introduction start; None for the site's own
     index_listed: bool = True  # whether the home page lists its index page, or shows its introduction instead
     introduction: dict = field(default_factory=dict)  # outside any chapter: the home page's (see "The site")
@@ -73,7 +74,7 @@ PASSED, FAILED, TIMED_OUT, NOT_RUN, RUNNING = "passed", "failed", "timed out", "
 SKIPPED, ERROR = "skipped", "error"
 
 
-@dataclass
+@dataclass(frozen=True)
 class CaseResult:
     """One test as pytest reports it: a `test_*` function, or one case of a parametrized one."""
 
@@ -90,15 +91,19 @@ class CaseResult:
         return self.name.split("[", 1)[0]
 
 
-@dataclass
+# A verdict is made whole, by the run or from the cache, and never changed
+# after: what the settings say of it (an expected failure) makes a new one.
+# A preview keeps a verdict across its builds, and one build's settings
+# must not stay on it for the next.
+@dataclass(frozen=True)
 class Verdict:
     """What running a tutorial's tests showed; cached as JSON between builds."""
 
     status: str  # PASSED, FAILED, TIMED_OUT, NOT_RUN or RUNNING
-    functions: list  # the names of its test_* functions, in file order
-    cases: list = field(default_factory=list)  # CaseResults, in the order pytest ran them
+    functions: tuple  # the names of its test_* functions, in file order
+    cases: tuple = ()  # CaseResults, in the order pytest ran them
     seconds: float = 0.0
     output: str = ""  # what pytest itself printed on the console, stdout and stderr as they interleaved
-    runtime: list = field(default_factory=list)  # [name, version]: Python, then what it imports
+    runtime: tuple = ()  # (name, version): Python, then what it imports
     problem: str = ""  # what went wrong with the run as a whole: a timeout, an import error
     expected_failure: str = None  # the reason mkdocs.yml gives, when it lists the tutorial

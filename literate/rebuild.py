@@ -3,12 +3,13 @@
 
 A preview builds the site on every edit; this builds only what the edit changed.
 
-In: the settings of the preview's last whole build, with the plugin that
-kept what each language was built with (its files, navigation and
-templates), and the paths of the pages whose bytes an edit changed. Out:
-those pages built again into the preview's site, with the search index
-and the site's own pages, or False when only a whole build can give the
-site that build would make.
+In: the pages of each build of a preview, and the settings of its last
+whole build, with the plugin that kept what each language was built with
+(its files, navigation and templates). Out: what a preview keeps from one
+build for the next (`PreviewSite`); the pages whose bytes an edit changed,
+built again into the preview's site, with the search index and the
+site's own pages, or False when only a whole build can give the site that
+build would make.
 """
 
 import gzip
@@ -35,12 +36,83 @@ from mkdocs.utils import (
     CountHandler, get_build_date, get_build_timestamp, get_relative_url, is_error_template, write_file,
 )
 
+from literate.settings import PLUGIN_NAME
+from literate.write import write_files
 from literate.plugin import forget_the_last_pages_languages, move_into, split_search_index
 
 
+# ## A preview: only what an edit changed
+#
+# A preview keeps, between its builds, the pages MkDocs read last and the
+# settings it read them with (with the plugins, which keep what each
+# language was built with). When an edit leaves the set of pages and
+# everything else MkDocs reads as it was, only the pages and files whose
+# bytes changed are built again, into the site as it is (`build_pages_again`, below),
+# by the plugin of those settings, which takes the new pages' data; the
+# site's own pages (404, `sitemap.xml`) too when the build date changed.
+# Anything else, or anything that goes wrong on the way,
+# is a whole build, whose error is the one reported. In `mkdocs serve`
+# the whole builds are MkDocs' own (`whole_build`, its builder): it loads
+# the settings as its command line says (`-f`, `--dev-addr`,
+# `--no-directory-urls`…), and the plugin keeps what it built.
+#
+# The preview holds the pages it built last, so it compares them with the
+# new ones rather than hashing every file again, as a build must to compare
+# with its record.
+class PreviewSite:
+    """What a preview keeps from its last build, in `folder`, for the next."""
+
+    def __init__(self, folder):
+        self.docs_dir = Path(folder) / "pages"
+        self.scratch = Path(folder) / "edit"  # where an edit's pages are built, to be moved into the site
+        self.files = None  # the pages MkDocs read last, as `run_mkdocs` had them
+        self.inputs = None  # all else MkDocs read for the site as it is (`inputs_of`); None until there is one
+        self.config = None  # the settings of the last whole build; None until there is one to build on
+        self.setup = None
+        self.whole_build = None  # in `mkdocs serve`, MkDocs' builder; None: `run_mkdocs` builds
+
+    # What MkDocs reads besides the pages: its setup, and the build date,
+    # which it shows as a day (`SOURCE_DATE_EPOCH` moves within one).
+    @staticmethod
+    def inputs_of(setup):
+        return [setup, get_build_date()]
+
+    def holds(self, inputs, files):
+        return self.inputs == inputs and self.files == files
+
+    def take_pages(self, config, files):
+        shutil.rmtree(self.docs_dir, ignore_errors=True)
+        write_files(files, self.docs_dir)
+        config["docs_dir"] = str(self.docs_dir)
+        self.config = self.inputs = None
+
+    def keep(self, config, setup, files, inputs, site_dir):
+        config["site_dir"] = str(site_dir)
+        self.config, self.setup, self.files, self.inputs = config, setup, files, inputs
+
+    def build_edit(self, config, setup, files, inputs, site_dir):
+        if self.config is None or setup != self.setup or files.keys() != self.files.keys():
+            return False
+        changed = sorted(path for path in files if files[path] != self.files[path])
+        for path in changed:
+            (self.docs_dir / path).write_bytes(files[path])
+        kept, self.config = self.config, None  # built on only if this succeeds
+        kept.plugins[PLUGIN_NAME].pages = config.plugins[PLUGIN_NAME].pages
+        dated = self.inputs is None or inputs[-1] != self.inputs[-1]
+        try:
+            if not build_pages_again(kept, changed, site_dir, self.scratch, dated):
+                return False
+        except Exception:
+            return False
+        self.config, self.files, self.inputs = kept, files, inputs
+        return True
+
+
+# ## An edit's pages built again
+#
 # A preview builds the site on every edit, and an edit changes a page or
 # two: the tutorial, its notebook, the test results. MkDocs builds every
-# page of both languages, about two seconds on our site. But MkDocs' own
+# page of both languages, the whole site again. But MkDocs' own
 # steps can build just those pages: read each one and convert its Markdown
 # (`read_page`), then render it with the navigation, the files and the
 # templates of the build before (`write_page`), with every plugin's events

@@ -27,7 +27,7 @@ from literate.settings import PLUGIN_NAME
 from literate.model import RUNNING, Verdict
 from literate.testrun import RunningTests, run_tutorial_tests, verdict_summary
 from literate.judge import TutorialTestOptions, store_verdict
-from literate.publish import PreviewSite
+from literate.rebuild import PreviewSite
 from literate.build import build_site
 
 
@@ -44,7 +44,7 @@ from literate.build import build_site
 # second and a tenth; a save caught half-written is built again as soon as
 # the rest lands). A build renders only the edited page, MkDocs builds
 # only the pages that changed, into the site of the build before (the
-# preview keeps what that build made: see `PreviewSite` in "Publish"), and
+# preview keeps what that build made: see `PreviewSite` in "Rebuild"), and
 # the edited tutorial's tests run in the background (see "Tests in the
 # background"): the page says they are running, and shows their verdict
 # when they finish, without being rendered again.
@@ -266,8 +266,7 @@ class BackgroundTests:
         if not self.still_wanted(job.entry, job.key):
             return  # a newer edit came first
         verdict = run_tutorial_tests(job.script, display_path(job.page.source), job.page.source.parent,
-                                     job.functions, job.timeout, self.running)
-        verdict.runtime = job.runtime
+                                     job.functions, job.timeout, self.running, job.runtime)
         with self.lock:
             if self.made.get(job.entry, [None])[0] != job.key:
                 return  # stopped for a newer edit

@@ -22,15 +22,17 @@ The languages are not set here: they are those of the mkdocs-static-i18n
 plugin when `mkdocs.yml` lists it, and otherwise the one language of the
 theme (`theme.language`), so that no two lists can disagree.
 
-In: the loaded settings of MkDocs. Out: the plugin's settings, checked by
-MkDocs as it checks its own (an unknown option, a wrong type or a timeout
-that is no number of seconds stops it, naming the option), with the paths
-made absolute; or a `BuildError` saying that `mkdocs.yml` does not list the
+In: `mkdocs.yml`. Out: MkDocs' settings loaded for a build, with the
+plugin of this package; the plugin's settings, checked by MkDocs as it
+checks its own (an unknown option, a wrong type or a timeout that is no
+number of seconds stops it, naming the option), with the paths made
+absolute; or a `BuildError` saying that `mkdocs.yml` does not list the
 plugin. And the reference of the settings, a row each with its kind, its
 default and what it is for, which the guide's page "Configuration" shows.
 """
 
 import json
+import logging
 from pathlib import Path
 
 from mkdocs.config import base
@@ -148,3 +150,48 @@ def source_folder(config):
 # command runs.
 def cache_folder(config):
     return Path(config.config_file_path).parent / literate_settings(config).cache_dir
+
+
+# ## MkDocs' settings for a build
+#
+# A build loads `mkdocs.yml` with the folder of generated pages as MkDocs'
+# `docs_dir`, in strict mode, so that a warning (a broken link, a missing
+# page) fails the build instead of scrolling past.
+#
+# Paths in `mkdocs.yml` are relative to it, as MkDocs' own are; Material
+# reads its `jieba_dict_user` relative to the working directory instead, so
+# that one is made absolute here.
+#
+# `mkdocs.yml` lists the plugin of this package (see "The MkDocs plugin"),
+# which MkDocs loads by its name; `cache_dir` is where it keeps Material's
+# templates compiled, `overrides` replace settings of `mkdocs.yml`
+# (`gh-deploy` sets its remote), and with `processes` the plugin builds the
+# languages after the first in a process of their own.
+def load_mkdocs_config(config_file, docs_dir, site_dir, cache_dir=None, overrides=None, processes=True):
+    from mkdocs.config import load_config
+
+    quiet_jieba()
+    config = load_config(str(config_file), strict=True, site_dir=str(site_dir), **(overrides or {}))
+    search_dictionary_beside_settings(config)
+    literate_settings(config)  # a BuildError unless mkdocs.yml lists the plugin
+    plugin = config.plugins[PLUGIN_NAME]
+    plugin.source_dir = source_folder(config)
+    config["docs_dir"] = str(docs_dir)
+    plugin.prepare(cache_dir, processes)
+    return config
+
+
+def search_dictionary_beside_settings(config):
+    search = config.plugins.get("material/search")
+    if search and search.config.jieba_dict_user:
+        search.config.jieba_dict_user = str(Path(config.config_file_path).parent / search.config.jieba_dict_user)
+
+
+# Material's search segments Chinese with jieba when it is installed, and
+# jieba narrates its start-up at DEBUG level, on its own handler.
+def quiet_jieba():
+    try:
+        import jieba
+    except ImportError:
+        return
+    jieba.setLogLevel(logging.WARNING)

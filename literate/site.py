@@ -102,20 +102,20 @@ def find_chapters(source_dir, config_dir, languages, generator_pages=False):
     # default language's tree).
     locales = [language.locale for language in languages]
     english = "en" if "en" in locales else next(language.locale for language in languages if not language.folder)
-    chapters.append(Chapter("", {}, [
+    chapters.append(Chapter("", {}, tuple(
         Page(None, TEST_RESULTS_PAGE, "", language.locale, words(language.locale)["test_results"],
-             words(language.locale)["test_results_summary"]) for language in languages], about=True))
+             words(language.locale)["test_results_summary"]) for language in languages), about=True))
     if generator_pages:
         guide = {language.locale: (words(language.locale)["guide"], "") for language in languages}
-        chapters.append(Chapter(GUIDE, guide, [
+        chapters.append(Chapter(GUIDE, guide, (
             *(Page(path, f"{GUIDE}/{NUMERIC_PREFIX.sub('', page_name(path))}", repo_path(path, config_dir), english,
                    generator=True) for path in guide_files()),
             Page(None, SETTINGS_PAGE, "", english, "Configuration", "Every setting of the plugin, with its default."),
-        ], about=True))
+        ), about=True))
         generator = {language.locale: (words(language.locale)["generator"], "") for language in languages}
-        chapters.append(Chapter("", generator, [
+        chapters.append(Chapter("", generator, tuple(
             Page(path, generator_page_name(path), repo_path(path, config_dir), english, generator=True)
-            for path in generator_files()],
+            for path in generator_files()),
             about=True))
     return chapters
 
@@ -159,8 +159,8 @@ def sections_in(folder, parent_slug, config_dir, languages):
     around = {folder.resolve(), *folder.resolve().parents}
     folders = sorted((path for path in folder.iterdir()
                       if path.is_dir() and path.resolve() not in around and holds_sources(path)), key=reading_order)
-    return [section(path, posixpath.join(parent_slug, NUMERIC_PREFIX.sub("", path.name)), config_dir, languages)
-            for path in folders]
+    return tuple(section(path, posixpath.join(parent_slug, NUMERIC_PREFIX.sub("", path.name)), config_dir, languages)
+                 for path in folders)
 
 
 def holds_sources(folder):
@@ -169,8 +169,8 @@ def holds_sources(folder):
 
 def section(folder, slug, config_dir, languages):
     headings, index, index_listed = section_headings(folder, slug, languages)
-    pages = [Page(path, f"{slug}/index", repo_path(path, config_dir), locale, parsed=parsed)
-             for path, locale, parsed in index]
+    pages = tuple(Page(path, f"{slug}/index", repo_path(path, config_dir), locale, parsed=parsed)
+                  for path, locale, parsed in index)
     return Chapter(slug, headings, pages + pages_in(folder, slug, config_dir, languages),
                    sections=sections_in(folder, slug, config_dir, languages), folder=folder,
                    index_listed=index_listed)
@@ -183,7 +183,7 @@ def pages_in(folder, slug, config_dir, languages):
         if stem != "__init__":
             name = posixpath.join(slug, NUMERIC_PREFIX.sub("", stem))
             pages.append(Page(path, name, repo_path(path, config_dir), locale))
-    return pages
+    return tuple(pages)
 
 
 # What a page is titled when its source gives no title: its file name, or

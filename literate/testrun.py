@@ -164,15 +164,14 @@ def read_junit(junit, script_name):
     for case in root.iter("testcase"):
         if case.get("name") is None:
             continue  # the test an interrupt stopped: pytest records it without a name
-        result = CaseResult(case.get("name"), PASSED, float(case.get("time") or 0),
-                            stdout=captured(case, "system-out"), stderr=captured(case, "system-err"))
+        outcome, message, line = PASSED, "", 0
         for child in case:
-            if child.tag in ("failure", "error", "skipped") and result.outcome in (PASSED, SKIPPED):
-                result.outcome = {"failure": FAILED, "error": ERROR, "skipped": SKIPPED}[child.tag]
-                result.message = error_message(child)
-                result.line = line_in(child.text or "", script_name)
-        cases.append(result)
-    return cases
+            if child.tag in ("failure", "error", "skipped") and outcome in (PASSED, SKIPPED):
+                outcome = {"failure": FAILED, "error": ERROR, "skipped": SKIPPED}[child.tag]
+                message, line = error_message(child), line_in(child.text or "", script_name)
+        cases.append(CaseResult(case.get("name"), outcome, float(case.get("time") or 0), message, line,
+                                stdout=captured(case, "system-out"), stderr=captured(case, "system-err")))
+    return tuple(cases)
 
 
 # pytest opens what it captured with a ruled line of its own ("---
@@ -210,32 +209,34 @@ def line_in(traceback_text, script_name, ending=""):
 # The run as a whole can go wrong where no single test did: it timed out,
 # the module could not be imported (pytest reports that as an error of a
 # test named after the module), or pytest ended without a report.
-def run_tutorial_tests(script, name, folder, functions, timeout, running):
+def run_tutorial_tests(script, name, folder, functions, timeout, running, runtime=()):
     """Run the tests of the Python file `script` (the source itself, or code generated from it)
-    in `folder`; `name` is how messages call the tutorial, `running` keeps the run while it goes."""
+    in `folder`; `name` is how messages call the tutorial, `running` keeps the run while it goes,
+    and `runtime` is what the verdict says it ran on."""
     returncode, output, junit, seconds, timed_out = run_pytest(script, folder, timeout, running)
-    verdict = Verdict(PASSED, list(functions), read_junit(junit, Path(script).name), seconds, output)
-    failing = [case for case in verdict.cases if case.outcome in (FAILED, ERROR)]
+    functions, cases = tuple(functions), read_junit(junit, Path(script).name)
+    failing = [case for case in cases if case.outcome in (FAILED, ERROR)]
+    status, problem = PASSED, ""
     if timed_out:
-        verdict.status, verdict.seconds = TIMED_OUT, timeout
+        status, seconds = TIMED_OUT, timeout
         where = line_in(output, Path(script).name, ending=" KeyboardInterrupt")
-        verdict.problem = f"{unfinished_function(verdict)} did not finish within {timeout:g} s" + (
+        problem = f"{unfinished_function(functions, cases)} did not finish within {timeout:g} s" + (
             f" (stopped at {name}:{where})" if where else "")
     elif returncode != 0 or failing:
-        verdict.status = FAILED
+        status = FAILED
         outside = [case for case in failing if case.function not in functions]
         if outside:
-            verdict.problem = outside[0].message
+            problem = outside[0].message
         elif not failing:
-            verdict.problem = f"pytest exited with status {returncode}" + ("" if junit else " without a report")
-    return verdict
+            problem = f"pytest exited with status {returncode}" + ("" if junit else " without a report")
+    return Verdict(status, functions, cases, seconds, output, tuple(runtime), problem)
 
 
 # Tests run in file order, so the one a timeout stopped is the first with
 # no result; when none has one, importing the module never finished.
-def unfinished_function(verdict):
-    finished = {case.function for case in verdict.cases}
-    return next((name for name in verdict.functions if name not in finished), "importing the module")
+def unfinished_function(functions, cases):
+    finished = {case.function for case in cases}
+    return next((name for name in functions if name not in finished), "importing the module")
 
 
 # ## Words for a verdict

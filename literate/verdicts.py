@@ -100,7 +100,7 @@ def function_outcome(verdict, function, locale):
         state = PASSED
         text = (said["function_cases_passed"].format(n=len(cases), seconds=took) if len(cases) > 1
                 else said["function_passed"].format(seconds=took))
-    elif verdict.status == TIMED_OUT and function == unfinished_function(verdict):
+    elif verdict.status == TIMED_OUT and function == unfinished_function(verdict.functions, verdict.cases):
         state, text = TIMED_OUT, said["function_timed_out"]
     else:
         state, text = FAILED, said["function_did_not_run"]

@@ -344,7 +344,7 @@ def render_notice(page, title, language, languages):
 #
 # The files are made in memory, as paths in MkDocs' folder and their bytes:
 # a build that finds them as the last one left them does not write them at
-# all, and a preview writes only the ones an edit changed (see "Publish").
+# all, and a preview writes only the ones an edit changed (see "Rebuild").
 # Beside them, under the same paths, the tutorials' pages as data for the
 # plugin (`PageData`).
 def page_files(chapters, rendered, verdicts, introductions, languages, config):

@@ -31,7 +31,6 @@ for folder in (ROOT, ROOT / "tests"):
 import build_docs  # noqa: E402  (needs the path above)
 import literate.build  # noqa: E402
 import literate.judge  # noqa: E402
-import literate.publish  # noqa: E402
 import literate.settings  # noqa: E402
 import literate.testrun  # noqa: E402
 from needs import unavailable  # noqa: E402
@@ -207,7 +206,7 @@ def rendered_pages(once_per_run):
     would render otherwise is rendered all the same."""
     def make(folder):
         (folder / "docs").mkdir()
-        config = literate.publish.load_mkdocs_config(ROOT / "mkdocs.yml", folder / "docs", folder / "site")
+        config = literate.settings.load_mkdocs_config(ROOT / "mkdocs.yml", folder / "docs", folder / "site")
         literate.build.make_pages(SOURCE, config, build_docs.TutorialTestOptions(run=False, cache_dir=folder / "cache"))
 
     def fill(cache_dir):

@@ -18,6 +18,7 @@ import literate.cli
 import literate.judge
 import literate.pages
 import literate.publish
+import literate.settings
 import literate.read
 import literate.site
 from support import (
@@ -90,7 +91,7 @@ def test_each_source_is_tokenized_and_parsed_once_per_build(tmp_path, monkeypatc
     monkeypatch.setattr(tokenize, "generate_tokens", counted_tokens)
     monkeypatch.setattr(literate.pages.os, "cpu_count", lambda: 1)
     (tmp_path / "docs").mkdir()
-    config = literate.publish.load_mkdocs_config(ROOT / "mkdocs.yml", tmp_path / "docs", tmp_path / "site")
+    config = literate.settings.load_mkdocs_config(ROOT / "mkdocs.yml", tmp_path / "docs", tmp_path / "site")
     config.plugins["literate"].config.generator_pages = False
     testing = literate.judge.TutorialTestOptions(cache_dir=tmp_path / "cache")
     verdicts = literate.build.make_pages(tmp_path / "source", config, testing).verdicts
@@ -105,24 +106,27 @@ def test_each_source_is_tokenized_and_parsed_once_per_build(tmp_path, monkeypatc
 #
 # Finding the site makes the pages; every stage after it hands what it made
 # to the next (the renderings, the verdicts, the files) and writes nothing
-# into a page: a page is what finding the site knew of it, to the end of
-# the build. The pages render in this process, where a write would show.
-def test_no_stage_writes_into_a_page(tmp_path, monkeypatch):
+# into a page or a chapter: they are what finding the site knew of them, to
+# the end of the build. The pages render in this process, where a write
+# would show.
+def test_no_stage_writes_into_a_page_or_a_chapter(tmp_path, monkeypatch):
     chapter = tmp_path / "source" / "01_chapter"
     write(chapter, "__init__.py", '"""# Chapter\n\nIntro."""\n')
     write(chapter, "lesson.py", '"""# Lesson\n\nIt doubles."""\n\n\ndef test_double():\n    assert 2 * 2 == 4\n')
     write(chapter, "lesson_zh.py", '"""# 一课\n\n翻倍。"""\n\n\ndef test_double():\n    assert 2 * 2 == 4\n')
-    found, site_chapters = [], literate.build.site_chapters
+    found, found_chapters, site_chapters = [], [], literate.build.site_chapters
 
     def as_found(*arguments):
         chapters = site_chapters(*arguments)
         found.extend((page, dict(vars(page))) for page in literate.site.pages_of(chapters))
+        found_chapters.extend((chapter, dict(vars(chapter)), list(chapter.pages), list(chapter.sections))
+                              for chapter in literate.site.all_chapters(chapters))
         return chapters
 
     monkeypatch.setattr(literate.build, "site_chapters", as_found)
     monkeypatch.setattr(literate.pages.os, "cpu_count", lambda: 1)
     (tmp_path / "docs").mkdir()
-    config = literate.publish.load_mkdocs_config(ROOT / "mkdocs.yml", tmp_path / "docs", tmp_path / "site")
+    config = literate.settings.load_mkdocs_config(ROOT / "mkdocs.yml", tmp_path / "docs", tmp_path / "site")
     testing = literate.judge.TutorialTestOptions(run=False, cache_dir=tmp_path / "cache")
     made = literate.build.make_pages(tmp_path / "source", config, testing)
     assert [page for page, _ in found] == literate.site.pages_of(made.chapters)
@@ -132,8 +136,17 @@ def test_no_stage_writes_into_a_page(tmp_path, monkeypatch):
         ("chapter/index", "en"): "Chapter", ("chapter/lesson", "en"): "Lesson", ("chapter/lesson", "zh"): "一课"}
     assert {(page.name, page.lang): verdict.status for page, verdict in made.verdicts.items()} == {
         ("chapter/lesson", "en"): "not run", ("chapter/lesson", "zh"): "not run"}
+    assert [(vars(chapter), list(chapter.pages), list(chapter.sections)) for chapter, *_ in found_chapters] == [
+        (fields, pages, sections) for _, fields, pages, sections in found_chapters]
     with pytest.raises(dataclasses.FrozenInstanceError):
         found[0][0].title = "written by a stage"
+    chapter = found_chapters[1][0]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        chapter.pages = ()
+    with pytest.raises(AttributeError):
+        chapter.pages.append(found[0][0])
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        literate.site.site_languages(config)[0].folder = "elsewhere/"
 
 
 # ## MkDocs only when something changed

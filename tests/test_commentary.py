@@ -12,7 +12,7 @@ import build_docs
 import literate.build
 import literate.commentary
 import literate.judge
-import literate.publish
+import literate.settings
 import literate.read
 import literate.write
 from literate import conventions
@@ -140,7 +140,7 @@ def test_a_formula_written_again_on_a_page_is_converted_once_and_each_bad_one_is
 
 def test_the_mkdocs_setting_reaches_every_page(tmp_path):
     (tmp_path / "docs").mkdir()
-    config = literate.publish.load_mkdocs_config(corpus_settings(tmp_path), tmp_path / "docs", tmp_path / "site")
+    config = literate.settings.load_mkdocs_config(corpus_settings(tmp_path), tmp_path / "docs", tmp_path / "site")
     config.plugins["literate"].config.line_breaks = "keep"
     testing = literate.judge.TutorialTestOptions(run=False, cache_dir=tmp_path / "cache")
     files = literate.build.make_pages(CORPUS, config, testing).files

@@ -17,7 +17,7 @@ import literate.site
 import literate.testrun
 import literate.judge
 import literate.render
-import literate.publish
+import literate.settings
 from support import ROOT, code_facts, project_config, run_command
 
 with warnings.catch_warnings():
@@ -224,7 +224,7 @@ def test_a_text_first_tutorial_runs_at_build_time_from_its_code(tmp_path):
     (tmp_path / "docs").mkdir()
     (source / "lesson.py.txt").write_text(LESSON, encoding="utf-8")
     (source / "helper.py").write_text("def double(x):\n    return 2 * x\n", encoding="utf-8")
-    config = literate.publish.load_mkdocs_config(ROOT / "mkdocs.yml", tmp_path / "docs", tmp_path / "site")
+    config = literate.settings.load_mkdocs_config(ROOT / "mkdocs.yml", tmp_path / "docs", tmp_path / "site")
     pages = literate.site.pages_of(literate.site.find_chapters(source, tmp_path, literate.site.site_languages(config)))
     options = literate.judge.TutorialTestOptions(cache_dir=tmp_path / "cache")
     texts = literate.textfirst.read_pages(pages)
@@ -253,7 +253,7 @@ def test_a_text_first_tutorial_runs_without_the_conftest_beside_it(tmp_path):
     (source / "data.txt").write_text("21", encoding="utf-8")
     (source / "conftest.py").write_text('raise RuntimeError("conftest.py beside the text was loaded")\n',
                                         encoding="utf-8")
-    config = literate.publish.load_mkdocs_config(ROOT / "mkdocs.yml", tmp_path / "docs", tmp_path / "site")
+    config = literate.settings.load_mkdocs_config(ROOT / "mkdocs.yml", tmp_path / "docs", tmp_path / "site")
     pages = literate.site.pages_of(literate.site.find_chapters(source, tmp_path, literate.site.site_languages(config)))
     options = literate.judge.TutorialTestOptions(cache_dir=tmp_path / "cache")
     texts = literate.textfirst.read_pages(pages)

@@ -10,7 +10,7 @@ import re
 import pytest
 
 import literate.build
-import literate.publish
+import literate.settings
 import literate.site
 from contract import check_contract
 from site_html import code_lines, squeeze, visible_text
@@ -73,7 +73,7 @@ def chapters_of(tmp_path, files):
     for name, text in files.items():
         write(source, name, text)
     (tmp_path / "docs").mkdir(exist_ok=True)
-    config = literate.publish.load_mkdocs_config(ROOT / "mkdocs.yml", tmp_path / "docs", tmp_path / "site")
+    config = literate.settings.load_mkdocs_config(ROOT / "mkdocs.yml", tmp_path / "docs", tmp_path / "site")
     languages = literate.site.site_languages(config)
     chapters = literate.site.find_chapters(source, tmp_path, languages)
     literate.site.check_page_urls(literate.site.pages_of(chapters), languages)

@@ -22,7 +22,7 @@ from nbclient import NotebookClient
 import literate.build
 import literate.judge
 import literate.parse
-import literate.publish
+import literate.settings
 import literate.read
 import literate.render
 import literate.site
@@ -48,7 +48,7 @@ def pages(tmp_path_factory, rendered_pages):
     from the pages this run rendered once."""
     folder = tmp_path_factory.mktemp("notebooks")
     (folder / "pages").mkdir()
-    config = literate.publish.load_mkdocs_config(ROOT / "mkdocs.yml", folder / "pages", folder / "site")
+    config = literate.settings.load_mkdocs_config(ROOT / "mkdocs.yml", folder / "pages", folder / "site")
     testing = literate.judge.TutorialTestOptions(run=False, cache_dir=rendered_pages(folder / "cache"))
     made = literate.build.make_pages(ROOT / "source", config, testing)
     literate.write.write_files(made.files, folder / "pages")

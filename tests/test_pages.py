@@ -16,7 +16,7 @@ import build_docs
 import literate.build
 import literate.pages
 import literate.plugin
-import literate.publish
+import literate.settings
 import literate.read
 import literate.render
 import literate.textfirst
@@ -231,7 +231,7 @@ def test_searchs_dictionary_is_loaded_while_the_pages_render(project, capsys, mo
                         lambda self, config: (happened.append("search configured"), on_config(self, config))[1])
     build_project(project, capsys)
     assert happened == ["dictionary loaded", "search configured"]
-    config = literate.publish.load_mkdocs_config(project / "mkdocs.yml", project / "source", project / "elsewhere")
+    config = literate.settings.load_mkdocs_config(project / "mkdocs.yml", project / "source", project / "elsewhere")
     config.plugins["material/search"].config.jieba_dict = str(project / "words.txt")
     happened.clear()
     literate.plugin.load_search_dictionary(config, {})
@@ -248,7 +248,7 @@ def test_searchs_dictionary_is_loaded_only_for_a_site_with_chinese_to_cut(tmp_pa
     (tmp_path / "source").mkdir()
     (tmp_path / "mkdocs.yml").write_text("site_name: plain\ndocs_dir: source\ntheme:\n  name: material\n"
                                          "plugins:\n  - search\n  - literate\n", encoding="utf-8")
-    config = literate.publish.load_mkdocs_config(tmp_path / "mkdocs.yml", tmp_path / "source", tmp_path / "site")
+    config = literate.settings.load_mkdocs_config(tmp_path / "mkdocs.yml", tmp_path / "source", tmp_path / "site")
     english, chinese = (literate.textfirst.SourceRead(text.encode(), text, text) for text in ("# Sums", "# 求和"))
     literate.plugin.load_search_dictionary(config, {"a.py": english, "b.py": literate.read.SourceError("unread")})
     assert happened == []

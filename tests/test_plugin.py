@@ -15,7 +15,7 @@ from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
 import literate.build
 import literate.judge
 import literate.plugin
-import literate.publish
+import literate.settings
 import literate.read
 from site_html import code_lines
 from support import ROOT, build_project, clean_build, lesson, run_build, snapshot, write
@@ -48,7 +48,7 @@ class Witness(BasePlugin):
 
 def test_markdown_never_reads_a_tutorial_and_search_never_its_code(project, capsys, monkeypatch):
     witness = Witness()
-    load = literate.publish.load_mkdocs_config
+    load = literate.settings.load_mkdocs_config
 
     def load_with_witness(*arguments, **options):
         config = load(*arguments, **options)
@@ -78,7 +78,7 @@ def test_markdown_would_pass_every_tutorial_page_through_unchanged(tmp_path, ren
     import markdown
 
     (tmp_path / "docs").mkdir()
-    config = literate.publish.load_mkdocs_config(ROOT / "mkdocs.yml", tmp_path / "docs", tmp_path / "site")
+    config = literate.settings.load_mkdocs_config(ROOT / "mkdocs.yml", tmp_path / "docs", tmp_path / "site")
     testing = literate.judge.TutorialTestOptions(run=False, cache_dir=rendered_pages(tmp_path / "cache"))
     files = literate.build.make_pages(ROOT / "source", config, testing).files
     bodies = [files[path].decode("utf-8").split("\n---\n", 1)[1] for path in config.plugins["literate"].pages]
@@ -103,7 +103,7 @@ class Framing(BasePlugin):
 @pytest.mark.parametrize("drop", [False, True])
 def test_another_plugins_markdown_around_a_tutorial_is_kept_and_its_loss_stops_the_build(drop, project, capsys,
                                                                                          caplog, monkeypatch):
-    load = literate.publish.load_mkdocs_config
+    load = literate.settings.load_mkdocs_config
 
     def load_with_framing(*arguments, **options):
         config = load(*arguments, **options)
@@ -158,7 +158,7 @@ class Meddling(BasePlugin):
 ])
 def test_a_page_changed_before_the_plugin_or_a_lost_code_column_stops_the_build(where, error, project, capsys,
                                                                                caplog, monkeypatch):
-    load = literate.publish.load_mkdocs_config
+    load = literate.settings.load_mkdocs_config
 
     def load_with_meddling(*arguments, **options):
         config = load(*arguments, **options)
@@ -242,7 +242,7 @@ class TagCounter(HTMLParser):
 def test_search_reads_a_lighter_page_and_indexes_it_as_the_whole_one(project, capsys, monkeypatch):
     write(project / "source", "delta.py", FORMULAS.replace("{heading}", "Heading"))
     write(project / "source", "delta_zh.py", FORMULAS.replace("{heading}", "标题，中文"))
-    witness, load = SearchRead(), literate.publish.load_mkdocs_config
+    witness, load = SearchRead(), literate.settings.load_mkdocs_config
 
     def load_with_witness(*arguments, **options):
         config = load(*arguments, **options)

@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 import literate.parse
-import literate.publish
+import literate.settings
 import literate.render
 import literate.textfirst
 from support import ROOT
@@ -84,7 +84,7 @@ def test_another_repository_needs_ten_lines_of_mkdocs_yml(tmp_path):
     assert yaml.safe_load(settings)["plugins"] == ["search", "literate"]
     (tmp_path / "source").mkdir()
     (tmp_path / "mkdocs.yml").write_text(settings, encoding="utf-8")
-    config = literate.publish.load_mkdocs_config(tmp_path / "mkdocs.yml", tmp_path / "source", tmp_path / "site")
+    config = literate.settings.load_mkdocs_config(tmp_path / "mkdocs.yml", tmp_path / "source", tmp_path / "site")
     assert "literate" in config.plugins and "i18n" not in config.plugins
 
 

@@ -6,6 +6,7 @@ import re
 import pytest
 
 import literate.build
+import literate.mkdocs_plugin
 import literate.judge
 import literate.rebuild
 import literate.publish
@@ -30,7 +31,7 @@ def preview_build(project, preview):
 
 def in_both_languages(project):
     write(project / "source", "beta_zh.py", lesson("贝塔", "贝塔这一课。"))
-    return literate.publish.PreviewSite(project / "preview")
+    return literate.rebuild.PreviewSite(project / "preview")
 
 
 def test_a_preview_builds_only_the_edited_pages_into_what_a_whole_build_gives(project, capsys, monkeypatch):
@@ -125,7 +126,7 @@ def test_a_preview_with_nothing_changed_builds_nothing_and_records_nothing(proje
     before = {path: path.stat().st_mtime_ns for path in (project / "site").rglob("*")}
     with monkeypatch.context() as patch:
         patch.setattr(literate.publish, "mkdocs_build", lambda config: pytest.fail("MkDocs built every page"))
-        patch.setattr(literate.publish, "build_pages_again", lambda *arguments: pytest.fail("MkDocs built pages"))
+        patch.setattr(literate.rebuild, "build_pages_again", lambda *arguments: pytest.fail("MkDocs built pages"))
         preview_build(project, preview)
     assert "nothing changed since the last build" in capsys.readouterr().out
     assert {path: path.stat().st_mtime_ns for path in (project / "site").rglob("*")} == before
@@ -199,3 +200,58 @@ def test_the_404_page_offers_the_home_page_of_each_language(project, capsys):
     page = (project / "site" / "404.html").read_text(encoding="utf-8")
     languages = re.findall(r'<a href="([^"]*)" hreflang="(\w+)" class="md-select__link">', page)
     assert [(lang, href.rstrip("./")) for href, lang in languages] == [("en", ""), ("zh", "/zh")]
+
+
+# ## `mkdocs serve`
+#
+# Its events as MkDocs' `serve` sends them, with a command-line option
+# (`--no-directory-urls`): MkDocs' first build is the preview's, which
+# builds no site of its own; an edit is built into it with MkDocs'
+# settings, and a whole build is MkDocs' own builder, which loads them
+# again as its command line says.
+class Server:
+    def __init__(self, root):
+        self.root, self.watched, self.builder = str(root), [], None
+
+    def watch(self, path):
+        self.watched.append(path)
+
+
+def test_mkdocs_serve_builds_once_at_start_and_keeps_its_command_line(project, monkeypatch):
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    served, serve_url = project / "served", "http://127.0.0.1:8000/"
+
+    def get_config():
+        config = load_config(str(project / "mkdocs.yml"), site_dir=str(served), use_directory_urls=False)
+        config.site_url = serve_url
+        return config
+
+    builds, own, mkdocs_build = [], [], literate.publish.mkdocs_build
+
+    def builder(config=None):
+        builds.append("first" if config else "again")
+        build(config or get_config(), serve_url=serve_url)
+
+    monkeypatch.setattr(literate.publish, "mkdocs_build", lambda config: own.append(1) or mkdocs_build(config))
+    monkeypatch.setattr(literate.mkdocs_plugin.signal, "signal", lambda *arguments: None)
+    config = get_config()
+    config.plugins.on_startup(command="serve", dirty=False)
+    try:
+        builder(config)
+        server = config.plugins.on_serve(Server(served), config=config, builder=builder)
+        assert (builds, own) == (["first"], [])
+        write(project / "source", "beta.py", lesson("Beta", "The Beta lesson, edited."))
+        server.builder()
+        assert (builds, own) == (["first"], [])
+        assert "edited" in (served / "beta.html").read_text(encoding="utf-8")
+        write(project / "source", "delta.py", lesson("Delta", "The Delta lesson."))
+        server.builder()
+        assert (builds, own) == (["first", "again"], [])
+        assert (served / "delta.html").is_file()
+        assert config.plugins["literate"].command == "serve"
+    finally:
+        config.plugins.on_shutdown()
+    assert not [path for path in served.rglob("index.html") if path.parent.name in ("alpha", "beta", "delta")], \
+        "a page built as a folder: the option was lost"

@@ -12,7 +12,6 @@ import pytest
 from mkdocs.config import config_options as mkdocs_options
 from mkdocs.exceptions import Abort
 
-import literate.publish
 import literate.read
 import literate.settings
 import literate.write
@@ -27,7 +26,7 @@ def load(tmp_path, plugin):
     settings = tmp_path / "mkdocs.yml"
     settings.write_text("site_name: A series\ndocs_dir: source\ntheme: material\nplugins:\n"
                         + textwrap.indent(plugin, "  "), encoding="utf-8")
-    return literate.publish.load_mkdocs_config(settings, tmp_path / "source", tmp_path / "site")
+    return literate.settings.load_mkdocs_config(settings, tmp_path / "source", tmp_path / "site")
 
 
 def test_defaults(tmp_path):
@@ -64,7 +63,7 @@ def test_mkdocs_yml_must_list_the_plugin(tmp_path):
 
 
 def test_this_sites_settings():
-    config = literate.publish.load_mkdocs_config(ROOT / "mkdocs.yml", ROOT / "source", ROOT / "site")
+    config = literate.settings.load_mkdocs_config(ROOT / "mkdocs.yml", ROOT / "source", ROOT / "site")
     assert config.plugins["literate"].config.generator_pages is True
 
 

@@ -340,7 +340,7 @@ def test_every_page_unmarks_what_material_would_fetch_before_its_script_runs(sit
 @pytest.mark.quick
 def test_mkdocs_runs_in_strict_mode(tmp_path):
     (tmp_path / "docs").mkdir()
-    assert literate.publish.load_mkdocs_config(ROOT / "mkdocs.yml", tmp_path / "docs", tmp_path / "site")["strict"] is True
+    assert literate.settings.load_mkdocs_config(ROOT / "mkdocs.yml", tmp_path / "docs", tmp_path / "site")["strict"] is True
 
 
 # Each chapter's folder has an __init__.py (and __init___zh.py) whose

@@ -29,7 +29,7 @@ import literate.site
 import literate.testrun
 import literate.judge
 import literate.write
-import literate.publish
+import literate.settings
 import literate.serve
 from site_html import squeeze, visible_text
 import support
@@ -138,7 +138,7 @@ def judge(tmp_path, run=True, background=None, **tutorial_tests):
     """The test stage alone, without writing a site: {file name: verdict}."""
     docs = tmp_path / "docs"
     docs.mkdir(exist_ok=True)
-    config = literate.publish.load_mkdocs_config(write_config(tmp_path, **tutorial_tests), docs, tmp_path / "site")
+    config = literate.settings.load_mkdocs_config(write_config(tmp_path, **tutorial_tests), docs, tmp_path / "site")
     chapters = literate.site.find_chapters(tmp_path / "source", tmp_path, literate.site.site_languages(config))
     pages = literate.site.pages_of(chapters)
     options = literate.judge.TutorialTestOptions(run=run, cache_dir=tmp_path / "cache", background=background)
@@ -424,7 +424,7 @@ def test_a_preview_runs_the_tutorial_saved_last_first(tmp_path, monkeypatch):
     monkeypatch.setattr(literate.serve.os, "cpu_count", lambda: 2)
     order, release = [], threading.Event()
 
-    def run_tutorial_tests(script, name, folder, functions, timeout, running):
+    def run_tutorial_tests(script, name, folder, functions, timeout, running, runtime=()):
         order.append(Path(script).name)
         assert release.wait(60)
         return literate.testrun.Verdict(literate.testrun.PASSED, functions)
@@ -528,6 +528,27 @@ def test_a_tutorial_that_cannot_be_imported_says_why(tmp_path):
         "the tests could not run: ModuleNotFoundError: No module named 'no_such_module_here'")
 
 
+# A preview keeps a verdict that the cache does not (a timeout) from one
+# build to the next; what one build's settings said of it stays out of it:
+# a tutorial taken off the list of expected failures is one no longer.
+def test_a_kept_verdict_carries_no_settings_into_the_next_build(tmp_path, monkeypatch):
+    def run_tutorial_tests(script, name, folder, functions, timeout, running, runtime=()):
+        return literate.testrun.Verdict(literate.testrun.TIMED_OUT, functions, problem="test_adds did not finish")
+
+    monkeypatch.setattr(literate.serve, "run_tutorial_tests", run_tutorial_tests)
+    write(tmp_path / "source", "slow.py", GOOD)
+    background = literate.serve.BackgroundTests(tmp_path / "notify", literate.console.Console(keep=True))
+    try:
+        judge(tmp_path, background=background)
+        background.pool.shutdown(wait=True)
+        listed = judge(tmp_path, background=background, expected_failures={"slow.py": "too slow here"})["slow.py"]
+        unlisted = judge(tmp_path, background=background)["slow.py"]
+    finally:
+        background.stop()
+    assert (listed.status, listed.expected_failure) == (literate.testrun.TIMED_OUT, "too slow here")
+    assert (unlisted.status, unlisted.expected_failure) == (literate.testrun.TIMED_OUT, None)
+
+
 # What MkDocs checks of the settings, tests/test_settings.py tests; the
 # names in them are checked against the tutorials found.
 def test_settings_name_tutorials_with_tests(tmp_path):
@@ -563,9 +584,9 @@ def test_the_build_never_imports_the_tutorials_libraries(tmp_path):
     script = textwrap.dedent("""\
         import sys
         from pathlib import Path
-        from literate import judge, parse, publish, site, textfirst
+        from literate import judge, parse, settings, site, textfirst
         tmp = Path(sys.argv[1])
-        config = publish.load_mkdocs_config(tmp / "mkdocs.yml", tmp / "docs", tmp / "site")
+        config = settings.load_mkdocs_config(tmp / "mkdocs.yml", tmp / "docs", tmp / "site")
         languages = site.site_languages(config)
         pages = site.pages_of(site.find_chapters(tmp / "source", tmp, languages))
         texts = textfirst.read_pages(pages)
@@ -578,8 +599,8 @@ def test_the_build_never_imports_the_tutorials_libraries(tmp_path):
     result = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0, result.stderr
     assert "imported: []" in result.stdout
-    assert f"['numpy', '{importlib.metadata.version('numpy')}']" in result.stdout
-    assert "verdict: passed [['Python', " in result.stdout
+    assert f"('numpy', '{importlib.metadata.version('numpy')}')" in result.stdout
+    assert "verdict: passed (('Python', " in result.stdout
 
 
 # The parse finds the `test_*` functions pytest collects, at the line of
