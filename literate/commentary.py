@@ -7,6 +7,7 @@ In: a section's commentary, Markdown with TeX math. Out: its HTML, math as
 MathML, and a report of every problem found in it.
 """
 
+import functools
 import html
 import re
 import textwrap
@@ -50,20 +51,23 @@ class MathPattern(InlineProcessor):
         return stash_math(self.md, match, self.report), match.start(0), match.end(0)
 
 
-# A formula written again on a page is converted once: its MathML depends
-# on its TeX and on whether it is displayed, on nothing else. A page's
-# Markdown object keeps the formulas it converted (`md.formulas`); one that
-# cannot be rendered is tried, and reported, wherever it is written.
+# A formula written again, on a page or on any other that this process
+# renders, is converted once: its MathML depends on its TeX and on whether
+# it is displayed, on nothing else, and a series writes the same formulas
+# on many pages (a third of labml-nn's are written more than once). One
+# that cannot be rendered is tried, and reported, wherever it is written.
+@functools.lru_cache(maxsize=4096)
+def mathml_of(tex, display):
+    return tex_to_mathml(tex, display)
+
+
 def stash_math(md, match, report):
     kind = match.lastgroup
-    formula = (match.group(kind), kind not in ("ip", "id", "role"))
-    rendered = md.formulas.get(formula)
-    if rendered is None:
-        try:
-            rendered = md.formulas[formula] = tex_to_mathml(*formula)
-        except Exception as error:  # latex2mathml raises many kinds
-            report(f"cannot render math {match.group(0)!r}: {str(error) or type(error).__name__}", match.group(0))
-            rendered = f'<code class="lp-math-error">{html.escape(match.group(0))}</code>'
+    try:
+        rendered = mathml_of(match.group(kind), kind not in ("ip", "id", "role"))
+    except Exception as error:  # latex2mathml raises many kinds
+        report(f"cannot render math {match.group(0)!r}: {str(error) or type(error).__name__}", match.group(0))
+        rendered = f'<code class="lp-math-error">{html.escape(match.group(0))}</code>'
     return md.htmlStash.store(rendered)
 
 
@@ -215,7 +219,6 @@ def make_markdown(report, line_breaks="join"):
                            "tables": {"use_align_attribute": True}},
     )
     md.report = report
-    md.formulas = {}  # (TeX, displayed) -> its MathML
     return md
 
 
