@@ -99,7 +99,7 @@ def render_source_page(job):
         if isinstance(read, SourceError):
             raise read
         try:
-            parsed = page.parsed if page.parsed is not None else parse_code(read.code)
+            parsed = parse_code(read.code)
         except SourceError as error:
             raise read.in_text(error) from None
         downloads, warnings = page_downloads(page, read)

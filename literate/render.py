@@ -26,7 +26,7 @@ from literate.read import SourceError
 from literate.textfirst import LITERATE_SUFFIX, check_same, code_to_literate_text
 from literate.parse import CodeFacts, parse_code, split_lines
 from literate.frontmatter import FrontMatter, read_front_matter
-from literate.site import NOTEBOOK_SUFFIX, download_name, untitled_name, words
+from literate.site import NOTEBOOK_SUFFIX, download_name, index_heading, is_section_index, untitled_name, words
 from literate.links import SourceLinks
 from literate.conventions import LIST_ITEM, readable_folder_name
 from literate.commentary import SERIES_TITLE, make_markdown, render_commentary
@@ -428,6 +428,7 @@ class RenderedPage:
     downloads: dict  # file name beside the page -> bytes
     body: PageBody
     code_facts: CodeFacts  # what the tests that run next need of its code
+    heading: object = None  # a section's index page: what it says of its section, an `IndexHeading` (see "The site")
 
 
 # `parsed` is `parse_code(text)`, when the caller has parsed it already
@@ -482,7 +483,7 @@ def render_page(page, text, parsed=None, links=None, line_breaks="join", downloa
     ), f'<div class="lp-page" lang="{page.lang}">\n', tuple(rows), tests, tests_end, frozenset(anchors),
         anchored_links=tuple(report.anchored_links))
     return RenderedPage(title, summary_html(summary, page, links), tuple(report.found), downloads, body,
-                        parsed.facts)
+                        parsed.facts, index_heading(parsed) if is_section_index(page) else None)
 
 
 # What front matter says reaches the theme as the page's meta: its summary
