@@ -29,7 +29,7 @@ from literate.frontmatter import FrontMatter, read_front_matter
 from literate.site import NOTEBOOK_SUFFIX, download_name, index_heading, is_section_index, untitled_name, words
 from literate.links import SourceLinks
 from literate.conventions import LIST_ITEM, readable_folder_name
-from literate.commentary import SERIES_TITLE, make_markdown, render_commentary
+from literate.commentary import SERIES_TITLE, for_page, make_markdown, render_commentary
 from literate.highlight import highlight_code
 
 
@@ -264,7 +264,7 @@ def summary_html(summary, page, links):
         return ""
     md = make_markdown(lambda message, quote: None)
     if links is not None:
-        md.treeprocessors.register(SourceLinks(md, page, links, from_home=True), "lp_source_links", 4)
+        for_page(md, SourceLinks(md, page, links, from_home=True), "lp_source_links", 4)
     return re.sub(r"^<p>|</p>$", "", keep_marks_with_math(render_commentary(summary, md)))
 
 
@@ -459,7 +459,7 @@ def render_page(page, text, parsed=None, links=None, line_breaks="join", downloa
     report_raw_html_in_title(title, report)
     md = make_markdown(report, line_breaks)
     if links is not None:
-        md.treeprocessors.register(SourceLinks(md, page, links, anchored=report.anchored), "lp_source_links", 4)
+        for_page(md, SourceLinks(md, page, links, anchored=report.anchored), "lp_source_links", 4)
     tests = tuple((function, section_number(line, sections)) for function, line in parsed.tests)
     # What a test printed goes after its whole code, which its docstring's
     # commentary may cut into several sections.
@@ -468,7 +468,7 @@ def render_page(page, text, parsed=None, links=None, line_breaks="join", downloa
     tests_end = tuple((function, section_number(last_lines[function], sections)) for function, _ in parsed.tests)
     # After `inline` (20), which makes the code spans.
     citations = TestCitations(md, dict(tests))
-    md.treeprocessors.register(citations, "lp_test_citations", 5)
+    for_page(md, citations, "lp_test_citations", 5)
     rows, anchors = [], set()
     for number, section in enumerate(sections, start=1):
         report.enter(section)

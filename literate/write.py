@@ -26,7 +26,7 @@ from literate.site import (
     translations, url_from, words,
 )
 from literate.links import SourceLinks
-from literate.commentary import make_markdown, render_commentary, sanitize
+from literate.commentary import for_page, make_markdown, render_commentary, sanitize
 from literate.render import CodeColumn, front_matter, keep_marks_with_math
 from literate.verdicts import (
     MARKS, citation_mark, function_marks, function_outputs, status_line_html, verdict_state, verdict_text,
@@ -212,7 +212,7 @@ def introduction_html(intro, chapter, locale, targets, report=lambda message, qu
     md = make_markdown(report)
     if chapter.folder is not None and targets is not None:
         reader = Page(chapter.folder / "__init__.py", "", "", locale)
-        md.treeprocessors.register(SourceLinks(md, reader, targets, from_home=True), "lp_source_links", 4)
+        for_page(md, SourceLinks(md, reader, targets, from_home=True), "lp_source_links", 4)
     return keep_marks_with_math(render_commentary(intro, md))
 
 
