@@ -21,7 +21,7 @@ from literate.settings import PLUGIN_NAME, cache_folder, literate_settings, load
 from literate.textfirst import read_pages
 from literate.site import (
     check_page_urls, check_sources_stay_inside, configure_navigation, find_chapters, pages_of,
-    site_languages, unshown_code,
+    site_languages, titled_sections, unshown_code,
 )
 from literate.links import link_targets, missing_anchors
 from literate.pages import render_pages
@@ -134,7 +134,7 @@ def settled(source_dir, config, testing):
 #
 # Each stage hands its product to the next: the pages found stay as found.
 class MadePages(NamedTuple):
-    chapters: list  # the site's chapters, as `find_chapters` found them
+    chapters: list  # the site's chapters, as `find_chapters` found them, each section titled
     rendered: dict  # page -> its `render.RenderedPage`
     verdicts: dict  # page -> its tests' `Verdict`, for the pages with tests
     files: dict  # MkDocs' folder: path -> bytes (see "Write")
@@ -150,6 +150,8 @@ def make_pages(source_dir, config, testing, preview=False, meanwhile=None):
     texts = read_pages(pages)
     rendered, warnings = render_pages(pages, texts, testing.cache_dir, testing.console, targets, settings.line_breaks,
                                       processes=not preview, meanwhile=meanwhile and (lambda: meanwhile(texts)))
+    chapters = titled_sections(chapters, languages, {page: rendered[page].heading for page in pages
+                                                     if rendered[page].heading is not None})
     introductions = home_introductions(chapters, targets, testing.cache_dir)
     for warning in missing_anchors(pages, rendered) + unshown_code(chapters) + home_warnings(chapters, introductions):
         warnings.append(warning)

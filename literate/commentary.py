@@ -7,9 +7,11 @@ In: a section's commentary, Markdown with TeX math. Out: its HTML, math as
 MathML, and a report of every problem found in it.
 """
 
+import functools
 import html
 import re
 import textwrap
+import threading
 from xml.etree import ElementTree
 
 import markdown
@@ -42,28 +44,27 @@ MATH = (
 # error, and reported; it is never dropped. Each report quotes the text it
 # is about, so that the warning can name its source line.
 class MathPattern(InlineProcessor):
-    def __init__(self, md, report, pattern=MATH):
-        super().__init__(pattern, md)
-        self.report = report
-
     def handleMatch(self, match, data):
-        return stash_math(self.md, match, self.report), match.start(0), match.end(0)
+        return stash_math(self.md, match), match.start(0), match.end(0)
 
 
-# A formula written again on a page is converted once: its MathML depends
-# on its TeX and on whether it is displayed, on nothing else. A page's
-# Markdown object keeps the formulas it converted (`md.formulas`); one that
-# cannot be rendered is tried, and reported, wherever it is written.
-def stash_math(md, match, report):
+# A formula written again, on a page or on any other that this process
+# renders, is converted once: its MathML depends on its TeX and on whether
+# it is displayed, on nothing else, and a series writes the same formulas
+# on many pages (a third of labml-nn's are written more than once). One
+# that cannot be rendered is tried, and reported, wherever it is written.
+@functools.lru_cache(maxsize=4096)
+def mathml_of(tex, display):
+    return tex_to_mathml(tex, display)
+
+
+def stash_math(md, match):
     kind = match.lastgroup
-    formula = (match.group(kind), kind not in ("ip", "id", "role"))
-    rendered = md.formulas.get(formula)
-    if rendered is None:
-        try:
-            rendered = md.formulas[formula] = tex_to_mathml(*formula)
-        except Exception as error:  # latex2mathml raises many kinds
-            report(f"cannot render math {match.group(0)!r}: {str(error) or type(error).__name__}", match.group(0))
-            rendered = f'<code class="lp-math-error">{html.escape(match.group(0))}</code>'
+    try:
+        rendered = mathml_of(match.group(kind), kind not in ("ip", "id", "role"))
+    except Exception as error:  # latex2mathml raises many kinds
+        md.report(f"cannot render math {match.group(0)!r}: {str(error) or type(error).__name__}", match.group(0))
+        rendered = f'<code class="lp-math-error">{html.escape(match.group(0))}</code>'
     return md.htmlStash.store(rendered)
 
 
@@ -88,13 +89,9 @@ DISPLAY_MATH = re.compile(
 
 
 class DisplayMath(Preprocessor):
-    def __init__(self, md, report):
-        super().__init__(md)
-        self.report = report
-
     def run(self, lines):
         def replace(match):
-            return match.group(0) if match["code"] else stash_math(self.md, match, self.report)
+            return match.group(0) if match["code"] else stash_math(self.md, match)
 
         return DISPLAY_MATH.sub(replace, "\n".join(lines)).split("\n")
 
@@ -102,13 +99,9 @@ class DisplayMath(Preprocessor):
 # A `$$` left over once every formula has been taken is one without its
 # partner: it stays as written, and the author hears of it.
 class UnbalancedMathPattern(InlineProcessor):
-    def __init__(self, md, report):
-        super().__init__(r"(?<!\\)\$\$", md)
-        self.report = report
-
     def handleMatch(self, match, data):
         rest_of_line = re.split(f"[\n{markdown.util.STX}]", data[match.start(0):])[0]  # up to a placeholder
-        self.report(f"unbalanced $$: {rest_of_line!r} has no closing $$", rest_of_line)
+        self.md.report(f"unbalanced $$: {rest_of_line!r} has no closing $$", rest_of_line)
         return "$$", match.start(0), match.end(0)
 
 
@@ -117,18 +110,13 @@ class UnbalancedMathPattern(InlineProcessor):
 # `<script>` must not run. (Markdown covers what commentary needs; `&amp;`
 # and the like are still read as characters.) The warning comes once per
 # page and tag, at its first line: a file that writes `<b>` fifty times is
-# told once. A Markdown object renders one page.
+# told once (`md.reported_tags`, a page's own; see `make_markdown`).
 class RawHtmlPattern(InlineProcessor):
-    def __init__(self, md, report):
-        super().__init__(HTML_RE, md)
-        self.report = report
-        self.reported = set()
-
     def handleMatch(self, match, data):
         tag = re.match(r"</?([A-Za-z][\w-]*)|<!--", match.group(0)).group(1) or "<!--"
-        if tag.lower() not in self.reported:
-            self.reported.add(tag.lower())
-            self.report(f"raw HTML is shown as text: {match.group(0)!r}", match.group(0))
+        if tag.lower() not in self.md.reported_tags:
+            self.md.reported_tags.add(tag.lower())
+            self.md.report(f"raw HTML is shown as text: {match.group(0)!r}", match.group(0))
         return match.group(0), match.start(0), match.end(0)
 
 
@@ -148,23 +136,19 @@ class AnchorPattern(InlineProcessor):
 
 
 class CommentaryExtension(markdown.Extension):
-    def __init__(self, report):
-        super().__init__()
-        self.report = report
-
     def extendMarkdown(self, md):
         # Above `backtick` (190) would break code spans; above `escape` (180)
         # keeps `\(` and `\[` from being read as escaped brackets.
         # After fenced code (25), before lists are read from lines (24).
-        md.preprocessors.register(DisplayMath(md, self.report), "display_math", 24.5)
-        md.inlinePatterns.register(MathPattern(md, self.report), "math", 185)
+        md.preprocessors.register(DisplayMath(md), "display_math", 24.5)
+        md.inlinePatterns.register(MathPattern(MATH, md), "math", 185)
         # Sphinx's ``:math:`x` `` is inline math; above `backtick` (190), which
         # would take its backticks for a code span.
-        md.inlinePatterns.register(MathPattern(md, self.report, SPHINX_MATH_ROLE), "math_role", 196)
-        md.inlinePatterns.register(UnbalancedMathPattern(md, self.report), "unbalanced_math", 184)
+        md.inlinePatterns.register(MathPattern(SPHINX_MATH_ROLE, md), "math_role", 196)
+        md.inlinePatterns.register(UnbalancedMathPattern(r"(?<!\\)\$\$", md), "unbalanced_math", 184)
         # Block-level HTML then reaches the inline patterns as a paragraph.
         md.preprocessors.deregister("html_block")
-        md.inlinePatterns.register(RawHtmlPattern(md, self.report), "html", 90)
+        md.inlinePatterns.register(RawHtmlPattern(HTML_RE, md), "html", 90)
         md.inlinePatterns.register(AnchorPattern(ANCHOR, md), "anchor", 91)
 
 
@@ -207,16 +191,39 @@ def translate_series_conventions(text):
 # comment set any attribute (`{: onclick="..." }`), and `md_in_html` reads
 # HTML blocks, which commentary shows as text. Tables align their columns
 # with `align`, since the sanitizer takes every `style` away.
+#
+# Making a Markdown object with all these takes longer than converting a
+# short comment, and every page needs one, two with its summary. So a
+# process keeps one for each setting of line breaks, and `make_markdown`
+# hands it to the page that asks, as new: reporting to that page, with no
+# tag reported yet, and without the tree processors the page before it
+# added for itself (`for_page`). A page uses it until another asks. Each
+# thread has its own: a Markdown object converts one text at a time.
 def make_markdown(report, line_breaks="join"):
+    md = kept_markdown(line_breaks, threading.get_ident())
+    for name in md.pages_treeprocessors:
+        md.treeprocessors.deregister(name, strict=False)
+    md.pages_treeprocessors, md.report, md.reported_tags = [], report, set()
+    md.reset()
+    return md
+
+
+@functools.lru_cache(maxsize=16)
+def kept_markdown(line_breaks, thread):
     md = markdown.Markdown(
         extensions=["abbr", "def_list", "fenced_code", "footnotes", "tables", "admonition", "sane_lists",
-                    "codehilite", CommentaryExtension(report), LineBreaks(line_breaks), SphinxRoles()],
+                    "codehilite", CommentaryExtension(), LineBreaks(line_breaks), SphinxRoles()],
         extension_configs={"codehilite": {"css_class": "highlight", "guess_lang": False},
                            "tables": {"use_align_attribute": True}},
     )
-    md.report = report
-    md.formulas = {}  # (TeX, displayed) -> its MathML
+    md.pages_treeprocessors = []
     return md
+
+
+def for_page(md, processor, name, priority):
+    """Registers a page's own tree processor on the Markdown object `make_markdown` gave it."""
+    md.treeprocessors.register(processor, name, priority)
+    md.pages_treeprocessors.append(name)
 
 
 # Markdown recurses once per level of nesting; a comment of a thousand

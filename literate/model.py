@@ -37,7 +37,9 @@ class Language:
 @dataclass(frozen=True)
 class Chapter:
     slug: str  # its URL path: the folder names without their prefixes (`a/b`); "" outside any chapter
-    headings: dict  # locale -> (title, introduction as Markdown); none outside any chapter
+    # locale -> (title, introduction as Markdown); none outside any chapter; for a section,
+    # None until its index pages are rendered (see "The site": `titled_sections`)
+    headings: dict
     pages: tuple  # the Page of each source, every language, in reading order
     about: bool = False  # a chapter about the site, not of the course: listed after it
     sections: tuple = ()  # the Chapter of each folder in it, in reading order
@@ -58,8 +60,6 @@ class Page:
     title: str = ""  # known here only for the site's own pages; a source's page is titled by rendering it
     summary: str = ""  # likewise: the first line of its introduction, for the home page
     generator: bool = False  # a page of the guide or of the generator's own sources: no tutorial
-    # `parse_code` of its text, when finding the site parsed it already (an `__init__.py`)
-    parsed: object = field(default=None, compare=False, repr=False)
 
     @property
     def text_first(self):

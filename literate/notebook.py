@@ -170,8 +170,10 @@ def is_main_block(node):
 # A tutorial with tests ends with the cell that runs them, named in the
 # order of the file as pytest runs them. Cell ids are required by
 # nbformat 4.5; numbering them keeps two builds' bytes the same. The
-# notebook is validated once, whole (nbformat's `new_*_cell` would validate
-# each cell as it is made, which costs more than making the notebook).
+# notebook is validated once, whole: nbformat's `new_*_cell` would validate
+# each cell as it is made, which costs more than making the notebook, and
+# `nbformat.writes` would validate it again, only to log what is wrong; its
+# writer for version 4 writes the same bytes without.
 #
 # nbformat, with the jsonschema it validates with, takes a tenth of a
 # second to import: only a page rendered anew needs it, so a build that
@@ -190,7 +192,7 @@ def notebook_bytes(lines, parsed, tests, text_first, lang, script):
         "cells": [cell(number, kind, text) for number, (kind, text) in enumerate(cells, start=1)],
     })
     nbformat.validate(notebook)
-    return nbformat.writes(notebook).encode("utf-8") + b"\n"
+    return nbformat.v4.writes(notebook).encode("utf-8") + b"\n"
 
 
 def cell(number, kind, text):

@@ -99,7 +99,7 @@ def render_source_page(job):
         if isinstance(read, SourceError):
             raise read
         try:
-            parsed = page.parsed if page.parsed is not None else parse_code(read.code)
+            parsed = parse_code(read.code)
         except SourceError as error:
             raise read.in_text(error) from None
         downloads, warnings = page_downloads(page, read)
@@ -153,12 +153,26 @@ def job_size(job):
         return 0
 
 
+# A forked worker starts with the jobs in its memory, as this process holds
+# them: it is sent only a job's number. Sent whole, every job would be
+# pickled here, while the workers render, and unpickled there: the site's
+# link targets once a page, and the text of its source three times over.
+# Only what a job gives back travels.
+INHERITED = None  # (function, jobs) while `in_parallel` runs them in workers
+
+
+def run_inherited(index):
+    function, jobs = INHERITED
+    return function(jobs[index])
+
+
 def in_parallel(function, jobs, size, processes=True, meanwhile=None, done=lambda: None):
     """[function(job) for job in jobs]: with processes, in a process per core, the largest jobs first.
 
     `meanwhile()`, if given, runs in this process while the jobs run, or after them without processes;
     `done()` is called as each job ends.
     """
+    global INHERITED
     workers = min(len(jobs), os.cpu_count() or 1)
     if workers < 2 or not processes:
         results = []
@@ -169,12 +183,16 @@ def in_parallel(function, jobs, size, processes=True, meanwhile=None, done=lambd
             meanwhile()
         return results
     order = sorted(range(len(jobs)), key=lambda index: -size(jobs[index]))
-    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        running = {pool.submit(function, jobs[index]): index for index in order}
-        if meanwhile:
-            meanwhile()
-        results = {}
-        for future in concurrent.futures.as_completed(running):
-            results[running[future]] = future.result()
-            done()
+    INHERITED = function, jobs
+    try:
+        with concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            running = {pool.submit(run_inherited, index): index for index in order}
+            if meanwhile:
+                meanwhile()
+            results = {}
+            for future in concurrent.futures.as_completed(running):
+                results[running[future]] = future.result()
+                done()
+    finally:
+        INHERITED = None
     return [results[index] for index in range(len(jobs))]

@@ -26,10 +26,10 @@ from literate.read import SourceError
 from literate.textfirst import LITERATE_SUFFIX, check_same, code_to_literate_text
 from literate.parse import CodeFacts, parse_code, split_lines
 from literate.frontmatter import FrontMatter, read_front_matter
-from literate.site import NOTEBOOK_SUFFIX, download_name, untitled_name, words
+from literate.site import NOTEBOOK_SUFFIX, download_name, index_heading, is_section_index, untitled_name, words
 from literate.links import SourceLinks
 from literate.conventions import LIST_ITEM, readable_folder_name
-from literate.commentary import SERIES_TITLE, make_markdown, render_commentary
+from literate.commentary import SERIES_TITLE, for_page, make_markdown, render_commentary
 from literate.highlight import highlight_code
 
 
@@ -264,7 +264,7 @@ def summary_html(summary, page, links):
         return ""
     md = make_markdown(lambda message, quote: None)
     if links is not None:
-        md.treeprocessors.register(SourceLinks(md, page, links, from_home=True), "lp_source_links", 4)
+        for_page(md, SourceLinks(md, page, links, from_home=True), "lp_source_links", 4)
     return re.sub(r"^<p>|</p>$", "", keep_marks_with_math(render_commentary(summary, md)))
 
 
@@ -428,6 +428,7 @@ class RenderedPage:
     downloads: dict  # file name beside the page -> bytes
     body: PageBody
     code_facts: CodeFacts  # what the tests that run next need of its code
+    heading: object = None  # a section's index page: what it says of its section, an `IndexHeading` (see "The site")
 
 
 # `parsed` is `parse_code(text)`, when the caller has parsed it already
@@ -458,7 +459,7 @@ def render_page(page, text, parsed=None, links=None, line_breaks="join", downloa
     report_raw_html_in_title(title, report)
     md = make_markdown(report, line_breaks)
     if links is not None:
-        md.treeprocessors.register(SourceLinks(md, page, links, anchored=report.anchored), "lp_source_links", 4)
+        for_page(md, SourceLinks(md, page, links, anchored=report.anchored), "lp_source_links", 4)
     tests = tuple((function, section_number(line, sections)) for function, line in parsed.tests)
     # What a test printed goes after its whole code, which its docstring's
     # commentary may cut into several sections.
@@ -467,7 +468,7 @@ def render_page(page, text, parsed=None, links=None, line_breaks="join", downloa
     tests_end = tuple((function, section_number(last_lines[function], sections)) for function, _ in parsed.tests)
     # After `inline` (20), which makes the code spans.
     citations = TestCitations(md, dict(tests))
-    md.treeprocessors.register(citations, "lp_test_citations", 5)
+    for_page(md, citations, "lp_test_citations", 5)
     rows, anchors = [], set()
     for number, section in enumerate(sections, start=1):
         report.enter(section)
@@ -482,7 +483,7 @@ def render_page(page, text, parsed=None, links=None, line_breaks="join", downloa
     ), f'<div class="lp-page" lang="{page.lang}">\n', tuple(rows), tests, tests_end, frozenset(anchors),
         anchored_links=tuple(report.anchored_links))
     return RenderedPage(title, summary_html(summary, page, links), tuple(report.found), downloads, body,
-                        parsed.facts)
+                        parsed.facts, index_heading(parsed) if is_section_index(page) else None)
 
 
 # What front matter says reaches the theme as the page's meta: its summary

@@ -4,17 +4,19 @@
 A folder is a section, at any depth; `x_zh.py` is `x.py` in Chinese; a
 page is an address.
 
-In: the source folder and the languages of `mkdocs.yml`. Out: the site's
+In: the source folder and the languages of `mkdocs.yml`; once the pages
+are rendered, what each section's index pages say of it. Out: the site's
 chapters (see "The model"), each a list of pages (one `Page` per source
 and language) and the sections nested in it, every page with an address
-of its own, checked; and the navigation MkDocs shows.
+of its own, checked; each section's title and introduction; and the
+navigation MkDocs shows.
 """
 
 import html
 import itertools
 import posixpath
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from literate import ROOT, STAGES
@@ -168,12 +170,18 @@ def holds_sources(folder):
 
 
 def section(folder, slug, config_dir, languages):
-    headings, index, index_listed = section_headings(folder, slug, languages)
-    pages = tuple(Page(path, f"{slug}/index", repo_path(path, config_dir), locale, parsed=parsed)
-                  for path, locale, parsed in index)
-    return Chapter(slug, headings, pages + pages_in(folder, slug, config_dir, languages),
-                   sections=sections_in(folder, slug, config_dir, languages), folder=folder,
-                   index_listed=index_listed)
+    pages = tuple(Page(path, f"{slug}/index", repo_path(path, config_dir), language.locale)
+                  for language in languages if (path := index_source(folder, language)).exists())
+    return Chapter(slug, None, pages + pages_in(folder, slug, config_dir, languages),
+                   sections=sections_in(folder, slug, config_dir, languages), folder=folder)
+
+
+def index_source(folder, language):
+    return folder / f"__init__{f'_{language.locale}' if language.folder else ''}.py"
+
+
+def is_section_index(page):
+    return posixpath.basename(page.name) == "index" and page_name(Path(page.source)).startswith("__init__")
 
 
 def pages_in(folder, slug, config_dir, languages):
@@ -190,8 +198,7 @@ def pages_in(folder, slug, config_dir, languages):
 # for a section's index page, its folder's.
 def untitled_name(page):
     folder, name = posixpath.split(page.name)
-    index = folder and name == "index" and page_name(Path(page.source)).startswith("__init__")
-    return posixpath.basename(folder) if index else name
+    return posixpath.basename(folder) if folder and is_section_index(page) else name
 
 
 # A file found in the source folder must really be there: a symbolic link
@@ -260,24 +267,43 @@ def check_page_urls(pages, languages):
         raise BuildError("\n".join(problems))
 
 
+# A section's title and introduction are known once its index pages are
+# rendered: each `__init__.py` is parsed once, where its page is rendered,
+# in a worker (see "Pages"), and its rendering carries its `IndexHeading`.
+# Finding the site reads no source, and a build whose pages come from the
+# cache reads none of them again. Until then a section's headings are None.
+#
 # A language without its own `__init___zh.py` takes the title and
 # introduction of the default language. Each of these files is the
 # section's index page (see above), in its language. The home page shows
 # the section's introduction under its title, as the course's chapters
 # want; when any of them holds code, the page is more than its
 # introduction, and the home page shows the title alone and lists the page.
-def section_headings(folder, slug, languages):
-    name = readable_folder_name(posixpath.basename(slug))
-    files = {language.locale: folder / f"__init__{f'_{language.locale}' if language.folder else ''}.py"
-             for language in languages}
-    read = {locale: title_and_intro(path, name) for locale, path in files.items() if path.exists()}
-    default_locale = next(language.locale for language in languages if not language.folder)
-    default = read[default_locale][:2] if default_locale in read else (name, "")
-    headings = {locale: read[locale][:2] if locale in read else default for locale in files}
-    index = [(files[locale], locale, read[locale][3]) for locale in read]
-    if not any(code for _, _, code, _ in read.values()):
-        return headings, index, False
-    return {locale: (title, "") for locale, (title, _) in headings.items()}, index, True
+@dataclass(frozen=True)
+class IndexHeading:
+    title: str  # None without a title of its own
+    intro: str  # Markdown
+    code_line: int  # the first line of code in it, 0 without code
+
+
+def titled_sections(chapters, languages, headings):
+    """The chapters, each section with its headings; `headings` maps its index pages to their `IndexHeading`s."""
+    def titled(chapter):
+        sections = tuple(titled(section) for section in chapter.sections)
+        if chapter.headings is not None:
+            return replace(chapter, sections=sections)
+        name = readable_folder_name(posixpath.basename(chapter.slug))
+        read = {page.lang: headings[page] for page in chapter.pages if page in headings}
+        shown = {locale: (name if heading.title is None else heading.title, heading.intro)
+                 for locale, heading in read.items()}
+        default = shown.get(next(language.locale for language in languages if not language.folder), (name, ""))
+        titles = {language.locale: shown.get(language.locale, default) for language in languages}
+        if not any(heading.code_line for heading in read.values()):
+            return replace(chapter, headings=titles, sections=sections, index_listed=False)
+        return replace(chapter, headings={locale: (title, "") for locale, (title, _) in titles.items()},
+                       sections=sections, index_listed=True)
+
+    return [titled(chapter) for chapter in chapters]
 
 
 # The source folder's own `__init__.py` (and `__init___zh.py`) is the
@@ -296,9 +322,13 @@ class HomeIntroduction:
 def home_introduction(source_dir, languages):
     found = {}
     for language in languages:
-        path = source_dir / f"__init__{f'_{language.locale}' if language.folder else ''}.py"
+        path = index_source(source_dir, language)
         if path.exists():
-            found[language.locale] = HomeIntroduction(path, *title_and_intro(path, "")[:3])
+            try:
+                heading = index_heading(parse_code(read_source(path)))
+            except SourceError as error:
+                raise located(path, error) from None
+            found[language.locale] = HomeIntroduction(path, heading.title or "", heading.intro, heading.code_line)
     default = next((found[language.locale] for language in languages if not language.folder
                     and language.locale in found), None)
     return {language.locale: found.get(language.locale, default) for language in languages
@@ -311,23 +341,18 @@ def unshown_code(chapters):
             for home in dict.fromkeys(chapters[0].introduction.values()) if home.code_line]
 
 
-# The file is parsed here once: its page reuses what was parsed (`Page.parsed`).
-def title_and_intro(path, fallback):
-    try:
-        parsed = parse_code(read_source(path))
-    except SourceError as error:
-        raise located(path, error) from None
+def index_heading(parsed):
     sections = parsed.sections
     docs = sections[0].docs.strip() if sections else ""
     code = next((section.code_line_numbers[0] for section in sections
                  if section.code.strip() and section.code_line_numbers), 0)
     front = read_front_matter(docs)
     if front.title:
-        return front.title, front.rest.strip(), code, parsed
+        return IndexHeading(front.title, front.rest.strip(), code)
     first, _, rest = docs.partition("\n")
     if first.startswith("# "):
-        return first[2:].strip(), rest.strip(), code, parsed
-    return fallback, docs, code, parsed
+        return IndexHeading(first[2:].strip(), rest.strip(), code)
+    return IndexHeading(None, docs, code)
 
 
 # Two sources that would be published at the same address (`01_a.py` and

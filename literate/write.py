@@ -31,7 +31,7 @@ from literate.site import (
     translations, url_from, words,
 )
 from literate.links import SourceLinks
-from literate.commentary import make_markdown, render_commentary, sanitize
+from literate.commentary import for_page, make_markdown, render_commentary, sanitize
 from literate.render import CodeColumn, front_matter, keep_marks_with_math
 from literate.pages import renderer_fingerprint
 from literate.verdicts import (
@@ -217,7 +217,7 @@ def render_index(chapters, shown, introductions, language, languages, config):
 def introduction_html(intro, folder, locale, targets, report):
     md = make_markdown(report)
     reader = Page(folder / "__init__.py", "", "", locale)
-    md.treeprocessors.register(SourceLinks(md, reader, targets, from_home=True), "lp_source_links", 4)
+    for_page(md, SourceLinks(md, reader, targets, from_home=True), "lp_source_links", 4)
     return keep_marks_with_math(render_commentary(intro, md))
 
 

@@ -102,6 +102,36 @@ def test_each_source_is_tokenized_and_parsed_once_per_build(tmp_path, monkeypatc
     assert {line: tokenizings[line] for line in sources} == dict.fromkeys(sources, 1), tokenizings
 
 
+# Finding the site reads no source but the home page's introduction: a
+# section's title and introduction come from rendering its index page, in
+# a worker, where it is parsed once. A build that finds every page in its
+# cache parses no source at all, and titles its sections the same.
+def test_a_build_from_the_page_cache_parses_nothing_and_titles_its_sections_the_same(tmp_path, monkeypatch):
+    chapter = tmp_path / "source" / "01_chapter"
+    write(chapter, "__init__.py", '"""# Chapter one\n\nIt opens."""\n')
+    write(chapter, "__init___zh.py", '"""# 第一章\n\n开篇。"""\n')
+    write(chapter / "02_part", "__init__.py", '"""Untitled."""\n\nx = 1\n')
+    write(chapter / "02_part", "lesson.py", '"""# Lesson"""\n\ny = 2\n')
+    monkeypatch.setattr(literate.pages.os, "cpu_count", lambda: 1)
+    (tmp_path / "docs").mkdir()
+    config = literate.settings.load_mkdocs_config(ROOT / "mkdocs.yml", tmp_path / "docs", tmp_path / "site")
+    config.plugins["literate"].config.generator_pages = False
+    testing = literate.judge.TutorialTestOptions(run=False, cache_dir=tmp_path / "cache")
+
+    def headings(made):
+        return {chapter.slug: (chapter.headings, chapter.index_listed)
+                for chapter in literate.site.all_chapters(made.chapters) if chapter.slug}
+
+    cold = headings(literate.build.make_pages(tmp_path / "source", config, testing))
+    assert cold == {"chapter": ({"en": ("Chapter one", "It opens."), "zh": ("第一章", "开篇。")}, False),
+                    "chapter/part": ({"en": ("Part", ""), "zh": ("Part", "")}, True)}
+    parses, parse = [], ast.parse
+    monkeypatch.setattr(ast, "parse", lambda source, *arguments, **options: (
+        parses.append(source[:20]), parse(source, *arguments, **options))[1])
+    assert headings(literate.build.make_pages(tmp_path / "source", config, testing)) == cold
+    assert parses == []
+
+
 # ## Each stage returns its product
 #
 # Finding the site makes the pages; every stage after it hands what it made

@@ -3,9 +3,11 @@ docstring sections, titles and chapter order, on a corpus in the series' styles
 (tests/corpus/: chapters named chapter1_… chapter10_…, English and _zh twins)."""
 
 import re
+import threading
 import unicodedata
 from pathlib import Path
 
+import markdown.treeprocessors
 import pytest
 
 import build_docs
@@ -122,20 +124,56 @@ def test_keep_every_line_break_when_the_site_says_so():
 
 
 @pytest.mark.quick
-def test_a_formula_written_again_on_a_page_is_converted_once_and_each_bad_one_is_reported(monkeypatch):
+def test_a_formula_written_again_is_converted_once_and_each_bad_one_is_reported(monkeypatch):
     converted, reports = [], []
     convert = literate.commentary.tex_to_mathml
     monkeypatch.setattr(literate.commentary, "tex_to_mathml",
                         lambda tex, display: converted.append((tex, display)) or convert(tex, display))
+    literate.commentary.mathml_of.cache_clear()
     md = literate.commentary.make_markdown(lambda message, quote: reports.append(quote))
     first = literate.commentary.render_commentary("$x_1$ and $$x_1$$", md)
     again = literate.commentary.render_commentary("Again $x_1$, and $\\notacommand$.", md)
     bad_again = literate.commentary.render_commentary("Still $\\notacommand$.", md)
+    other_page = literate.commentary.make_markdown(lambda message, quote: reports.append(quote))
+    elsewhere = literate.commentary.render_commentary("Elsewhere $$x_1$$ and $\\notacommand$.", other_page)
     assert sorted(converted) == sorted([("x_1", False), ("x_1", True), ("\\notacommand", False),
-                                        ("\\notacommand", False)])
+                                        ("\\notacommand", False), ("\\notacommand", False)])
     inline, display = convert("x_1", display=False), convert("x_1", display=True)
     assert inline != display and first.count(inline) == 1 and first.count(display) == 1 and inline in again
-    assert reports == ["$\\notacommand$", "$\\notacommand$"] and "lp-math-error" in bad_again
+    assert display in elsewhere
+    assert reports == ["$\\notacommand$"] * 3 and "lp-math-error" in bad_again
+
+
+# A process makes one Markdown object for each setting of line breaks, and
+# each page gets it as new: its own report, every raw tag reported again
+# once, and none of the tree processors the page before it added.
+@pytest.mark.quick
+def test_a_markdown_object_is_made_once_a_process_and_each_page_gets_it_as_new(monkeypatch):
+    made, seen, make = [], [], literate.commentary.markdown.Markdown
+    monkeypatch.setattr(literate.commentary.markdown, "Markdown", lambda *arguments, **options: (
+        made.append(options), make(*arguments, **options))[1])
+    literate.commentary.kept_markdown.cache_clear()
+
+    class Seen(markdown.treeprocessors.Treeprocessor):
+        def run(self, root):
+            seen.append("".join(root.itertext()))
+
+    first, second, third = [], [], []
+    md = literate.commentary.make_markdown(lambda message, quote: first.append(message))
+    literate.commentary.for_page(md, Seen(md), "seen", 1)
+    literate.commentary.render_commentary("<b>one</b> and <b>two</b>", md)
+    other = literate.commentary.make_markdown(lambda message, quote: second.append(message))
+    shown = literate.commentary.render_commentary("<b>three</b>", other)
+    kept = literate.commentary.make_markdown(lambda message, quote: third.append(message), line_breaks="keep")
+    literate.commentary.render_commentary("<b>four</b>", kept)
+    in_thread = []
+    thread = threading.Thread(target=lambda: in_thread.append(literate.commentary.make_markdown(print)))
+    thread.start()
+    thread.join()
+    literate.commentary.kept_markdown.cache_clear()
+    assert len(made) == 3 and other is md and kept is not md and in_thread[0] is not md
+    assert first == second == third == ["raw HTML is shown as text: '<b>'"]
+    assert [text.strip() for text in seen] == ["<b>one</b> and <b>two</b>"] and "three" in shown
 
 
 def test_the_mkdocs_setting_reaches_every_page(tmp_path):

@@ -10,6 +10,7 @@ import re
 import pytest
 
 import literate.build
+import literate.parse
 import literate.settings
 import literate.site
 from contract import check_contract
@@ -76,8 +77,12 @@ def chapters_of(tmp_path, files):
     config = literate.settings.load_mkdocs_config(ROOT / "mkdocs.yml", tmp_path / "docs", tmp_path / "site")
     languages = literate.site.site_languages(config)
     chapters = literate.site.find_chapters(source, tmp_path, languages)
-    literate.site.check_page_urls(literate.site.pages_of(chapters), languages)
-    return chapters
+    pages = literate.site.pages_of(chapters)
+    literate.site.check_page_urls(pages, languages)
+    # Each section is titled by its index pages, as rendering them would.
+    headings = {page: literate.site.index_heading(literate.parse.parse_code(page.source.read_text(encoding="utf-8")))
+                for page in pages if literate.site.is_section_index(page)}
+    return literate.site.titled_sections(chapters, languages, headings)
 
 
 @pytest.mark.quick

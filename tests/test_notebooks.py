@@ -264,3 +264,15 @@ def test_a_notebook_that_nbformat_finds_invalid_stops_the_page(monkeypatch):
     with pytest.raises(nbformat.ValidationError):
         notebook.notebook_bytes(literate.parse.split_lines(SAMPLE), literate.parse.parse_code(SAMPLE), [], False,
                                 "en", "sums.py")
+
+
+# Validated once: `nbformat.writes` would validate it a second time, only to
+# log what the first would have raised already. The bytes are those it writes.
+def test_a_notebook_is_validated_once_and_written_as_nbformat_writes_it(monkeypatch):
+    validations, validate = [], nbformat.validate
+    monkeypatch.setattr(nbformat, "validate", lambda book, *arguments, **options: (
+        validations.append(book), validate(book, *arguments, **options))[1])
+    made = notebook.notebook_bytes(literate.parse.split_lines(SAMPLE), literate.parse.parse_code(SAMPLE),
+                                   ["test_add"], False, "en", "sums.py")
+    assert len(validations) == 1
+    assert made == nbformat.writes(nbformat.reads(made.decode(), as_version=4)).encode() + b"\n"

@@ -193,6 +193,28 @@ def test_worker_processes_render_even_while_another_thread_runs(monkeypatch):
     assert alone == [os.getpid()] * 4
 
 
+# A worker finds the jobs in its memory, forked from this process: none is
+# pickled to reach it, however large (the site's link targets, the source's
+# text), and one that cannot be pickled runs all the same.
+class Unpicklable:
+    def __reduce__(self):
+        raise AssertionError("a job was pickled")
+
+
+def number_and_process(job):
+    _, number = job
+    return number, os.getpid()
+
+
+def test_workers_take_their_jobs_from_the_memory_they_were_forked_with(monkeypatch):
+    monkeypatch.setattr(literate.pages.os, "cpu_count", lambda: 2)
+    jobs = [(Unpicklable(), number) for number in range(4)]
+    done = literate.pages.in_parallel(number_and_process, jobs, lambda job: job[1])
+    assert [number for number, _ in done] == [0, 1, 2, 3]
+    assert os.getpid() not in {process for _, process in done}
+    assert literate.pages.INHERITED is None
+
+
 # While the workers render, this process does what it is given: the jobs
 # wait for what it writes, so they see it only if it runs meanwhile.
 def waits_for_the_meanwhile(folder):
