@@ -70,7 +70,9 @@ def serve_site(source_dir, config_file, address, testing=None):
             config = rebuild()
             server = LiveReloadServer(builder=rebuild, host=host, port=int(port), root=str(site_dir),
                                       polling_interval=PREVIEW_POLLING_SECONDS)
-            preview.watch(server, watched_paths(config, source_dir, config_file))
+            paths = watched_paths(config, source_dir, config_file)
+            server.observer = file_observer([*paths, preview.background.notify_dir])
+            preview.watch(server, paths)
             # Port 0 lets the system choose a free port: the address announced
             # is the one bound, once it is bound.
             bind = server.server_bind
@@ -134,6 +136,42 @@ class Preview:
 
     def stop(self):
         self.background.stop()
+
+
+# Polling finds an edit only at its next look; the system's own notices
+# (inotify on Linux) tell at once. They are a per-user resource that other
+# programs share, and a system may refuse another instance or more watches:
+# the preview then polls, as MkDocs' server does. Whether the system
+# agrees is known only by asking: an observer is started on `paths` and
+# stopped again, and the server starts its own, as it would a polling one.
+# The system also tells when a file is only opened or read, as every build
+# reads the sources: those notices would start a build after each build.
+def file_observer(paths):
+    from watchdog import events
+    from watchdog.observers import Observer
+    from watchdog.observers.polling import PollingObserver
+
+    changes = [events.FileCreatedEvent, events.FileModifiedEvent, events.FileDeletedEvent,
+               events.FileMovedEvent, events.FileClosedEvent, events.DirCreatedEvent,
+               events.DirDeletedEvent, events.DirMovedEvent, events.DirModifiedEvent]
+
+    class ChangesObserver(Observer):
+        def schedule(self, handler, path, *, recursive=False, event_filter=None, follow_symlink=False):
+            return super().schedule(handler, path, recursive=recursive, event_filter=event_filter or changes,
+                                    follow_symlink=follow_symlink)
+
+    trial = ChangesObserver(timeout=PREVIEW_POLLING_SECONDS)
+    try:
+        for path in paths:
+            trial.schedule(events.FileSystemEventHandler(), str(path), recursive=True)
+        trial.start()
+    except OSError as error:
+        trial.on_thread_stop()  # gives back what the system granted before it refused
+        print(f"Watching by polling: the system refused to notify changes ({error})", file=sys.stderr)
+        return PollingObserver(timeout=PREVIEW_POLLING_SECONDS)
+    trial.stop()
+    trial.join()
+    return ChangesObserver(timeout=PREVIEW_POLLING_SECONDS)
 
 
 # What a preview watches: the sources, `mkdocs.yml`, the theme's
