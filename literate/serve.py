@@ -39,10 +39,11 @@ from literate.build import build_site
 # is reported and shown on its page rather than stopping the preview.
 #
 # An edit is on the page before the author has looked up from the editor:
-# the server looks for changes every twentieth of a second, and waits as
-# long for a save to settle before it builds (MkDocs' defaults are half a
-# second and a tenth; a save caught half-written is built again as soon as
-# the rest lands). A build renders only the edited page, MkDocs builds
+# the server hears of a change from the system (see `file_observer`), or
+# where the system refuses, looks for changes every twentieth of a second;
+# it waits as long for a save to settle before it builds (MkDocs' defaults
+# are a look every half second and a tenth's wait; a save caught
+# half-written is built again as soon as the rest lands). A build renders only the edited page, MkDocs builds
 # only the pages that changed, into the site of the build before (the
 # preview keeps what that build made: see `PreviewSite` in "Rebuild"), and
 # the edited tutorial's tests run in the background (see "Tests in the
