@@ -39,21 +39,25 @@ from literate.build import build_site
 # is reported and shown on its page rather than stopping the preview.
 #
 # An edit is on the page before the author has looked up from the editor:
-# the server hears of a change from the system (see `file_observer`), or
-# where the system refuses, looks for changes every twentieth of a second;
-# it waits as long for a save to settle before it builds (MkDocs' defaults
-# are a look every half second and a tenth's wait; a save caught
-# half-written is built again as soon as the rest lands). A build renders only the edited page, MkDocs builds
+# the server hears of a change from the system as it happens (see
+# `file_observer`), and waits a fiftieth of a second for the save to settle
+# (an editor saves with a few writes, or a write and a rename, in a row);
+# where the system refuses, it looks for changes every twentieth of a
+# second, and waits as long. MkDocs' defaults are a look every half second
+# and a tenth's wait; a save caught half-written is built again as soon as
+# the rest lands. A build renders only the edited page, MkDocs builds
 # only the pages that changed, into the site of the build before (the
 # preview keeps what that build made: see `PreviewSite` in "Rebuild"), and
 # the edited tutorial's tests run in the background (see "Tests in the
 # background"): the page says they are running, and shows their verdict
 # when they finish, without being rendered again.
 PREVIEW_POLLING_SECONDS = 0.05
+PREVIEW_SETTLE_SECONDS = 0.02
 
 
 def serve_site(source_dir, config_file, address, testing=None):
     from mkdocs.livereload import LiveReloadServer
+    from watchdog.observers.polling import PollingObserver
 
     config_file = Path(config_file).resolve()
     host, port = address.rsplit(":", 1)
@@ -73,7 +77,8 @@ def serve_site(source_dir, config_file, address, testing=None):
                                       polling_interval=PREVIEW_POLLING_SECONDS)
             paths = watched_paths(config, source_dir, config_file)
             server.observer = file_observer([*paths, preview.background.notify_dir])
-            preview.watch(server, paths)
+            polls = isinstance(server.observer, PollingObserver)
+            preview.watch(server, paths, PREVIEW_POLLING_SECONDS if polls else PREVIEW_SETTLE_SECONDS)
             # Port 0 lets the system choose a free port: the address announced
             # is the one bound, once it is bound.
             bind = server.server_bind
@@ -126,12 +131,13 @@ class Preview:
         return config
 
     # The server watches `paths` and the folder where a verdict's arrival
-    # is announced, and builds once a change has settled for as long as it
-    # waits between looks (`build_delay` is the server's own setting: MkDocs
-    # leaves it for its users to set, and waits a tenth of a second).
-    def watch(self, server, paths):
+    # is announced, and builds once a change has settled for `settle`
+    # seconds; a polling server, for as long as it waits between looks
+    # (`build_delay` is the server's own setting: MkDocs leaves it for its
+    # users to set, and waits a tenth of a second).
+    def watch(self, server, paths, settle=PREVIEW_POLLING_SECONDS):
         self.changes.watch(paths)
-        server.build_delay = PREVIEW_POLLING_SECONDS
+        server.build_delay = settle
         for path in [*paths, self.background.notify_dir]:
             server.watch(str(path))
 
