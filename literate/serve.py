@@ -39,20 +39,25 @@ from literate.build import build_site
 # is reported and shown on its page rather than stopping the preview.
 #
 # An edit is on the page before the author has looked up from the editor:
-# the server looks for changes every twentieth of a second, and waits as
-# long for a save to settle before it builds (MkDocs' defaults are half a
-# second and a tenth; a save caught half-written is built again as soon as
-# the rest lands). A build renders only the edited page, MkDocs builds
+# the server hears of a change from the system as it happens (see
+# `file_observer`), and waits a fiftieth of a second for the save to settle
+# (an editor saves with a few writes, or a write and a rename, in a row);
+# where the system refuses, it looks for changes every twentieth of a
+# second, and waits as long. MkDocs' defaults are a look every half second
+# and a tenth's wait; a save caught half-written is built again as soon as
+# the rest lands. A build renders only the edited page, MkDocs builds
 # only the pages that changed, into the site of the build before (the
 # preview keeps what that build made: see `PreviewSite` in "Rebuild"), and
 # the edited tutorial's tests run in the background (see "Tests in the
 # background"): the page says they are running, and shows their verdict
 # when they finish, without being rendered again.
 PREVIEW_POLLING_SECONDS = 0.05
+PREVIEW_SETTLE_SECONDS = 0.02
 
 
 def serve_site(source_dir, config_file, address, testing=None):
     from mkdocs.livereload import LiveReloadServer
+    from watchdog.observers.polling import PollingObserver
 
     config_file = Path(config_file).resolve()
     host, port = address.rsplit(":", 1)
@@ -70,7 +75,10 @@ def serve_site(source_dir, config_file, address, testing=None):
             config = rebuild()
             server = LiveReloadServer(builder=rebuild, host=host, port=int(port), root=str(site_dir),
                                       polling_interval=PREVIEW_POLLING_SECONDS)
-            preview.watch(server, watched_paths(config, source_dir, config_file))
+            paths = watched_paths(config, source_dir, config_file)
+            server.observer = file_observer([*paths, preview.background.notify_dir])
+            polls = isinstance(server.observer, PollingObserver)
+            preview.watch(server, paths, PREVIEW_POLLING_SECONDS if polls else PREVIEW_SETTLE_SECONDS)
             # Port 0 lets the system choose a free port: the address announced
             # is the one bound, once it is bound.
             bind = server.server_bind
@@ -123,17 +131,54 @@ class Preview:
         return config
 
     # The server watches `paths` and the folder where a verdict's arrival
-    # is announced, and builds once a change has settled for as long as it
-    # waits between looks (`build_delay` is the server's own setting: MkDocs
-    # leaves it for its users to set, and waits a tenth of a second).
-    def watch(self, server, paths):
+    # is announced, and builds once a change has settled for `settle`
+    # seconds; a polling server, for as long as it waits between looks
+    # (`build_delay` is the server's own setting: MkDocs leaves it for its
+    # users to set, and waits a tenth of a second).
+    def watch(self, server, paths, settle=PREVIEW_POLLING_SECONDS):
         self.changes.watch(paths)
-        server.build_delay = PREVIEW_POLLING_SECONDS
+        server.build_delay = settle
         for path in [*paths, self.background.notify_dir]:
             server.watch(str(path))
 
     def stop(self):
         self.background.stop()
+
+
+# Polling finds an edit only at its next look; the system's own notices
+# (inotify on Linux) tell at once. They are a per-user resource that other
+# programs share, and a system may refuse another instance or more watches:
+# the preview then polls, as MkDocs' server does. Whether the system
+# agrees is known only by asking: an observer is started on `paths` and
+# stopped again, and the server starts its own, as it would a polling one.
+# The system also tells when a file is only opened or read, as every build
+# reads the sources: those notices would start a build after each build.
+def file_observer(paths):
+    from watchdog import events
+    from watchdog.observers import Observer
+    from watchdog.observers.polling import PollingObserver
+
+    changes = [events.FileCreatedEvent, events.FileModifiedEvent, events.FileDeletedEvent,
+               events.FileMovedEvent, events.FileClosedEvent, events.DirCreatedEvent,
+               events.DirDeletedEvent, events.DirMovedEvent, events.DirModifiedEvent]
+
+    class ChangesObserver(Observer):
+        def schedule(self, handler, path, *, recursive=False, event_filter=None, follow_symlink=False):
+            return super().schedule(handler, path, recursive=recursive, event_filter=event_filter or changes,
+                                    follow_symlink=follow_symlink)
+
+    trial = ChangesObserver(timeout=PREVIEW_POLLING_SECONDS)
+    try:
+        for path in paths:
+            trial.schedule(events.FileSystemEventHandler(), str(path), recursive=True)
+        trial.start()
+    except OSError as error:
+        trial.on_thread_stop()  # gives back what the system granted before it refused
+        print(f"Watching by polling: the system refused to notify changes ({error})", file=sys.stderr)
+        return PollingObserver(timeout=PREVIEW_POLLING_SECONDS)
+    trial.stop()
+    trial.join()
+    return ChangesObserver(timeout=PREVIEW_POLLING_SECONDS)
 
 
 # What a preview watches: the sources, `mkdocs.yml`, the theme's

@@ -262,3 +262,85 @@ def test_serve_rebuilds_when_the_generator_is_edited(tmp_path):
                               encoding="utf-8")
             fetch_until(address + url, "A sentence added in the preview.", timeout=60)
         assert server.poll() is None
+
+
+# The preview learns of an edit from the system's notices, and of nothing
+# else: the reads of every build would otherwise start the next one.
+def noticed_events(observer, folder, read, written):
+    import threading
+    from watchdog.events import FileSystemEventHandler
+
+    seen, arrived = [], threading.Event()
+
+    class Handler(FileSystemEventHandler):
+        def on_any_event(self, event):
+            seen.append(event)
+            if event.src_path == str(written) and event.event_type != "opened":
+                arrived.set()
+
+    observer.schedule(Handler(), str(folder), recursive=True)
+    observer.start()
+    try:
+        read.read_text(encoding="utf-8")
+        written.write_text("edited\n", encoding="utf-8")
+        assert arrived.wait(timeout=10), seen
+    finally:
+        observer.stop()
+        observer.join()
+    return seen
+
+
+def inotify_instances():
+    folder = Path("/proc/self/fd")
+    return sum(1 for fd in folder.iterdir() if os.path.islink(fd) and "inotify" in os.readlink(fd))
+
+
+def test_serve_watches_by_notices_and_not_reads(tmp_path):
+    import pytest
+    from watchdog.observers.polling import PollingObserver
+    from literate.serve import file_observer
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("inotify is Linux's")
+    read, written = tmp_path / "read.py", tmp_path / "written.py"
+    read.write_text("kept\n", encoding="utf-8")
+    observer = file_observer([tmp_path])
+    assert not isinstance(observer, PollingObserver)
+    seen = noticed_events(observer, tmp_path, read, written)
+    assert all(event.src_path != str(read) for event in seen), seen
+
+
+# Instances and watches are shared by a user's programs: refused either,
+# the preview polls. Refused an instance, it holds none; refused a watch,
+# watchdog 7.1 may keep the instance it granted (its reader thread closes
+# the instance only once it has read, and a stop that comes first skips it).
+def test_serve_polls_when_the_system_refuses_notices(tmp_path, monkeypatch, capsys):
+    import ctypes
+    import errno
+    import pytest
+    from watchdog.observers import inotify_c
+    from watchdog.observers.polling import PollingObserver
+    from literate.serve import file_observer
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("inotify is Linux's")
+
+    def refused(number):
+        def call(*arguments):
+            ctypes.set_errno(number)
+            return -1
+        return call
+
+    (tmp_path / "a").mkdir()
+    before = inotify_instances()
+    for name, number in [("inotify_init", errno.EMFILE), ("inotify_add_watch", errno.ENOSPC)]:
+        with monkeypatch.context() as patch:
+            patch.setattr(inotify_c, name, refused(number))
+            observer = file_observer([tmp_path])
+        assert isinstance(observer, PollingObserver), name
+        assert "Watching by polling" in capsys.readouterr().err
+        if name == "inotify_init":
+            assert inotify_instances() == before
+        read, written = tmp_path / "read.py", tmp_path / "a" / f"{name}.py"
+        read.write_text("kept\n", encoding="utf-8")
+        noticed_events(observer, tmp_path, read, written)
