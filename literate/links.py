@@ -24,6 +24,7 @@ from urllib.parse import unquote, urlsplit
 from markdown.treeprocessors import Treeprocessor
 
 from literate.read import display_path
+from literate.cache import fingerprint
 from literate.textfirst import LITERATE_SUFFIX
 from literate.site import published_url
 
@@ -48,6 +49,12 @@ class LinkTargets:
     @functools.cached_property
     def url(self):
         return {(name, locale): url for name, locale, url in self.urls}
+
+    # What a rendering's cache key holds of where every source is
+    # published: spelt and hashed once a build, for every key that asks.
+    @functools.cached_property
+    def digest(self):
+        return fingerprint([str(self)])
 
 
 def normalized(path):

@@ -60,7 +60,7 @@ from literate.notebook import notebook_download
 def render_pages(pages, texts, cache_dir, console, links=None, line_breaks="join", processes=True, meanwhile=None):
     """{page: its `render.RenderedPage`}, and the warnings."""
     jobs, rendered = [], {}
-    settings = [line_breaks, fingerprint([str(links)])]  # the same for every page: hashed once, not once a page
+    settings = [line_breaks, None if links is None else links.digest]  # the same for every page
     for page in pages:
         read = texts[page.source]
         key = None if isinstance(read, SourceError) else render_key(page, read.data, settings)

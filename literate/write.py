@@ -242,7 +242,7 @@ def home_introductions(chapters, targets, cache_dir):
         for locale, (_, intro) in chapter.headings.items():
             if intro and not chapter.about:
                 wanted[chapter.folder, locale] = intro
-    spelt = fingerprint([renderer_fingerprint(), stage_fingerprint(), str(targets)])
+    spelt = fingerprint([renderer_fingerprint(), stage_fingerprint(), targets.digest])
     introductions = {}
     for (folder, locale), intro in wanted.items():
         entry = Path(cache_dir) / "pages" / f"{path_digest(folder / '__init__.py')}.{locale}.introduction.pickle"
