@@ -125,7 +125,10 @@ def configured_site_dir(config_file):
 
 
 # MkDocs tells what it does at INFO, which shows only with `-v`: a preview
-# prints its address and a line per rebuild itself (see "Serve").
+# prints its address and a line per rebuild itself (see "Serve"). Returns
+# the level it replaced: `main` puts it back, for a process that goes on
+# after a command (a test's, a script's) and whose next build must not be
+# silenced by this one's `-q`.
 def set_loudness(arguments):
     logging.basicConfig(format="%(levelname)s: %(message)s", level=logging.WARNING)
     mkdocs_level = logging.WARNING
@@ -133,7 +136,9 @@ def set_loudness(arguments):
         mkdocs_level = logging.INFO
     elif arguments.quiet:
         mkdocs_level = logging.ERROR
+    replaced = logging.getLogger("mkdocs").level
     logging.getLogger("mkdocs").setLevel(mkdocs_level)
+    return replaced
 
 
 def main(argv=None, prog="literate", config_default="mkdocs.yml"):
@@ -142,7 +147,7 @@ def main(argv=None, prog="literate", config_default="mkdocs.yml"):
     console = Console(quiet=arguments.quiet)
     testing = TutorialTestOptions(run=not getattr(arguments, "no_run", False),
                                   cache_dir=arguments.cache_dir and Path(arguments.cache_dir), console=console)
-    set_loudness(arguments)
+    replaced_level = set_loudness(arguments)
     say = console.say
     try:
         if arguments.command == "serve":
@@ -171,6 +176,8 @@ def main(argv=None, prog="literate", config_default="mkdocs.yml"):
             print(f"mkdocs: {error}", file=sys.stderr)
             return 1
         raise
+    finally:
+        logging.getLogger("mkdocs").setLevel(replaced_level)
     return 0
 
 

@@ -6,9 +6,10 @@ generator's pages, a few stand for the rest, `view_paths`) and records on
 that visit what every per-page check needs: the layout, the formulas drawn
 and the font that drew them, what the page requested and what failed, its
 links and ids, its permalinks, the contrast of its text, axe-core's
-findings and, for formulas, what screen readers get. The tests below then
-assert on those records, one test result per check, page and view, so a
-failure names all three.
+findings (every rule at each screen size, and in the dark scheme those the
+scheme can change) and, for formulas, what screen readers get. The tests
+below then assert on those records, one test result per check, page and
+view, so a failure names all three.
 
 This file's pass covers the first view, where every page is visited and
 links, permalinks and screen readers are checked too, and the dark scheme
@@ -66,6 +67,9 @@ BROWSERS = max(2, os.cpu_count() or 1)
 # costs six times the rest of axe together, and runs in full on the pages
 # of test_browser_actions.py's scheme toggle.
 AXE_OPTIONS = {"resultTypes": ["violations"], "rules": {"color-contrast": {"enabled": False}}}
+# axe's one other rule that reads colours: a link in a run of text must
+# stand out from the text around it.
+SCHEME_RULES = ["link-in-text-block"]
 SCREENSHOT_VIEWS = ("light-desktop", "light-phone", "dark-desktop")
 
 
@@ -317,13 +321,60 @@ def click_permalinks(page, path):
     return [{"id": row_id, "href": href, "seen": seen.get(row_id)} for row_id, href in rows]
 
 
+# axe-core in full, each rule once, in the light view of each screen size:
+# its rules read the page's elements, roles, names and layout, which the
+# screen changes and the scheme does not. In this theme a scheme is a set
+# of colours (custom properties under `[data-md-color-scheme]`, Material's
+# and literate.css's) and which of the header's two toggle labels shows;
+# so in the dark views axe runs what the scheme can change: its rules that
+# read colours on the whole page (its contrast rule aside, as everywhere),
+# and every rule on the header. That the style rules of the page's scheme
+# set colours only is measured on every visit (SCHEME_STYLE_JS), in both
+# schemes, and asserted with axe's findings.
+AXE_IN_EVERY_SCHEME = {"include": [".md-header"]}
+AXE_HEADER_OPTIONS = {"resultTypes": ["violations"],
+                      "rules": {rule: {"enabled": False} for rule in ["color-contrast", *SCHEME_RULES]}}
+
+# Every style rule for a colour scheme (named by Material's attribute, or
+# by the browser's preference) that applies to the page, with what it sets
+# besides custom properties and `color-scheme`, the colours of form controls.
+SCHEME_STYLE_JS = """() => {
+  const found = [];
+  const applies = selector => { try { return Boolean(document.querySelector(selector)); } catch (e) { return true; } };
+  const walk = (rules, forScheme) => {
+    for (const rule of rules) {
+      const media = rule instanceof CSSMediaRule && /prefers-color-scheme/.test(rule.conditionText);
+      if (rule instanceof CSSStyleRule && (forScheme || /data-md-color-scheme/.test(rule.selectorText))
+          && applies(rule.selectorText)) {
+        const other = [...rule.style].filter(name => !name.startsWith('--') && name !== 'color-scheme');
+        if (other.length) found.push(`${rule.selectorText} { ${other.join(', ')} }`);
+      }
+      if (rule.cssRules) walk(rule.cssRules, forScheme || media);
+    }
+  };
+  for (const sheet of document.styleSheets) walk(sheet.cssRules, false);
+  return found;
+}"""
+
+
+def run_axe(axe, page, scheme):
+    """axe's violations on the page: every rule in the light scheme; in the
+    dark one, those the scheme can change (AXE_IN_EVERY_SCHEME). axe is put
+    on the page once, for both of the dark scheme's runs."""
+    page.evaluate(axe.axe_script)
+    runs = [(None, AXE_OPTIONS)] if scheme == "light" else [
+        (None, {"resultTypes": ["violations"], "runOnly": SCHEME_RULES}), (AXE_IN_EVERY_SCHEME, AXE_HEADER_OPTIONS)]
+    return [violation for context, options in runs for violation in page.evaluate(
+        "async ([context, options]) => (await axe.run(context || document, options)).violations", [context, options])]
+
+
 def visit(visitor, axe, base, path, view, artifacts):
     """Everything the per-page checks need of one page in one view, from one visit."""
     scheme, viewport = VIEWS[view]
     page = visitor.go(base + path)
     record = {"code": page.evaluate(CODE_JS), "layout": page.evaluate(LAYOUT_JS), "math": page.evaluate(MATH_JS)}
     record["contrast"] = measure_contrast(page)
-    record["axe"] = axe.run(page, options=AXE_OPTIONS).response["violations"]
+    record["axe"], record["scheme_style"] = run_axe(axe, page, scheme), page.evaluate(SCHEME_STYLE_JS)
     if view == "light-desktop":
         record["links"], record["ids"] = page.evaluate(LINKS_JS), page.evaluate(IDS_JS)
         if record["math"]["maths"]:
@@ -812,9 +863,11 @@ def test_text_is_readable_in_every_view(visits, view, path):
 # ## 7. Accessibility: axe-core on every page
 #
 # axe-core (the checker of Lighthouse and most audits, bundled for
-# Playwright by axe-playwright-python) on every page in each view. A
-# critical or serious violation fails, the theme's as well as ours; the
-# moderate and minor ones are reported as warnings.
+# Playwright by axe-playwright-python) on every page in each view: every
+# rule at each screen size, in its light view, and in the dark views those
+# the scheme can change (`run_axe`). A critical or serious violation fails,
+# the theme's as well as ours; the moderate and minor ones are reported as
+# warnings.
 def axe_findings(path, violations):
     return [f"{path}: {violation['impact']} {violation['id']} ({violation['help']}) at "
             + ", ".join(" ".join(node["target"]) for node in violation["nodes"][:5])
@@ -824,7 +877,14 @@ def axe_findings(path, violations):
 
 @each_page_and_view()
 def test_axe_finds_no_serious_violation(visits, view, path):
-    violations = record_of(visits, path, view)["axe"]
+    record = record_of(visits, path, view)
+    violations = record["axe"]
+    # In a dark view axe ran what the scheme can change (`run_axe`): the
+    # rest it checked in the light view of the same size, which holds while
+    # either scheme's style rules set nothing but colours.
+    assert not record["scheme_style"], \
+        f"{path} ({view}): the scheme sets more than colours, yet most of axe runs in the light views only: " \
+        + "; ".join(record["scheme_style"])
     for finding in axe_findings(path, [v for v in violations if v["impact"] not in FAILING_IMPACTS]):
         warnings.warn(f"axe ({view}): {finding}")
     report(axe_findings(path, [v for v in violations if v["impact"] in FAILING_IMPACTS]))

@@ -4,6 +4,7 @@ Each command has its own help and options; an option of another command
 is refused before anything is read, naming the command it belongs to.
 """
 
+import logging
 import re
 import subprocess
 import sys
@@ -11,6 +12,7 @@ import sys
 import pytest
 
 import literate
+import literate.cli
 from literate.cli import parse_arguments
 from literate.console import Console
 from support import ROOT
@@ -88,3 +90,12 @@ def test_elsewhere_only_the_lines_are_printed_and_quiet_prints_nothing(capsys):
     assert capsys.readouterr().out == "line 0\nline 1\nline 2\n"
     say_three_steps(Console(quiet=True, terminal=True))
     assert capsys.readouterr().out == ""
+
+
+# `main` also runs inside processes that go on (a test's, a script's): the
+# loudness one command chose is not left behind, where `-q` would hide the
+# warnings of every build after it.
+def test_a_command_leaves_mkdocs_logging_as_it_found_it(tmp_path):
+    mkdocs, before = logging.getLogger("mkdocs"), logging.getLogger("mkdocs").level
+    assert literate.cli.main(["build", "-q", "--config", str(tmp_path / "mkdocs.yml"), "--source", str(tmp_path)]) == 1
+    assert mkdocs.level == before
