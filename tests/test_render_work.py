@@ -7,11 +7,13 @@ from pathlib import Path
 
 import pytest
 
+import literate.commentary
 import literate.pages
 import literate.parse
 import literate.render
 import literate.site
 import literate.textfirst
+from support import ROOT
 
 pytestmark = pytest.mark.quick
 
@@ -65,3 +67,45 @@ def test_a_collector_turned_off_stays_off():
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+# Plain prose skips Markdown (see "commentary"): it must come out as
+# Markdown would have made it, for every comment and docstring of this
+# repository's sources and of a few standard modules that takes that way.
+TRICKY_PLAIN = [
+    "Hello.", "One line\nand the next.", "A paragraph.\n\nAnother one.\nIts second line.",
+    "It's \"quoted\" (maybe) 100% a/b + c = d; mail@example.org? Yes!", "x", "Ends with a colon:",
+    "Spaces  inside  are kept.", "A - B -- C", "Note: this is: fine",
+]
+
+
+def markdown_html(source, md):
+    md.reset()
+    return literate.commentary.sanitize(md.convert(source))
+
+
+def commentary_texts():
+    paths = sorted((ROOT / "source").rglob("*.py")) + sorted((ROOT / "literate").glob("*.py"))
+    paths += [STDLIB / name for name in ("argparse.py", "textwrap.py", "pathlib.py", "typing.py")]
+    for path in paths:
+        for section in literate.parse.parse_code(path.read_text(encoding="utf-8")).sections:
+            if section.docs.strip():
+                yield section.docs
+
+
+def test_plain_prose_becomes_what_markdown_makes_of_it():
+    md = literate.commentary.make_markdown(lambda message, quote: None)
+    plain = 0
+    for text in [*TRICKY_PLAIN, *commentary_texts()]:
+        source = literate.commentary.translate_series_conventions(literate.commentary.docstring_sections(text))
+        if literate.commentary.PLAIN_PROSE.fullmatch(source):
+            plain += 1
+            assert literate.commentary.render_commentary(text, md) == markdown_html(source, md), text
+    assert plain > 300, "too few comments took the plain way to test it"
+
+
+def test_prose_with_markup_still_goes_through_markdown():
+    md = literate.commentary.make_markdown(lambda message, quote: None)
+    for text in ("snake_case_name here", "1. a list", "Two spaces end  \nthis line", "Use `code`", "a < b & c"):
+        assert not literate.commentary.PLAIN_PROSE.fullmatch(text)
+        assert literate.commentary.render_commentary(text, md) == markdown_html(text, md)
