@@ -41,7 +41,8 @@ class Section:
 # and `\r` end a line, and nothing else does. (`str.splitlines` would also
 # split on form feeds and other characters that real files contain.)
 def split_lines(text):
-    lines = re.split(r"\r\n|\r|\n", text)
+    # Without a `\r`, splitting at `\n` alone gives the same lines, for less.
+    lines = re.split(r"\r\n|\r|\n", text) if "\r" in text else text.split("\n")
     if lines[-1] == "":
         lines.pop()
     return lines
