@@ -75,7 +75,8 @@ def test_a_collector_turned_off_stays_off():
 TRICKY_PLAIN = [
     "Hello.", "One line\nand the next.", "A paragraph.\n\nAnother one.\nIts second line.",
     "It's \"quoted\" (maybe) 100% a/b + c = d; mail@example.org? Yes!", "x", "Ends with a colon:",
-    "Spaces  inside  are kept.", "A - B -- C", "Note: this is: fine",
+    "Spaces  inside  are kept.", "A - B -- C", "Note: this is: fine", "## A heading", "# Title\nIts first line.",
+    "A paragraph\n### cut by a heading\nand after it.", "#### Four\n\nA paragraph.\n\n###### Six",
 ]
 
 
@@ -106,6 +107,6 @@ def test_plain_prose_becomes_what_markdown_makes_of_it():
 
 def test_prose_with_markup_still_goes_through_markdown():
     md = literate.commentary.make_markdown(lambda message, quote: None)
-    for text in ("snake_case_name here", "1. a list", "Two spaces end  \nthis line", "Use `code`", "a < b & c"):
+    for text in ("snake_case_name here", "1. a list", "####### Seven", "#Heading", "## Closed ##", "Two spaces end  \nthis line", "Use `code`", "a < b & c"):
         assert not literate.commentary.PLAIN_PROSE.fullmatch(text)
         assert literate.commentary.render_commentary(text, md) == markdown_html(text, md)
