@@ -216,7 +216,7 @@ def kept_markdown(line_breaks, thread):
         extension_configs={"codehilite": {"css_class": "highlight", "guess_lang": False},
                            "tables": {"use_align_attribute": True}},
     )
-    md.pages_treeprocessors = []
+    md.pages_treeprocessors, md.line_breaks = [], line_breaks
     return md
 
 
@@ -226,12 +226,42 @@ def for_page(md, processor, name, priority):
     md.pages_treeprocessors.append(name)
 
 
+# Most commentary is a sentence or two of plain prose: letters, digits,
+# spaces and everyday punctuation, each line starting with a letter and
+# none ending in a space, perhaps under a heading (`## Title`). Markdown
+# makes a heading of each such line, a paragraph of each run of the
+# others, and changes nothing in them; the sanitizer finds nothing to
+# take. So such commentary becomes those headings and paragraphs without
+# Markdown, which costs a page far more than the prose it converts
+# (`tests/test_render_work.py` checks that the two agree). Where lines are
+# kept as written (`line_breaks: keep`), Markdown does it all.
+PLAIN_LINE = r"(?:#{1,6} )?[A-Za-z](?:[A-Za-z0-9 .,;:?!'\"()/+=%@-]*[A-Za-z0-9.,;:?!'\"()/+=%@-])?"
+PLAIN_PROSE = re.compile(rf"{PLAIN_LINE}(?:\n\n?{PLAIN_LINE})*", re.ASCII)
+
+
+def plain_prose_html(source):
+    blocks, paragraph = [], []
+    for line in source.split("\n") + [""]:
+        level = len(line) - len(line.lstrip("#"))
+        if (level or not line) and paragraph:
+            blocks.append("<p>" + "\n".join(paragraph) + "</p>")
+            paragraph = []
+        if level:
+            blocks.append(f"<h{level}>{line[level + 1:]}</h{level}>")
+        elif line:
+            paragraph.append(line)
+    return "\n".join(blocks)
+
+
 # Markdown recurses once per level of nesting; a comment of a thousand
 # nested `>` or `*` is shown as plain text rather than stopping the build.
 def render_commentary(text, md):
-    md.reset()
     try:
-        return sanitize(md.convert(translate_series_conventions(docstring_sections(text))))
+        source = translate_series_conventions(docstring_sections(text))
+        if md.line_breaks == "join" and PLAIN_PROSE.fullmatch(source):
+            return plain_prose_html(source)
+        md.reset()
+        return sanitize(md.convert(source))
     except RecursionError:
         md.report("commentary nested too deeply for Markdown; shown as plain text", text)
         return "<p>" + html.escape(text).replace("\n", "<br />\n") + "</p>"

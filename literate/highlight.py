@@ -56,6 +56,8 @@ BUILTIN_CLASSES = {
     if name not in ADDED_BY_SITE and name not in KEYWORD_CLASSES and (not name.startswith("_") or name == "__import__")
 } | {"self": "bp", "cls": "bp"}
 PUNCTUATION = frozenset("()[]{}:,;")
+NAME, OP, STRING, NUMBER, COMMENT, NL = (tokenize.NAME, tokenize.OP, tokenize.STRING, tokenize.NUMBER,
+                                          tokenize.COMMENT, tokenize.NL)
 LAYOUT = frozenset({tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT, tokenize.ENDMARKER})
 # Python 3.12 gives an f-string as tokens of its own, from its opening
 # quote to its closing one; 3.11 gives it as one string. Both are coloured
@@ -229,18 +231,18 @@ def line_starts(lines):
 # `match` stays a name.
 def colour_tokens(out, tokens, starts, base, soft_keywords, lines=None):
     previous, importing, decorating = "", None, False
-    index, colour = 0, out.colour
-    while index < len(tokens):
+    index, colour, count = 0, out.colour, len(tokens)
+    while index < count:
         token = tokens[index]
-        kind, text = token.type, token.string
+        kind, text, (row, column), _, _ = token
         index += 1
         if kind in LAYOUT:
-            if kind != tokenize.NL:
+            if kind != NL:
                 previous, importing, decorating = "", None, False
             continue
-        start = base + starts[token.start[0] - 1] + token.start[1]
+        start = base + starts[row - 1] + column
         end = start + len(text)  # Python 3.12.1 counts some ends in bytes
-        if kind == tokenize.NAME:
+        if kind == NAME:
             if text in KEYWORD_CLASSES:
                 name = KEYWORD_CLASSES[text]
                 if text == "from":
@@ -254,18 +256,18 @@ def colour_tokens(out, tokens, starts, base, soft_keywords, lines=None):
                 name = "nn"
             elif decorating:
                 name = "nd"
-            elif token.start in soft_keywords:
+            elif soft_keywords and (row, column) in soft_keywords:
                 name = "k"
             elif previous != ".":
                 name = BUILTIN_CLASSES.get(text, "n")
             else:
                 name = "n"
-        elif kind == tokenize.OP:
+        elif kind == OP:
             decorating = (decorating or text == "@" and previous == "") and text in "@."
             name = "nd" if decorating else "nn" if importing and text in (".", "...") else \
                 "p" if text in PUNCTUATION else "o"
-        elif kind == tokenize.STRING:
-            colour_string(out, start, end, lines is not None and not lines[token.start[0] - 1][:token.start[1]].strip())
+        elif kind == STRING:
+            colour_string(out, start, end, lines is not None and not lines[row - 1][:column].strip())
             previous = text
             continue
         elif kind in FSTRING_START:
@@ -275,14 +277,14 @@ def colour_tokens(out, tokens, starts, base, soft_keywords, lines=None):
             colour_string(out, start, end)
             previous = text
             continue
-        elif kind == tokenize.NUMBER:
+        elif kind == NUMBER:
             name = number_class(text.lower())
-        elif kind == tokenize.COMMENT:
-            name = "ch" if token.start == (1, 0) and text.startswith("#!") and lines is not None else "c1"
+        elif kind == COMMENT:
+            name = "ch" if (row, column) == (1, 0) and text.startswith("#!") and lines is not None else "c1"
         else:
             name = ""
         colour(start, end, name)
-        if kind != tokenize.COMMENT:
+        if kind != COMMENT:
             previous = "" if text == ";" else text
             importing = None if text == ";" else importing
 
@@ -333,12 +335,13 @@ def highlight_code(lines, tokens, tree):
     colour_tokens(out, tokens, line_starts(lines), 0, soft_keywords, lines)
     out.colour(out.done, len(source), "")
     parts = []
+    append, needs_escapes = parts.append, NEEDS_ESCAPES.search
     for name, start, end in out.runs:
         text = source[start:end]
         if not name or not text.strip():
-            parts.append(escaped(text))
+            append(text.translate(ESCAPES) if needs_escapes(text) else text)
         elif "\n" not in text:
-            parts.append(f'<span class="{name}">{escaped(text)}</span>')
+            append(f'<span class="{name}">{text.translate(ESCAPES) if needs_escapes(text) else text}</span>')
         else:
             parts.append("\n".join(f'<span class="{name}">{escaped(piece)}</span>' if piece.strip()
                                    else escaped(piece) for piece in text.split("\n")))

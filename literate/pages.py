@@ -12,7 +12,9 @@ listing every source that cannot be a page, before any test runs.
 """
 
 import concurrent.futures
+import contextlib
 import functools
+import gc
 import hashlib
 import importlib.metadata
 import multiprocessing
@@ -92,9 +94,31 @@ def render_pages(pages, texts, cache_dir, console, links=None, line_breaks="join
     return rendered, warnings
 
 
+# Rendering a source makes a great many small objects (its tokens alone
+# are hundreds of thousands on a long module) and hardly a cycle among
+# them: reference counting frees them. Python's cycle collector would
+# still run every few hundred allocations, and every so often walk every
+# object of the process, the program itself included, over and over on
+# one long module. So it is paused while a page is made; what cycles the
+# page left are collected afterwards, in the collector's usual course.
+@contextlib.contextmanager
+def cycles_collected_after():
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def render_source_page(job):
     """(its `RenderedPage`, None), or (None, (line, col, message)) for a source that cannot be a page."""
-    page, key, entry, read, links, line_breaks = job
+    with cycles_collected_after():
+        return render_one(*job)
+
+
+def render_one(page, key, entry, read, links, line_breaks):
     try:
         if isinstance(read, SourceError):
             raise read

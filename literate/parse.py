@@ -41,7 +41,8 @@ class Section:
 # and `\r` end a line, and nothing else does. (`str.splitlines` would also
 # split on form feeds and other characters that real files contain.)
 def split_lines(text):
-    lines = re.split(r"\r\n|\r|\n", text)
+    # Without a `\r`, splitting at `\n` alone gives the same lines, for less.
+    lines = re.split(r"\r\n|\r|\n", text) if "\r" in text else text.split("\n")
     if lines[-1] == "":
         lines.pop()
     return lines
@@ -105,6 +106,7 @@ def tokenize_lines(lines):
 # no line is ever split between the two columns. The commentary is the text
 # the author typed between the quotes, dedented: escapes are not
 # interpreted, so `\nabla` means the same in a docstring as in a comment.
+OP, COMMENT_TOKEN = tokenize.OP, tokenize.COMMENT
 LAYOUT_TOKENS = {tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT, tokenize.ENDMARKER}
 
 
@@ -119,8 +121,11 @@ def find_docstrings(tree, tokens):
     wanted = {row for _, rows in candidates.values() for row in rows}
     tokens_on_row = {}
     for token in tokens:
-        if token.type not in LAYOUT_TOKENS:
-            for row in wanted.intersection(range(token.start[0], token.end[0] + 1)):
+        first, last = token.start[0], token.end[0]
+        # Most tokens sit on one row, and most rows hold no docstring.
+        rows = (first,) if first == last else wanted.intersection(range(first, last + 1))
+        for row in rows:
+            if row in wanted and token.type not in LAYOUT_TOKENS:
                 tokens_on_row.setdefault(row, []).append(token)
     docstrings = {}
     for owner, rows in candidates.values():
@@ -172,15 +177,14 @@ def classify_lines(lines, tree, tokens):
     kinds = [Line(BLANK if not line.strip() else CODE) for line in lines]
     depth = 0
     comments = {}
-    for token in tokens:
-        if token.type == tokenize.OP and token.string in "([{":
-            depth += 1
-        elif token.type == tokenize.OP and token.string in ")]}":
-            depth -= 1
-        elif token.type == tokenize.COMMENT:
-            row, col = token.start
-            if depth == 0 and not lines[row - 1][:col].strip():
-                comments[row] = token.string
+    for kind, string, (row, col), _, _ in tokens:
+        if kind == OP:
+            if string in "([{":
+                depth += 1
+            elif string in ")]}":
+                depth -= 1
+        elif kind == COMMENT_TOKEN and depth == 0 and not lines[row - 1][:col].strip():
+            comments[row] = string
     for row, comment in comments.items():
         if is_code_comment(comment, row):
             continue
