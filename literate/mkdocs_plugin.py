@@ -95,7 +95,7 @@ class Plugin(LiteratePlugin):
             self.pages_dir = config["docs_dir"]
         else:
             self.pages_dir = tempfile.mkdtemp(prefix="literate-pages-")
-            write_files(files, self.pages_dir)
+            write_files(self.files_on_disk(files, config), self.pages_dir)
             config["docs_dir"] = self.pages_dir
         return config
 

@@ -34,7 +34,8 @@ import jinja2
 from mkdocs.commands.build import build
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
-from mkdocs.structure.files import InclusionLevel
+from mkdocs.structure.files import File, InclusionLevel
+from mkdocs.utils import is_markdown_file
 
 from literate.read import write_if_changed
 from literate.settings import LiterateConfig
@@ -82,6 +83,7 @@ class LiteratePlugin(BasePlugin[LiterateConfig]):
         self.processes = False
         self.other_languages = None  # the OtherLanguages being built beside the first language
         self.elsewhere = None  # the PagesElsewhere: the first pages, built beside the rest
+        self.in_memory = {}  # path in MkDocs' folder -> bytes, of the files MkDocs gets from memory
         self.lightened = {}  # path in MkDocs' folder -> what its page's copy for search left out, while search reads it
 
     # The templates' cache, and whether the languages after the first are
@@ -90,6 +92,27 @@ class LiteratePlugin(BasePlugin[LiterateConfig]):
     def prepare(self, cache_dir, processes):
         self.templates = template_cache(cache_dir)
         self.processes = processes and hasattr(os, "fork") and (os.cpu_count() or 1) > 1
+
+    # MkDocs' folder goes to disk for MkDocs to read it, and most of its
+    # files are downloads (a tutorial's source, notebook and literate text)
+    # and the math font, which MkDocs only copies into the site. Creating a
+    # file costs more than writing its bytes: the plugin gives MkDocs those
+    # from memory (`File.generated`, at `on_files`), and only the pages are
+    # written. Not with mkdocs-static-i18n, which makes each language's
+    # files anew from the folder's; a preview, which keeps its folder
+    # between builds (see "Rebuild"), writes them all.
+    def files_on_disk(self, files, config):
+        """Of MkDocs' folder (`files`, {path: bytes}), what must be written; MkDocs gets the rest from the plugin."""
+        if config.plugins.get("i18n") is not None:
+            return files
+        self.in_memory = {path: data for path, data in files.items() if not is_markdown_file(path)}
+        return {path: data for path, data in files.items() if is_markdown_file(path)}
+
+    def on_files(self, files, config):
+        self.in_memory, in_memory = {}, self.in_memory
+        for path, data in in_memory.items():
+            files.append(File.generated(config, path, content=data))
+        return files
 
     # The pages need the package's templates (`theme/literate.html` extends
     # Material's blocks) and its stylesheet. They come after the site's own
@@ -549,8 +572,8 @@ def move_into(folder, site_dir):
 # navigation, the same on every page) and search reads the page, one page
 # after another, while the second core idles (the pages' own rendering is
 # over by then, see "Pages"). So at `on_env`, with every page read, a
-# forked process builds the first pages, about half the work, as MkDocs
-# would, into the same site folder, and leaves at the first page of the
+# forked process builds the first pages, a little more than half the
+# work, as MkDocs would, into the same site folder, and leaves at the first page of the
 # rest; this process copies the static files, renders the site's own
 # templates and builds the rest. Here the first pages get an empty
 # template (`lp-elsewhere.html`), for which MkDocs writes no file, and no
@@ -571,10 +594,14 @@ ELSEWHERE_TEMPLATE = "lp-elsewhere.html"
 # What search's reading a character costs, beside what rendering a
 # page's template costs, is about one to this.
 TEMPLATE_WEIGHT = 80_000
+# The other process takes a little more than half the pages' work: this
+# one also copies the static files, renders the site's own templates,
+# checks every page's links to anchors and writes the search index.
+FIRST_SHARE = 0.55
 
 
 class PagesElsewhere:
-    """The first of MkDocs' pages, about half the work, built by a forked process."""
+    """The first of MkDocs' pages, a little more than half the work, built by a forked process."""
 
     def __init__(self, config, files, pages):
         self.first = pages[:first_share(pages)]
@@ -667,12 +694,12 @@ class PagesElsewhere:
 
 
 def first_share(pages):
-    """How many pages, from the first, make about half the work; at least one, and one fewer than all."""
+    """How many pages, from the first, make the other process's share; at least one, and one fewer than all."""
     weights = [TEMPLATE_WEIGHT + len(page.content or "") for page in pages]
-    half, done = sum(weights) / 2, 0
+    share, done = sum(weights) * FIRST_SHARE, 0
     for count, weight in enumerate(weights, start=1):
         done += weight
-        if done >= half:
+        if done >= share:
             return min(count, len(pages) - 1)
     return len(pages) - 1
 

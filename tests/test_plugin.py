@@ -405,6 +405,28 @@ def test_one_languages_pages_are_built_by_two_processes_into_the_same_site(one_l
         assert {line.split()[0] for line in witness.read_text(encoding="utf-8").splitlines()} == {str(os.getpid())}
 
 
+# A site in one language gets its downloads and the math font from memory:
+# only its pages are written for MkDocs to read, and the site is the same.
+def test_one_languages_downloads_reach_mkdocs_from_memory_and_only_its_pages_are_written(one_language, capsys,
+                                                                                       monkeypatch):
+    written, write_files = [], literate.publish.write_files
+
+    def write_and_say(files, folder):
+        written.extend(files)
+        write_files(files, folder)
+
+    monkeypatch.setattr(literate.publish, "write_files", write_and_say)
+    build_project(one_language, capsys)
+    assert "alpha.md" in written and all(path.endswith(".md") for path in written), written
+    site = snapshot(one_language / "site")
+    for download in ("alpha.py", "alpha.ipynb", "alpha.py.txt", "assets/fonts/STIXTwoMath-Regular.ttf"):
+        assert site[download], download
+    with monkeypatch.context() as patch:
+        patch.setattr(literate.plugin.LiteratePlugin, "files_on_disk", lambda plugin, files, config: files)
+        assert site == clean_build(one_language, capsys)
+    assert any(path.endswith(".ipynb") for path in written)
+
+
 # What stops the first pages' process stops the build, with its own error,
 # or with how the process ended when it could not say; what stops the rest
 # of the pages stops the other process. The old site stays.
