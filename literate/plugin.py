@@ -81,6 +81,7 @@ class LiteratePlugin(BasePlugin[LiterateConfig]):
         self.source_dir = None  # the folder the pages are made from
         self.built = {}  # language -> its LanguageBuild, in the order MkDocs built them
         self.processes = False
+        self.dirty = False  # `mkdocs build --dirty`, which builds only the pages it finds changed
         self.other_languages = None  # the OtherLanguages being built beside the first language
         self.elsewhere = None  # the PagesElsewhere: the first pages, built beside the rest
         self.in_memory = {}  # path in MkDocs' folder -> bytes, of the files MkDocs gets from memory
@@ -260,7 +261,7 @@ class LiteratePlugin(BasePlugin[LiterateConfig]):
         i18n = config.plugins.get("i18n")
         if self.processes and i18n is not None and not i18n.building and len(i18n.build_languages) > 1:
             self.other_languages = OtherLanguages(config, i18n)
-        elif self.processes and set(config.plugins) <= SHAREABLE_PLUGINS:
+        elif self.processes and not self.dirty and set(config.plugins) <= SHAREABLE_PLUGINS:
             pages = [file.page for file in files.documentation_pages(inclusion=InclusionLevel.is_included)]
             if len(pages) > 1:
                 self.elsewhere = PagesElsewhere(config, files, pages)
@@ -573,9 +574,9 @@ def move_into(folder, site_dir):
 # after another, while the second core idles (the pages' own rendering is
 # over by then, see "Pages"). So at `on_env`, with every page read, a
 # forked process builds the first pages, a little more than half the
-# work, as MkDocs would, into the same site folder, and leaves at the first page of the
-# rest; this process copies the static files, renders the site's own
-# templates and builds the rest. Here the first pages get an empty
+# work, as MkDocs would, into the same site folder, and leaves at the
+# first page of the rest; this process copies the static files, renders
+# the site's own templates and builds the rest. Here the first pages get an empty
 # template (`lp-elsewhere.html`), for which MkDocs writes no file, and no
 # search entry; their settings come back once search has read them. Before
 # the last page is written, search gets the other process's entries
@@ -588,7 +589,10 @@ def move_into(folder, site_dir):
 # Only with plugins that keep nothing of a page but search's entries:
 # another plugin's `on_page_context` or `on_post_page` might keep
 # something of each page it sees, and would see only half of them here.
-# A preview builds its pages in one process (see "Pages").
+# A preview builds its pages in one process (see "Pages"), and so does
+# `mkdocs build --dirty`, which builds only the pages it finds changed:
+# the last page, where this process waits for the other, may be none of
+# them.
 SHAREABLE_PLUGINS = {"material/search", "literate"}
 ELSEWHERE_TEMPLATE = "lp-elsewhere.html"
 # What search's reading a character costs, beside what rendering a
@@ -605,7 +609,7 @@ class PagesElsewhere:
 
     def __init__(self, config, files, pages):
         self.first = pages[:first_share(pages)]
-        self.stop_at, self.last = pages[len(self.first)], pages[-1]
+        self.uris, self.last = {page.file.src_uri for page in self.first}, pages[-1]
         search = config.plugins.get("material/search")
         self.entries = search.search_index.entries if search is not None and search.config.enabled else []
         self.start = len(self.entries)
@@ -628,7 +632,6 @@ class PagesElsewhere:
             return
         os.close(write)
         self.pipe = read
-        self.uris = {page.file.src_uri for page in self.first}
         self.meta = {}
         for page in self.first:
             self.meta[page.file.src_uri] = {name: page.meta[name] for name in ("template", "search")
@@ -644,7 +647,7 @@ class PagesElsewhere:
         return not self.child and page is self.last
 
     def reached(self, page):
-        if self.child and page is self.stop_at:
+        if self.child and page.file.src_uri not in self.uris:
             self.leave(("built", self.entries[self.start:]), 0)
 
     def meta_back(self, page):

@@ -405,6 +405,25 @@ def test_one_languages_pages_are_built_by_two_processes_into_the_same_site(one_l
         assert {line.split()[0] for line in witness.read_text(encoding="utf-8").splitlines()} == {str(os.getpid())}
 
 
+# `mkdocs build --dirty` builds only the pages it finds changed, and the
+# last page, where the build waits for the first pages' process, may be
+# none of them: every page it builds is built in its own process.
+def test_a_dirty_mkdocs_build_builds_its_pages_in_one_process(one_language, monkeypatch):
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    witness = one_language / "built-by"
+    pages_built_where(monkeypatch, witness)
+    config = load_config(str(one_language / "mkdocs.yml"), site_dir=str(one_language / "site"))
+    config.plugins.on_startup(command="build", dirty=True)
+    try:
+        build(config, dirty=True)
+    finally:
+        config.plugins.on_shutdown()
+    built = [line.split() for line in witness.read_text(encoding="utf-8").splitlines()]
+    assert "delta.md" in [uri for _, uri in built] and {pid for pid, _ in built} == {str(os.getpid())}, built
+
+
 # A site in one language gets its downloads and the math font from memory:
 # only its pages are written for MkDocs to read, and the site is the same.
 def test_one_languages_downloads_reach_mkdocs_from_memory_and_only_its_pages_are_written(one_language, capsys,
