@@ -49,13 +49,13 @@ class Plugin(LiteratePlugin):
     # started for, across the builds of one `mkdocs serve`, each of which
     # loads the settings again. MkDocs calls it for its own commands only.
     def on_startup(self, command, dirty):
-        self.command = command
+        self.command, self.dirty = command, dirty
 
     # MkDocs keeps the object for every later load of settings in this
     # process too: another site built there by `literate` makes its pages
     # itself.
     def on_shutdown(self):
-        self.command = None
+        self.command, self.dirty = None, False
         if self.preview is not None:
             self.preview.stop()
             shutil.rmtree(self.preview.folder, ignore_errors=True)
@@ -95,7 +95,7 @@ class Plugin(LiteratePlugin):
             self.pages_dir = config["docs_dir"]
         else:
             self.pages_dir = tempfile.mkdtemp(prefix="literate-pages-")
-            write_files(files, self.pages_dir)
+            write_files(self.files_on_disk(files, config), self.pages_dir)
             config["docs_dir"] = self.pages_dir
         return config
 

@@ -11,14 +11,16 @@ mkdocs-static-i18n have read the page, its anchors for MkDocs to check
 links against, a lighter copy of its HTML for Material's search to index,
 and its code columns put back once search has indexed it;
 Material's templates kept compiled; the languages after the first built
-by a process of their own, meanwhile; each language with its own search
-index; and what each language was built with, for a preview to build the
-pages an edit changed again (`rebuild`).
+by a process of their own, meanwhile, and a site in one language's first
+pages by a process of their own beside the rest; each language with its
+own search index; and what each language was built with, for a preview
+to build the pages an edit changed again (`rebuild`).
 """
 
 import ctypes
 import html
 import json
+import logging
 import os
 import pickle
 import re
@@ -32,6 +34,8 @@ import jinja2
 from mkdocs.commands.build import build
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
+from mkdocs.structure.files import File, InclusionLevel
+from mkdocs.utils import is_markdown_file
 
 from literate.read import write_if_changed
 from literate.settings import LiterateConfig
@@ -77,7 +81,10 @@ class LiteratePlugin(BasePlugin[LiterateConfig]):
         self.source_dir = None  # the folder the pages are made from
         self.built = {}  # language -> its LanguageBuild, in the order MkDocs built them
         self.processes = False
+        self.dirty = False  # `mkdocs build --dirty`, which builds only the pages it finds changed
         self.other_languages = None  # the OtherLanguages being built beside the first language
+        self.elsewhere = None  # the PagesElsewhere: the first pages, built beside the rest
+        self.in_memory = {}  # path in MkDocs' folder -> bytes, of the files MkDocs gets from memory
         self.lightened = {}  # path in MkDocs' folder -> what its page's copy for search left out, while search reads it
 
     # The templates' cache, and whether the languages after the first are
@@ -86,6 +93,27 @@ class LiteratePlugin(BasePlugin[LiterateConfig]):
     def prepare(self, cache_dir, processes):
         self.templates = template_cache(cache_dir)
         self.processes = processes and hasattr(os, "fork") and (os.cpu_count() or 1) > 1
+
+    # MkDocs' folder goes to disk for MkDocs to read it, and most of its
+    # files are downloads (a tutorial's source, notebook and literate text)
+    # and the math font, which MkDocs only copies into the site. Creating a
+    # file costs more than writing its bytes: the plugin gives MkDocs those
+    # from memory (`File.generated`, at `on_files`), and only the pages are
+    # written. Not with mkdocs-static-i18n, which makes each language's
+    # files anew from the folder's; a preview, which keeps its folder
+    # between builds (see "Rebuild"), writes them all.
+    def files_on_disk(self, files, config):
+        """Of MkDocs' folder (`files`, {path: bytes}), what must be written; MkDocs gets the rest from the plugin."""
+        if config.plugins.get("i18n") is not None:
+            return files
+        self.in_memory = {path: data for path, data in files.items() if not is_markdown_file(path)}
+        return {path: data for path, data in files.items() if is_markdown_file(path)}
+
+    def on_files(self, files, config):
+        self.in_memory, in_memory = {}, self.in_memory
+        for path, data in in_memory.items():
+            files.append(File.generated(config, path, content=data))
+        return files
 
     # The pages need the package's templates (`theme/literate.html` extends
     # Material's blocks) and its stylesheet. They come after the site's own
@@ -139,7 +167,7 @@ class LiteratePlugin(BasePlugin[LiterateConfig]):
     def _lighter_for_search(self, context, page, config, nav):
         data = self.pages.get(page.file.src_uri)
         search = config.plugins.get("material/search")
-        if data is None or search is None or not search.config.enabled or SEARCH_MARKER in page.content:
+        if data is None or self.built_elsewhere(page) or search is None or not search.config.enabled or SEARCH_MARKER in page.content:
             return context
         whole = COLUMN_MARKER.join(data.html)
         at = page.content.find(whole)
@@ -170,6 +198,8 @@ class LiteratePlugin(BasePlugin[LiterateConfig]):
     # course ends there.
     @event_priority(-100)
     def _code_columns_back(self, context, page, config, nav):
+        if self.built_elsewhere(page):
+            return context
         following = page.next_page
         if following is not None and following.meta.get("about") and not page.meta.get("about"):
             page.next_page = None
@@ -183,7 +213,31 @@ class LiteratePlugin(BasePlugin[LiterateConfig]):
         page.content = "".join(piece for pair in zip(parts, data.columns + ("",)) for piece in pair)
         return context
 
-    on_page_context = CombinedEvent(_lighter_for_search, _whole_after_search, _code_columns_back)
+    # First of every plugin's, and last (see "The pages on both cores").
+    @event_priority(200)
+    def _where_built(self, context, page, config, nav):
+        if self.elsewhere is not None:
+            self.elsewhere.reached(page)
+        return context
+
+    @event_priority(-300)
+    def _built_elsewhere_meta_back(self, context, page, config, nav):
+        if self.elsewhere is not None:
+            self.elsewhere.meta_back(page)
+        return context
+
+    on_page_context = CombinedEvent(_where_built, _lighter_for_search, _whole_after_search, _code_columns_back,
+                                    _built_elsewhere_meta_back)
+
+    def built_elsewhere(self, page):
+        return self.elsewhere is not None and self.elsewhere.builds_not(page)
+
+    # Before the last page is written, the other process's pages are.
+    def on_post_page(self, output, page, config):
+        if self.elsewhere is not None and self.elsewhere.is_last(page):
+            self.elsewhere, elsewhere = None, self.elsewhere
+            elsewhere.join(config)
+        return output
 
     # The objects each language was built with are kept, for a preview to
     # build its edited pages again (see the next page). The navigation is
@@ -207,6 +261,10 @@ class LiteratePlugin(BasePlugin[LiterateConfig]):
         i18n = config.plugins.get("i18n")
         if self.processes and i18n is not None and not i18n.building and len(i18n.build_languages) > 1:
             self.other_languages = OtherLanguages(config, i18n)
+        elif self.processes and not self.dirty and set(config.plugins) <= SHAREABLE_PLUGINS:
+            pages = [file.page for file in files.documentation_pages(inclusion=InclusionLevel.is_included)]
+            if len(pages) > 1:
+                self.elsewhere = PagesElsewhere(config, files, pages)
         return env
 
     # mkdocs-static-i18n builds each further language inside its own
@@ -224,6 +282,9 @@ class LiteratePlugin(BasePlugin[LiterateConfig]):
         if self.other_languages is not None:
             self.other_languages, other_languages = None, self.other_languages
             other_languages.stop()
+        if self.elsewhere is not None:
+            self.elsewhere, elsewhere = None, self.elsewhere
+            elsewhere.failed(error)
 
     # Every language's build renders the 404 page at the root of the site,
     # where the last would overwrite the others. A language after the first
@@ -503,3 +564,155 @@ def move_into(folder, site_dir):
             target = site_dir / path.relative_to(folder)
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(path, target)
+
+
+# ## The pages on both cores
+#
+# A site in one language is built by MkDocs in one process: once every
+# page is read, it renders each page's template (most of it the
+# navigation, the same on every page) and search reads the page, one page
+# after another, while the second core idles (the pages' own rendering is
+# over by then, see "Pages"). So at `on_env`, with every page read, a
+# forked process builds the first pages, a little more than half the
+# work, as MkDocs would, into the same site folder, and leaves at the
+# first page of the rest; this process copies the static files, renders
+# the site's own templates and builds the rest. Here the first pages get an empty
+# template (`lp-elsewhere.html`), for which MkDocs writes no file, and no
+# search entry; their settings come back once search has read them. Before
+# the last page is written, search gets the other process's entries
+# before this one's: the index is the one a single process makes, byte for
+# byte, and so is every page (`tests/test_plugin.py`). A failure in either
+# process fails the build with its own error; the other process is stopped
+# with the build, and with this program if it is killed, or leaves on
+# Ctrl-C without a word.
+#
+# Only with plugins that keep nothing of a page but search's entries:
+# another plugin's `on_page_context` or `on_post_page` might keep
+# something of each page it sees, and would see only half of them here.
+# A preview builds its pages in one process (see "Pages"), and so does
+# `mkdocs build --dirty`, which builds only the pages it finds changed:
+# the last page, where this process waits for the other, may be none of
+# them.
+SHAREABLE_PLUGINS = {"material/search", "literate"}
+ELSEWHERE_TEMPLATE = "lp-elsewhere.html"
+# What search's reading a character costs, beside what rendering a
+# page's template costs, is about one to this.
+TEMPLATE_WEIGHT = 80_000
+# The other process takes a little more than half the pages' work: this
+# one also copies the static files, renders the site's own templates,
+# checks every page's links to anchors and writes the search index.
+FIRST_SHARE = 0.53
+
+
+class PagesElsewhere:
+    """The first of MkDocs' pages, a little more than half the work, built by a forked process."""
+
+    def __init__(self, config, files, pages):
+        self.first = pages[:first_share(pages)]
+        self.uris, self.last = {page.file.src_uri for page in self.first}, pages[-1]
+        search = config.plugins.get("material/search")
+        self.entries = search.search_index.entries if search is not None and search.config.enabled else []
+        self.start = len(self.entries)
+        read, write = os.pipe()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        self.pid = os.fork()
+        self.child = self.pid == 0
+        if self.child:
+            os.close(read)
+            self.pipe = write
+            if sys.platform == "linux":
+                ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            # This process copies no static file and renders none of the site's own templates.
+            for file in [file for file in files if not file.is_documentation_page()]:
+                files.remove(file)
+            config.theme.static_templates.clear()
+            config.extra_templates.clear()
+            return
+        os.close(write)
+        self.pipe = read
+        self.meta = {}
+        for page in self.first:
+            self.meta[page.file.src_uri] = {name: page.meta[name] for name in ("template", "search")
+                                            if name in page.meta}
+            page.meta.update(template=ELSEWHERE_TEMPLATE, search={"exclude": True})
+        self.quiet = QuietSkips(self.uris)
+        logging.getLogger("mkdocs.commands.build").addFilter(self.quiet)
+
+    def builds_not(self, page):
+        return not self.child and page.file.src_uri in self.uris
+
+    def is_last(self, page):
+        return not self.child and page is self.last
+
+    def reached(self, page):
+        if self.child and page.file.src_uri not in self.uris:
+            self.leave(("built", self.entries[self.start:]), 0)
+
+    def meta_back(self, page):
+        if not self.child and page.file.src_uri in self.uris:
+            for name in ("template", "search"):
+                page.meta.pop(name)
+            page.meta.update(self.meta[page.file.src_uri])
+
+    def failed(self, error):
+        if self.child:
+            self.leave(("error", error), 1)
+        self.stop()
+
+    def leave(self, outcome, code):
+        try:
+            data = pickle.dumps(outcome)
+        except Exception:
+            error = outcome[1]
+            data = pickle.dumps(("error", PluginError(f"{type(error).__name__}: {error}")))
+        try:
+            with os.fdopen(self.pipe, "wb") as pipe:
+                pipe.write(data)
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+
+    def join(self, config):
+        with os.fdopen(self.pipe, "rb") as pipe:
+            data = pipe.read()
+        _, status = os.waitpid(self.pid, 0)
+        logging.getLogger("mkdocs.commands.build").removeFilter(self.quiet)
+        try:
+            outcome, value = pickle.loads(data)
+        except (pickle.UnpicklingError, EOFError):
+            outcome, value = "error", PluginError(f"the process that built the first pages ended "
+                                                   f"with status {os.waitstatus_to_exitcode(status)}")
+        if outcome == "error":
+            raise value
+        self.entries[self.start:self.start] = value
+
+    def stop(self):
+        logging.getLogger("mkdocs.commands.build").removeFilter(self.quiet)
+        os.close(self.pipe)
+        os.kill(self.pid, signal.SIGKILL)
+        os.waitpid(self.pid, 0)
+
+
+def first_share(pages):
+    """How many pages, from the first, make the other process's share; at least one, and one fewer than all."""
+    weights = [TEMPLATE_WEIGHT + len(page.content or "") for page in pages]
+    share, done = sum(weights) * FIRST_SHARE, 0
+    for count, weight in enumerate(weights, start=1):
+        done += weight
+        if done >= share:
+            return min(count, len(pages) - 1)
+    return len(pages) - 1
+
+
+# MkDocs tells (at INFO) of each page it wrote no file for: here, of each
+# page the other process builds.
+class QuietSkips(logging.Filter):
+    def __init__(self, uris):
+        super().__init__()
+        self.messages = {f"Page skipped: '{uri}'. Generated empty output." for uri in uris}
+
+    def filter(self, record):
+        return record.getMessage() not in self.messages

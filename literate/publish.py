@@ -18,6 +18,7 @@ import subprocess
 from pathlib import Path
 
 from literate.read import display_path
+from literate.settings import PLUGIN_NAME
 from literate.write import write_files
 from literate.swap import swap_in
 from literate.record import mkdocs_inputs, mkdocs_setup_digest, record_build
@@ -53,7 +54,7 @@ def run_mkdocs(config, files, site_dir, record, recorded, facts, preview=None):
     if preview is not None:
         preview.take_pages(config, files)
     else:
-        write_files(files, config["docs_dir"])
+        write_files(config.plugins[PLUGIN_NAME].files_on_disk(files, config), config["docs_dir"])
     try:
         mkdocs_build(config)
     except BaseException:

@@ -354,6 +354,136 @@ def test_a_failure_in_either_process_stops_the_build_and_the_other_process(failu
     assert sorted(path.name for path in project.iterdir()) == ["cache", "mkdocs.yml", "site", "source"]
 
 
+# ## One language's pages, on both cores
+#
+# A build of a site in one language, with no plugin but search and this
+# one, forks a process for the first pages; a preview and a machine of one
+# core build them all in one process. Either way the site is the same, byte
+# for byte, its search index and sitemap included.
+@pytest.fixture
+def one_language(tmp_path, monkeypatch):
+    """Five pages in one language, two with formulas and sections: search has entries of its own for them."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    for name, title in (("alpha", "Alpha"), ("beta", "Beta"), ("gamma", "Gamma")):
+        write(tmp_path / "source", f"{name}.py", lesson(title, f"The {title} lesson."))
+    for name, heading in (("delta", "Delta"), ("epsilon", "Epsilon")):
+        write(tmp_path / "source", f"{name}.py", FORMULAS.replace("{heading}", heading))
+    (tmp_path / "mkdocs.yml").write_text("site_name: Sums\ndocs_dir: source\ntheme: {name: material, font: false}\n"
+                                         "plugins: [search, literate]\n", encoding="utf-8")
+    return tmp_path
+
+
+def pages_built_where(monkeypatch, witness):
+    """Each page MkDocs writes, with the process that writes it, into the file `witness`."""
+    post_page = literate.plugin.LiteratePlugin.on_post_page
+
+    def say_where(plugin, output, page, config):
+        if output.strip():
+            with open(witness, "a", encoding="utf-8") as said:
+                said.write(f"{os.getpid()} {page.file.src_uri}\n")
+        return post_page(plugin, output, page, config)
+
+    monkeypatch.setattr(literate.plugin.LiteratePlugin, "on_post_page", say_where)
+
+
+def test_one_languages_pages_are_built_by_two_processes_into_the_same_site(one_language, capsys, monkeypatch):
+    witness = one_language / "built-by"
+    pages_built_where(monkeypatch, witness)
+    build_project(one_language, capsys)
+    built = [line.split() for line in witness.read_text(encoding="utf-8").splitlines()]
+    pages = [uri for _, uri in built]
+    assert sorted(pages) == sorted(set(pages)) and "delta.md" in pages, built  # each page once
+    assert {int(pid) == os.getpid() for pid, _ in built} == {True, False}, built
+    site = snapshot(one_language / "site")
+    assert any(path.endswith("delta/index.html") for path in site) and "sitemap.xml" in site
+    index = json.loads(site["search/search_index.json"])["docs"]
+    assert len(index) > len(pages) and any("\\alpha" in entry["text"] for entry in index)
+    with monkeypatch.context() as patch:
+        built_in_one_process(patch)
+        witness.unlink()
+        assert site == clean_build(one_language, capsys)
+        assert {line.split()[0] for line in witness.read_text(encoding="utf-8").splitlines()} == {str(os.getpid())}
+
+
+# `mkdocs build --dirty` builds only the pages it finds changed, and the
+# last page, where the build waits for the first pages' process, may be
+# none of them: every page it builds is built in its own process.
+def test_a_dirty_mkdocs_build_builds_its_pages_in_one_process(one_language, monkeypatch):
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    witness = one_language / "built-by"
+    pages_built_where(monkeypatch, witness)
+    config = load_config(str(one_language / "mkdocs.yml"), site_dir=str(one_language / "site"))
+    config.plugins.on_startup(command="build", dirty=True)
+    try:
+        build(config, dirty=True)
+    finally:
+        config.plugins.on_shutdown()
+    built = [line.split() for line in witness.read_text(encoding="utf-8").splitlines()]
+    assert "delta.md" in [uri for _, uri in built] and {pid for pid, _ in built} == {str(os.getpid())}, built
+
+
+# A site in one language gets its downloads and the math font from memory:
+# only its pages are written for MkDocs to read, and the site is the same.
+def test_one_languages_downloads_reach_mkdocs_from_memory_and_only_its_pages_are_written(one_language, capsys,
+                                                                                       monkeypatch):
+    written, write_files = [], literate.publish.write_files
+
+    def write_and_say(files, folder):
+        written.extend(files)
+        write_files(files, folder)
+
+    monkeypatch.setattr(literate.publish, "write_files", write_and_say)
+    build_project(one_language, capsys)
+    assert "alpha.md" in written and all(path.endswith(".md") for path in written), written
+    site = snapshot(one_language / "site")
+    for download in ("alpha.py", "alpha.ipynb", "alpha.py.txt", "assets/fonts/STIXTwoMath-Regular.ttf"):
+        assert site[download], download
+    with monkeypatch.context() as patch:
+        patch.setattr(literate.plugin.LiteratePlugin, "files_on_disk", lambda plugin, files, config: files)
+        assert site == clean_build(one_language, capsys)
+    assert any(path.endswith(".ipynb") for path in written)
+
+
+# What stops the first pages' process stops the build, with its own error,
+# or with how the process ended when it could not say; what stops the rest
+# of the pages stops the other process. The old site stays.
+@pytest.mark.parametrize("failure", ["an error", "an exit", "the other pages"])
+def test_a_failure_in_either_process_of_one_languages_pages_stops_the_build_and_the_other(
+        failure, one_language, capsys, caplog, monkeypatch):
+    build_project(one_language, capsys)
+    before = snapshot(one_language / "site")
+    started, parent, post_page = [], os.getpid(), literate.plugin.LiteratePlugin.on_post_page
+
+    def fail(plugin, output, page, config):
+        if output.strip() and os.getpid() != parent and failure == "an error":
+            raise literate.read.BuildError("the first pages stopped on purpose")
+        if output.strip() and os.getpid() != parent:
+            os._exit(3)
+        if output.strip() and failure == "the other pages":
+            raise literate.read.BuildError("the other pages stopped on purpose")
+        return post_page(plugin, output, page, config)
+
+    class Recorded(literate.plugin.PagesElsewhere):
+        def __init__(self, *arguments):
+            super().__init__(*arguments)
+            started.append(self.pid)
+
+    monkeypatch.setattr(literate.plugin, "PagesElsewhere", Recorded)
+    monkeypatch.setattr(literate.plugin.LiteratePlugin, "on_post_page", fail)
+    write(one_language / "source", "beta.py", lesson("Beta", "Edited."))
+    status, _, err = run_build(one_language, capsys)
+    assert status == 1 and len(started) == 1
+    assert {"an error": "the first pages stopped on purpose",
+            "an exit": "the process that built the first pages ended with status 3",
+            "the other pages": "the other pages stopped on purpose"}[failure] in err + caplog.text
+    with pytest.raises(ChildProcessError):  # reaped, not left to finish or to linger
+        os.waitpid(started[0], os.WNOHANG)
+    assert snapshot(one_language / "site") == before
+    assert sorted(path.name for path in one_language.iterdir()) == ["cache", "mkdocs.yml", "site", "source"]
+
+
 SEARCH_SETTINGS = {"language.html", "en.html"}
 class Compiles:
     def __init__(self, monkeypatch):
