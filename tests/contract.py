@@ -26,15 +26,26 @@ def comment_rows(source):
     return rows
 
 
+# A docstring opens the body of a module, class or function, and those
+# stand only in lists of statements (bodies, `else`s, `finally`s, handlers,
+# `case`s); no statement stands inside an expression, so the walk follows
+# those lists alone and leaves out the expressions, most of the tree.
+STATEMENT_LISTS = ("body", "orelse", "finalbody", "handlers", "cases")
+
+
 def docstring_rows(tree):
     rows = set()
-    for node in [tree] + list(ast.walk(tree)):
+    nodes = [tree]
+    while nodes:
+        node = nodes.pop()
         body = getattr(node, "body", None)
         if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and body:
             first = body[0]
             if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) \
                     and isinstance(first.value.value, str):
                 rows.update(range(first.lineno, first.end_lineno + 1))
+        nodes.extend(child for name in STATEMENT_LISTS if isinstance(getattr(node, name, None), list)
+                     for child in getattr(node, name))
     return rows
 
 

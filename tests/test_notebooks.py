@@ -117,7 +117,12 @@ def run_both(path):
     except Exception as error:  # CellExecutionError names the cell and its traceback
         book = error
     script = path.with_suffix(".py")  # the page's "Download .py", beside the notebook
-    ran = subprocess.run([sys.executable, script.name], cwd=path.parent, capture_output=True, text=True, timeout=300)
+    # Its `__main__` needs pytest alone: the plugins installed here for the
+    # suite (hypothesis, xdist, pytest-benchmark) are no part of a reader's
+    # `python x.py`, and loading them is work its run does not need.
+    environment = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    ran = subprocess.run([sys.executable, script.name], cwd=path.parent, env=environment, capture_output=True,
+                         text=True, timeout=300)
     return book, ran
 
 
