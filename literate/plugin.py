@@ -126,6 +126,10 @@ class LiteratePlugin(BasePlugin[LiterateConfig]):
         if STYLESHEET not in config.extra_css:
             config.extra_css.insert(0, STYLESHEET)
         i18n = config.plugins.get("i18n")
+        if i18n is None or not i18n.building:
+            # MkDocs keeps this object for every build in the process (it has
+            # `on_startup`): a build's languages are its own, not the last one's.
+            self.built = {}
         if i18n is not None:
             i18n.reconfigure_search_duplicates = keep_every_search_entry
         return config

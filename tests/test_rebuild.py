@@ -64,6 +64,33 @@ def test_a_preview_builds_only_the_edited_pages_into_what_a_whole_build_gives(pr
     assert site == clean_build(project, capsys)
 
 
+# MkDocs keeps the plugin object for every build in its process. A preview
+# that follows another site's build there (one in a single language, by
+# MkDocs' own command) builds its edits with its own languages only.
+def test_a_preview_after_another_sites_build_knows_only_its_own_languages(project, tmp_path_factory, capsys,
+                                                                          monkeypatch):
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    other = tmp_path_factory.mktemp("other")
+    write(other / "source", "alpha.py", lesson("Alpha", "The Alpha lesson."))
+    (other / "mkdocs.yml").write_text("site_name: Other\ndocs_dir: source\ntheme: {name: material, font: false}\n"
+                                      "plugins: [search, literate]\n", encoding="utf-8")
+    config = load_config(str(other / "mkdocs.yml"), site_dir=str(other / "site"))
+    config.plugins.on_startup(command="build", dirty=False)
+    try:
+        build(config)
+    finally:
+        config.plugins.on_shutdown()
+    preview = in_both_languages(project)
+    preview_build(project, preview)
+    assert list(config.plugins["literate"].built) == ["en", "zh"]
+    write(project / "source", "beta.py", lesson("Beta", "The Beta lesson.").replace("x = 1", "x = 2"))
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700086400")
+    preview_build(project, preview)
+    assert snapshot(project / "site") == clean_build(project, capsys)
+
+
 def with_a_data_file(page, read):
     downloads, warnings = page_downloads(page, read)
     if page.source.name == "beta.py":
