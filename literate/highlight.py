@@ -335,13 +335,12 @@ def highlight_code(lines, tokens, tree):
     colour_tokens(out, tokens, line_starts(lines), 0, soft_keywords, lines)
     out.colour(out.done, len(source), "")
     parts = []
-    append, needs_escapes = parts.append, NEEDS_ESCAPES.search
     for name, start, end in out.runs:
         text = source[start:end]
         if not name or not text.strip():
-            append(text.translate(ESCAPES) if needs_escapes(text) else text)
+            parts.append(escaped(text))
         elif "\n" not in text:
-            append(f'<span class="{name}">{text.translate(ESCAPES) if needs_escapes(text) else text}</span>')
+            parts.append(f'<span class="{name}">{escaped(text)}</span>')
         else:
             parts.append("\n".join(f'<span class="{name}">{escaped(piece)}</span>' if piece.strip()
                                    else escaped(piece) for piece in text.split("\n")))

@@ -518,10 +518,10 @@ class OtherLanguages:
     def join(self, config, i18n):
         _, status = os.waitpid(self.pid, 0)
         try:
-            outcome, value = pickle.loads((self.folder / "outcome.pickle").read_bytes())
-        except (OSError, pickle.UnpicklingError, EOFError):
-            outcome, value = "error", PluginError(f"the process that built the other languages ended "
-                                                   f"with status {os.waitstatus_to_exitcode(status)}")
+            said = (self.folder / "outcome.pickle").read_bytes()
+        except OSError:
+            said = b""
+        outcome, value = outcome_of(said, status, "the other languages")
         i18n.building = False
         if outcome == "error":
             shutil.rmtree(self.folder, ignore_errors=True)
@@ -540,8 +540,7 @@ class OtherLanguages:
 def build_in_this_process(config, i18n, languages, folder):
     code = 0
     try:
-        if sys.platform == "linux":
-            ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        die_with_this_program()
         config["site_dir"] = str(folder / "site")
         i18n.building = True
         for language in languages:
@@ -550,16 +549,42 @@ def build_in_this_process(config, i18n, languages, folder):
         outcome = pickle.dumps(("built", i18n.search_entries))
     except BaseException as error:
         code = 1
-        try:
-            outcome = pickle.dumps(("error", error))
-        except Exception:
-            outcome = pickle.dumps(("error", PluginError(f"{type(error).__name__}: {error}")))
+        outcome = pickled_error(error)
+    exit_after(lambda: (folder / "outcome.pickle").write_bytes(outcome), code)
+
+
+# A forked builder dies with this program, says how its build ended as a
+# pickled ("built", what it made) or ("error", the exception), and leaves
+# without running what the program it was forked from would run at its
+# exit. An exception that cannot be pickled goes as its type and text.
+def die_with_this_program():
+    if sys.platform == "linux":
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+def pickled_error(error):
     try:
-        (folder / "outcome.pickle").write_bytes(outcome)
+        return pickle.dumps(("error", error))
+    except Exception:
+        return pickle.dumps(("error", PluginError(f"{type(error).__name__}: {error}")))
+
+
+def exit_after(say, code):
+    try:
+        say()
     finally:
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)
+
+
+def outcome_of(said, status, what):
+    """What a forked builder said (`said`, the bytes), or, when it could not say, how it ended (`status`)."""
+    try:
+        return pickle.loads(said)
+    except (pickle.UnpicklingError, EOFError):
+        return "error", PluginError(f"the process that built {what} ended with status "
+                                    f"{os.waitstatus_to_exitcode(status)}")
 
 
 def move_into(folder, site_dir):
@@ -625,8 +650,7 @@ class PagesElsewhere:
         if self.child:
             os.close(read)
             self.pipe = write
-            if sys.platform == "linux":
-                ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+            die_with_this_program()
             signal.signal(signal.SIGINT, signal.SIG_DFL)
             # This process copies no static file and renders none of the site's own templates.
             for file in [file for file in files if not file.is_documentation_page()]:
@@ -652,7 +676,7 @@ class PagesElsewhere:
 
     def reached(self, page):
         if self.child and page.file.src_uri not in self.uris:
-            self.leave(("built", self.entries[self.start:]), 0)
+            self.leave(pickle.dumps(("built", self.entries[self.start:])), 0)
 
     def meta_back(self, page):
         if not self.child and page.file.src_uri in self.uris:
@@ -662,33 +686,22 @@ class PagesElsewhere:
 
     def failed(self, error):
         if self.child:
-            self.leave(("error", error), 1)
+            self.leave(pickled_error(error), 1)
         self.stop()
 
-    def leave(self, outcome, code):
-        try:
-            data = pickle.dumps(outcome)
-        except Exception:
-            error = outcome[1]
-            data = pickle.dumps(("error", PluginError(f"{type(error).__name__}: {error}")))
-        try:
+    def leave(self, said, code):
+        def say():
             with os.fdopen(self.pipe, "wb") as pipe:
-                pipe.write(data)
-        finally:
-            sys.stdout.flush()
-            sys.stderr.flush()
-            os._exit(code)
+                pipe.write(said)
+
+        exit_after(say, code)
 
     def join(self, config):
         with os.fdopen(self.pipe, "rb") as pipe:
-            data = pipe.read()
+            said = pipe.read()
         _, status = os.waitpid(self.pid, 0)
         logging.getLogger("mkdocs.commands.build").removeFilter(self.quiet)
-        try:
-            outcome, value = pickle.loads(data)
-        except (pickle.UnpicklingError, EOFError):
-            outcome, value = "error", PluginError(f"the process that built the first pages ended "
-                                                   f"with status {os.waitstatus_to_exitcode(status)}")
+        outcome, value = outcome_of(said, status, "the first pages")
         if outcome == "error":
             raise value
         self.entries[self.start:self.start] = value

@@ -320,7 +320,7 @@ def test_a_failure_in_either_process_stops_the_build_and_the_other_process(failu
                                                                           monkeypatch):
     build_project(project, capsys)
     before = snapshot(project / "site")
-    started, parent, code_columns_back = [], os.getpid(), literate.plugin.LiteratePlugin._code_columns_back
+    parent, code_columns_back = os.getpid(), literate.plugin.LiteratePlugin._code_columns_back
 
     def other_languages_fail(config):
         if failure == "an error":
@@ -333,12 +333,7 @@ def test_a_failure_in_either_process_stops_the_build_and_the_other_process(failu
             raise literate.read.BuildError("the first language stopped on purpose")
         return code_columns_back(plugin, context, page, config, nav)
 
-    class Recorded(literate.plugin.OtherLanguages):
-        def __init__(self, *arguments):
-            super().__init__(*arguments)
-            started.append(self.pid)
-
-    monkeypatch.setattr(literate.plugin, "OtherLanguages", Recorded)
+    started = forks_recorded(monkeypatch, "OtherLanguages")
     if failure == "the first language":
         monkeypatch.setattr(literate.plugin.LiteratePlugin, "on_page_context", first_language_fails)
     else:
@@ -349,6 +344,23 @@ def test_a_failure_in_either_process_stops_the_build_and_the_other_process(failu
     assert {"an error": "the other languages stopped on purpose",
             "an exit": "the process that built the other languages ended with status 3",
             "the first language": "the first language stopped on purpose"}[failure] in err + caplog.text
+    assert_stopped_leaving_the_old_site(project, started, before)
+
+
+def forks_recorded(monkeypatch, name):
+    """The ids of the processes that `literate.plugin.<name>` forks, once forked."""
+    started = []
+
+    class Recorded(getattr(literate.plugin, name)):
+        def __init__(self, *arguments):
+            super().__init__(*arguments)
+            started.append(self.pid)
+
+    monkeypatch.setattr(literate.plugin, name, Recorded)
+    return started
+
+
+def assert_stopped_leaving_the_old_site(project, started, before):
     with pytest.raises(ChildProcessError):  # reaped, not left to finish or to linger
         os.waitpid(started[0], os.WNOHANG)
     assert snapshot(project / "site") == before
@@ -468,7 +480,7 @@ def test_a_failure_in_either_process_of_one_languages_pages_stops_the_build_and_
         failure, one_language, capsys, caplog, monkeypatch):
     build_project(one_language, capsys)
     before = snapshot(one_language / "site")
-    started, parent, post_page = [], os.getpid(), literate.plugin.LiteratePlugin.on_post_page
+    parent, post_page = os.getpid(), literate.plugin.LiteratePlugin.on_post_page
 
     def fail(plugin, output, page, config):
         if output.strip() and os.getpid() != parent and failure == "an error":
@@ -479,12 +491,7 @@ def test_a_failure_in_either_process_of_one_languages_pages_stops_the_build_and_
             raise literate.read.BuildError("the other pages stopped on purpose")
         return post_page(plugin, output, page, config)
 
-    class Recorded(literate.plugin.PagesElsewhere):
-        def __init__(self, *arguments):
-            super().__init__(*arguments)
-            started.append(self.pid)
-
-    monkeypatch.setattr(literate.plugin, "PagesElsewhere", Recorded)
+    started = forks_recorded(monkeypatch, "PagesElsewhere")
     monkeypatch.setattr(literate.plugin.LiteratePlugin, "on_post_page", fail)
     write(one_language / "source", "beta.py", lesson("Beta", "Edited."))
     status, _, err = run_build(one_language, capsys)
@@ -492,10 +499,7 @@ def test_a_failure_in_either_process_of_one_languages_pages_stops_the_build_and_
     assert {"an error": "the first pages stopped on purpose",
             "an exit": "the process that built the first pages ended with status 3",
             "the other pages": "the other pages stopped on purpose"}[failure] in err + caplog.text
-    with pytest.raises(ChildProcessError):  # reaped, not left to finish or to linger
-        os.waitpid(started[0], os.WNOHANG)
-    assert snapshot(one_language / "site") == before
-    assert sorted(path.name for path in one_language.iterdir()) == ["cache", "mkdocs.yml", "site", "source"]
+    assert_stopped_leaving_the_old_site(one_language, started, before)
 
 
 SEARCH_SETTINGS = {"language.html", "en.html"}
